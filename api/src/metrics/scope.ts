@@ -1,0 +1,31 @@
+import type { ResolvedFilters } from "../http/params.js";
+
+/**
+ * The WHERE fragment shared by every metric: fixed SQL text, values only through typed
+ * placeholders. The campaign filter is user-level first touch, like lead attribution.
+ */
+export function scopeSql(filters: ResolvedFilters, db: string): string {
+  const parts = ["project_id = {projectId:String}"];
+  if (filters.channels) parts.push("channel IN {channels:Array(String)}");
+  if (filters.botId !== undefined) parts.push("bot_id = {botId:String}");
+  if (filters.campaign !== undefined) {
+    parts.push(`(channel, user_id) IN (
+      SELECT channel, user_id FROM ${db}.events FINAL
+      WHERE project_id = {projectId:String} AND source_campaign != ''
+      GROUP BY channel, user_id
+      HAVING argMin(source_campaign, (ts, event_id)) = {campaign:String})`);
+  }
+  return parts.join(" AND ");
+}
+
+export function scopeParams(filters: ResolvedFilters): Record<string, unknown> {
+  return {
+    projectId: filters.projectId,
+    channels: filters.channels ?? [],
+    botId: filters.botId ?? "",
+    campaign: filters.campaign ?? "",
+    from: filters.fromMs / 1000,
+    to: filters.toMs / 1000,
+    tz: filters.tz,
+  };
+}

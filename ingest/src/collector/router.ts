@@ -1,0 +1,76 @@
+import express, { Router, type RequestHandler } from "express";
+import { BatchEnvelopeSchema, EventSchema, MAX_BATCH_BYTES, toFieldErrors, type Event, type IngestResponse } from "@chatfunnel/schemas";
+import type { KeyStore } from "../auth/key-store.js";
+import { bearerToken, sendError } from "../http/errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { EventSink } from "./event-sink.js";
+
+export interface CollectorDeps {
+  keys: KeyStore;
+  sink: EventSink;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const RETRY_AFTER_S = "1";
+
+/** POST /v1/events per the ingest contract in DESIGN.md. */
+export function createCollectorRouter(deps: CollectorDeps): Router {
+  const router = Router();
+  router.post(
+    "/v1/events",
+    requireWriteKey(deps.keys),
+    // Any content type is read as JSON: bots often forget the header, and the body decides.
+    express.json({ limit: MAX_BATCH_BYTES, type: () => true, strict: false }),
+    async (req, res) => {
+      const projectId = res.locals.projectId as string;
+      const envelope = BatchEnvelopeSchema.safeParse(req.body);
+      if (!envelope.success) {
+        return sendError(res, 400, "bad_request", 'body must be {"events": [...]} with 1 to 1000 events', toFieldErrors(envelope.error));
+      }
+      const accepted: Event[] = [];
+      const rejected: IngestResponse["rejected"] = [];
+      envelope.data.events.forEach((candidate, index) => {
+        const parsed = EventSchema.safeParse(candidate);
+        if (parsed.success) accepted.push(parsed.data);
+        else rejected.push({ index, errors: toFieldErrors(parsed.error) });
+      });
+      if (accepted.length > 0) {
+        if (deps.sink.overloaded()) {
+          res.setHeader("Retry-After", RETRY_AFTER_S);
+          return sendError(res, 429, "rate_limited", "ingest is behind; retry after the Retry-After delay");
+        }
+        try {
+          await deps.sink.send(projectId, accepted, new Date());
+        } catch (error) {
+          deps.logger.error("could not store events", { error, projectId, events: accepted.length });
+          res.setHeader("Retry-After", RETRY_AFTER_S);
+          return sendError(res, 503, "unavailable", "events could not be stored right now; retry the same batch (ids make it safe)");
+        }
+      }
+      deps.metrics.eventsAccepted.inc(accepted.length);
+      deps.metrics.eventsRejected.inc(rejected.length);
+      const body: IngestResponse = { accepted: accepted.length, rejected };
+      res.json(body);
+    },
+  );
+  return router;
+}
+
+function requireWriteKey(keys: KeyStore): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return sendError(res, 401, "unauthorized", "missing Authorization: Bearer <write key>");
+    try {
+      const owner = await keys.resolve(token);
+      if (!owner || owner.kind !== "write") return sendError(res, 401, "unauthorized", "unknown write key");
+      res.locals.projectId = owner.projectId;
+      next();
+    } catch (error) {
+      // The key table is unreachable: a dependency problem the sender should retry, not a 500.
+      res.setHeader("Retry-After", RETRY_AFTER_S);
+      sendError(res, 503, "unavailable", `cannot check keys right now: ${(error as Error).message}`);
+    }
+  };
+}

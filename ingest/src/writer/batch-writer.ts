@@ -1,0 +1,136 @@
+export interface FlushInfo {
+  rows: number;
+  durationMs: number;
+  attempts: number;
+}
+
+export interface BatchWriterOptions<Row> {
+  /** Writes one batch durably; resolves only once the rows are stored. */
+  insert: (rows: Row[]) => Promise<void>;
+  maxRows: number;
+  maxBytes: number;
+  maxWaitMs: number;
+  /** Attempts per batch before its writers are told it failed; transient storage errors are retried. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  sizeOf?: (row: Row) => number;
+  onFlush?: (info: FlushInfo) => void;
+  onError?: (error: unknown, attempt: number) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Batch<Row> {
+  rows: Row[];
+  bytes: number;
+  waiters: Waiter[];
+}
+
+export class WriterClosedError extends Error {
+  override name = "WriterClosedError";
+}
+
+/**
+ * Collects rows from many callers into bounded inserts. A caller's promise settles only after
+ * the insert holding its rows succeeded (or finally failed), so nobody acknowledges unstored data.
+ * One insert runs at a time: ClickHouse prefers fewer, larger inserts, and chDB is one engine.
+ */
+export class BatchWriter<Row> {
+  private current: Batch<Row> = emptyBatch();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private inFlightRows = 0;
+  private closed = false;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly sizeOf: (row: Row) => number;
+
+  constructor(private readonly options: BatchWriterOptions<Row>) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.sizeOf = options.sizeOf ?? ((row) => JSON.stringify(row).length);
+  }
+
+  /** Rows accepted but not yet stored: buffered plus being inserted. */
+  get pendingRows(): number {
+    return this.current.rows.length + this.inFlightRows;
+  }
+
+  write(rows: Row[]): Promise<void> {
+    if (this.closed) return Promise.reject(new WriterClosedError("writer is closed"));
+    if (rows.length === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.current.waiters.push({ resolve, reject }));
+    for (const row of rows) {
+      this.current.rows.push(row);
+      this.current.bytes += this.sizeOf(row);
+    }
+    if (this.current.rows.length >= this.options.maxRows || this.current.bytes >= this.options.maxBytes) {
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.options.maxWaitMs);
+    }
+    return done;
+  }
+
+  /** Sends what is buffered now and resolves when everything handed over so far is stored. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.current;
+    if (batch.rows.length > 0) {
+      this.current = emptyBatch();
+      this.inFlightRows += batch.rows.length;
+      this.inFlight = this.inFlight.then(() => this.insertBatch(batch));
+    }
+    return this.inFlight;
+  }
+
+  /** Refuses new rows, then stores everything already accepted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private async insertBatch(batch: Batch<Row>): Promise<void> {
+    const started = performance.now();
+    let attempts = 0;
+    try {
+      for (let offset = 0; offset < batch.rows.length; offset += this.options.maxRows) {
+        const chunk = batch.rows.slice(offset, offset + this.options.maxRows);
+        attempts += await this.insertWithRetry(chunk);
+      }
+      this.options.onFlush?.({ rows: batch.rows.length, durationMs: performance.now() - started, attempts });
+      for (const waiter of batch.waiters) waiter.resolve();
+    } catch (error) {
+      for (const waiter of batch.waiters) waiter.reject(error);
+    } finally {
+      this.inFlightRows -= batch.rows.length;
+    }
+  }
+
+  private async insertWithRetry(rows: Row[]): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.insert(rows);
+        return attempt;
+      } catch (error) {
+        this.options.onError?.(error, attempt);
+        if (attempt >= this.maxAttempts) throw error;
+        await sleep(this.retryBaseMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+}
+
+function emptyBatch<Row>(): Batch<Row> {
+  return { rows: [], bytes: 0, waiters: [] };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,28 @@
+import type { Config } from "@chatfunnel/schemas";
+import type { Storage } from "../storage/clickhouse.js";
+import type { EventRow } from "../storage/event-rows.js";
+import { BatchWriter, type FlushInfo } from "./batch-writer.js";
+
+/** The one writer of the events table, used by the embedded collector and the Kafka consumer alike. */
+export function createEventWriter(
+  storage: Storage,
+  config: Pick<Config, "BATCH_MAX_ROWS" | "BATCH_MAX_BYTES" | "BATCH_MAX_WAIT_MS">,
+  hooks: { onFlush?: (info: FlushInfo) => void; onError?: (error: unknown, attempt: number) => void } = {},
+): BatchWriter<EventRow> {
+  return new BatchWriter<EventRow>({
+    insert: async (rows) => {
+      await storage.client.insert({
+        table: `${storage.database}.events`,
+        values: rows,
+        format: "JSONEachRow",
+        clickhouse_settings: { date_time_input_format: "basic", async_insert: 0 },
+      });
+    },
+    maxRows: config.BATCH_MAX_ROWS,
+    maxBytes: config.BATCH_MAX_BYTES,
+    maxWaitMs: config.BATCH_MAX_WAIT_MS,
+    // Rows are small and alike; counting fields keeps sizing cheap on the hot path.
+    sizeOf: (row) => 300 + row.user_id.length + row.source_payload.length + JSON.stringify(row.properties).length,
+    ...hooks,
+  });
+}

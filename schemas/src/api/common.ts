@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { ChannelSchema, CurrencySchema } from "../event.js";
+
+/** A date (`2026-05-01`, midnight in `tz`) or an ISO date-time with offset. */
+export const RangeBoundSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: "must be a date (YYYY-MM-DD) or an ISO 8601 date-time with offset",
+});
+
+export const TimeZoneSchema = z.string().refine(isValidTimeZone, "must be an IANA time zone such as Europe/Moscow or UTC");
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const repeatable = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]), z.array(item).optional());
+
+/** Query parameters every metric endpoint takes. The range is [from, to). */
+export const CommonQuerySchema = z.object({
+  from: RangeBoundSchema,
+  to: RangeBoundSchema,
+  tz: TimeZoneSchema.optional(),
+  channel: repeatable(ChannelSchema),
+  botId: z.string().min(1).max(128).optional(),
+  campaign: z.string().min(1).max(256).optional(),
+  /** Money is reported in one currency; amounts in others are listed, never converted. */
+  currency: CurrencySchema.optional(),
+});
+export type CommonQuery = z.infer<typeof CommonQuerySchema>;
+
+export const MoneySchema = z.object({ amount: z.number(), currency: z.string() });
+export type Money = z.infer<typeof MoneySchema>;
+
+/** A ratio: a fraction or null when its denominator is 0. */
+export const RateSchema = z.number().min(0).max(1).nullable();
+/** A money ratio (CPL, CPO) or null when its denominator is 0. */
+export const MoneyRatioSchema = MoneySchema.nullable();

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { EventSchema } from "./event.js";
+
+export const MAX_BATCH_EVENTS = 1000;
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * The envelope the collector parses first. Events stay `unknown` here so one bad event
+ * is reported by index instead of failing its valid neighbours.
+ */
+export const BatchEnvelopeSchema = z.strictObject({
+  events: z.array(z.unknown()).min(1, "must hold at least one event").max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+});
+
+/** A fully valid batch, as the SDK builds it. */
+export const EventBatchSchema = z.strictObject({
+  events: z.array(EventSchema).min(1).max(MAX_BATCH_EVENTS),
+});
+export type EventBatch = z.infer<typeof EventBatchSchema>;
+
+export const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof FieldErrorSchema>;
+
+export const IngestResponseSchema = z.object({
+  accepted: z.number().int().nonnegative(),
+  rejected: z.array(z.object({ index: z.number().int().nonnegative(), errors: z.array(FieldErrorSchema) })),
+});
+export type IngestResponse = z.infer<typeof IngestResponseSchema>;
+
+/** Turns zod issues into the contract's {path, message} list; paths are dotted (`source.campaign`, `events.3`). */
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(root)",
+    message: issue.message,
+  }));
+}

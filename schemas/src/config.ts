@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier (letters, digits, _)");
+const commaList = z
+  .string()
+  .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(1)).min(1, "must list at least one host:port"));
+
+/**
+ * Every setting of every process, read once at start from the environment.
+ * Unset means: the embedded default (chDB under DATA_DIR, no Kafka).
+ */
+export const ConfigSchema = z.object({
+  HOST: z.string().default("127.0.0.1"),
+  PORT: intFromEnv(8080).pipe(z.number().max(65535)),
+  DATA_DIR: z.string().min(1).default("./data"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_USER: z.string().default("default"),
+  CLICKHOUSE_PASSWORD: z.string().default(""),
+  CLICKHOUSE_DATABASE: identifier.default("chatfunnel"),
+
+  KAFKA_BROKERS: commaList.optional(),
+  KAFKA_CLIENT_ID: z.string().default("chatfunnel"),
+  KAFKA_TOPIC: z.string().min(1).default("bot-events"),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default("bot-events-dlq"),
+  KAFKA_GROUP_ID: z.string().min(1).default("chatfunnel-consumer"),
+  KAFKA_TOPIC_PARTITIONS: intFromEnv(6, 1),
+
+  CHATFUNNEL_WRITE_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  CHATFUNNEL_READ_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  CHATFUNNEL_PROJECT_ID: identifier.default("default"),
+
+  /** The batching writer: a batch is inserted when it reaches either bound, or after the wait. */
+  BATCH_MAX_ROWS: intFromEnv(20_000, 1),
+  BATCH_MAX_BYTES: intFromEnv(16 * 1024 * 1024, 1024),
+  BATCH_MAX_WAIT_MS: intFromEnv(50, 0),
+  /** Rows waiting for the writer above which the collector answers 429 instead of buffering more. */
+  WRITER_MAX_PENDING_ROWS: intFromEnv(200_000, 1),
+
+  QUERY_TIMEOUT_S: intFromEnv(30, 1),
+  QUERY_MAX_MEMORY_BYTES: intFromEnv(2 * 1024 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(15_000, 100),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment once; a bad value stops the process with the variable named. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset" so `FOO= npm start` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+export const ErrorCodeSchema = z.enum([
+  "bad_request",
+  "invalid_parameter",
+  "unauthorized",
+  "not_found",
+  "payload_too_large",
+  "rate_limited",
+  "unavailable",
+  "timeout",
+  "internal",
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ApiErrorSchema = z.object({
+  error: z.object({
+    code: ErrorCodeSchema,
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ApiError = z.infer<typeof ApiErrorSchema>;

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/** Event types with a meaning in the metrics; any other snake_case type is a custom event. */
+export const RESERVED_EVENT_TYPES = [
+  "bot_started",
+  "message_received",
+  "message_sent",
+  "button_clicked",
+  "lead",
+  "order",
+  "payment",
+  "handoff",
+  "resolved",
+  "subscribed",
+  "unsubscribed",
+  "blocked",
+  "broadcast_sent",
+  "broadcast_delivered",
+  "broadcast_read",
+  "broadcast_clicked",
+  "survey_answered",
+] as const;
+export type ReservedEventType = (typeof RESERVED_EVENT_TYPES)[number];
+
+export const CHANNELS = ["telegram", "whatsapp", "vk", "max", "viber", "web", "other"] as const;
+export const ChannelSchema = z.enum(CHANNELS);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const EventTypeSchema = z
+  .string()
+  .max(64)
+  .regex(/^[a-z][a-z0-9_]*$/, "must be snake_case: lowercase letters, digits and _ starting with a letter");
+
+export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as RUB or USD");
+
+/** Earliest timestamp we accept: older events are almost always a unit mistake (seconds vs ms). */
+export const MIN_EVENT_TIME_MS = Date.UTC(2000, 0, 1);
+/** Bots' clocks drift; a day ahead is tolerated, more is a bug on the sender's side. */
+export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+
+export const TimestampSchema = z.iso
+  .datetime({ offset: true, message: "must be an ISO 8601 date-time with an offset, e.g. 2026-05-01T10:00:00+03:00" })
+  .refine((value) => Date.parse(value) >= MIN_EVENT_TIME_MS, "must not be before 2000-01-01")
+  .refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_SKEW_MS, "must not be more than 24 hours in the future");
+
+export const SourceSchema = z.strictObject({
+  source: z.string().max(256).optional(),
+  medium: z.string().max(256).optional(),
+  campaign: z.string().max(256).optional(),
+  content: z.string().max(256).optional(),
+  term: z.string().max(256).optional(),
+  /** Raw attribution payload: Telegram /start payload, WhatsApp ad referral id, VK ref. */
+  payload: z.string().max(512).optional(),
+});
+export type Source = z.infer<typeof SourceSchema>;
+
+export const MAX_PROPERTIES = 64;
+export const PropertyValueSchema = z.union([z.string().max(1024), z.number().finite(), z.boolean(), z.null()]);
+export const PropertiesSchema = z
+  .record(z.string().min(1).max(128), PropertyValueSchema)
+  .refine((props) => Object.keys(props).length <= MAX_PROPERTIES, `must have at most ${MAX_PROPERTIES} keys`);
+export type Properties = z.infer<typeof PropertiesSchema>;
+
+export const EventSchema = z
+  .strictObject({
+    id: z.uuid("must be a UUID"),
+    type: EventTypeSchema,
+    channel: ChannelSchema,
+    botId: z.string().min(1).max(128),
+    userId: z.string().min(1).max(128),
+    sessionId: z.string().min(1).max(128).optional(),
+    timestamp: TimestampSchema,
+    source: SourceSchema.optional(),
+    revenue: z.number().finite().nonnegative().optional(),
+    currency: CurrencySchema.optional(),
+    properties: PropertiesSchema.optional(),
+  })
+  .refine((event) => event.revenue === undefined || event.currency !== undefined, {
+    path: ["currency"],
+    message: "is required when revenue is set",
+  });
+export type Event = z.infer<typeof EventSchema>;
+/** What a sender builds before validation: the same fields, with the same types. */
+export type EventInput = z.input<typeof EventSchema>;
