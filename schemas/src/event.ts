@@ -40,8 +40,9 @@ export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
 export const TimestampSchema = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time with an offset, e.g. 2026-05-01T10:00:00+03:00" })
-  .refine((value) => Date.parse(value) >= MIN_EVENT_TIME_MS, "must not be before 2000-01-01")
-  .refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_SKEW_MS, "must not be more than 24 hours in the future");
+  // An unparseable value already has its format error; the bounds only speak about real instants.
+  .refine((value) => !(Date.parse(value) < MIN_EVENT_TIME_MS), "must not be before 2000-01-01")
+  .refine((value) => !(Date.parse(value) > Date.now() + MAX_FUTURE_SKEW_MS), "must not be more than 24 hours in the future");
 
 export const SourceSchema = z.strictObject({
   source: z.string().max(256).optional(),

@@ -54,7 +54,7 @@ VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/pom.
 if [[ ! -f "$DIR/libs/kafka_2.13-$VERSION.jar" ]]; then
   echo "kafka: fetching Apache Kafka $VERSION jars from Maven Central..."
   rm -rf "$DIR/libs.tmp"
-  mvn -q -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$DIR/libs.tmp"
+  mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$DIR/libs.tmp"
   rm -rf "$DIR/libs" && mv "$DIR/libs.tmp" "$DIR/libs"
 fi
 

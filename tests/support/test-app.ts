@@ -1,0 +1,30 @@
+import type { Express } from "express";
+import type { Storage } from "@chatfunnel/ingest";
+import { KeyStore, Readiness, createDirectSink, createEventWriter, createLogger, createMetrics, type BatchWriter, type EventRow } from "@chatfunnel/ingest";
+import { createHttpApp } from "@chatfunnel/api";
+import { testConfig } from "./engine.js";
+
+export interface TestApp {
+  app: Express;
+  writer: BatchWriter<EventRow>;
+  close(): Promise<void>;
+}
+
+/** The embedded default's HTTP app (collector + API) on a given database, driven without a port. */
+export function createTestApp(storage: Storage, overrides: Record<string, string> = {}): TestApp {
+  const config = testConfig(overrides);
+  const logger = createLogger("silent", "test");
+  const metrics = createMetrics();
+  const readiness = new Readiness();
+  readiness.markReady();
+  const keys = new KeyStore(storage, 0);
+  const writer = createEventWriter(storage, config);
+  const app = createHttpApp({
+    readiness,
+    metrics,
+    logger,
+    collector: { keys, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS), metrics, logger },
+    api: { storage, keys, metrics, logger },
+  });
+  return { app, writer, close: () => writer.close() };
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// One config for every suite. Each test file runs in its own process (forks): chDB is one
+// engine per process, so files never share an engine, and each test uses its own database.
+export default defineConfig({
+  test: {
+    include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    globalSetup: ["tests/support/global-setup.ts"],
+  },
+});
