@@ -35,6 +35,8 @@ wait_for_port() {
 }
 
 mkdir -p "$DIR"
+# Serialize concurrent start.sh runs (e.g. parallel test workers): the second one waits, then sees ours.
+exec 9>"$DIR/start.lock"; flock 9
 
 if pid="$(our_pid)"; then
   # Already started (possibly by a concurrent start.sh that is still waiting): just wait for it.
@@ -42,10 +44,12 @@ if pid="$(our_pid)"; then
   echo "kafka: already running (pid $pid) on 127.0.0.1:$PORT"; exit 0
 fi
 rm -f "$PIDFILE"
-if port_open "$PORT"; then
-  echo "kafka: 127.0.0.1:$PORT is taken by a process that is not ours (no live $PIDFILE); refusing to start" >&2
-  exit 1
-fi
+for p in "$PORT" "$CONTROLLER_PORT"; do
+  if port_open "$p"; then
+    echo "kafka: 127.0.0.1:$p is taken by a process that is not ours (no live $PIDFILE); refusing to start" >&2
+    exit 1
+  fi
+done
 command -v java >/dev/null || { echo "kafka: java not found (need JDK 11+, e.g. apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 
 # 1. Jars: only hit Maven when the broker jar of the pinned version is missing. Download into a temp dir
@@ -94,10 +98,11 @@ if [[ ! -f "$DIR/data/meta.properties" ]]; then
 fi
 
 # 4. Run detached (setsid + nohup: survives the calling shell / npm exiting). The inner shell writes its own
-#    pid and then execs java, so the pid file holds the JVM's pid whatever setsid does.
+#    pid and then execs java, so the pid file holds the JVM's pid whatever setsid does. 9>&- keeps the JVM
+#    from inheriting (and forever holding) the start lock.
 [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1"
 setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
-  java "${JAVA_OPTS[@]}" -cp "$CP" kafka.Kafka "$DIR/server.properties" >"$LOG" 2>&1 </dev/null &
+  java "${JAVA_OPTS[@]}" -cp "$CP" kafka.Kafka "$DIR/server.properties" >"$LOG" 2>&1 </dev/null 9>&- &
 for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
 pid="$(cat "$PIDFILE")"
 wait_for_port "$pid"

@@ -1,0 +1,7 @@
+import type { Logger, Metrics, Storage } from "@chatfunnel/ingest";
+
+export interface RouteDeps {
+  storage: Storage;
+  metrics: Metrics;
+  logger: Logger;
+}
