@@ -58,7 +58,9 @@ VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/pom.
 if [[ ! -f "$DIR/libs/kafka_2.13-$VERSION.jar" ]]; then
   echo "kafka: fetching Apache Kafka $VERSION jars from Maven Central..."
   rm -rf "$DIR/libs.tmp"
-  mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$DIR/libs.tmp"
+  # Output is shown only on failure (Debian's mvn prints stray ANSI codes even with -q -B).
+  out="$(mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$DIR/libs.tmp" 2>&1)" || { echo "$out" >&2; echo "kafka: mvn failed" >&2; exit 1; }
   rm -rf "$DIR/libs" && mv "$DIR/libs.tmp" "$DIR/libs"
 fi
 
