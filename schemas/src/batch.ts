@@ -27,10 +27,16 @@ export const IngestResponseSchema = z.object({
 });
 export type IngestResponse = z.infer<typeof IngestResponseSchema>;
 
-/** Turns zod issues into the contract's {path, message} list; paths are dotted (`source.campaign`, `events.3`). */
+/**
+ * Turns zod issues into the contract's {path, message} list; paths are dotted (`source.campaign`).
+ * An unknown key is reported at its own path so the sender sees exactly which field to fix.
+ */
 export function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(root)",
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const base = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...base, key].join("."), message: "is not a known field" }));
+    }
+    return [{ path: base.join(".") || "(root)", message: issue.message }];
+  });
 }
