@@ -40,3 +40,14 @@ export type Money = z.infer<typeof MoneySchema>;
 export const RateSchema = z.number().min(0).max(1).nullable();
 /** A money ratio (CPL, CPO) or null when its denominator is 0. */
 export const MoneyRatioSchema = MoneySchema.nullable();
+
+/** The resolved range an answer is about: UTC instants of [from, to) and the zone of its buckets. */
+export const RangeEchoSchema = z.object({ from: z.string(), to: z.string(), tz: z.string() });
+export type RangeEcho = z.infer<typeof RangeEchoSchema>;
+
+/**
+ * Money in currencies other than the reported one: listed beside the answer, never converted.
+ * The reported currency is `currency` when given, else the one with the largest revenue + spend in range.
+ */
+export const OtherCurrencySchema = z.object({ currency: z.string(), revenue: z.number(), spend: z.number() });
+export type OtherCurrency = z.infer<typeof OtherCurrencySchema>;
