@@ -28,6 +28,8 @@ export const ConfigSchema = z.object({
   KAFKA_DLQ_TOPIC: z.string().min(1).default("bot-events-dlq"),
   KAFKA_GROUP_ID: z.string().min(1).default("chatfunnel-consumer"),
   KAFKA_TOPIC_PARTITIONS: intFromEnv(6, 1),
+  /** How long the group waits for a silent consumer before giving its partitions to another (broker min is 6000). */
+  KAFKA_SESSION_TIMEOUT_MS: intFromEnv(30_000, 6_000),
 
   CHATFUNNEL_WRITE_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   CHATFUNNEL_READ_KEY: z.string().min(16, "must be at least 16 characters").optional(),
