@@ -99,3 +99,16 @@ describe("POST /v1/events against the real engine", () => {
     expect((await request(testApp.app).get("/api/v1/overview?from=2026-04-01&to=2026-06-01").set("Authorization", `Bearer ${other.writeKey}`)).status).toBe(401);
   });
 });
+
+describe("the event contract as JSON Schema", () => {
+  it("is served without a key", async () => {
+    const storage = await freshDatabase();
+    const testApp = createTestApp(storage);
+    const res = await request(testApp.app).get("/v1/schema/event.json");
+    expect(res.status).toBe(200);
+    expect(res.body.required).toContain("userId");
+    const batch = await request(testApp.app).get("/v1/schema/batch.json");
+    expect(batch.body.properties.events.maxItems).toBe(1000);
+    await testApp.close();
+  });
+});

@@ -1,5 +1,14 @@
 import express, { Router, type RequestHandler } from "express";
-import { BatchEnvelopeSchema, EventSchema, MAX_BATCH_BYTES, toFieldErrors, type Event, type IngestResponse } from "@chatfunnel/schemas";
+import {
+  BatchEnvelopeSchema,
+  EventSchema,
+  MAX_BATCH_BYTES,
+  batchJsonSchema,
+  eventJsonSchema,
+  toFieldErrors,
+  type Event,
+  type IngestResponse,
+} from "@chatfunnel/schemas";
 import type { KeyStore } from "../auth/key-store.js";
 import { bearerToken, sendError } from "../http/errors.js";
 import type { Logger } from "../observability/logger.js";
@@ -18,6 +27,15 @@ const RETRY_AFTER_S = "1";
 /** POST /v1/events per the ingest contract in DESIGN.md. */
 export function createCollectorRouter(deps: CollectorDeps): Router {
   const router = Router();
+  // The event contract as JSON Schema, public, for bots not written in TypeScript.
+  const eventSchema = eventJsonSchema();
+  const batchSchema = batchJsonSchema();
+  router.get("/v1/schema/event.json", (_req, res) => {
+    res.json(eventSchema);
+  });
+  router.get("/v1/schema/batch.json", (_req, res) => {
+    res.json(batchSchema);
+  });
   router.post(
     "/v1/events",
     requireWriteKey(deps.keys),
