@@ -1,3 +1,4 @@
+import type { ClickHouseSettings } from "@clickhouse/client";
 import type { Storage } from "@chatfunnel/ingest";
 
 export interface DatasetOptions {
@@ -41,7 +42,7 @@ export async function generateDataset(storage: Storage, opts: DatasetOptions): P
   const db = storage.database;
   // Inserting ~1M events per statement keeps memory bounded and the parts few.
   const usersPerChunk = Math.max(1, Math.ceil((users * 1_000_000) / opts.events));
-  const settings = { ...storage.querySettings, max_execution_time: 0, max_insert_threads: 2 };
+  const settings: ClickHouseSettings = { ...storage.querySettings, max_execution_time: 0, max_insert_threads: "2" };
   for (let first = 0; first < users; first += usersPerChunk) {
     await storage.client.command({
       query: eventsInsertSql(db),
