@@ -2,9 +2,10 @@ import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/ingest";
 import { sendError } from "@chatfunnel/ingest";
 import { requireReadKey } from "./http/read-auth.js";
-import { overviewRoutes } from "./routes/overview-routes.js";
-import { funnelRoutes } from "./routes/funnel-routes.js";
-import { metricRoutes } from "./routes/metric-routes.js";
+import { overviewDocs, overviewRoutes } from "./routes/overview-routes.js";
+import { funnelDocs, funnelRoutes } from "./routes/funnel-routes.js";
+import { metricDocs, metricRoutes } from "./routes/metric-routes.js";
+import { openApiDocument } from "./openapi/document.js";
 
 export interface ApiDeps {
   storage: Storage;
@@ -21,6 +22,9 @@ export function createApiRouter(deps: ApiDeps): Router {
   v1.use(funnelRoutes(deps));
   v1.use(metricRoutes(deps));
   v1.use((_req, res) => sendError(res, 404, "not_found", "no such endpoint"));
+  // The contract is public: clients generate code from it before they have a key.
+  const openApi = openApiDocument([...overviewDocs, ...funnelDocs, ...metricDocs]);
+  router.get("/api/v1/openapi.json", (_req, res) => res.json(openApi));
   router.use("/api/v1", requireReadKey(deps.keys), v1);
   return router;
 }

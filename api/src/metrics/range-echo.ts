@@ -1,0 +1,8 @@
+import type { RangeEcho } from "@chatfunnel/schemas";
+import type { ResolvedFilters } from "../http/params.js";
+
+export const rangeEcho = (filters: ResolvedFilters): RangeEcho => ({
+  from: new Date(filters.fromMs).toISOString(),
+  to: new Date(filters.toMs).toISOString(),
+  tz: filters.tz,
+});

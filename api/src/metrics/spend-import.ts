@@ -1,0 +1,18 @@
+import type { Storage } from "@chatfunnel/ingest";
+import { toSpendRow } from "@chatfunnel/ingest";
+import type { SpendRow } from "@chatfunnel/schemas";
+
+/**
+ * Stores validated rows in one INSERT: at most MAX_SPEND_IMPORT_ROWS rows form one block, which
+ * ClickHouse writes as one part, so an import lands whole or not at all. A row for a (date, channel,
+ * campaign) already stored replaces it (ReplacingMergeTree versioned by imported_at, read with FINAL).
+ */
+export async function importSpend(storage: Storage, projectId: string, rows: SpendRow[], now = new Date()): Promise<number> {
+  await storage.client.insert({
+    table: `${storage.database}.spend`,
+    values: rows.map((row) => toSpendRow(projectId, row, now)),
+    format: "JSONEachRow",
+    clickhouse_settings: { ...storage.querySettings, max_insert_block_size: "1048576", async_insert: 0 },
+  });
+  return rows.length;
+}

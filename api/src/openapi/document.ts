@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { ApiErrorSchema, SpendImportErrorDetailsSchema } from "@chatfunnel/schemas";
+import type { EndpointDoc } from "./endpoint-doc.js";
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * Query parameters are documented as their parsed (output) shape, so a repeatable parameter reads as
+ * an array and an enum as its values; `required` is whether the parameter may be left out.
+ */
+function parameterSchema(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, { io: "output", unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function bodySchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function queryParameters(query: z.ZodType | undefined): JsonSchema[] {
+  if (!query || !(query instanceof z.ZodObject)) return [];
+  return Object.entries(query.shape as Record<string, z.ZodType>).map(([name, field]) => {
+    const schema = parameterSchema(field);
+    const isArray = schema.type === "array";
+    return {
+      name,
+      in: "query",
+      required: !field.safeParse(undefined).success,
+      ...(typeof schema.description === "string" ? { description: schema.description } : {}),
+      schema,
+      ...(isArray ? { style: "form", explode: true } : {}),
+    };
+  });
+}
+
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: bodySchema(ApiErrorSchema, "output") } } });
+
+function operation(doc: EndpointDoc): JsonSchema {
+  const responseContent: JsonSchema = { "application/json": { schema: bodySchema(doc.response, "output") } };
+  for (const mediaType of doc.responseMediaTypes ?? []) responseContent[mediaType] = { schema: { type: "string" } };
+  const op: JsonSchema = {
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    operationId: `${doc.method}${doc.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+    security: [{ readKey: [] }],
+    parameters: queryParameters(doc.query),
+    responses: {
+      "200": { description: "OK", content: responseContent },
+      "400": doc.body
+        ? {
+            description: "Bad parameter or body; for imports `details` lists every bad line",
+            content: {
+              "application/json": {
+                schema: { ...bodySchema(ApiErrorSchema, "output"), description: "details: " + JSON.stringify(bodySchema(SpendImportErrorDetailsSchema, "output")) },
+              },
+            },
+          }
+        : errorResponse("A bad parameter, named in the message and in details[].path"),
+      "401": errorResponse("Missing or unknown read key"),
+      ...(doc.body ? { "413": errorResponse("Body too large") } : {}),
+      "503": errorResponse("The query ran past its time or memory limit"),
+    },
+  };
+  if (doc.body) {
+    const content: JsonSchema = { "application/json": { schema: bodySchema(doc.body, "input") } };
+    for (const mediaType of doc.bodyMediaTypes ?? []) content[mediaType] = { schema: { type: "string" } };
+    op.requestBody = { required: true, content };
+  }
+  return op;
+}
+
+/** OpenAPI 3.1 (JSON Schema 2020-12) from the endpoint docs each routes module keeps beside its routes. */
+export function openApiDocument(docs: EndpointDoc[]): JsonSchema {
+  const paths: Record<string, JsonSchema> = {};
+  for (const doc of docs) {
+    paths[doc.path] ??= {};
+    paths[doc.path]![doc.method] = operation(doc);
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Chatfunnel analytics API",
+      version: "1.0.0",
+      description:
+        "Messenger-marketing analytics. Every /api/v1 endpoint but this document takes `Authorization: Bearer <read key>`. Ranges are [from, to); rates are fractions or null on a zero denominator; money carries its currency.",
+    },
+    servers: [{ url: "/" }],
+    components: { securitySchemes: { readKey: { type: "http", scheme: "bearer", description: "A project's read key" } } },
+    paths,
+  };
+}
