@@ -1,66 +1,123 @@
-import { useEffect, useState } from "react";
+import { Suspense, useEffect, useMemo, useState } from "react";
+import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { ApiProvider } from "./api/context.js";
+import { ApiRequestError, createApiClient } from "./api/client.js";
+import { KeyGate } from "./auth/KeyGate.js";
+import { rememberReadKey, takeReadKey } from "./auth/read-key.js";
+import { LanguageSwitch } from "./components/LanguageSwitch.js";
+import { Loading } from "./components/QueryState.js";
+import { FilterBar } from "./filters/FilterBar.js";
+import { writeFilters } from "./filters/filters.js";
+import { useFilters } from "./filters/use-filters.js";
+import { I18nProvider, useI18n } from "./i18n/i18n.js";
+import type { Locale } from "./i18n/messages.js";
+import { navigate, onLinkClick, useLocation } from "./router/location.js";
+import { ROUTES, routeFor } from "./routes.js";
 
-interface Figures {
-  users: number;
-  newUsers: number;
-  sessions: number;
-  leads: number;
-  orders: number;
-  revenue: { amount: number; currency: string };
-  spend: { amount: number; currency: string };
-}
-
-/** The read key arrives once in the URL fragment (never sent to servers in logs) and is remembered. */
-function readKey(): string | null {
-  const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("key");
-  if (fromHash) {
-    localStorage.setItem("chatfunnel.readKey", fromHash);
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-    return fromHash;
-  }
-  return localStorage.getItem("chatfunnel.readKey");
-}
-
-function lastDays(days: number): { from: string; to: string } {
-  const to = new Date(Date.now() + 86_400_000);
-  const from = new Date(to.getTime() - days * 86_400_000);
-  return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
-}
-
-export function App() {
-  const [figures, setFigures] = useState<Figures | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const key = readKey();
-    if (!key) {
-      setError("Open the URL printed by `npm start`: it carries the read key.");
-      return;
-    }
-    const { from, to } = lastDays(30);
-    fetch(`/api/v1/overview?from=${from}&to=${to}`, { headers: { Authorization: `Bearer ${key}` } })
-      .then(async (res) => {
-        const body = await res.json();
-        if (!res.ok) throw new Error(body?.error?.message ?? res.statusText);
-        setFigures(body.current as Figures);
-      })
-      .catch((e: Error) => setError(e.message));
-  }, []);
+export function App({ locale, fetchImpl }: { locale?: Locale; fetchImpl?: typeof fetch } = {}) {
   return (
-    <main style={{ fontFamily: "system-ui, sans-serif", padding: 24 }}>
-      <h1>Chatfunnel</h1>
-      <p>Last 30 days. The full dashboard is on its way.</p>
-      {error && <p role="alert">{error}</p>}
-      {figures && (
-        <dl data-testid="overview">
-          <dt>Users</dt><dd data-metric="users">{figures.users}</dd>
-          <dt>New users</dt><dd data-metric="newUsers">{figures.newUsers}</dd>
-          <dt>Requests (sessions)</dt><dd data-metric="sessions">{figures.sessions}</dd>
-          <dt>Leads</dt><dd data-metric="leads">{figures.leads}</dd>
-          <dt>Orders</dt><dd data-metric="orders">{figures.orders}</dd>
-          <dt>Revenue</dt><dd data-metric="revenue">{figures.revenue.amount} {figures.revenue.currency}</dd>
-          <dt>Spend</dt><dd data-metric="spend">{figures.spend.amount} {figures.spend.currency}</dd>
-        </dl>
-      )}
-    </main>
+    <I18nProvider locale={locale}>
+      <Session fetchImpl={fetchImpl} />
+    </I18nProvider>
+  );
+}
+
+/** Holds the read key; a 401 from any query forgets it and asks again. */
+function Session({ fetchImpl }: { fetchImpl?: typeof fetch }) {
+  const [key, setKey] = useState<string | null>(() => takeReadKey());
+  const [rejected, setRejected] = useState(false);
+  const session = useMemo(() => {
+    if (!key) return null;
+    const onUnauthorized = () => {
+      rememberReadKey(null);
+      setRejected(true);
+      setKey(null);
+    };
+    const client = new QueryClient({
+      queryCache: new QueryCache({ onError: (error) => error instanceof ApiRequestError && error.status === 401 && onUnauthorized() }),
+      defaultOptions: {
+        queries: {
+          // A 4xx will not get better by asking again; a 503 (busy engine) might.
+          retry: (count, error) => count < 2 && !(error instanceof ApiRequestError && error.status < 500),
+          refetchOnWindowFocus: false,
+        },
+      },
+    });
+    return { client, api: createApiClient(key, fetchImpl) };
+  }, [key, fetchImpl]);
+
+  if (!session) {
+    return (
+      <KeyGate
+        rejected={rejected}
+        onKey={(next) => {
+          rememberReadKey(next);
+          setRejected(false);
+          setKey(next);
+        }}
+      />
+    );
+  }
+  return (
+    <QueryClientProvider client={session.client}>
+      <ApiProvider client={session.api}>
+        <Shell
+          onSignOut={() => {
+            rememberReadKey(null);
+            setKey(null);
+          }}
+        />
+      </ApiProvider>
+    </QueryClientProvider>
+  );
+}
+
+function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const { t } = useI18n();
+  const { path } = useLocation();
+  const { filters, params } = useFilters();
+  const route = routeFor(path);
+  const Page = route.page;
+
+  // The URL always spells out the filters in force (preset, time zone), so a copied link shows the same view.
+  useEffect(() => {
+    const canonical = writeFilters(params, filters);
+    if (canonical.toString() !== params.toString()) navigate(window.location.pathname, canonical, { replace: true });
+  }, [params, filters]);
+
+  useEffect(() => {
+    document.title = `${t(route.title)} · ${t("app.title")}`;
+  }, [route, t]);
+
+  const query = writeFilters(new URLSearchParams(), filters).toString();
+  return (
+    <div className="app">
+      <a className="skip" href="#main">
+        ↓
+      </a>
+      <header className="topbar">
+        <span className="brand">{t("app.title")}</span>
+        <nav aria-label={t("nav.label")}>
+          {ROUTES.map((r) => (
+            <a key={r.path} href={`${r.path}?${query}`} onClick={onLinkClick} aria-current={r === route ? "page" : undefined}>
+              {t(r.title)}
+            </a>
+          ))}
+        </nav>
+        <div className="topbar-end">
+          <LanguageSwitch />
+          <button type="button" className="link" onClick={onSignOut}>
+            {t("app.signOut")}
+          </button>
+        </div>
+      </header>
+      <FilterBar />
+      <main id="main" tabIndex={-1}>
+        <h1>{t(route.title)}</h1>
+        <Suspense fallback={<Loading />}>
+          <Page />
+        </Suspense>
+      </main>
+    </div>
   );
 }

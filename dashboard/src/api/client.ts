@@ -1,0 +1,75 @@
+/** An answer other than 2xx, with the API's own error code and message when it sent one. */
+export class ApiRequestError extends Error {
+  override name = "ApiRequestError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
+
+export function toSearchParams(query: Record<string, QueryValue>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === "") continue;
+    if (Array.isArray(value)) for (const item of value) params.append(name, String(item));
+    else params.set(name, String(value));
+  }
+  return params;
+}
+
+async function errorFrom(response: Response): Promise<ApiRequestError> {
+  let code = "http_error";
+  let message = response.statusText || `HTTP ${response.status}`;
+  let details: unknown;
+  try {
+    const body: unknown = await response.json();
+    if (body && typeof body === "object" && "error" in body && body.error && typeof body.error === "object") {
+      const error = body.error as { code?: unknown; message?: unknown; details?: unknown };
+      if (typeof error.code === "string") code = error.code;
+      if (typeof error.message === "string") message = error.message;
+      details = error.details;
+    }
+  } catch {
+    /* not JSON: keep the status text */
+  }
+  return new ApiRequestError(response.status, code, message, details);
+}
+
+export interface ApiClient {
+  /** GET /api/v1/<path>; the answer's type comes from the schema the server validated it against. */
+  get<T>(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<T>;
+  getText(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<string>;
+  post<T>(path: string, body: BodyInit, contentType: string, bearer?: string): Promise<T>;
+}
+
+export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...args) => fetch(...args)): ApiClient {
+  const url = (path: string, query: Record<string, QueryValue>) => {
+    const search = toSearchParams(query).toString();
+    return `/api/v1/${path}${search ? `?${search}` : ""}`;
+  };
+  const send = async (path: string, query: Record<string, QueryValue>, accept: string, signal?: AbortSignal) => {
+    const response = await fetchImpl(url(path, query), { headers: { Authorization: `Bearer ${readKey}`, Accept: accept }, signal });
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  };
+  return {
+    get: async <T,>(path: string, query: Record<string, QueryValue>, signal?: AbortSignal) =>
+      (await (await send(path, query, "application/json", signal)).json()) as T,
+    getText: async (path, query, signal) => (await send(path, query, "text/csv", signal)).text(),
+    post: async <T,>(path: string, body: BodyInit, contentType: string, bearer = readKey) => {
+      const response = await fetchImpl(`/api/v1/${path}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${bearer}`, "Content-Type": contentType, Accept: "application/json" },
+        body,
+      });
+      if (!response.ok) throw await errorFrom(response);
+      return (await response.json()) as T;
+    },
+  };
+}

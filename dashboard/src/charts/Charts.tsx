@@ -1,0 +1,58 @@
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+/**
+ * Every recharts import lives here and this module is loaded lazily: the KPI cards paint before
+ * the charting library arrives, and pages without charts never pay for it.
+ */
+export interface Series {
+  key: string;
+  label: string;
+  color: string;
+}
+
+export type Row = Record<string, string | number | null>;
+
+interface ChartProps {
+  data: Row[];
+  xKey: string;
+  series: Series[];
+  format: (value: number) => string;
+  formatX?: (value: string) => string;
+  height?: number;
+}
+
+const tooltipFormatter = (format: (value: number) => string) => (value: unknown) => (typeof value === "number" ? format(value) : String(value ?? "—"));
+
+export function LinesChart({ data, xKey, series, format, formatX, height = 220 }: ChartProps) {
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ee" />
+        <XAxis dataKey={xKey} tickFormatter={formatX} minTickGap={16} fontSize={12} />
+        <YAxis tickFormatter={format} width={64} fontSize={12} />
+        <Tooltip formatter={tooltipFormatter(format)} labelFormatter={(label) => (formatX ? formatX(String(label)) : String(label))} />
+        {series.length > 1 && <Legend />}
+        {series.map((s) => (
+          <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={s.color} strokeWidth={2} dot={data.length < 40} isAnimationActive={false} connectNulls={false} />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}
+
+export function BarsChart({ data, xKey, series, format, formatX, height = 240 }: ChartProps) {
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <BarChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ee" />
+        <XAxis dataKey={xKey} tickFormatter={formatX} fontSize={12} />
+        <YAxis tickFormatter={format} width={64} fontSize={12} />
+        <Tooltip formatter={tooltipFormatter(format)} />
+        {series.length > 1 && <Legend />}
+        {series.map((s) => (
+          <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}

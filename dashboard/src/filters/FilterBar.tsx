@@ -1,0 +1,102 @@
+import { useEffect, useState, type FormEvent } from "react";
+import type { Channel } from "@chatfunnel/schemas";
+import { useI18n } from "../i18n/i18n.js";
+import type { MessageKey } from "../i18n/messages.js";
+import { navigate, useUpdateParams } from "../router/location.js";
+import { CHANNEL_OPTIONS, PRESETS, browserTimeZone, presetRange, todayIn, writeFilters, type Filters, type Preset } from "./filters.js";
+import { useFilters } from "./use-filters.js";
+
+const COMMON_ZONES = ["UTC", "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka", "Europe/Minsk", "Asia/Almaty", "Asia/Tashkent", "Europe/London", "Europe/Berlin", "America/New_York"];
+
+/** The filters every page shares. Each change is a new history entry, so Back undoes it. */
+export function FilterBar() {
+  const { t } = useI18n();
+  const { filters } = useFilters();
+  const update = useUpdateParams();
+  const set = (next: Partial<Filters>) => update((params) => replaceAll(params, writeFilters(params, { ...filters, ...next })));
+
+  const [botId, setBotId] = useState(filters.botId);
+  const [campaign, setCampaign] = useState(filters.campaign);
+  // Back/forward or a link changes the URL: the text fields follow it.
+  useEffect(() => setBotId(filters.botId), [filters.botId]);
+  useEffect(() => setCampaign(filters.campaign), [filters.campaign]);
+
+  const onPreset = (preset: Preset) => {
+    if (preset === "custom") set({ preset, from: filters.from, to: filters.to });
+    else set({ preset, ...presetRange(preset, todayIn(filters.tz)) });
+  };
+  const onText = (event: FormEvent) => {
+    event.preventDefault();
+    set({ botId: botId.trim(), campaign: campaign.trim() });
+  };
+  const toggleChannel = (channel: Channel, on: boolean) =>
+    set({ channels: on ? [...filters.channels, channel] : filters.channels.filter((c) => c !== channel) });
+  const zones = [...new Set([filters.tz, browserTimeZone(), ...COMMON_ZONES])];
+
+  return (
+    <section className="filters" aria-label={t("filters.label")}>
+      <label className="field">
+        <span>{t("filters.period")}</span>
+        <select name="range" value={filters.preset} onChange={(e) => onPreset(e.target.value as Preset)}>
+          {PRESETS.map((preset) => (
+            <option key={preset} value={preset}>
+              {t(`preset.${preset}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t("filters.from")}</span>
+        <input
+          type="date"
+          name="from"
+          value={filters.from}
+          max={filters.to}
+          onChange={(e) => e.target.value && set({ preset: "custom", from: e.target.value })}
+        />
+      </label>
+      <label className="field">
+        <span>{t("filters.to")}</span>
+        <input type="date" name="to" value={filters.to} min={filters.from} onChange={(e) => e.target.value && set({ preset: "custom", to: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>{t("filters.tz")}</span>
+        <select name="tz" value={filters.tz} onChange={(e) => set({ tz: e.target.value })}>
+          {zones.map((zone) => (
+            <option key={zone} value={zone}>
+              {zone}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset className="field channels">
+        <legend>{t("filters.channels")}</legend>
+        {CHANNEL_OPTIONS.map((channel) => (
+          <label key={channel} className="check">
+            <input type="checkbox" name="channel" value={channel} checked={filters.channels.includes(channel)} onChange={(e) => toggleChannel(channel, e.target.checked)} />
+            {t(`channel.${channel}` as MessageKey)}
+          </label>
+        ))}
+      </fieldset>
+      <form className="field-group" onSubmit={onText}>
+        <label className="field">
+          <span>{t("filters.bot")}</span>
+          <input name="bot" value={botId} placeholder={t("filters.any")} onChange={(e) => setBotId(e.target.value)} onBlur={onText} />
+        </label>
+        <label className="field">
+          <span>{t("filters.campaign")}</span>
+          <input name="campaign" value={campaign} placeholder={t("filters.any")} onChange={(e) => setCampaign(e.target.value)} onBlur={onText} />
+        </label>
+        <button type="submit">{t("filters.apply")}</button>
+      </form>
+      <button type="button" className="link" onClick={() => navigate(window.location.pathname, new URLSearchParams())}>
+        {t("filters.reset")}
+      </button>
+    </section>
+  );
+}
+
+function replaceAll(target: URLSearchParams, source: URLSearchParams): void {
+  for (const name of [...new Set(target.keys())]) target.delete(name);
+  for (const [name, value] of source) target.append(name, value);
+}

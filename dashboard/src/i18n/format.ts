@@ -1,0 +1,85 @@
+import type { Locale } from "./messages.js";
+
+interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface Format {
+  integer(value: number): string;
+  decimal(value: number, digits?: number): string;
+  /** Money in its own currency; narrowSymbol shows ₽ for RUB in every locale. */
+  money(value: Money | null | undefined): string;
+  /** A fraction in [0,1] as a percentage; null (no denominator) as a dash. */
+  percent(value: number | null | undefined): string;
+  /** A change between periods, signed: +12.5 % / −3 %. */
+  change(value: number | null): string;
+  ratio(value: number | null | undefined): string;
+  durationSeconds(value: number | null | undefined): string;
+  date(iso: string, tz?: string): string;
+  dateTime(iso: string, tz?: string): string;
+  compact(value: number): string;
+}
+
+export const DASH = "—";
+const intlLocale = (locale: Locale) => (locale === "ru" ? "ru-RU" : "en-US");
+
+export function createFormat(locale: Locale): Format {
+  const tag = intlLocale(locale);
+  const integer = new Intl.NumberFormat(tag, { maximumFractionDigits: 0 });
+  const percent = new Intl.NumberFormat(tag, { style: "percent", maximumFractionDigits: 1 });
+  const change = new Intl.NumberFormat(tag, { style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" });
+  const compact = new Intl.NumberFormat(tag, { notation: "compact", maximumFractionDigits: 1 });
+  const moneyFormats = new Map<string, Intl.NumberFormat>();
+  const moneyFormat = (currency: string) => {
+    let format = moneyFormats.get(currency);
+    if (!format) {
+      try {
+        format = new Intl.NumberFormat(tag, { style: "currency", currency, currencyDisplay: "narrowSymbol", maximumFractionDigits: 2 });
+      } catch {
+        // An unknown currency code still shows its amount.
+        format = new Intl.NumberFormat(tag, { maximumFractionDigits: 2 });
+      }
+      moneyFormats.set(currency, format);
+    }
+    return format;
+  };
+  const dateFormat = (tz: string | undefined, withTime: boolean) =>
+    new Intl.DateTimeFormat(tag, { dateStyle: "medium", ...(withTime ? { timeStyle: "short" } : {}), ...(tz ? { timeZone: tz } : {}) });
+  return {
+    integer: (value) => integer.format(value),
+    decimal: (value, digits = 2) => new Intl.NumberFormat(tag, { maximumFractionDigits: digits }).format(value),
+    money: (value) => (value ? moneyFormat(value.currency).format(value.amount) : DASH),
+    percent: (value) => (value === null || value === undefined ? DASH : percent.format(value)),
+    change: (value) => (value === null ? DASH : change.format(value)),
+    ratio: (value) => (value === null || value === undefined ? DASH : `${new Intl.NumberFormat(tag, { maximumFractionDigits: 2 }).format(value)}×`),
+    durationSeconds: (value) => (value === null || value === undefined ? DASH : formatDuration(value, locale)),
+    date: (iso, tz) => dateFormat(tz, false).format(new Date(iso)),
+    dateTime: (iso, tz) => dateFormat(tz, true).format(new Date(iso)),
+    compact: (value) => compact.format(value),
+  };
+}
+
+const UNITS: Record<Locale, { d: string; h: string; m: string; s: string }> = {
+  en: { d: "d", h: "h", m: "min", s: "s" },
+  ru: { d: "д", h: "ч", m: "мин", s: "с" },
+};
+
+/** Two largest units are enough to read a time to convert at a glance. */
+export function formatDuration(totalSeconds: number, locale: Locale): string {
+  const u = UNITS[locale];
+  const s = Math.max(0, Math.round(totalSeconds));
+  const parts: Array<[number, string]> = [
+    [Math.floor(s / 86400), u.d],
+    [Math.floor((s % 86400) / 3600), u.h],
+    [Math.floor((s % 3600) / 60), u.m],
+    [s % 60, u.s],
+  ];
+  const first = parts.findIndex(([n]) => n > 0);
+  if (first === -1) return `0 ${u.s}`;
+  return parts
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n} ${unit}`)
+    .join(" ");
+}

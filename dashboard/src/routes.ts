@@ -1,0 +1,23 @@
+import { lazy, type ComponentType } from "react";
+import type { MessageKey } from "./i18n/messages.js";
+import { OverviewPage } from "./pages/OverviewPage.js";
+
+export interface Route {
+  path: string;
+  title: MessageKey;
+  page: ComponentType;
+}
+
+// The overview is what most visits open, so it is in the main bundle; the rest load on demand.
+export const ROUTES: Route[] = [
+  { path: "/", title: "nav.overview", page: OverviewPage },
+  { path: "/funnel", title: "nav.funnel", page: lazy(() => import("./pages/FunnelPage.js").then((m) => ({ default: m.FunnelPage }))) },
+  { path: "/channels", title: "nav.channels", page: lazy(() => import("./pages/ChannelsPage.js").then((m) => ({ default: m.ChannelsPage }))) },
+  { path: "/costs", title: "nav.costs", page: lazy(() => import("./pages/CostsPage.js").then((m) => ({ default: m.CostsPage }))) },
+  { path: "/engagement", title: "nav.engagement", page: lazy(() => import("./pages/EngagementPage.js").then((m) => ({ default: m.EngagementPage }))) },
+];
+
+export function routeFor(path: string): Route {
+  const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  return ROUTES.find((route) => route.path === normalized) ?? ROUTES[0]!;
+}
