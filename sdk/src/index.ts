@@ -1,0 +1,28 @@
+export { Chatfunnel, type MessengerTracker, type TelegramTracker } from "./chatfunnel.js";
+export { ChatfunnelClient, DEFAULTS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from "./client.js";
+export { ChatfunnelHttpError } from "./transport.js";
+export type {
+  Channel,
+  ChatfunnelOptions,
+  ChatfunnelStats,
+  DropReason,
+  EventInput,
+  FetchLike,
+  FieldError,
+  FlushResult,
+  HelperInput,
+  IngestResponse,
+  OverflowPolicy,
+  Properties,
+  QueuedEvent,
+  RejectedEvent,
+  ReservedEventType,
+  Source,
+  TrackInput,
+} from "./types.js";
+export type { AdapterOptions, AdapterResult } from "./adapters/result.js";
+export { telegramUpdateToEvents } from "./adapters/telegram.js";
+export { grammyMiddleware, type GrammyMiddlewareOptions, type NextFunction, type TelegramContextLike } from "./adapters/grammy.js";
+export { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
+export { vkUpdateToEvents } from "./adapters/vk.js";
+export { buildStartPayload, parseStartPayload } from "./adapters/payload.js";

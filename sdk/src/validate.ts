@@ -1,0 +1,36 @@
+import type { Channel, QueuedEvent } from "./types.js";
+
+/** The collector's channel enum; the type check below keeps it equal to @chatfunnel/schemas. */
+export const CHANNEL_LIST = ["telegram", "whatsapp", "vk", "max", "viber", "web", "other"] as const satisfies readonly Channel[];
+type MissingChannel = Exclude<Channel, (typeof CHANNEL_LIST)[number]>;
+const channelListIsComplete: MissingChannel extends never ? true : false = true;
+void channelListIsComplete;
+
+const CHANNELS: ReadonlySet<string> = new Set(CHANNEL_LIST);
+const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * The few checks worth doing before a round trip, cheap enough for every track() call.
+ * The collector validates everything again and reports the rest per event (onRejected).
+ * Returns a reason, or undefined when the event may be sent.
+ */
+export function cheapInvalidReason(event: QueuedEvent, knownTypes?: Set<string>): string | undefined {
+  if (knownTypes === undefined || !knownTypes.has(event.type)) {
+    if (typeof event.type !== "string" || !EVENT_TYPE.test(event.type)) return `type must be snake_case (≤ 64 chars), got ${JSON.stringify(event.type)}`;
+    // Most bots use a handful of types: remember the good ones so the regex runs once per type.
+    if (knownTypes !== undefined && knownTypes.size < 1000) knownTypes.add(event.type);
+  }
+  if (typeof event.channel !== "string" || !CHANNELS.has(event.channel)) return `channel must be one of ${CHANNEL_LIST.join(", ")}, got ${JSON.stringify(event.channel)}`;
+  if (!isIdString(event.botId)) return "botId must be a non-empty string of at most 128 characters (set it per event or in the options)";
+  if (!isIdString(event.userId)) return "userId must be a non-empty string of at most 128 characters";
+  if (event.revenue !== undefined) {
+    if (typeof event.revenue !== "number" || !(event.revenue >= 0) || event.revenue === Infinity) return "revenue must be a finite number ≥ 0";
+    if (typeof event.currency !== "string" || !CURRENCY.test(event.currency)) return "currency (ISO 4217, e.g. RUB) is required when revenue is set";
+  }
+  return undefined;
+}
+
+function isIdString(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0 && value.length <= 128;
+}
