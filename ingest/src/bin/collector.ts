@@ -1,0 +1,15 @@
+import { loadConfig } from "@chatfunnel/schemas";
+import { startCollectorProcess } from "../collector/collector-process.js";
+
+// Distributed mode: POST /v1/events → Kafka (KAFKA_BROKERS); keys from ClickHouse (CLICKHOUSE_URL, or chDB under DATA_DIR).
+const config = loadConfig(process.env);
+const collector = await startCollectorProcess(config);
+process.stdout.write(`Chatfunnel collector: ${collector.url}/v1/events → Kafka topic ${config.KAFKA_TOPIC}\n`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    collector.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

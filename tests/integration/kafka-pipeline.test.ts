@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import request from "supertest";
+import type { Express } from "express";
+import type { Producer } from "kafkajs";
+import type { Config } from "@chatfunnel/schemas";
+import {
+  KeyStore,
+  Readiness,
+  createEventWriter,
+  createLogger,
+  createMetrics,
+  type BatchWriter,
+  type EventRow,
+  type Metrics,
+  type Storage,
+} from "@chatfunnel/ingest";
+import { createHttpApp } from "@chatfunnel/api";
+import { createKafka } from "../../ingest/src/kafka/client.js";
+import { ensureTopics } from "../../ingest/src/kafka/topics.js";
+import { SendQueue, createDurableProducer } from "../../ingest/src/kafka/producer.js";
+import { createKafkaSink } from "../../ingest/src/collector/kafka-sink.js";
+import { createEventConsumer, type EventConsumer } from "../../ingest/src/consumer/event-consumer.js";
+import { insertEventRows } from "../../ingest/src/consumer/consumer-process.js";
+import { DLQ_HEADERS } from "../../ingest/src/consumer/dead-letter.js";
+import { createProject, freshDatabase, testConfig, waitFor } from "../support/engine.js";
+import { makeEvent } from "../support/events.js";
+import { TEST_BROKER, consumerLag, headerText, readMessages, requireBroker, testKafka, uniqueKafkaNames } from "../support/kafka.js";
+
+/**
+ * HTTP → collector → real Kafka → consumer → real ClickHouse engine, all in this process: the
+ * collector's app on a Kafka sink, and the consumer writing into this test's own database.
+ */
+describe("Kafka pipeline (real broker, real engine)", () => {
+  let config: Config;
+  let storage: Storage;
+  let project: Awaited<ReturnType<typeof createProject>>;
+  let app: Express;
+  let producer: Producer;
+  let rawProducer: Producer;
+  let writer: BatchWriter<EventRow>;
+  let consumer: EventConsumer;
+  let consumerMetrics: Metrics;
+  const kafka = testKafka();
+
+  beforeAll(async () => {
+    await requireBroker();
+    config = testConfig({ KAFKA_BROKERS: TEST_BROKER, KAFKA_TOPIC_PARTITIONS: "3", KAFKA_SESSION_TIMEOUT_MS: "6000", ...uniqueKafkaNames("pipeline") });
+    storage = await freshDatabase();
+    project = await createProject(storage);
+    const logger = createLogger("silent", "test");
+    const appKafka = createKafka(config, logger);
+    expect(await ensureTopics(appKafka, config)).toEqual([config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC]);
+    expect(await ensureTopics(appKafka, config)).toEqual([]);
+
+    producer = createDurableProducer(appKafka);
+    await producer.connect();
+    const collectorMetrics = createMetrics();
+    const readiness = new Readiness();
+    readiness.markReady();
+    const sink = createKafkaSink(new SendQueue(producer, config.KAFKA_TOPIC, { maxRequestBytes: 4 * 1024 * 1024 }), 100_000);
+    app = createHttpApp({ readiness, metrics: collectorMetrics, logger, collector: { keys: new KeyStore(storage, 0), sink, metrics: collectorMetrics, logger } });
+
+    consumerMetrics = createMetrics();
+    writer = createEventWriter(storage, config);
+    consumer = createEventConsumer({ kafka: appKafka, writer, insertRows: (rows) => insertEventRows(storage, rows), config, metrics: consumerMetrics, logger });
+    await consumer.start();
+    rawProducer = kafka.producer();
+    await rawProducer.connect();
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await writer?.close();
+    await producer?.disconnect();
+    await rawProducer?.disconnect();
+  });
+
+  const post = (events: unknown[]) => request(app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events });
+
+  const counts = async () => {
+    const result = await storage.client.query({
+      query: `SELECT (SELECT count() FROM ${storage.database}.events FINAL WHERE project_id = {p:String}) AS final,
+                     (SELECT count() FROM ${storage.database}.events WHERE project_id = {p:String}) AS raw`,
+      query_params: { p: project.projectId },
+      format: "JSONEachRow",
+      clickhouse_settings: storage.querySettings,
+    });
+    const [row] = await result.json<{ final: number; raw: number }>();
+    return { final: Number(row?.final), raw: Number(row?.raw) };
+  };
+  const drained = () => waitFor(() => consumerLag(kafka, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID), (lag) => lag === 0);
+
+  it("stores exactly what the collector accepted, keyed by project:channel:user", async () => {
+    const users = ["u1", "u2", "u3", "u4"];
+    const batches = Array.from({ length: 5 }, (_, b) =>
+      Array.from({ length: 200 }, (_, i) => makeEvent({ userId: users[(b + i) % users.length]!, channel: i % 2 ? "vk" : "telegram" })),
+    );
+    const responses = await Promise.all(batches.map((events, b) => post(b === 0 ? [...events, { ...makeEvent(), channel: "icq" }] : events)));
+    for (const res of responses) expect(res.status).toBe(200);
+    expect(responses[0]!.body.accepted).toBe(200);
+    expect(responses[0]!.body.rejected).toHaveLength(1);
+    await waitFor(counts, (c) => c.final === 1000);
+    await drained();
+    expect(await counts()).toEqual({ final: 1000, raw: 1000 });
+
+    const onTopic = await readMessages(kafka, config.KAFKA_TOPIC, 1000);
+    const message = onTopic.find((m) => m.value?.toString().includes('"userId":"u2"'))!;
+    const queued = JSON.parse(message.value!.toString());
+    expect(message.key!.toString()).toBe(`${project.projectId}:${queued.event.channel}:u2`);
+    expect(Object.keys(queued).sort()).toEqual(["event", "projectId", "receivedAt"]);
+  });
+
+  it("counts a batch sent twice once, although both copies went through Kafka", async () => {
+    const before = await counts();
+    const events = Array.from({ length: 50 }, (_, i) => makeEvent({ userId: `dup-${i % 5}`, type: "lead" }));
+    expect((await post(events)).status).toBe(200);
+    expect((await post(events)).status).toBe(200);
+    await waitFor(counts, (c) => c.raw === before.raw + 100);
+    await drained();
+    expect(await counts()).toEqual({ final: before.final + 50, raw: before.raw + 100 });
+  });
+
+  it("dead-letters raw non-JSON and schema-invalid messages with reason headers while the rest flow", async () => {
+    const before = await counts();
+    const good = (userId: string) => ({
+      key: `${project.projectId}:telegram:${userId}`,
+      value: JSON.stringify({ projectId: project.projectId, receivedAt: new Date().toISOString(), event: makeEvent({ userId }) }),
+    });
+    const notJson = { key: `${project.projectId}:telegram:p1`, value: "{this is not json" };
+    const invalid = {
+      key: `${project.projectId}:telegram:p1`,
+      value: JSON.stringify({ projectId: project.projectId, receivedAt: "yesterday", event: { ...makeEvent({ userId: "p1" }), channel: "icq" } }),
+    };
+    // Same key: one partition, so the poison sits between valid messages in one batch.
+    await rawProducer.send({ topic: config.KAFKA_TOPIC, messages: [good("p1"), notJson, good("p1"), invalid, good("p1"), good("p2")] });
+
+    await waitFor(counts, (c) => c.final === before.final + 4);
+    const letters = await readMessages(kafka, config.KAFKA_DLQ_TOPIC, 2);
+    const byReason = new Map(letters.map((m) => [headerText(m.headers, DLQ_HEADERS.reason), m]));
+    expect([...byReason.keys()].sort()).toEqual(["invalid_event", "invalid_json"]);
+    const json = byReason.get("invalid_json")!;
+    expect(json.value!.toString()).toBe(notJson.value);
+    expect(json.key!.toString()).toBe(notJson.key);
+    expect(headerText(json.headers, DLQ_HEADERS.topic)).toBe(config.KAFKA_TOPIC);
+    expect(Number(headerText(json.headers, DLQ_HEADERS.partition))).toBeGreaterThanOrEqual(0);
+    expect(headerText(json.headers, DLQ_HEADERS.offset)).toMatch(/^\d+$/);
+    const schema = byReason.get("invalid_event")!;
+    expect(headerText(schema.headers, DLQ_HEADERS.error)).toContain("event.channel");
+    expect(headerText(schema.headers, DLQ_HEADERS.error)).toContain("receivedAt");
+    expect(Number(headerText(schema.headers, DLQ_HEADERS.offset))).toBe(Number(headerText(json.headers, DLQ_HEADERS.offset)) + 2);
+    const dead = await consumerMetrics.deadLettered.get();
+    expect(Object.fromEntries(dead.values.map((v) => [v.labels.reason, v.value]))).toEqual({ invalid_json: 1, invalid_event: 1 });
+    await drained();
+    expect((await counts()).final).toBe(before.final + 4);
+  });
+});

@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Kafka, logLevel, type IHeaders, type KafkaMessage } from "kafkajs";
+
+/** The broker `npm run kafka:start` runs (scripts/kafka/start.sh). */
+export const TEST_BROKER = "127.0.0.1:9092";
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export function testKafka(): Kafka {
+  return new Kafka({
+    clientId: "chatfunnel-tests",
+    brokers: [TEST_BROKER],
+    connectionTimeout: 2000,
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+/** Tests that need Kafka fail (never skip) without it, saying how to start it. */
+export async function requireBroker(): Promise<void> {
+  const admin = testKafka().admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (error) {
+    throw new Error(`no Kafka broker on ${TEST_BROKER} (${(error as Error).message}): run \`npm run kafka:start\` first`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** A topic, DLQ and group of this test alone, so tests never see each other's messages. */
+export function uniqueKafkaNames(label: string): { KAFKA_TOPIC: string; KAFKA_DLQ_TOPIC: string; KAFKA_GROUP_ID: string } {
+  const id = `${label}-${randomUUID().slice(0, 8)}`;
+  return { KAFKA_TOPIC: `t-${id}`, KAFKA_DLQ_TOPIC: `t-${id}-dlq`, KAFKA_GROUP_ID: `g-${id}` };
+}
+
+/** Messages not yet committed by the group, summed over the topic's partitions. */
+export async function consumerLag(kafka: Kafka, topic: string, groupId: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((lag, end) => lag + Number(end.high) - Math.max(0, done.get(end.partition) ?? 0), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads `count` messages of a topic from the beginning with a throwaway group. */
+export async function readMessages(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 6000, heartbeatInterval: 1000 });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${messages.length} of ${count} messages on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          messages.push(message);
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value[0] : value)?.toString();
+}
+
+export interface Child {
+  process: ChildProcess;
+  /** Everything written so far, for assertions and for failure messages. */
+  output(): string;
+  /** Resolves with the first stdout/stderr match of `pattern` (its first group), or rejects on exit/timeout. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * A TypeScript entry point as a single child process (`node --import tsx`, no tsx wrapper process,
+ * so the pid is the program itself and a SIGKILL really kills it).
+ */
+export function spawnTs(file: string, env: Record<string, string>, args: string[] = []): Child {
+  const child = spawn(process.execPath, ["--import", "tsx", ...(file === "-e" ? ["--input-type=module", "-e"] : [file]), ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+      for (const listener of listeners) listener();
+    }),
+  );
+  return {
+    process: child,
+    output: () => text,
+    exited,
+    waitForOutput(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(text);
+          if (match) return finish(() => resolve(match[1] ?? match[0]));
+          if (child.exitCode !== null || child.signalCode !== null) {
+            finish(() => reject(new Error(`child exited before printing ${pattern}; output:\n${text.slice(-3000)}`)));
+          }
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${text.slice(-3000)}`))), timeoutMs);
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          settle();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Sends SIGTERM and waits; SIGKILL only if the process ignores the deadline. */
+export async function stopChild(child: Child, timeoutMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return child.exited;
+  child.process.kill("SIGTERM");
+  const timer = setTimeout(() => child.process.kill("SIGKILL"), timeoutMs);
+  try {
+    return await child.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A Prometheus counter's value from a /metrics text (summing its labelled series). */
+export function counterValue(metricsText: string, name: string): number {
+  let total = 0;
+  for (const line of metricsText.split("\n")) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
