@@ -1,1 +1,225 @@
-export {};
+import { z } from "zod";
+import { ChannelSchema, EventTypeSchema } from "../event.js";
+import { CommonQuerySchema, RateSchema } from "./common.js";
+
+/**
+ * Funnel queries. Semantics (the reference implementation in tests/reference/funnel.ts follows these):
+ *
+ * - Events in scope: the common filters (project, channel, botId, campaign), deduplicated by event id, with
+ *   timestamps in [from, to + window). A user is (channel, userId).
+ * - The user's events are ordered by (timestamp, event id as lowercase UUID text): events at the same
+ *   millisecond are ordered by their id, so every answer is deterministic.
+ * - An event matches a step when its type equals the step's type and every filter's property is present with
+ *   exactly that text (strings as they are; numbers, booleans and null as their JSON text: `n=1`, `vip=true`).
+ * - An attempt starts at an event matching step 1 (in `any` mode: any step) with timestamp in [from, to);
+ *   every later step of the attempt happens at most `window` after the start (inclusive).
+ *   - ordered: steps 1..k are matched by events e1 < e2 < … < ek in that order (other events may come between);
+ *     an attempt follows the earliest match of each next step.
+ *   - strict: like ordered, but step k+1 must be the very next event of the user in scope after step k: any
+ *     event in between (of any type, including a repeat of step k) ends the attempt.
+ *   - any: steps 1..k all occur within the window, in any order, the start event being one of them; one event
+ *     may satisfy several steps (e.g. `button_clicked` and `button_clicked[plan=pro]`).
+ * - A user reaches step k when one of their attempts does; each user counts once, at the furthest step
+ *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
+ *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
+ *   steps 1..k have occurred). Median: the mean of the two middle values for an even count.
+ * - Breakdown values are per user: channel; campaign = first-touch `source.campaign` (the user's earliest event,
+ *   ever, that has one); source = first-touch `source.source`; botId = the bot of the user's earliest event.
+ *   Ties again by (timestamp, event id); a user without a value is in the `null` group.
+ */
+
+export const FUNNEL_MODES = ["ordered", "strict", "any"] as const;
+export const FunnelModeSchema = z.enum(FUNNEL_MODES);
+export type FunnelMode = z.infer<typeof FunnelModeSchema>;
+
+export const FUNNEL_BREAKDOWNS = ["channel", "campaign", "source", "botId"] as const;
+export const FunnelBreakdownSchema = z.enum(FUNNEL_BREAKDOWNS);
+export type FunnelBreakdown = z.infer<typeof FunnelBreakdownSchema>;
+
+export const MIN_FUNNEL_STEPS = 2;
+export const MAX_FUNNEL_STEPS = 20;
+export const MAX_STEP_FILTERS = 8;
+export const DEFAULT_FUNNEL_WINDOW = "7d";
+export const MAX_FUNNEL_WINDOW_SECONDS = 90 * 86_400;
+/** Breakdown groups beyond this many (by users at step 1) are left out and the answer says so. */
+export const MAX_FUNNEL_BREAKDOWN_GROUPS = 100;
+export const DEFAULT_DROPOFF_LIMIT = 1000;
+export const MAX_DROPOFF_LIMIT = 10_000;
+
+const PropertyKeySchema = z.string().min(1).max(128);
+
+/** One step: an event type and property filters that must all hold (values compared as text). */
+export const FunnelStepSchema = z.strictObject({
+  type: EventTypeSchema,
+  filters: z
+    .record(PropertyKeySchema, z.string().max(1024))
+    .refine((filters) => Object.keys(filters).length <= MAX_STEP_FILTERS, `must have at most ${MAX_STEP_FILTERS} filters`)
+    .default({}),
+});
+export type FunnelStep = z.infer<typeof FunnelStepSchema>;
+
+/** A JSON-encoded step may give filter values as numbers, booleans or null: they compare as their JSON text. */
+const JsonStepSchema = z.strictObject({
+  type: z.string(),
+  filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+const BRACKET_STEP = /^([^[\]]+)((?:\[[^\]]*\])*)$/;
+
+/**
+ * Parses one `steps` value. Two spellings:
+ * - `lead`, `button_clicked[plan=pro]`, `order[plan=pro][country=RU]` — filters in brackets, split at the first
+ *   `=`; a value cannot contain `]`;
+ * - `{"type":"button_clicked","filters":{"plan":"pro","n":1}}` — JSON, for values with any characters.
+ */
+export function parseFunnelStep(text: string): { step: FunnelStep } | { error: string } {
+  let candidate: unknown;
+  if (text.trimStart().startsWith("{")) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { error: "is not valid JSON" };
+    }
+    const parsed = JsonStepSchema.safeParse(json);
+    if (!parsed.success) return { error: 'must be {"type": "...", "filters": {"key": "value"}}' };
+    const filters: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parsed.data.filters ?? {})) filters[key] = typeof value === "string" ? value : JSON.stringify(value);
+    candidate = { type: parsed.data.type, filters };
+  } else {
+    const match = BRACKET_STEP.exec(text);
+    if (!match) return { error: "must be an event type optionally followed by [property=value] filters, e.g. button_clicked[plan=pro]" };
+    const filters: Record<string, string> = {};
+    for (const part of (match[2] ?? "").match(/\[[^\]]*\]/g) ?? []) {
+      const body = part.slice(1, -1);
+      const eq = body.indexOf("=");
+      if (eq <= 0) return { error: `filter '${part}' must be [property=value]` };
+      const key = body.slice(0, eq);
+      if (key in filters) return { error: `filter property '${key}' is given twice` };
+      filters[key] = body.slice(eq + 1);
+    }
+    candidate = { type: match[1], filters };
+  }
+  const step = FunnelStepSchema.safeParse(candidate);
+  if (!step.success) return { error: step.error.issues.map((issue) => `${issue.path.join(".") || "step"}: ${issue.message}`).join("; ") };
+  return { step: step.data };
+}
+
+/** `30m`, `12h`, `7d` → seconds. */
+export const FunnelWindowSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,5}[mhd]$/, "must be a number with a unit m, h or d, e.g. 30m, 12h, 7d")
+  .transform((text) => Number(text.slice(0, -1)) * { m: 60, h: 3600, d: 86_400 }[text.slice(-1) as "m" | "h" | "d"])
+  .refine((seconds) => seconds <= MAX_FUNNEL_WINDOW_SECONDS, `must be at most ${MAX_FUNNEL_WINDOW_SECONDS / 86_400}d`);
+
+const asList = (value: unknown) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+
+const StepsParamSchema = z.preprocess(
+  asList,
+  z
+    .array(z.string(), { error: "is required: repeat steps=<event type>[property=value] 2 to 20 times" })
+    .min(MIN_FUNNEL_STEPS, `must list at least ${MIN_FUNNEL_STEPS} steps`)
+    .max(MAX_FUNNEL_STEPS, `must list at most ${MAX_FUNNEL_STEPS} steps`)
+    .transform((texts, ctx) => {
+      const steps: FunnelStep[] = [];
+      texts.forEach((text, index) => {
+        const parsed = parseFunnelStep(text);
+        if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: parsed.error });
+        else steps.push(parsed.step);
+      });
+      return steps;
+    }),
+);
+
+const BreakdownParamSchema = z.preprocess(
+  asList,
+  z
+    .array(FunnelBreakdownSchema)
+    .refine((list) => new Set(list).size === list.length, "must not repeat a dimension")
+    .optional(),
+);
+
+/** GET /api/v1/funnel: the common filters plus the funnel definition. */
+export const FunnelQuerySchema = CommonQuerySchema.extend({
+  steps: StepsParamSchema,
+  // prefault: the default text goes through the same parsing, so `window` is always seconds.
+  window: FunnelWindowSchema.prefault(DEFAULT_FUNNEL_WINDOW),
+  mode: FunnelModeSchema.default("ordered"),
+  breakdown: BreakdownParamSchema,
+});
+export type FunnelQuery = z.infer<typeof FunnelQuerySchema>;
+
+/** GET /api/v1/funnel/dropoff: the funnel's parameters plus which step's losers to list. */
+export const FunnelDropoffQuerySchema = FunnelQuerySchema.extend({
+  /** Users who reached step `step - 1` and not step `step` (2 ≤ step ≤ number of steps). */
+  step: z.coerce.number().int().min(2),
+  format: z.enum(["json", "csv"]).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_DROPOFF_LIMIT).default(DEFAULT_DROPOFF_LIMIT),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type FunnelDropoffQuery = z.infer<typeof FunnelDropoffQuerySchema>;
+
+export const FunnelStepResultSchema = z.object({
+  /** 1-based. */
+  index: z.number().int().min(1),
+  type: z.string(),
+  filters: z.record(z.string(), z.string()),
+  /** Users whose furthest step is this one or later. */
+  users: z.number().int().nonnegative(),
+  conversionFromFirst: RateSchema,
+  conversionFromPrevious: RateSchema,
+  /** Users who reached the previous step and not this one (0 for step 1). */
+  dropOff: z.number().int().nonnegative(),
+  dropOffRate: RateSchema,
+  /** From the start of the attempt to this step, over users reaching it; null for step 1 or no users. Seconds, ms precision. */
+  medianSecondsToConvert: z.number().nonnegative().nullable(),
+  meanSecondsToConvert: z.number().nonnegative().nullable(),
+});
+export type FunnelStepResult = z.infer<typeof FunnelStepResultSchema>;
+
+/** The value of each requested dimension for one group; null when the user has none (e.g. organic: no campaign). */
+export const FunnelBreakdownValuesSchema = z.object({
+  channel: ChannelSchema.nullable().optional(),
+  campaign: z.string().nullable().optional(),
+  source: z.string().nullable().optional(),
+  botId: z.string().nullable().optional(),
+});
+export type FunnelBreakdownValues = z.infer<typeof FunnelBreakdownValuesSchema>;
+
+export const FunnelBreakdownGroupSchema = z.object({
+  values: FunnelBreakdownValuesSchema,
+  steps: z.array(FunnelStepResultSchema),
+});
+export type FunnelBreakdownGroup = z.infer<typeof FunnelBreakdownGroupSchema>;
+
+export const FunnelResponseSchema = z.object({
+  range: z.object({ from: z.string(), to: z.string(), tz: z.string() }),
+  mode: FunnelModeSchema,
+  windowSeconds: z.number().int().positive(),
+  steps: z.array(FunnelStepResultSchema),
+  /** The dimensions asked for, in order; empty without breakdown. */
+  breakdown: z.array(FunnelBreakdownSchema),
+  /** One funnel per combination of values, most users at step 1 first, then by values. */
+  breakdowns: z.array(FunnelBreakdownGroupSchema),
+  /** True when groups beyond MAX_FUNNEL_BREAKDOWN_GROUPS were left out. */
+  breakdownsTruncated: z.boolean(),
+});
+export type FunnelResponse = z.infer<typeof FunnelResponseSchema>;
+
+export const FunnelDropoffUserSchema = z.object({
+  channel: ChannelSchema,
+  userId: z.string(),
+  /** When the user reached step − 1 (the event completing it, in their earliest furthest attempt). ISO UTC. */
+  reachedAt: z.string(),
+});
+export type FunnelDropoffUser = z.infer<typeof FunnelDropoffUserSchema>;
+
+export const FunnelDropoffResponseSchema = z.object({
+  step: z.number().int().min(2),
+  /** Users who reached step − 1 and not step, in all; `users` is one page of them ordered by (channel, userId). */
+  total: z.number().int().nonnegative(),
+  limit: z.number().int().positive(),
+  offset: z.number().int().nonnegative(),
+  users: z.array(FunnelDropoffUserSchema),
+});
+export type FunnelDropoffResponse = z.infer<typeof FunnelDropoffResponseSchema>;
