@@ -161,3 +161,38 @@ export function counterValue(metricsText: string, name: string): number {
   }
   return total;
 }
+
+export interface StoredCounts {
+  /** Rows as the metrics see them (FINAL: one per event id). */
+  final: number;
+  /** Distinct event ids. */
+  ids: number;
+  /** Physical rows, redeliveries included until merges collapse them. */
+  raw: number;
+}
+
+const COUNT_EVENTS_SCRIPT = `
+import { loadConfig } from "@chatfunnel/schemas";
+import { createStorage } from "@chatfunnel/ingest";
+const storage = createStorage(loadConfig(process.env));
+const db = storage.database;
+const result = await storage.client.query({
+  query: "SELECT (SELECT count() FROM " + db + ".events FINAL) AS final, (SELECT uniqExact(event_id) FROM " + db + ".events) AS ids, (SELECT count() FROM " + db + ".events) AS raw",
+  format: "JSONEachRow",
+  clickhouse_settings: storage.querySettings,
+});
+const [row] = await result.json();
+process.stdout.write("counts " + JSON.stringify({ final: Number(row.final), ids: Number(row.ids), raw: Number(row.raw) }) + "\\n");
+await storage.close();
+`;
+
+/**
+ * Counts the events table in another process's chDB data directory. chDB allows one process per
+ * directory, so this runs as its own short process after the owner stopped.
+ */
+export async function countStoredEvents(dataDir: string): Promise<StoredCounts> {
+  const child = spawnTs("-e", { DATA_DIR: dataDir, LOG_LEVEL: "silent" }, [COUNT_EVENTS_SCRIPT]);
+  const line = await child.waitForOutput(/counts (\{.*\})/);
+  await child.exited;
+  return JSON.parse(line) as StoredCounts;
+}
