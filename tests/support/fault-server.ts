@@ -43,7 +43,7 @@ export async function startFaultServer(targetUrl: string, plan: (requestNumber: 
       const value = req.headers[name];
       if (typeof value === "string") headers[name] = value;
     }
-    const answer = await fetch(new URL(req.url ?? "/", targetUrl), { method: req.method, headers, body: body.length > 0 ? body : undefined });
+    const answer = await fetch(new URL(req.url ?? "/", targetUrl), { method: req.method, headers, body: body.length > 0 ? body.toString("utf8") : undefined });
     state.forwarded++;
     return { status: answer.status, retryAfter: answer.headers.get("retry-after"), text: await answer.text() };
   };
