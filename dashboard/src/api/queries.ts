@@ -4,12 +4,17 @@ import type {
   CostsGrouping,
   CostsResponse,
   EngagementResponse,
+  FunnelBreakdown,
+  FunnelDropoffResponse,
+  FunnelMode,
+  FunnelResponse,
   Interval,
   OverviewResponse,
   RepeatResponse,
   TimeseriesMetric,
   TimeseriesResponse,
 } from "@chatfunnel/schemas";
+import { MAX_DROPOFF_LIMIT } from "../funnel/limits.js";
 import type { ApiFilters } from "../filters/filters.js";
 import type { ApiClient } from "./client.js";
 
@@ -60,3 +65,39 @@ export const engagementQuery = (api: ApiClient, filters: ApiFilters) =>
     queryFn: ({ signal }) => api.get<EngagementResponse>("engagement", { ...filters }, signal),
     ...shared,
   });
+
+/** A funnel as the API spells it: steps as `type[prop=value]` texts, window like `7d`. */
+export interface FunnelDefinition {
+  steps: string[];
+  window: string;
+  mode: FunnelMode;
+  breakdown: FunnelBreakdown | null;
+}
+
+const funnelParams = (definition: FunnelDefinition) => ({
+  steps: definition.steps,
+  window: definition.window,
+  mode: definition.mode,
+  ...(definition.breakdown ? { breakdown: definition.breakdown } : {}),
+});
+
+export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition) =>
+  queryOptions({
+    queryKey: ["funnel", filters, definition] as const,
+    queryFn: ({ signal }) => api.get<FunnelResponse>("funnel", { ...filters, ...funnelParams(definition) }, signal),
+    ...shared,
+  });
+
+export const DROPOFF_PAGE = 100;
+
+export const dropoffQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, step: number, offset = 0) =>
+  queryOptions({
+    queryKey: ["funnel/dropoff", filters, definition, step, offset] as const,
+    queryFn: ({ signal }) =>
+      api.get<FunnelDropoffResponse>("funnel/dropoff", { ...filters, ...funnelParams(definition), step, limit: DROPOFF_PAGE, offset }, signal),
+    ...shared,
+  });
+
+/** The whole list of a step's losers as the API's CSV, for download. */
+export const dropoffCsv = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, step: number) =>
+  api.getText("funnel/dropoff", { ...filters, ...funnelParams(definition), step, format: "csv", limit: MAX_DROPOFF_LIMIT });

@@ -1,3 +1,87 @@
+import { useQuery } from "@tanstack/react-query";
+import type { FunnelBreakdownGroup, FunnelResponse } from "@chatfunnel/schemas";
+import { useApi } from "../api/context.js";
+import { funnelQuery } from "../api/queries.js";
+import { QueryState } from "../components/QueryState.js";
+import { useFilters } from "../filters/use-filters.js";
+import { parseFunnelParams, writeFunnelParams } from "../funnel/definition.js";
+import { DropoffList } from "../funnel/DropoffList.js";
+import { FunnelBuilder } from "../funnel/FunnelBuilder.js";
+import { FunnelChart, stepLabel } from "../funnel/FunnelChart.js";
+import { useI18n } from "../i18n/i18n.js";
+import type { MessageKey } from "../i18n/messages.js";
+import { useUpdateParams } from "../router/location.js";
+
+/** Steps, window, mode and breakdown live in the URL beside the global filters. */
 export function FunnelPage() {
-  return null;
+  const { t } = useI18n();
+  const api = useApi();
+  const { api: filters, params } = useFilters();
+  const definition = parseFunnelParams(params);
+  const dropoffParam = Number(params.get("dropoff"));
+  const dropoff = Number.isInteger(dropoffParam) && dropoffParam >= 2 && dropoffParam <= definition.steps.length ? dropoffParam : null;
+  const update = useUpdateParams();
+  const query = useQuery(funnelQuery(api, filters, definition));
+
+  return (
+    <>
+      <FunnelBuilder definition={definition} onApply={(next) => update((p) => replaceAll(p, writeFunnelParams(p, next)))} />
+      <QueryState query={query} isEmpty={(data) => (data.steps[0]?.users ?? 0) === 0}>
+        {(data) => (
+          <>
+            <FunnelChart steps={data.steps} selected={dropoff} onSelect={(step) => update((p) => p.set("dropoff", String(step)))} />
+            {data.breakdown.length > 0 && <BreakdownTable data={data} />}
+          </>
+        )}
+      </QueryState>
+      {dropoff !== null && <DropoffList key={`${dropoff}:${JSON.stringify(definition)}`} filters={filters} definition={definition} step={dropoff} />}
+    </>
+  );
+}
+
+function BreakdownTable({ data }: { data: FunnelResponse }) {
+  const { t, format } = useI18n();
+  const groupName = (group: FunnelBreakdownGroup) =>
+    data.breakdown
+      .map((dimension) => {
+        const value = group.values[dimension];
+        if (value === null || value === undefined) return "—";
+        return dimension === "channel" ? t(`channel.${value}` as MessageKey) : value;
+      })
+      .join(" · ");
+  return (
+    <div className="table-wrap">
+      <table className="data" data-testid="funnel-breakdown">
+        <caption>{t("funnel.breakdown")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("funnel.segment")}</th>
+            {data.steps.map((step) => (
+              <th scope="col" key={step.index}>
+                {step.index}. {stepLabel(step)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {data.breakdowns.map((group, index) => (
+            <tr key={index}>
+              <th scope="row">{groupName(group)}</th>
+              {group.steps.map((step) => (
+                <td key={step.index}>
+                  {format.integer(step.users)}
+                  {step.index > 1 && <span className="muted"> ({format.percent(step.conversionFromFirst)})</span>}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function replaceAll(target: URLSearchParams, source: URLSearchParams): void {
+  for (const name of [...new Set(target.keys())]) target.delete(name);
+  for (const [name, value] of source) target.append(name, value);
 }
