@@ -1,0 +1,260 @@
+/**
+ * Ingest throughput, end to end: generated events posted over HTTP in batches of 500 by a few
+ * concurrent clients, timed from the first POST until the last row is stored (queryable), for
+ *   (a) the embedded default (`api/src/bin/embedded.ts`, chDB), and
+ *   (b) the distributed path (`ingest/src/bin/collector.ts` → real Kafka → `ingest/src/bin/consumer.ts`, chDB),
+ * each beside the floor: the same rows bulk-inserted straight into the same engine.
+ *
+ *   npx tsx bench/ingest.bench.ts                 1,000,000 events (needs `npm run kafka:start`)
+ *   BENCH_SCALE=0.01 npx tsx bench/ingest.bench.ts
+ * Env: BENCH_CLIENTS (default 4), BENCH_PATHS (default "embedded,kafka").
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { loadConfig, type Event } from "@chatfunnel/schemas";
+import { createStorage, migrate, toEventRow, type EventRow } from "@chatfunnel/ingest";
+import { countStoredEvents, counterValue, requireBroker, spawnTs, stopChild, uniqueKafkaNames, TEST_BROKER, type Child } from "../tests/support/kafka.js";
+
+const SCALE = Number(process.env.BENCH_SCALE ?? "1");
+const BATCH = 500;
+const TOTAL = Math.max(BATCH, Math.round((1_000_000 * SCALE) / BATCH) * BATCH);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? "4");
+const PATHS = (process.env.BENCH_PATHS ?? "embedded,kafka").split(",");
+const USERS = Math.max(100, Math.round(TOTAL / 20));
+const FLOOR_CHUNK_ROWS = 20_000; // BATCH_MAX_ROWS' default: the writer's own insert size
+const WRITE_KEY = `cf_w_${randomBytes(16).toString("hex")}`;
+const READ_KEY = `cf_r_${randomBytes(16).toString("hex")}`;
+const PROJECT = "bench";
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-ingest-bench-"));
+
+// ---- data: event i is a pure function of i, so every path and the floor get the same rows ----
+const CHANNELS = ["telegram", "whatsapp", "vk"] as const;
+const TYPES = ["message_received", "message_sent", "button_clicked", "message_received", "bot_started", "lead", "message_sent", "order"] as const;
+const idPrefix = randomBytes(4).toString("hex");
+const baseMs = Date.now() - 30 * 86_400_000;
+
+function benchEvent(i: number): Event {
+  const user = (i * 7919) % USERS;
+  const channel = CHANNELS[user % CHANNELS.length]!;
+  const type = TYPES[i % TYPES.length]!;
+  return {
+    id: `${idPrefix}-0000-4000-8000-${i.toString(16).padStart(12, "0")}`,
+    type,
+    channel,
+    botId: `bot-${channel}`,
+    userId: `u${user}`,
+    ...(channel === "whatsapp" ? { sessionId: `s${user}-${Math.floor(i / 50_000)}` } : {}),
+    timestamp: new Date(baseMs + Math.floor((i / TOTAL) * 29 * 86_400_000)).toISOString(),
+    ...(i % 5 === 0 ? { source: { source: "telegram_ads", medium: "cpc", campaign: `campaign_${user % 4}` } } : {}),
+    ...(type === "order" ? { revenue: 990 + (i % 10) * 100, currency: "RUB" } : {}),
+    properties: { step: i % 10, plan: i % 3 ? "pro" : "basic" },
+  };
+}
+
+function requestBodies(): string[] {
+  const bodies: string[] = [];
+  for (let start = 0; start < TOTAL; start += BATCH) {
+    bodies.push(JSON.stringify({ events: Array.from({ length: BATCH }, (_, k) => benchEvent(start + k)) }));
+  }
+  return bodies;
+}
+
+// ---- measuring ----
+interface PathResult {
+  name: string;
+  acceptedSeconds: number;
+  storedSeconds: number;
+  retries: number;
+  peakRss: Record<string, number>;
+  cpu: Record<string, number>;
+  stored: number;
+}
+
+async function postAll(url: string, bodies: string[]): Promise<{ seconds: number; retries: number }> {
+  let next = 0;
+  let retries = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        for (;;) {
+          const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json" }, body });
+          const text = await res.text();
+          if (res.status === 200) break;
+          if (res.status !== 429 && res.status !== 503) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+          retries++;
+          await sleep(Number(res.headers.get("retry-after") ?? "1") * 100);
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, retries };
+}
+
+async function waitForRows(metricsUrl: string, rows: number, timeoutMs = 30 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (counterValue(await (await fetch(`${metricsUrl}/metrics`)).text(), "chatfunnel_rows_written_total") < rows) {
+    if (Date.now() > deadline) throw new Error(`rows not stored within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}
+
+/** CPU seconds (user + system) a live process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** The local broker's JVM (scripts/kafka/start.sh keeps its pid), to account for its CPU too. */
+function brokerPid(): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.resolve(".local/kafka/kafka.pid"), "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peak resident set of a live process (kernel high-water mark), in MiB. */
+function peakRssMiB(pid: number | undefined): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const baseEnv = { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", CHATFUNNEL_PROJECT_ID: PROJECT, CHATFUNNEL_WRITE_KEY: WRITE_KEY, CHATFUNNEL_READ_KEY: READ_KEY };
+
+async function runEmbedded(bodies: string[]): Promise<PathResult> {
+  const dataDir = path.join(root, "embedded");
+  const child = spawnTs("api/src/bin/embedded.ts", { ...baseEnv, DATA_DIR: dataDir });
+  try {
+    const url = await child.waitForOutput(/Dashboard:\s+(http:\/\/[^/\s]+)/);
+    const cpuBefore = cpuSeconds(child.process.pid);
+    const benchCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const sent = await postAll(url, bodies);
+    await waitForRows(url, TOTAL);
+    const storedSeconds = (performance.now() - started) / 1000;
+    const peakRss = { embedded: peakRssMiB(child.process.pid) };
+    const cpu = { embedded: cpuSeconds(child.process.pid) - cpuBefore, "bench clients": benchCpu(benchCpuBefore) };
+    await stopOrThrow(child);
+    const stored = (await countStoredEvents(dataDir)).final;
+    return { name: "embedded (HTTP → writer → chDB)", acceptedSeconds: sent.seconds, storedSeconds, retries: sent.retries, peakRss, cpu, stored };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function runKafka(bodies: string[]): Promise<PathResult> {
+  await requireBroker();
+  const env = { ...baseEnv, ...uniqueKafkaNames("bench"), KAFKA_BROKERS: TEST_BROKER };
+  const consumerDir = path.join(root, "consumer");
+  const collector = spawnTs("ingest/src/bin/collector.ts", { ...env, DATA_DIR: path.join(root, "collector") });
+  const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...env, DATA_DIR: consumerDir });
+  try {
+    const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
+    const consumerUrl = await consumer.waitForOutput(/health at (http:\/\/\S+)/);
+    const broker = brokerPid();
+    const cpuBefore = { collector: cpuSeconds(collector.process.pid), consumer: cpuSeconds(consumer.process.pid), broker: broker ? cpuSeconds(broker) : 0 };
+    const benchCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const sent = await postAll(collectorUrl, bodies);
+    await waitForRows(consumerUrl, TOTAL);
+    const storedSeconds = (performance.now() - started) / 1000;
+    const peakRss = { collector: peakRssMiB(collector.process.pid), consumer: peakRssMiB(consumer.process.pid) };
+    const cpu = {
+      collector: cpuSeconds(collector.process.pid) - cpuBefore.collector,
+      consumer: cpuSeconds(consumer.process.pid) - cpuBefore.consumer,
+      ...(broker ? { broker: cpuSeconds(broker) - cpuBefore.broker } : {}),
+      "bench clients": benchCpu(benchCpuBefore),
+    };
+    await stopOrThrow(collector);
+    await stopOrThrow(consumer);
+    const stored = (await countStoredEvents(consumerDir)).final;
+    return { name: "kafka (HTTP → collector → Kafka → consumer → chDB)", acceptedSeconds: sent.seconds, storedSeconds, retries: sent.retries, peakRss, cpu, stored };
+  } finally {
+    await Promise.all([stopChild(collector), stopChild(consumer)]);
+  }
+}
+
+/** The engine's floor: the same rows, already built, inserted directly in writer-sized chunks. */
+async function runFloor(): Promise<{ seconds: number; stored: number }> {
+  const storage = createStorage(loadConfig({ DATA_DIR: path.join(root, "floor"), LOG_LEVEL: "silent" }));
+  await migrate(storage);
+  const receivedAt = new Date();
+  let seconds = 0;
+  for (let start = 0; start < TOTAL; start += FLOOR_CHUNK_ROWS) {
+    const rows: EventRow[] = [];
+    for (let i = start; i < Math.min(TOTAL, start + FLOOR_CHUNK_ROWS); i++) rows.push(toEventRow(PROJECT, benchEvent(i), receivedAt));
+    const began = performance.now();
+    await storage.client.insert({
+      table: `${storage.database}.events`,
+      values: rows,
+      format: "JSONEachRow",
+      clickhouse_settings: { date_time_input_format: "basic", async_insert: 0 },
+    });
+    seconds += (performance.now() - began) / 1000;
+  }
+  const result = await storage.client.query({ query: `SELECT count() AS n FROM ${storage.database}.events FINAL`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
+  const [row] = await result.json<{ n: number }>();
+  await storage.close();
+  return { seconds, stored: Number(row?.n) };
+}
+
+async function stopOrThrow(child: Child): Promise<void> {
+  const exit = await stopChild(child);
+  if (exit.code !== 0) throw new Error(`child exited with ${JSON.stringify(exit)}; output:\n${child.output().slice(-3000)}`);
+}
+
+function benchCpu(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---- run ----
+console.log(`ingest bench: ${TOTAL.toLocaleString("en")} events, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${USERS.toLocaleString("en")} users; data in ${root}`);
+const bodies = requestBodies();
+const results: PathResult[] = [];
+try {
+  if (PATHS.includes("embedded")) results.push(await runEmbedded(bodies));
+  if (PATHS.includes("kafka")) results.push(await runKafka(bodies));
+  const floor = await runFloor();
+  const floorRate = TOTAL / floor.seconds;
+  const rate = (seconds: number) => Math.round(TOTAL / seconds).toLocaleString("en");
+  console.table([
+    ...results.map((r) => ({
+      path: r.name,
+      "events/s (stored)": rate(r.storedSeconds),
+      "events/s (HTTP 200)": rate(r.acceptedSeconds),
+      "seconds to stored": r.storedSeconds.toFixed(2),
+      "ratio to floor": (TOTAL / r.storedSeconds / floorRate).toFixed(2),
+      "429/503 retries": r.retries,
+      "peak RSS MiB": Object.entries(r.peakRss).map(([proc, mib]) => `${proc} ${mib.toFixed(0)}`).join(", "),
+      "CPU s": Object.entries(r.cpu).map(([proc, s]) => `${proc} ${s.toFixed(1)}`).join(", "),
+      "stored (FINAL)": r.stored,
+    })),
+    {
+      path: `floor (direct insert, ${FLOOR_CHUNK_ROWS.toLocaleString("en")}-row chunks)`,
+      "events/s (stored)": rate(floor.seconds),
+      "events/s (HTTP 200)": "-",
+      "seconds to stored": floor.seconds.toFixed(2),
+      "ratio to floor": "1.00",
+      "429/503 retries": 0,
+      "peak RSS MiB": `bench ${peakRssMiB(process.pid).toFixed(0)}`,
+      "CPU s": "-",
+      "stored (FINAL)": floor.stored,
+    },
+  ]);
+  for (const r of [...results.map((r) => r.stored), await Promise.resolve(TOTAL)]) {
+    if (r !== TOTAL) throw new Error(`stored ${r} rows, expected ${TOTAL}`);
+  }
+  console.log("targets: embedded ≥ 50,000 events/s, kafka ≥ 25,000 events/s (stored)");
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}
