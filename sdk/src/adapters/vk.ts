@@ -74,8 +74,9 @@ function fromMessage(message: Json, botId: string | undefined): AdapterResult {
   // Messages the community itself sends come back with out = 1 (or a negative from_id).
   if (num(message, "out") === 1 || userId.startsWith("-")) return { ok: true, events: [], skipped: ["outgoing message"] };
   const common = { channel: "vk" as const, botId, userId, timestamp: unixSecondsToIso(message["date"]) };
-  const ref = str(message, "ref");
-  const refSource = str(message, "ref_source");
+  // ref_source is a string in current API versions and was a number in older ones.
+  const ref = id(message, "ref");
+  const refSource = id(message, "ref_source");
   const source = ref || refSource ? refToSource(ref, refSource) : undefined;
   const payload = payloadText(message["payload"]);
   const properties: Properties = { peerType: Number(message["peer_id"]) >= 2e9 ? "chat" : "user" };
