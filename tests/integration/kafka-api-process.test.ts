@@ -1,0 +1,45 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnTs, stopChild, type Child } from "../support/kafka.js";
+
+/**
+ * The distributed deployment's API process (`npm run start:api`): API and dashboard on ClickHouse
+ * (chDB here), no collector; it registers the default project's keys that collectors then accept.
+ */
+describe("distributed API process", () => {
+  let child: Child | undefined;
+  afterAll(async () => {
+    if (child) await stopChild(child);
+  });
+
+  it("serves the API with the configured keys, no collector, and stops cleanly on SIGTERM", async () => {
+    const dataDir = fs.mkdtempSync(path.join(process.env.CHATFUNNEL_TEST_ROOT ?? os.tmpdir(), "api-process-"));
+    const readKey = `cf_r_${randomBytes(16).toString("hex")}`;
+    const writeKey = `cf_w_${randomBytes(16).toString("hex")}`;
+    child = spawnTs("api/src/bin/api.ts", {
+      DATA_DIR: dataDir,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      CHATFUNNEL_READ_KEY: readKey,
+      CHATFUNNEL_WRITE_KEY: writeKey,
+    });
+    const url = await child.waitForOutput(/Dashboard:\s+(http:\/\/[^/\s]+)/);
+    expect(child.output()).toContain(`Read key:   ${readKey}`);
+
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    const overview = await fetch(`${url}/api/v1/overview?from=2026-04-01&to=2026-05-01`, { headers: { authorization: `Bearer ${readKey}` } });
+    expect(overview.status).toBe(200);
+    expect(((await overview.json()) as { current: { users: number } }).current.users).toBe(0);
+    expect((await fetch(`${url}/api/v1/overview?from=2026-04-01&to=2026-05-01`, { headers: { authorization: `Bearer ${writeKey}` } })).status).toBe(401);
+    const ingest = await fetch(`${url}/v1/events`, { method: "POST", headers: { authorization: `Bearer ${writeKey}` }, body: "{}" });
+    expect(ingest.status).toBe(404);
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+
+    expect(await stopChild(child)).toEqual({ code: 0, signal: null });
+  });
+});
