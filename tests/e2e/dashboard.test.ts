@@ -20,9 +20,9 @@ let server: EmbeddedServer;
 let browser: BrowserSession;
 let dataDir: string;
 
-async function api<T>(pathname: string, query: ApiFilters & Record<string, unknown>): Promise<T> {
+async function api<T>(pathname: string, query: Record<string, unknown>): Promise<T> {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
+  for (const [name, value] of Object.entries(query) as Array<[string, unknown]>) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) params.append(name, String(item));
     else params.set(name, String(value));
@@ -84,7 +84,7 @@ describe("dashboard in Chromium on the embedded default", () => {
     expect(new URL(page.url()).searchParams.get("range")).toBe("30d");
     expect(new URL(page.url()).searchParams.get("tz")).toBe(TZ);
 
-    const expected = await api<OverviewResponse>("overview", filtersOf(page));
+    const expected = await api<OverviewResponse>("overview", { ...filtersOf(page) });
     expect(expected.current.users).toBeGreaterThan(0);
     const c = expected.current;
     const want: Record<string, string> = {
@@ -120,12 +120,12 @@ describe("dashboard in Chromium on the embedded default", () => {
 
     await page.getByLabel("Period").selectOption("7d");
     await expect.poll(() => new URL(page.url()).searchParams.get("range")).toBe("7d");
-    const week = await api<OverviewResponse>("overview", filtersOf(page));
+    const week = await api<OverviewResponse>("overview", { ...filtersOf(page) });
     await expect.poll(() => text(page, '[data-metric="users"]')).toBe(en.integer(week.current.users));
 
     await page.getByRole("checkbox", { name: "WhatsApp" }).check();
     await expect.poll(() => new URL(page.url()).searchParams.getAll("channel")).toEqual(["whatsapp"]);
-    const whatsapp = await api<OverviewResponse>("overview", filtersOf(page));
+    const whatsapp = await api<OverviewResponse>("overview", { ...filtersOf(page) });
     expect(whatsapp.current.users).toBeLessThan(week.current.users);
     await expect.poll(() => text(page, '[data-metric="users"]')).toBe(en.integer(whatsapp.current.users));
     const series = await api<TimeseriesResponse>("timeseries", { ...filtersOf(page), metric: "users", interval: "day" });
@@ -151,7 +151,7 @@ describe("dashboard in Chromium on the embedded default", () => {
     const page = await open("/channels");
     const table = page.getByTestId("channels-table");
     await table.waitFor();
-    const expected = await api<ChannelsResponse>("channels", filtersOf(page));
+    const expected = await api<ChannelsResponse>("channels", { ...filtersOf(page) });
     expect(expected.channels.map((c) => c.channel).sort()).toEqual(["telegram", "vk", "whatsapp"]);
     for (const row of expected.channels) {
       const cells = table.locator(`tr[data-channel="${row.channel}"]`);
@@ -215,12 +215,12 @@ describe("dashboard in Chromium on the embedded default", () => {
     const page = await open("/engagement");
     await page.getByTestId("engagement").waitFor();
     const filters = filtersOf(page);
-    const engagement = await api<EngagementResponse>("engagement", filters);
+    const engagement = await api<EngagementResponse>("engagement", { ...filters });
     expect(await text(page, '[data-testid="engagement"] [data-metric="newUsers"]')).toBe(en.integer(engagement.newUsers));
     expect(await text(page, '[data-testid="engagement"] [data-metric="sessions"]')).toBe(en.integer(engagement.sessions));
     expect(await text(page, '[data-testid="engagement"] [data-metric="resolutionRate"]')).toBe(en.percent(engagement.resolutionRate));
     expect(await text(page, '[data-metric="medianFirstResponseSeconds"]')).toBe(en.durationSeconds(engagement.medianFirstResponseSeconds));
-    const repeat = await api<RepeatResponse>("repeat", filters);
+    const repeat = await api<RepeatResponse>("repeat", { ...filters });
     await expect.poll(() => page.locator('[data-testid="repeat-chart"] td[data-series="users"]').allTextContents()).toEqual(repeat.histogram.map((b) => en.integer(b.users)));
     expect(await text(page, '[data-metric="returningShare"]')).toBe(en.percent(repeat.returningShare));
 
@@ -239,7 +239,7 @@ describe("dashboard in Chromium on the embedded default", () => {
     await page.locator('[data-metric="revenue"]').waitFor();
     await page.getByRole("combobox", { name: "Language" }).selectOption("ru");
     await expect.poll(() => page.locator("h1").innerText()).toBe("Обзор");
-    const overview = await api<OverviewResponse>("overview", filtersOf(page));
+    const overview = await api<OverviewResponse>("overview", { ...filtersOf(page) });
     const ru = createFormat("ru");
     await expect.poll(() => text(page, '[data-metric="revenue"]')).toBe(ru.money(overview.current.revenue));
     expect(ru.money(overview.current.revenue)).toMatch(/₽$/);

@@ -20,6 +20,7 @@ export function ChartFigure({
   xLabel,
   series,
   format,
+  formatAxis,
   formatX,
   height,
   testId,
@@ -31,6 +32,7 @@ export function ChartFigure({
   xLabel: string;
   series: Series[];
   format: (value: number) => string;
+  formatAxis?: (value: number) => string;
   formatX?: (value: string) => string;
   height?: number;
   testId?: string;
@@ -44,7 +46,7 @@ export function ChartFigure({
       <figcaption id={id}>{title}</figcaption>
       <div className="chart-canvas" role="img" aria-label={title} style={{ minHeight: height ?? 220 }}>
         <Suspense fallback={<Loading />}>
-          <Chart data={data} xKey={xKey} series={series} format={format} formatX={formatX} height={height} />
+          <Chart data={data} xKey={xKey} series={series} format={format} formatAxis={formatAxis} formatX={formatX} height={height} />
         </Suspense>
       </div>
       <details className="chart-data">

@@ -24,8 +24,14 @@ export function KpiCard({
         {value}
       </strong>
       <span className={`kpi-change ${tone}`} title={t("overview.vsPrevious")}>
-        {change === null ? t("overview.noPrevious") : `${change > 0 ? "▲" : change < 0 ? "▼" : "="} ${format.change(change)}`}
-        {previous !== null && <span className="kpi-previous"> · {t("overview.previousWas", { value: previous })}</span>}
+        {previous === null ? (
+          t("overview.noPrevious")
+        ) : (
+          <>
+            {change !== null && `${change > 0 ? "▲" : change < 0 ? "▼" : "="} ${format.change(change)} · `}
+            <span className="kpi-previous">{t("overview.previousWas", { value: previous })}</span>
+          </>
+        )}
       </span>
     </li>
   );

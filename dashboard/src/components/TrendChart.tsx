@@ -25,8 +25,10 @@ export function TrendChart({ metric, interval, filters, title, color = PALETTE[0
               : data.currency
                 ? (value: number) => format.money({ amount: value, currency: data.currency ?? "" })
                 : (value: number) => format.integer(value);
+          const axisFormat = data.currency ? (value: number) => format.moneyCompact({ amount: value, currency: data.currency ?? "" }) : metric === "resolution_rate" ? valueFormat : format.compact;
           return (
             <ChartFigure
+              formatAxis={axisFormat}
               title={caption}
               kind="line"
               testId={`trend-${metric}`}

@@ -17,6 +17,8 @@ export function FilterBar() {
 
   const [botId, setBotId] = useState(filters.botId);
   const [campaign, setCampaign] = useState(filters.campaign);
+  // On a phone the filters fold away behind one button; on a laptop they are always shown.
+  const [open, setOpen] = useState(false);
   // Back/forward or a link changes the URL: the text fields follow it.
   useEffect(() => setBotId(filters.botId), [filters.botId]);
   useEffect(() => setCampaign(filters.campaign), [filters.campaign]);
@@ -34,7 +36,12 @@ export function FilterBar() {
   const zones = [...new Set([filters.tz, browserTimeZone(), ...COMMON_ZONES])];
 
   return (
-    <section className="filters" aria-label={t("filters.label")}>
+    <section className={open ? "filters open" : "filters"} aria-label={t("filters.label")}>
+      <button type="button" className="secondary filters-toggle" aria-expanded={open} aria-controls="filter-fields" onClick={() => setOpen(!open)}>
+        {t("filters.label")}: {filters.preset === "custom" ? `${filters.from} – ${filters.to}` : t(`preset.${filters.preset}` as MessageKey)}
+        {filters.channels.length > 0 && ` · ${filters.channels.map((c) => t(`channel.${c}` as MessageKey)).join(", ")}`}
+      </button>
+      <div id="filter-fields" className="filter-fields">
       <label className="field">
         <span>{t("filters.period")}</span>
         <select name="range" value={filters.preset} onChange={(e) => onPreset(e.target.value as Preset)}>
@@ -92,6 +99,7 @@ export function FilterBar() {
       <button type="button" className="link" onClick={() => navigate(window.location.pathname, new URLSearchParams())}>
         {t("filters.reset")}
       </button>
+      </div>
     </section>
   );
 }

@@ -19,6 +19,8 @@ export interface Format {
   date(iso: string, tz?: string): string;
   dateTime(iso: string, tz?: string): string;
   compact(value: number): string;
+  /** Short money for chart axes: ₽12K. */
+  moneyCompact(value: Money): string;
 }
 
 export const DASH = "—";
@@ -57,6 +59,13 @@ export function createFormat(locale: Locale): Format {
     date: (iso, tz) => dateFormat(tz, false).format(new Date(iso)),
     dateTime: (iso, tz) => dateFormat(tz, true).format(new Date(iso)),
     compact: (value) => compact.format(value),
+    moneyCompact: (value) => {
+      try {
+        return new Intl.NumberFormat(tag, { style: "currency", currency: value.currency, currencyDisplay: "narrowSymbol", notation: "compact", maximumFractionDigits: 1 }).format(value.amount);
+      } catch {
+        return compact.format(value.amount);
+      }
+    },
   };
 }
 

@@ -96,6 +96,7 @@ export function ChannelsPage() {
                   { key: "cpo", label: t("metric.cpo"), color: PALETTE[4]! },
                 ]}
                 format={money}
+                formatAxis={(amount) => format.moneyCompact({ amount, currency: data.currency })}
               />
             </div>
           </>

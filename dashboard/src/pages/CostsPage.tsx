@@ -83,6 +83,7 @@ export function CostsPage() {
                   { key: "cpo", label: t("metric.cpo"), color: PALETTE[4]! },
                 ]}
                 format={money}
+                formatAxis={(amount) => format.moneyCompact({ amount, currency: data.currency })}
               />
             </>
           );

@@ -83,22 +83,23 @@ export function parseFunnelStep(text: string): { step: FunnelStep } | { error: s
     }
     const parsed = JsonStepSchema.safeParse(json);
     if (!parsed.success) return { error: 'must be {"type": "...", "filters": {"key": "value"}}' };
-    const filters: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed.data.filters ?? {})) filters[key] = typeof value === "string" ? value : JSON.stringify(value);
+    // Object.fromEntries defines own properties: a property named like Object.prototype's members stays a filter.
+    const filters = Object.fromEntries(Object.entries(parsed.data.filters ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
     candidate = { type: parsed.data.type, filters };
   } else {
     const match = BRACKET_STEP.exec(text);
     if (!match) return { error: "must be an event type optionally followed by [property=value] filters, e.g. button_clicked[plan=pro]" };
-    const filters: Record<string, string> = {};
+    // A Map, not `key in {}`: property names such as toString or constructor are ordinary filters.
+    const filters = new Map<string, string>();
     for (const part of (match[2] ?? "").match(/\[[^\]]*\]/g) ?? []) {
       const body = part.slice(1, -1);
       const eq = body.indexOf("=");
       if (eq <= 0) return { error: `filter '${part}' must be [property=value]` };
       const key = body.slice(0, eq);
-      if (key in filters) return { error: `filter property '${key}' is given twice` };
-      filters[key] = body.slice(eq + 1);
+      if (filters.has(key)) return { error: `filter property '${key}' is given twice` };
+      filters.set(key, body.slice(eq + 1));
     }
-    candidate = { type: match[1], filters };
+    candidate = { type: match[1], filters: Object.fromEntries(filters) };
   }
   const step = FunnelStepSchema.safeParse(candidate);
   if (!step.success) return { error: step.error.issues.map((issue) => `${issue.path.join(".") || "step"}: ${issue.message}`).join("; ") };
