@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import type { Express } from "express";
 import type { Producer } from "kafkajs";
-import type { Config } from "@chatfunnel/schemas";
+import { EventSchema, type Config } from "@chatfunnel/schemas";
 import {
   KeyStore,
   Readiness,
@@ -152,5 +152,27 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     expect(Object.fromEntries(dead.values.map((v) => [v.labels.reason, v.value]))).toEqual({ invalid_json: 1, invalid_event: 1 });
     await drained();
     expect((await counts()).final).toBe(before.final + 4);
+  });
+
+  it("dead-letters a row ClickHouse itself refuses, and stores the rows that were in the same insert", async () => {
+    const before = await counts();
+    // Valid JSON and (today) a valid event, but more than Decimal(18, 4) holds: the insert fails on this row only.
+    const huge = makeEvent({ userId: "rich", type: "order", revenue: 1e15, currency: "RUB" });
+    const message = (event: ReturnType<typeof makeEvent>) => ({
+      key: `${project.projectId}:telegram:${event.userId}`,
+      value: JSON.stringify({ projectId: project.projectId, receivedAt: new Date().toISOString(), event }),
+    });
+    const fine = Array.from({ length: 20 }, (_, i) => makeEvent({ userId: `fine-${i}` }));
+    await rawProducer.send({ topic: config.KAFKA_TOPIC, messages: [message(huge), ...fine.map(message)] });
+
+    await waitFor(counts, (c) => c.final === before.final + 20);
+    const letters = await readMessages(kafka, config.KAFKA_DLQ_TOPIC, 3);
+    const letter = letters.find((m) => m.value?.toString().includes(huge.id))!;
+    // Should the schema learn the column's bound, the same message is refused before the insert instead.
+    const expected = EventSchema.safeParse(huge).success ? "insert_rejected" : "invalid_event";
+    expect(headerText(letter.headers, DLQ_HEADERS.reason)).toBe(expected);
+    expect(headerText(letter.headers, DLQ_HEADERS.error)).toMatch(/revenue|[Dd]ecimal/);
+    await drained();
+    expect((await counts()).final).toBe(before.final + 20);
   });
 });
