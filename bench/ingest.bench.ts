@@ -7,7 +7,8 @@
  *
  *   npx tsx bench/ingest.bench.ts                 1,000,000 events (needs `npm run kafka:start`)
  *   BENCH_SCALE=0.01 npx tsx bench/ingest.bench.ts
- * Env: BENCH_CLIENTS (default 4), BENCH_PATHS (default "embedded,kafka").
+ * Env: BENCH_CLIENTS (default 8), BENCH_PATHS (default "embedded,kafka"); the processes' own settings
+ * (BATCH_MAX_ROWS, BATCH_MAX_WAIT_MS, BATCH_MAX_BYTES, KAFKA_TOPIC_PARTITIONS) pass through to them.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -20,7 +21,7 @@ import { countStoredEvents, counterValue, requireBroker, spawnTs, stopChild, uni
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
 const BATCH = 500;
 const TOTAL = Math.max(BATCH, Math.round((1_000_000 * SCALE) / BATCH) * BATCH);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? "4");
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? "8");
 const PATHS = (process.env.BENCH_PATHS ?? "embedded,kafka").split(",");
 const USERS = Math.max(100, Math.round(TOTAL / 20));
 const FLOOR_CHUNK_ROWS = 20_000; // BATCH_MAX_ROWS' default: the writer's own insert size
@@ -124,7 +125,10 @@ function peakRssMiB(pid: number | undefined): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-const baseEnv = { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", CHATFUNNEL_PROJECT_ID: PROJECT, CHATFUNNEL_WRITE_KEY: WRITE_KEY, CHATFUNNEL_READ_KEY: READ_KEY };
+const tuning = Object.fromEntries(
+  ["BATCH_MAX_ROWS", "BATCH_MAX_WAIT_MS", "BATCH_MAX_BYTES", "KAFKA_TOPIC_PARTITIONS"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+);
+const baseEnv = { ...tuning, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", CHATFUNNEL_PROJECT_ID: PROJECT, CHATFUNNEL_WRITE_KEY: WRITE_KEY, CHATFUNNEL_READ_KEY: READ_KEY };
 
 async function runEmbedded(bodies: string[]): Promise<PathResult> {
   const dataDir = path.join(root, "embedded");
@@ -219,6 +223,8 @@ function sleep(ms: number): Promise<void> {
 
 // ---- run ----
 console.log(`ingest bench: ${TOTAL.toLocaleString("en")} events, batches of ${BATCH}, ${CLIENTS} concurrent clients, ${USERS.toLocaleString("en")} users; data in ${root}`);
+if (Object.keys(tuning).length > 0) console.log(`settings passed to the processes: ${JSON.stringify(tuning)}`);
+console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} CPUs`);
 const bodies = requestBodies();
 const results: PathResult[] = [];
 try {
@@ -237,6 +243,8 @@ try {
       "429/503 retries": r.retries,
       "peak RSS MiB": Object.entries(r.peakRss).map(([proc, mib]) => `${proc} ${mib.toFixed(0)}`).join(", "),
       "CPU s": Object.entries(r.cpu).map(([proc, s]) => `${proc} ${s.toFixed(1)}`).join(", "),
+      // Independent of how busy the machine is: what one event costs, summed over every process involved.
+      "CPU µs/event": ((Object.values(r.cpu).reduce((a, b) => a + b, 0) / TOTAL) * 1e6).toFixed(0),
       "stored (FINAL)": r.stored,
     })),
     {
@@ -248,6 +256,7 @@ try {
       "429/503 retries": 0,
       "peak RSS MiB": `bench ${peakRssMiB(process.pid).toFixed(0)}`,
       "CPU s": "-",
+      "CPU µs/event": "-",
       "stored (FINAL)": floor.stored,
     },
   ]);
