@@ -175,4 +175,28 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     await drained();
     expect((await counts()).final).toBe(before.final + 20);
   });
+
+  it("does not commit while ClickHouse cannot insert, and stores everything once it can again", async () => {
+    const before = await counts();
+    const lagBefore = await consumerLag(kafka, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID);
+    expect(lagBefore).toBe(0);
+    // A real engine failure: the table is gone for a while (as during a botched migration or a restore).
+    await storage.client.command({ query: `RENAME TABLE ${storage.database}.events TO ${storage.database}.events_away` });
+    let restored = false;
+    try {
+      const events = Array.from({ length: 30 }, (_, i) => makeEvent({ userId: `outage-${i % 3}` }));
+      expect((await post(events)).status).toBe(200);
+      // The consumer counts an insert error once the writer has used up its own retries and the batch
+      // failed back to kafkajs (which then re-fetches it from the last resolved offset).
+      await waitFor(async () => (await consumerMetrics.insertErrors.get()).values[0]?.value ?? 0, (errors) => errors >= 1);
+      expect(await consumerLag(kafka, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID)).toBe(30);
+      await storage.client.command({ query: `RENAME TABLE ${storage.database}.events_away TO ${storage.database}.events` });
+      restored = true;
+      await waitFor(counts, (c) => c.final === before.final + 30, 60_000);
+      await drained();
+      expect(await counts()).toEqual({ final: before.final + 30, raw: before.raw + 30 });
+    } finally {
+      if (!restored) await storage.client.command({ query: `RENAME TABLE ${storage.database}.events_away TO ${storage.database}.events` });
+    }
+  });
 });
