@@ -1,10 +1,87 @@
 import { Router } from "express";
+import {
+  FunnelDropoffQuerySchema,
+  FunnelDropoffResponseSchema,
+  FunnelQuerySchema,
+  FunnelResponseSchema,
+  MAX_DROPOFF_LIMIT,
+} from "@chatfunnel/schemas";
+import { metricHandler } from "../http/handle.js";
+import { InvalidParameterError } from "../http/params.js";
+import { dropoffCsv } from "../metrics/funnel/csv.js";
+import { funnelDefinition } from "../metrics/funnel/definition.js";
+import { funnelDropoff } from "../metrics/funnel/dropoff.js";
+import { funnel } from "../metrics/funnel/funnel.js";
 import type { EndpointDoc } from "../openapi/endpoint-doc.js";
+import { parseMetricQuery } from "./metric-routes.js";
 import type { RouteDeps } from "./route-deps.js";
 
 /** funnel and funnel/dropoff. */
-export function funnelRoutes(_deps: RouteDeps): Router {
-  return Router();
+export function funnelRoutes(deps: RouteDeps): Router {
+  const router = Router();
+  router.get(
+    "/funnel",
+    metricHandler("funnel", deps, async (req, _res, projectId) => {
+      const { query, filters } = await parseMetricQuery(deps, req, projectId, FunnelQuerySchema);
+      return funnel(deps.storage, filters, funnelDefinition(query));
+    }),
+  );
+  router.get(
+    "/funnel/dropoff",
+    metricHandler("funnel_dropoff", deps, async (req, res, projectId) => {
+      const { query, filters } = await parseMetricQuery(deps, req, projectId, FunnelDropoffQuerySchema);
+      if (query.step > query.steps.length) {
+        const message = `must be between 2 and the number of steps (${query.steps.length})`;
+        throw new InvalidParameterError(`invalid parameter 'step': ${message}`, [{ path: "step", message }]);
+      }
+      // format wins over Accept; without either the answer is JSON.
+      const csv = query.format === "csv" || (query.format === undefined && req.accepts(["application/json", "text/csv"]) === "text/csv");
+      const answer = await funnelDropoff(deps.storage, filters, funnelDefinition(query), { step: query.step, limit: query.limit, offset: query.offset });
+      if (!csv) return answer;
+      res.setHeader("X-Total-Count", String(answer.total));
+      res.type("text/csv; charset=utf-8").send(dropoffCsv(answer.users));
+      return undefined;
+    }),
+  );
+  return router;
 }
 
-export const funnelDocs: EndpointDoc[] = [];
+const STEPS_HELP =
+  "`steps` is repeated 2–20 times, in order. Each is an event type, optionally with property filters in brackets " +
+  "(`button_clicked[plan=pro]`, `order[plan=pro][country=RU]`; split at the first `=`, a value cannot contain `]`) or a JSON " +
+  'object (`{"type":"order","filters":{"plan":"pro","items":2}}`; numbers, booleans and null compare as their JSON text). ' +
+  "A filter holds when the property is present with exactly that text. `window` is `30m`, `12h` or `7d` (default 7d, at most 90d).";
+
+const MODES_HELP =
+  "Modes: `ordered` (default) — steps happen in order, other events may come between; `strict` — each step is the very next event " +
+  "of the user in scope after the previous step (any event between ends the attempt); `any` — steps 1..k all happen within the window " +
+  "of the attempt's first event, in any order, and one event may satisfy several steps. The first step (in `any` mode: the attempt's " +
+  "first event) must fall in [from, to); later steps may be after `to`, up to the window. Events at the same millisecond are ordered by the " +
+  "first step they match (events matching none last). Each user counts once, at the furthest step reached; times to convert (seconds, " +
+  "median = mean of the two middle values) come from the user's earliest attempt reaching that step, measured from its start.";
+
+export const funnelDocs: EndpointDoc[] = [
+  {
+    method: "get",
+    path: "/api/v1/funnel",
+    summary: "Conversion through 2–20 steps: users, conversion, drop-off and time to convert per step, optionally by channel, campaign, source or bot",
+    description:
+      `${STEPS_HELP}\n\n${MODES_HELP}\n\n` +
+      "`breakdown` (repeatable: channel, campaign, source, botId) adds one funnel per combination of values; campaign and source are " +
+      "first touch (the user's earliest event with one), botId the bot of the user's earliest event; users without a value form the null group.",
+    query: FunnelQuerySchema,
+    response: FunnelResponseSchema,
+  },
+  {
+    method: "get",
+    path: "/api/v1/funnel/dropoff",
+    summary: "Users who reached step − 1 of a funnel and not `step`, as JSON or CSV",
+    description:
+      `Takes every parameter of /api/v1/funnel plus \`step\` (2..number of steps). One page of at most \`limit\` users ` +
+      `(default 1000, at most ${MAX_DROPOFF_LIMIT}) from \`offset\`, ordered by channel then userId; \`total\` counts them all. ` +
+      "`format=csv` or `Accept: text/csv` answers CSV (header channel,userId,reachedAt; RFC 4180 quoting; the total in X-Total-Count).",
+    query: FunnelDropoffQuerySchema,
+    response: FunnelDropoffResponseSchema,
+    responseMediaTypes: ["text/csv"],
+  },
+];

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import type { Storage } from "@chatfunnel/ingest";
+import type { FunnelDropoffResponse } from "@chatfunnel/schemas";
+import type { ResolvedFilters } from "../../http/params.js";
+import { runQuery } from "../run-query.js";
+import type { FunnelDefinition } from "./definition.js";
+import { userFunnelsSql } from "./user-funnels-sql.js";
+
+const num = z.coerce.number();
+const DropoffRowSchema = z.object({ channel: z.string(), user_id: z.string(), reached_ms: num, total: num });
+const CountRowSchema = z.object({ total: num });
+
+export interface DropoffPage {
+  step: number;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Users whose furthest step is `step − 1`: they reached it and not `step`. One page, ordered by
+ * (channel, userId) as bytes, with the total so a caller can page through all of them.
+ */
+export async function funnelDropoff(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition, page: DropoffPage): Promise<FunnelDropoffResponse> {
+  const users = userFunnelsSql(storage.database, filters, definition);
+  const params = { ...users.params, reached: page.step - 1, limit: page.limit, offset: page.offset };
+  const rows = await runQuery(
+    storage,
+    `SELECT channel, user_id, {fromMs:Int64} + completed[{reached:UInt8}] AS reached_ms, count() OVER () AS total
+     FROM (${users.sql}) WHERE level = {reached:UInt8}
+     ORDER BY channel, user_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    params,
+    DropoffRowSchema,
+  );
+  // A page past the end has no rows to carry the total: count separately then.
+  const total =
+    rows[0]?.total ??
+    (page.offset === 0 ? 0 : ((await runQuery(storage, `SELECT count() AS total FROM (${users.sql}) WHERE level = {reached:UInt8}`, params, CountRowSchema))[0]?.total ?? 0));
+  return {
+    step: page.step,
+    total,
+    limit: page.limit,
+    offset: page.offset,
+    users: rows.map((row) => ({
+      channel: row.channel as FunnelDropoffResponse["users"][number]["channel"],
+      userId: row.user_id,
+      reachedAt: new Date(row.reached_ms).toISOString(),
+    })),
+  };
+}

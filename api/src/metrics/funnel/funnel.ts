@@ -1,0 +1,128 @@
+import { z } from "zod";
+import type { Storage } from "@chatfunnel/ingest";
+import {
+  MAX_FUNNEL_BREAKDOWN_GROUPS,
+  type FunnelBreakdown,
+  type FunnelBreakdownGroup,
+  type FunnelBreakdownValues,
+  type FunnelResponse,
+  type FunnelStep,
+  type FunnelStepResult,
+} from "@chatfunnel/schemas";
+import type { ResolvedFilters } from "../../http/params.js";
+import { runQuery } from "../run-query.js";
+import type { FunnelDefinition } from "./definition.js";
+import { DIMENSION_COLUMNS, userFunnelsSql } from "./user-funnels-sql.js";
+
+const num = z.coerce.number();
+const StepRowSchema = z.object({
+  by_group: num,
+  g_channel: z.string(),
+  g_campaign: z.string(),
+  g_source: z.string(),
+  g_bot: z.string(),
+  k: num,
+  users: num,
+  sum_ms: num,
+  low_ms: num,
+  high_ms: num,
+});
+type StepRow = z.infer<typeof StepRowSchema>;
+
+/** Per step k (1-based): users reaching it, and the sum and middle values of their times to convert. */
+function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[]): string {
+  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? `if(by_group = 1, ${DIMENSION_COLUMNS[d]}, '')` : "''");
+  return `
+SELECT by_group,
+  ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot,
+  k, count() AS users, sum(offset_ms) AS sum_ms,
+  quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms
+FROM (${userSql})
+ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms
+ARRAY JOIN ${breakdown.length > 0 ? "[0, 1]" : "[0]"} AS by_group
+GROUP BY by_group, g_channel, g_campaign, g_source, g_bot, k`;
+}
+
+const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
+
+/**
+ * Step figures from the per-step aggregates. The reference implementation in tests does the same
+ * arithmetic on its own numbers, so equal inputs give bit-identical floats.
+ */
+export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow, "users" | "sum_ms" | "low_ms" | "high_ms">>): FunnelStepResult[] {
+  const users = steps.map((_, k) => rows.get(k + 1)?.users ?? 0);
+  return steps.map((step, k) => {
+    const row = rows.get(k + 1);
+    const previous = k === 0 ? users[0]! : users[k - 1]!;
+    const reached = users[k]!;
+    const timed = k > 0 && row !== undefined && row.users > 0;
+    return {
+      index: k + 1,
+      type: step.type,
+      filters: step.filters,
+      users: reached,
+      conversionFromFirst: ratio(reached, users[0]!),
+      conversionFromPrevious: ratio(reached, previous),
+      dropOff: previous - reached,
+      dropOffRate: ratio(previous - reached, previous),
+      medianSecondsToConvert: timed ? (row.low_ms + row.high_ms) / 2000 : null,
+      meanSecondsToConvert: timed ? Math.round(row.sum_ms / row.users) / 1000 : null,
+    };
+  });
+}
+
+/** Groups order: most users at step 1 first, then by values (no value first). The reference sorts alike. */
+export function compareGroups(breakdown: FunnelBreakdown[], a: FunnelBreakdownGroup, b: FunnelBreakdownGroup): number {
+  const byUsers = (b.steps[0]?.users ?? 0) - (a.steps[0]?.users ?? 0);
+  if (byUsers !== 0) return byUsers;
+  for (const dimension of breakdown) {
+    const x = a.values[dimension] ?? null;
+    const y = b.values[dimension] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function groupValues(breakdown: FunnelBreakdown[], row: StepRow): FunnelBreakdownValues {
+  const values: FunnelBreakdownValues = {};
+  const orNull = (text: string) => (text === "" ? null : text);
+  for (const dimension of breakdown) {
+    if (dimension === "channel") values.channel = orNull(row.g_channel) as FunnelBreakdownValues["channel"];
+    if (dimension === "campaign") values.campaign = orNull(row.g_campaign);
+    if (dimension === "source") values.source = orNull(row.g_source);
+    if (dimension === "botId") values.botId = orNull(row.g_bot);
+  }
+  return values;
+}
+
+export async function funnel(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition): Promise<FunnelResponse> {
+  const users = userFunnelsSql(storage.database, filters, definition);
+  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown), users.params, StepRowSchema);
+  const overall = new Map<number, StepRow>();
+  const groups = new Map<string, { row: StepRow; byStep: Map<number, StepRow> }>();
+  for (const row of rows) {
+    if (row.by_group === 0) {
+      overall.set(row.k, row);
+      continue;
+    }
+    const key = JSON.stringify([row.g_channel, row.g_campaign, row.g_source, row.g_bot]);
+    const group = groups.get(key) ?? { row, byStep: new Map<number, StepRow>() };
+    group.byStep.set(row.k, row);
+    groups.set(key, group);
+  }
+  const breakdowns = [...groups.values()]
+    .map((group) => ({ values: groupValues(definition.breakdown, group.row), steps: stepResults(definition.steps, group.byStep) }))
+    .sort((a, b) => compareGroups(definition.breakdown, a, b));
+  return {
+    range: { from: new Date(filters.fromMs).toISOString(), to: new Date(filters.toMs).toISOString(), tz: filters.tz },
+    mode: definition.mode,
+    windowSeconds: definition.window,
+    steps: stepResults(definition.steps, overall),
+    breakdown: definition.breakdown,
+    breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
+    breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+  };
+}

@@ -1,0 +1,129 @@
+import type { FunnelBreakdown, FunnelMode } from "@chatfunnel/schemas";
+import type { ResolvedFilters } from "../../http/params.js";
+import { scopeParams, scopeSql } from "../scope.js";
+import type { FunnelDefinition } from "./definition.js";
+import { stepMaskSql } from "./step-conditions.js";
+
+/**
+ * The per-user half of a funnel: one row per user who entered it, with the furthest step reached (`level`),
+ * the start of the chosen attempt (`start_rel`) and when each step 1..level was completed (`completed`), all
+ * in ms relative to `from`. The semantics are documented in schemas/src/api/funnel.ts.
+ *
+ * How: each user's events in [from, to + window) become one sorted array of UInt128 keys
+ *   ts − from (39 bits: ranges ≤ 3660 days + window ≤ 90 days fit) | first step matched (5 bits; 31 = none)
+ *   | steps matched (20 bits) | cityHash64(event id) (64 bits),
+ * so sorting orders by time, then ties by the steps they match (earlier steps first, non-matching events
+ * last), and identical keys are the same event stored twice. Deduplicating there instead of reading with
+ * FINAL halves the cost of the scan (measured on 10M events); a resend carries the same id and content.
+ * The attempt logic then runs on small arrays per user:
+ *   nexts[k][p] = first position ≥ p matching step k (0: none), built once per user with arrayReverseFill,
+ * so an ordered attempt costs one lookup per step instead of a scan of the user's events.
+ */
+
+const TS_SHIFT = 89;
+const FIRST_STEP_SHIFT = 84;
+const MASK_SHIFT = 64;
+const MASK_BITS = 0xfffff;
+
+/** First-touch values per user: earliest by (time, event id as text), like the campaign filter in scope.ts. */
+const DIMENSION_AGGREGATES: Record<Exclude<FunnelBreakdown, "channel">, string> = {
+  campaign: "argMinIf(source_campaign, (ts, toString(event_id)), source_campaign != '')",
+  source: "argMinIf(source_source, (ts, toString(event_id)), source_source != '')",
+  botId: "argMin(bot_id, (ts, toString(event_id)))",
+};
+
+/** Output column of each breakdown dimension: identifiers come only from this allow-list. */
+export const DIMENSION_COLUMNS: Record<FunnelBreakdown, string> = {
+  channel: "channel",
+  campaign: "d_campaign",
+  source: "d_source",
+  botId: "d_bot",
+};
+
+const nextsSql = `arrayMap(k -> arrayReverseFill(x -> x > 0, arrayMap((mm, j) -> if(bitTest(mm, k), j, 0), m, arrayEnumerate(m))), range({n:UInt8})) AS nexts`;
+
+/** Per mode: from arrays t (time), m (steps matched) and len, produce level, s (start position) and completed. */
+const ATTEMPTS: Record<FunnelMode, string> = {
+  ordered: `
+    arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
+    ${nextsSql},
+    arrayMap(i -> arrayFold((acc, k) -> arrayPushBack(acc, if(acc[-1] = 0, 0, nexts[k + 1][acc[-1] + 1])), range(1, {n:UInt8}), [i]), starts) AS chains,
+    arrayMap(c -> toUInt8(arrayFirstIndex(p -> p = 0 OR t[p] - t[c[1]] > {windowMs:Int64}, arrayPushBack(c, 0)) - 1), chains) AS levels,
+    arrayMax(levels) AS level,
+    chains[indexOf(levels, level)] AS chain,
+    chain[1] AS s,
+    arrayMap(p -> t[p], arraySlice(chain, 1, level)) AS completed`,
+  strict: `
+    arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
+    arrayMap(i -> toUInt8(arrayFirstIndex(k -> k = {n:UInt8} OR NOT (bitTest(m[i + k], k) AND t[i + k] - t[i] <= {windowMs:Int64}), range(1, {n:UInt8} + 1))), starts) AS levels,
+    arrayMax(levels) AS level,
+    starts[indexOf(levels, level)] AS s,
+    arrayMap(k -> t[s + k], range(level)) AS completed`,
+  any: `
+    arrayFilter(i -> m[i] != 0 AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
+    ${nextsSql},
+    arrayMap(i -> toUInt8(arrayFirstIndex(k -> k = {n:UInt8} OR NOT (nexts[k + 1][i] > 0 AND t[nexts[k + 1][i]] - t[i] <= {windowMs:Int64}), range(0, {n:UInt8} + 1)) - 1), starts) AS prefixes,
+    arrayMap((i, p) -> if(bitCount(bitAnd(m[i], -m[i]) - 1) < p, p, toUInt8(0)), starts, prefixes) AS levels,
+    arrayMax(levels) AS level,
+    starts[indexOf(levels, level)] AS s,
+    arrayMap(k -> t[nexts[k + 1][s]], range(level)) AS first_at,
+    arrayMap(k -> arrayMax(arraySlice(first_at, 1, k)), range(1, level + 1)) AS completed`,
+};
+
+export interface UserFunnelsQuery {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+export function userFunnelsSql(db: string, filters: ResolvedFilters, definition: FunnelDefinition): UserFunnelsQuery {
+  const mask = stepMaskSql(definition.steps);
+  const windowMs = definition.window * 1000;
+  const firstTouch = definition.breakdown.filter((d): d is Exclude<FunnelBreakdown, "channel"> => d !== "channel");
+  // strict needs every event of the user: any event between two steps ends an attempt.
+  const inFunnel = [
+    "ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')",
+    "ts < fromUnixTimestamp64Milli({endMs:Int64}, 'UTC')",
+    ...(definition.mode === "strict" ? [] : ["mask != 0"]),
+  ].join(" AND ");
+  // First-touch values look at all of the user's events, so the scan widens and the funnel keys are picked by If.
+  const where = firstTouch.length > 0 ? scopeSql(filters, db) : `${scopeSql(filters, db)} AND ${inFunnel}`;
+  const keys = firstTouch.length > 0 ? `groupArrayIf(key, ${inFunnel})` : "groupArray(key)";
+  const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
+  const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
+  const sql = `
+SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, completed FROM (
+  SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}
+    arrayMap(x -> toInt64(bitShiftRight(x, ${TS_SHIFT})), keys) AS t,
+    arrayMap(x -> toUInt32(bitAnd(bitShiftRight(x, ${MASK_SHIFT}), ${MASK_BITS})), keys) AS m,
+    ${ATTEMPTS[definition.mode]},
+    t[s] AS start_rel
+  FROM (
+    SELECT channel, user_id, ${[...dims, ""].join(", ")}arrayDistinct(arraySort(${keys})) AS keys
+    FROM (
+      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,
+        ${mask.sql} AS mask,
+        bitOr(bitOr(bitOr(
+          bitShiftLeft(toUInt128(greatest(0, toUnixTimestamp64Milli(ts) - {fromMs:Int64})), ${TS_SHIFT}),
+          bitShiftLeft(toUInt128(if(mask = 0, 31, bitCount(bitAnd(mask, -mask) - 1))), ${FIRST_STEP_SHIFT})),
+          bitShiftLeft(toUInt128(mask), ${MASK_SHIFT})),
+          toUInt128(cityHash64(event_id))) AS key
+      FROM ${db}.events
+      WHERE ${where}
+    )
+    GROUP BY channel, user_id
+  )
+)
+WHERE level > 0`;
+  return {
+    sql,
+    params: {
+      ...scopeParams(filters),
+      ...mask.params,
+      n: definition.steps.length,
+      windowMs,
+      fromMs: filters.fromMs,
+      toRelMs: filters.toMs - filters.fromMs,
+      endMs: filters.toMs + windowMs,
+    },
+  };
+}

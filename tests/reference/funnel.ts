@@ -1,0 +1,266 @@
+import type {
+  Event,
+  FunnelBreakdown,
+  FunnelBreakdownGroup,
+  FunnelBreakdownValues,
+  FunnelDropoffUser,
+  FunnelMode,
+  FunnelStep,
+  FunnelStepResult,
+} from "@chatfunnel/schemas";
+import { MAX_FUNNEL_BREAKDOWN_GROUPS } from "@chatfunnel/schemas";
+
+/**
+ * The funnel in plain TypeScript over an in-memory event list, written from the definitions in
+ * schemas/src/api/funnel.ts and DESIGN.md, for property tests to compare the SQL against. Deliberately
+ * naive (every start tried, every event scanned): obviously right beats fast here.
+ */
+
+export interface ReferenceScope {
+  projectId?: string;
+  fromMs: number;
+  toMs: number;
+  channels?: string[];
+  botId?: string;
+  campaign?: string;
+}
+
+export interface ReferenceDefinition {
+  steps: FunnelStep[];
+  windowSeconds: number;
+  mode: FunnelMode;
+  breakdown?: FunnelBreakdown[];
+}
+
+interface Ev {
+  id: string;
+  type: string;
+  channel: string;
+  botId: string;
+  userId: string;
+  ts: number;
+  order: string;
+  campaign: string;
+  source: string;
+  properties: Record<string, string>;
+}
+
+export interface UserOutcome {
+  channel: string;
+  userId: string;
+  /** Furthest step reached (1-based); users with no valid start are absent. */
+  level: number;
+  /** Absolute time (ms) each step 1..level was completed in the chosen attempt. */
+  completedAtMs: number[];
+  /** Time from the attempt's start to each step's completion (ms); index 0 is step 1. */
+  offsetsMs: number[];
+  values: FunnelBreakdownValues;
+}
+
+/** ClickHouse compares UUIDs by their last 64 bits, then their first 64 bits. */
+export function clickHouseUuidKey(id: string): string {
+  const hex = id.toLowerCase().replaceAll("-", "");
+  return hex.slice(16) + hex.slice(0, 16);
+}
+
+function propertyText(value: string | number | boolean | null): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function toEv(event: Event): Ev {
+  const properties: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event.properties ?? {})) properties[key] = propertyText(value);
+  return {
+    id: event.id.toLowerCase(),
+    type: event.type,
+    channel: event.channel,
+    botId: event.botId,
+    userId: event.userId,
+    ts: Date.parse(event.timestamp),
+    order: clickHouseUuidKey(event.id),
+    campaign: event.source?.campaign ?? "",
+    source: event.source?.source ?? "",
+    properties,
+  };
+}
+
+const byTime = (a: Ev, b: Ev) => a.ts - b.ts || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
+const userKey = (e: { channel: string; userId: string }) => `${e.channel}\u0000${e.userId}`;
+
+function matches(event: Ev, step: FunnelStep): boolean {
+  if (event.type !== step.type) return false;
+  return Object.entries(step.filters).every(([key, value]) => key in event.properties && event.properties[key] === value);
+}
+
+/** The user's earliest event (by time, then id) with a non-empty value of `pick`. */
+function firstTouch(events: Ev[], pick: (e: Ev) => string): string | null {
+  for (const e of events) if (pick(e) !== "") return pick(e);
+  return null;
+}
+
+interface Attempt {
+  level: number;
+  startMs: number;
+  completedAtMs: number[];
+}
+
+function orderedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+  const startEvent = events[start]!;
+  const completed = [startEvent.ts];
+  for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
+    const e = events[j]!;
+    if (e.ts - startEvent.ts > windowMs) break;
+    if (matches(e, def.steps[completed.length]!)) completed.push(e.ts);
+  }
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+}
+
+function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+  const startEvent = events[start]!;
+  const completed = [startEvent.ts];
+  for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
+    const e = events[j]!;
+    if (e.ts - startEvent.ts > windowMs || !matches(e, def.steps[completed.length]!)) break;
+    completed.push(e.ts);
+  }
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+}
+
+function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+  const startEvent = events[start]!;
+  const firstAt: number[] = [];
+  for (const step of def.steps) {
+    let at: number | undefined;
+    for (let j = start; j < events.length; j++) {
+      const e = events[j]!;
+      if (e.ts - startEvent.ts > windowMs) break;
+      if (matches(e, step)) {
+        at = e.ts;
+        break;
+      }
+    }
+    if (at === undefined) break;
+    firstAt.push(at);
+  }
+  const firstStepOfStart = def.steps.findIndex((step) => matches(startEvent, step));
+  // The start must be one of the steps the attempt completes, else another start covers this set.
+  if (firstStepOfStart < 0 || firstStepOfStart >= firstAt.length) return { level: 0, startMs: startEvent.ts, completedAtMs: [] };
+  const completed: number[] = [];
+  let latest = -Infinity;
+  for (const at of firstAt) {
+    latest = Math.max(latest, at);
+    completed.push(latest);
+  }
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+}
+
+export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: ReferenceDefinition): UserOutcome[] {
+  // Dedup by id: a resend counts once.
+  const unique = new Map<string, Ev>();
+  for (const event of input) unique.set(event.id.toLowerCase(), toEv(event));
+  const byUser = new Map<string, Ev[]>();
+  for (const e of unique.values()) {
+    const list = byUser.get(userKey(e)) ?? [];
+    list.push(e);
+    byUser.set(userKey(e), list);
+  }
+  const windowMs = def.windowSeconds * 1000;
+  const outcomes: UserOutcome[] = [];
+  for (const all of byUser.values()) {
+    all.sort(byTime);
+    const { channel, userId } = all[0]!;
+    if (scope.channels && !scope.channels.includes(channel)) continue;
+    if (scope.campaign !== undefined && firstTouch(all, (e) => e.campaign) !== scope.campaign) continue;
+    const events = all.filter((e) => (scope.botId === undefined || e.botId === scope.botId) && e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs);
+    let best: Attempt = { level: 0, startMs: 0, completedAtMs: [] };
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.ts >= scope.toMs) break;
+      let attempt: Attempt;
+      if (def.mode === "any") {
+        attempt = anyOrderAttempt(events, i, def, windowMs);
+      } else {
+        if (!matches(e, def.steps[0]!)) continue;
+        attempt = def.mode === "ordered" ? orderedAttempt(events, i, def, windowMs) : strictAttempt(events, i, def, windowMs);
+      }
+      if (attempt.level > best.level) best = attempt;
+    }
+    if (best.level === 0) continue;
+    const values: FunnelBreakdownValues = {};
+    for (const dimension of def.breakdown ?? []) {
+      if (dimension === "channel") values.channel = channel as FunnelBreakdownValues["channel"];
+      if (dimension === "campaign") values.campaign = firstTouch(all, (e) => e.campaign);
+      if (dimension === "source") values.source = firstTouch(all, (e) => e.source);
+      if (dimension === "botId") values.botId = all[0]!.botId;
+    }
+    outcomes.push({ channel, userId, level: best.level, completedAtMs: best.completedAtMs, offsetsMs: best.completedAtMs.map((at) => at - best.startMs), values });
+  }
+  return outcomes;
+}
+
+/** Per-step figures from outcomes; the API computes its figures from SQL aggregates with the same arithmetic. */
+export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): FunnelStepResult[] {
+  const users = steps.map((_, k) => outcomes.filter((o) => o.level >= k + 1).length);
+  return steps.map((step, k) => {
+    const offsets = outcomes.filter((o) => o.level >= k + 1).map((o) => o.offsetsMs[k]!).sort((a, b) => a - b);
+    const n = offsets.length;
+    const timed = k > 0 && n > 0;
+    const sum = offsets.reduce((a, b) => a + b, 0);
+    const previous = k === 0 ? users[0]! : users[k - 1]!;
+    return {
+      index: k + 1,
+      type: step.type,
+      filters: step.filters,
+      users: users[k]!,
+      conversionFromFirst: users[0] === 0 ? null : users[k]! / users[0]!,
+      conversionFromPrevious: previous === 0 ? null : users[k]! / previous,
+      dropOff: previous - users[k]!,
+      dropOffRate: previous === 0 ? null : (previous - users[k]!) / previous,
+      medianSecondsToConvert: timed ? (offsets[Math.floor((n - 1) / 2)]! + offsets[Math.floor(n / 2)]!) / 2000 : null,
+      meanSecondsToConvert: timed ? Math.round(sum / n) / 1000 : null,
+    };
+  });
+}
+
+export function compareBreakdownValues(dimensions: FunnelBreakdown[], a: FunnelBreakdownValues, b: FunnelBreakdownValues): number {
+  for (const dimension of dimensions) {
+    const x = a[dimension] ?? null;
+    const y = b[dimension] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+export function referenceFunnel(events: Event[], scope: ReferenceScope, def: ReferenceDefinition) {
+  const outcomes = referenceOutcomes(events, scope, def);
+  const dimensions = def.breakdown ?? [];
+  const groups = new Map<string, { values: FunnelBreakdownValues; outcomes: UserOutcome[] }>();
+  if (dimensions.length > 0) {
+    for (const outcome of outcomes) {
+      const key = JSON.stringify(dimensions.map((d) => outcome.values[d] ?? null));
+      const group = groups.get(key) ?? { values: outcome.values, outcomes: [] };
+      group.outcomes.push(outcome);
+      groups.set(key, group);
+    }
+  }
+  const breakdowns: FunnelBreakdownGroup[] = [...groups.values()]
+    .sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values))
+    .map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));
+  return {
+    steps: stepResults(def.steps, outcomes),
+    breakdown: dimensions,
+    breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
+    breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+  };
+}
+
+/** Users whose furthest step is step − 1, ordered by (channel, userId) as UTF-8 bytes. */
+export function referenceDropoff(events: Event[], scope: ReferenceScope, def: ReferenceDefinition, step: number): FunnelDropoffUser[] {
+  return referenceOutcomes(events, scope, def)
+    .filter((o) => o.level === step - 1)
+    .sort((a, b) => Buffer.compare(Buffer.from(a.channel), Buffer.from(b.channel)) || Buffer.compare(Buffer.from(a.userId), Buffer.from(b.userId)))
+    .map((o) => ({ channel: o.channel as FunnelDropoffUser["channel"], userId: o.userId, reachedAt: new Date(o.completedAtMs[step - 2]!).toISOString() }));
+}
