@@ -9,10 +9,25 @@ import { ChartFigure, PALETTE } from "./ChartFigure.js";
 import { QueryState } from "./QueryState.js";
 
 /** One metric over time, as a line, from GET /api/v1/timeseries. */
-export function TrendChart({ metric, interval, filters, title, color = PALETTE[0]! }: { metric: TimeseriesMetric; interval: Interval; filters: ApiFilters; title?: string; color?: string }) {
+export function TrendChart({
+  metric,
+  interval,
+  filters,
+  title,
+  color = PALETTE[0]!,
+  enabled = true,
+}: {
+  metric: TimeseriesMetric;
+  interval: Interval;
+  filters: ApiFilters;
+  title?: string;
+  color?: string;
+  /** False holds the query back, e.g. until the headline figures have arrived. */
+  enabled?: boolean;
+}) {
   const { t, format } = useI18n();
   const api = useApi();
-  const query = useQuery(timeseriesQuery(api, filters, metric, interval));
+  const query = useQuery({ ...timeseriesQuery(api, filters, metric, interval), enabled });
   const label = t(`metric.${metric}` as MessageKey);
   const caption = title ?? t("overview.trendChart", { metric: label, interval: t(`interval.${interval}`) });
   return (

@@ -55,6 +55,8 @@ export function OverviewPage() {
   const { api: filters } = useFilters();
   const interval = useInterval();
   const query = useQuery(overviewQuery(api, filters));
+  // One engine answers every query: the headline cards go first, the trends ask once they have landed.
+  const trendsEnabled = !query.isPending;
   return (
     <>
       <QueryState query={query}>
@@ -94,10 +96,10 @@ export function OverviewPage() {
           <IntervalPicker />
         </div>
         <div className="grid-2">
-          <TrendChart metric="users" interval={interval} filters={filters} color={PALETTE[0]} />
-          <TrendChart metric="sessions" interval={interval} filters={filters} color={PALETTE[1]} />
-          <TrendChart metric="leads" interval={interval} filters={filters} color={PALETTE[2]} />
-          <TrendChart metric="revenue" interval={interval} filters={filters} color={PALETTE[3]} />
+          <TrendChart metric="users" interval={interval} filters={filters} color={PALETTE[0]} enabled={trendsEnabled} />
+          <TrendChart metric="sessions" interval={interval} filters={filters} color={PALETTE[1]} enabled={trendsEnabled} />
+          <TrendChart metric="leads" interval={interval} filters={filters} color={PALETTE[2]} enabled={trendsEnabled} />
+          <TrendChart metric="revenue" interval={interval} filters={filters} color={PALETTE[3]} enabled={trendsEnabled} />
         </div>
       </section>
     </>

@@ -56,7 +56,7 @@ describe("overview page", () => {
     expect(request?.searchParams.getAll("channel")).toEqual(["telegram", "vk"]);
     expect(request?.searchParams.get("botId")).toBe("shop");
     expect(request?.searchParams.get("campaign")).toBe("spring");
-    expect(app.requestsTo("timeseries").map((u) => u.searchParams.get("metric")).sort()).toEqual(["leads", "revenue", "sessions", "users"]);
+    await waitFor(() => expect(app.requestsTo("timeseries").map((u) => u.searchParams.get("metric")).sort()).toEqual(["leads", "revenue", "sessions", "users"]));
   });
 
   it("puts a filter change in the URL, asks again, and keeps the old numbers on screen meanwhile", async () => {
@@ -86,6 +86,18 @@ describe("overview page", () => {
     expect(app.requestsTo("overview").length).toBe(2);
   });
 
+  it("asks for the trends only once the headline figures have arrived", async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const app = renderApp({ url: "/?range=30d&tz=UTC", answers: { overview: async () => (await slow, json(overview())), ...trendAnswers } });
+    await screen.findByText("Trends");
+    // Enabled queries start in the same commit: once the overview is asked, the trends would have been too.
+    await waitFor(() => expect(app.requestsTo("overview").length).toBe(1));
+    expect(app.requestsTo("timeseries")).toEqual([]);
+    release();
+    await waitFor(() => expect(app.requestsTo("timeseries").length).toBe(4));
+  });
+
   it("shows a loading state first and an error with a retry when the API fails", async () => {
     let fail = true;
     renderApp({
@@ -103,6 +115,6 @@ describe("overview page", () => {
   it("shows the empty state of a chart with no buckets", async () => {
     renderApp({ url: "/?range=7d&tz=UTC", answers: { overview: overview(), timeseries: (url: URL) => json(timeseries(url.searchParams.get("metric") as "users", [])) } });
     await screen.findByTestId("overview");
-    expect((await screen.findAllByText("No data for these filters.")).length).toBe(4);
+    await waitFor(() => expect(screen.getAllByText("No data for these filters.").length).toBe(4));
   });
 });

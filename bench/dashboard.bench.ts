@@ -1,0 +1,133 @@
+/**
+ * The dashboard's two budgets:
+ *   1. production bundle: JS gzip ≤ 350 KB (all chunks), and what the first paint of the overview needs;
+ *   2. time to a rendered overview in headless Chromium on the embedded default holding 1M events ≤ 1.5 s.
+ *
+ *   npx tsx bench/dashboard.bench.ts                  # 1M events
+ *   BENCH_SCALE=0.01 npx tsx bench/dashboard.bench.ts # 10k events, a quick check
+ *
+ * "Rendered" is measured in the page (performance.now() from navigation start) at two moments: all eleven
+ * KPI cards showing figures, and additionally all four trend charts drawn. Cold = first visit of a fresh
+ * profile (bundle fetched); warm = reloads (bundle cached, every API query asked again).
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { loadConfig } from "@chatfunnel/schemas";
+import { startEmbedded } from "@chatfunnel/api";
+import { createStorage } from "@chatfunnel/ingest";
+import { DASHBOARD_DIST, REPO_ROOT, launchBrowser } from "../tests/support/browser.js";
+import { generateDataset } from "./support/dataset.js";
+
+const SCALE = Number(process.env.BENCH_SCALE ?? "1");
+const EVENTS = Math.max(1000, Math.round(1_000_000 * SCALE));
+const USERS = Math.max(50, Math.round(EVENTS / 20));
+const DAYS = 90;
+const WARM_RUNS = 7;
+const BUNDLE_BUDGET_KB = 350;
+const RENDER_BUDGET_MS = 1500;
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function measureBundle(): { rows: Array<Record<string, string>>; totalGzip: number; initialGzip: number } {
+  execFileSync("npm", ["run", "build", "-w", "dashboard"], { cwd: REPO_ROOT, stdio: "pipe" });
+  const assets = path.join(DASHBOARD_DIST, "assets");
+  const html = fs.readFileSync(path.join(DASHBOARD_DIST, "index.html"), "utf8");
+  // What index.html loads up front: the entry script and its modulepreloads; the rest is lazy.
+  const initial = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]!));
+  let totalGzip = 0;
+  let initialGzip = 0;
+  const rows = fs
+    .readdirSync(assets)
+    .filter((name) => name.endsWith(".js"))
+    .map((name) => {
+      const raw = fs.readFileSync(path.join(assets, name));
+      const gzip = zlib.gzipSync(raw, { level: 9 }).length;
+      totalGzip += gzip;
+      if (initial.has(name)) initialGzip += gzip;
+      return { chunk: name, loaded: initial.has(name) ? "initially" : "lazily", raw_kb: kb(raw.length), gzip_kb: kb(gzip), gzip };
+    })
+    .sort((a, b) => b.gzip - a.gzip)
+    .map(({ gzip: _gzip, ...row }) => row);
+  return { rows, totalGzip, initialGzip };
+}
+
+async function main(): Promise<void> {
+  console.log(`dashboard bench: ${EVENTS.toLocaleString("en")} events, ${USERS.toLocaleString("en")} users over ${DAYS} days (BENCH_SCALE=${SCALE})`);
+  const bundle = measureBundle();
+  console.log("\nProduction bundle (vite build, gzip -9):");
+  console.table(bundle.rows);
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-dashboard-bench-"));
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent" });
+  const server = await startEmbedded(config);
+  const browser = await launchBrowser({ locale: "en-US", timezoneId: "UTC" });
+  try {
+    // A second client on the same chDB engine fills the embedded default's database directly.
+    const storage = createStorage(config);
+    const loadStarted = Date.now();
+    const range = await generateDataset(storage, { projectId: config.CHATFUNNEL_PROJECT_ID, events: EVENTS, users: USERS, days: DAYS, seed: 42 });
+    const loadSeconds = (Date.now() - loadStarted) / 1000;
+    const lastDay = new Date(Date.parse(`${range.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const url = `${server.url}/?from=${range.from}&to=${lastDay}&tz=UTC#key=${server.keys.readKey}`;
+
+    const page = await browser.context.newPage();
+    const visit = async (): Promise<{ kpis: number; charts: number; users: string }> => {
+      await page.goto(url, { waitUntil: "commit" });
+      const kpis = (await (
+        await page.waitForFunction(
+          () => {
+            const values = [...document.querySelectorAll('[data-testid="overview"] [data-metric]')];
+            return values.length === 11 && values.every((v) => (v.textContent ?? "") !== "") ? performance.now() : false;
+          },
+          undefined,
+          { polling: "raf", timeout: 120_000 },
+        )
+      ).jsonValue()) as number;
+      const charts = (await (
+        await page.waitForFunction(() => (document.querySelectorAll(".chart .recharts-line-curve").length === 4 ? performance.now() : false), undefined, { polling: "raf", timeout: 120_000 })
+      ).jsonValue()) as number;
+      const users = (await page.locator('[data-metric="users"]').innerText()).trim();
+      return { kpis, charts, users };
+    };
+    const cold = await visit();
+    const warm: Array<{ kpis: number; charts: number }> = [];
+    for (let i = 0; i < WARM_RUNS; i++) warm.push(await visit());
+
+    const apiStarted = performance.now();
+    const response = await fetch(`${server.url}/api/v1/overview?from=${range.from}&to=${range.to}&tz=UTC`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } });
+    const overview = (await response.json()) as { current: { users: number } };
+    const apiMs = performance.now() - apiStarted;
+
+    console.log(`\nData: ${EVENTS.toLocaleString("en")} events loaded in ${loadSeconds.toFixed(1)} s; overview shows ${cold.users} users (API: ${overview.current.users}).`);
+    console.log("\nTime to a rendered overview in headless Chromium (ms from navigation start):");
+    console.table([
+      { visit: "cold (fresh profile)", kpi_cards_ms: Math.round(cold.kpis), with_trend_charts_ms: Math.round(cold.charts) },
+      { visit: `warm, median of ${WARM_RUNS}`, kpi_cards_ms: Math.round(median(warm.map((w) => w.kpis))), with_trend_charts_ms: Math.round(median(warm.map((w) => w.charts))) },
+      { visit: `warm, best of ${WARM_RUNS}`, kpi_cards_ms: Math.round(Math.min(...warm.map((w) => w.kpis))), with_trend_charts_ms: Math.round(Math.min(...warm.map((w) => w.charts))) },
+    ]);
+    console.log(`GET /api/v1/overview alone (from node): ${Math.round(apiMs)} ms`);
+
+    const renderMs = median(warm.map((w) => w.charts));
+    console.log("\nBudgets:");
+    console.table([
+      { budget: "JS gzip, all chunks", target: `≤ ${BUNDLE_BUDGET_KB} KB`, measured: `${kb(bundle.totalGzip)} KB`, met: bundle.totalGzip <= BUNDLE_BUDGET_KB * 1024 ? "yes" : "NO" },
+      { budget: "JS gzip, loaded initially", target: "(info)", measured: `${kb(bundle.initialGzip)} KB`, met: "" },
+      { budget: `rendered overview (KPIs + charts, warm median) on ${EVENTS.toLocaleString("en")} events`, target: `≤ ${RENDER_BUDGET_MS} ms`, measured: `${Math.round(renderMs)} ms`, met: renderMs <= RENDER_BUDGET_MS ? "yes" : "NO" },
+    ]);
+    await storage.close().catch(() => {});
+  } finally {
+    await browser.close();
+    await server.shutdown();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
