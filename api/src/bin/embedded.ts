@@ -1,7 +1,9 @@
 import { loadConfig } from "@chatfunnel/schemas";
 import { startEmbedded } from "../server/embedded.js";
+import { parseDemoArgs, runDemo } from "../../../scripts/simulator/demo.js";
 
 const config = loadConfig(process.env);
+const demo = parseDemoArgs(process.argv.slice(2));
 const embedded = await startEmbedded(config);
 process.stdout.write(
   [
@@ -14,6 +16,11 @@ process.stdout.write(
     "",
   ].join("\n"),
 );
+// `npm start -- --demo [--demo-events N]`: fill the product with simulated traffic through the SDK.
+if (demo.demo) {
+  await runDemo({ url: embedded.url, ...embedded.keys }, demo, process.stderr);
+  process.stdout.write(`\nDemo data is in. Dashboard: ${embedded.url}/#key=${embedded.keys.readKey}\n`);
+}
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     embedded.shutdown().then(
