@@ -39,7 +39,6 @@ interface Ev {
   botId: string;
   userId: string;
   ts: number;
-  order: string;
   campaign: string;
   source: string;
   properties: Record<string, string>;
@@ -57,12 +56,6 @@ export interface UserOutcome {
   values: FunnelBreakdownValues;
 }
 
-/** ClickHouse compares UUIDs by their last 64 bits, then their first 64 bits. */
-export function clickHouseUuidKey(id: string): string {
-  const hex = id.toLowerCase().replaceAll("-", "");
-  return hex.slice(16) + hex.slice(0, 16);
-}
-
 function propertyText(value: string | number | boolean | null): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -77,14 +70,14 @@ function toEv(event: Event): Ev {
     botId: event.botId,
     userId: event.userId,
     ts: Date.parse(event.timestamp),
-    order: clickHouseUuidKey(event.id),
     campaign: event.source?.campaign ?? "",
     source: event.source?.source ?? "",
     properties,
   };
 }
 
-const byTime = (a: Ev, b: Ev) => a.ts - b.ts || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
+/** First touch: earliest by time, then by event id as text (as scope.ts's campaign filter). */
+const byTimeThenId = (a: Ev, b: Ev) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const userKey = (e: { channel: string; userId: string }) => `${e.channel}\u0000${e.userId}`;
 
 function matches(event: Ev, step: FunnelStep): boolean {
@@ -167,11 +160,23 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
   const windowMs = def.windowSeconds * 1000;
   const outcomes: UserOutcome[] = [];
   for (const all of byUser.values()) {
-    all.sort(byTime);
+    all.sort(byTimeThenId);
     const { channel, userId } = all[0]!;
     if (scope.channels && !scope.channels.includes(channel)) continue;
     if (scope.campaign !== undefined && firstTouch(all, (e) => e.campaign) !== scope.campaign) continue;
-    const events = all.filter((e) => (scope.botId === undefined || e.botId === scope.botId) && e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs);
+    const inScope = all.filter((e) => scope.botId === undefined || e.botId === scope.botId);
+    // Funnel order: time, then ties by the first step matched (none last), then the set of steps matched.
+    // Events equal in all three are interchangeable, so their relative order cannot change an answer.
+    const keyed = inScope
+      .filter((e) => e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs)
+      .map((e) => {
+        const hits = def.steps.map((step) => matches(e, step));
+        const first = hits.indexOf(true);
+        return { e, first: first < 0 ? 31 : first, mask: hits.reduce((acc, hit, k) => acc + (hit ? 2 ** k : 0), 0) };
+      })
+      .filter((x) => def.mode === "strict" || x.mask !== 0)
+      .sort((a, b) => a.e.ts - b.e.ts || a.first - b.first || a.mask - b.mask);
+    const events = keyed.map((x) => x.e);
     let best: Attempt = { level: 0, startMs: 0, completedAtMs: [] };
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
@@ -189,9 +194,9 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
     const values: FunnelBreakdownValues = {};
     for (const dimension of def.breakdown ?? []) {
       if (dimension === "channel") values.channel = channel as FunnelBreakdownValues["channel"];
-      if (dimension === "campaign") values.campaign = firstTouch(all, (e) => e.campaign);
-      if (dimension === "source") values.source = firstTouch(all, (e) => e.source);
-      if (dimension === "botId") values.botId = all[0]!.botId;
+      if (dimension === "campaign") values.campaign = firstTouch(inScope, (e) => e.campaign);
+      if (dimension === "source") values.source = firstTouch(inScope, (e) => e.source);
+      if (dimension === "botId") values.botId = inScope[0]!.botId;
     }
     outcomes.push({ channel, userId, level: best.level, completedAtMs: best.completedAtMs, offsetsMs: best.completedAtMs.map((at) => at - best.startMs), values });
   }

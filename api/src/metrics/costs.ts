@@ -21,7 +21,7 @@ const EVENT_KEY: Record<CostsGrouping, (db: string) => { select: string; join: s
   campaign: (db) => ({
     select: "ft.campaign",
     join: `LEFT JOIN (
-      SELECT channel, user_id, argMin(source_campaign, (ts, event_id)) AS campaign
+      SELECT channel, user_id, argMin(source_campaign, (ts, toString(event_id))) AS campaign
       FROM ${db}.events FINAL
       WHERE project_id = {projectId:String} AND source_campaign != ''
       GROUP BY channel, user_id

@@ -2,7 +2,9 @@ import type { ResolvedFilters } from "../http/params.js";
 
 /**
  * The WHERE fragment shared by every metric: fixed SQL text, values only through typed
- * placeholders. The campaign filter is user-level first touch, like lead attribution.
+ * placeholders. The campaign filter is user-level first touch, like lead attribution: the
+ * source.campaign of the user's earliest event that has one (ties on time: the smallest event id
+ * as text, since UUIDs do not compare as text in ClickHouse), over all of the user's events.
  */
 export function scopeSql(filters: ResolvedFilters, db: string): string {
   const parts = ["project_id = {projectId:String}"];
@@ -13,7 +15,7 @@ export function scopeSql(filters: ResolvedFilters, db: string): string {
       SELECT channel, user_id FROM ${db}.events FINAL
       WHERE project_id = {projectId:String} AND source_campaign != ''
       GROUP BY channel, user_id
-      HAVING argMin(source_campaign, (ts, event_id)) = {campaign:String})`);
+      HAVING argMin(source_campaign, (ts, toString(event_id))) = {campaign:String})`);
   }
   return parts.join(" AND ");
 }
