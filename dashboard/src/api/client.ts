@@ -42,7 +42,10 @@ async function errorFrom(response: Response): Promise<ApiRequestError> {
 }
 
 export interface ApiClient {
-  /** GET /api/v1/<path>; the answer's type comes from the schema the server validated it against. */
+  /**
+   * GET /api/v1/<path>. The answer's type is the z.infer of the schema the API documents and tests its
+   * answers against; the browser does not parse it again, which would ship zod in the bundle.
+   */
   get<T>(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<T>;
   getText(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<string>;
   post<T>(path: string, body: BodyInit, contentType: string, bearer?: string): Promise<T>;

@@ -57,7 +57,6 @@ export const en = {
   "metric.new_users": "New users",
   "metric.resolution_rate": "Bot resolution rate",
 
-  "overview.title": "Overview",
   "overview.vsPrevious": "vs previous period",
   "overview.previousWas": "previous: {value}",
   "overview.noPrevious": "no previous data",
@@ -78,7 +77,6 @@ export const en = {
   "channel.web": "Web chat",
   "channel.other": "Other",
 
-  "funnel.title": "Funnel",
   "funnel.steps": "Steps",
   "funnel.step": "Step {n}",
   "funnel.eventType": "Event type",
@@ -101,7 +99,6 @@ export const en = {
   "funnel.breakdown.botId": "Bot",
   "funnel.run": "Show funnel",
   "funnel.chart": "Users reaching each funnel step",
-  "funnel.users": "Users",
   "funnel.fromFirst": "From first step",
   "funnel.fromPrevious": "From previous",
   "funnel.dropoff": "Dropped off",
@@ -116,17 +113,14 @@ export const en = {
   "funnel.needTwoSteps": "A funnel needs at least two steps.",
   "funnel.segment": "Segment",
 
-  "channels.title": "Channels",
   "channels.table": "Channels side by side",
   "channels.channel": "Channel",
   "channels.usersChart": "Users and leads by channel",
   "channels.costChart": "CPL and CPO by channel",
 
-  "costs.title": "Costs",
   "costs.byChannel": "By channel",
   "costs.byCampaign": "By campaign",
   "costs.groupBy": "Group by",
-  "costs.name": "Name",
   "costs.chart": "CPL and CPO",
   "costs.import": "Import spend",
   "costs.csv": "CSV file",
@@ -137,13 +131,10 @@ export const en = {
   "costs.amount": "Amount",
   "costs.currency": "Currency",
   "costs.add": "Add spend",
-  "costs.writeKey": "Write key",
-  "costs.writeKeyHelp": "Importing spend needs the project's write key.",
-  "costs.imported": "Imported {n} rows.",
+  "costs.imported": "Rows imported: {n}.",
   "costs.lineErrors": "Some lines were rejected:",
   "costs.line": "line {line}",
 
-  "engagement.title": "Engagement",
   "engagement.newUsers": "New users per {interval}",
   "engagement.sessions": "Requests per {interval}",
   "engagement.repeat": "Requests per user",
@@ -153,8 +144,6 @@ export const en = {
   "engagement.resolution": "Bot resolution rate per {interval}",
   "engagement.firstResponse": "First response time",
   "engagement.firstResponseMedian": "Median",
-  "engagement.firstResponseP90": "90th percentile",
-  "engagement.firstResponseChart": "Median first response time per {interval}",
   "engagement.bucket": "Requests",
 };
 export type MessageKey = keyof typeof en;
@@ -218,7 +207,6 @@ export const ru: Messages = {
   "metric.new_users": "Новые пользователи",
   "metric.resolution_rate": "Решено ботом",
 
-  "overview.title": "Обзор",
   "overview.vsPrevious": "к прошлому периоду",
   "overview.previousWas": "было: {value}",
   "overview.noPrevious": "нет данных за прошлый период",
@@ -239,7 +227,6 @@ export const ru: Messages = {
   "channel.web": "Веб-чат",
   "channel.other": "Другое",
 
-  "funnel.title": "Воронка",
   "funnel.steps": "Шаги",
   "funnel.step": "Шаг {n}",
   "funnel.eventType": "Тип события",
@@ -262,7 +249,6 @@ export const ru: Messages = {
   "funnel.breakdown.botId": "Бот",
   "funnel.run": "Показать воронку",
   "funnel.chart": "Пользователи на каждом шаге воронки",
-  "funnel.users": "Пользователи",
   "funnel.fromFirst": "От первого шага",
   "funnel.fromPrevious": "От предыдущего",
   "funnel.dropoff": "Отвалились",
@@ -277,17 +263,14 @@ export const ru: Messages = {
   "funnel.needTwoSteps": "В воронке должно быть не меньше двух шагов.",
   "funnel.segment": "Сегмент",
 
-  "channels.title": "Каналы",
   "channels.table": "Каналы рядом",
   "channels.channel": "Канал",
   "channels.usersChart": "Пользователи и лиды по каналам",
   "channels.costChart": "CPL и CPO по каналам",
 
-  "costs.title": "Расходы",
   "costs.byChannel": "По каналам",
   "costs.byCampaign": "По кампаниям",
   "costs.groupBy": "Группировка",
-  "costs.name": "Название",
   "costs.chart": "CPL и CPO",
   "costs.import": "Загрузка расходов",
   "costs.csv": "CSV-файл",
@@ -298,13 +281,10 @@ export const ru: Messages = {
   "costs.amount": "Сумма",
   "costs.currency": "Валюта",
   "costs.add": "Добавить расход",
-  "costs.writeKey": "Ключ записи",
-  "costs.writeKeyHelp": "Для загрузки расходов нужен ключ записи проекта.",
   "costs.imported": "Загружено строк: {n}.",
   "costs.lineErrors": "Некоторые строки отклонены:",
   "costs.line": "строка {line}",
 
-  "engagement.title": "Вовлечённость",
   "engagement.newUsers": "Новые пользователи по {interval}",
   "engagement.sessions": "Обращения по {interval}",
   "engagement.repeat": "Обращений на пользователя",
@@ -314,8 +294,6 @@ export const ru: Messages = {
   "engagement.resolution": "Решено ботом по {interval}",
   "engagement.firstResponse": "Время первого ответа",
   "engagement.firstResponseMedian": "Медиана",
-  "engagement.firstResponseP90": "90-й перцентиль",
-  "engagement.firstResponseChart": "Медианное время первого ответа по {interval}",
   "engagement.bucket": "Обращений",
 };
 

@@ -171,7 +171,7 @@ describe("costs page", () => {
     await userEvent.type(within(form).getByLabelText("Campaign"), "spring_sale");
     await userEvent.type(within(form).getByLabelText("Amount"), "1500,50");
     await userEvent.click(within(form).getByRole("button", { name: "Add spend" }));
-    expect(await screen.findByText("Imported 1 rows.")).toBeTruthy();
+    expect(await screen.findByText("Rows imported: 1.")).toBeTruthy();
     expect(body).toEqual({ rows: [{ date: "2026-05-03", channel: "vk", campaign: "spring_sale", amount: 1500.5, currency: "RUB" }] });
   });
 });
