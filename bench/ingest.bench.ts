@@ -184,15 +184,17 @@ async function runKafka(bodies: string[]): Promise<PathResult> {
 }
 
 /** The engine's floor: the same rows, already built, inserted directly in writer-sized chunks. */
-async function runFloor(): Promise<{ seconds: number; stored: number }> {
+async function runFloor(): Promise<{ seconds: number; cpuSeconds: number; stored: number }> {
   const storage = createStorage(loadConfig({ DATA_DIR: path.join(root, "floor"), LOG_LEVEL: "silent" }));
   await migrate(storage);
   const receivedAt = new Date();
   let seconds = 0;
+  let cpu = 0;
   for (let start = 0; start < TOTAL; start += FLOOR_CHUNK_ROWS) {
     const rows: EventRow[] = [];
     for (let i = start; i < Math.min(TOTAL, start + FLOOR_CHUNK_ROWS); i++) rows.push(toEventRow(PROJECT, benchEvent(i), receivedAt));
     const began = performance.now();
+    const cpuBefore = process.cpuUsage();
     await storage.client.insert({
       table: `${storage.database}.events`,
       values: rows,
@@ -200,11 +202,12 @@ async function runFloor(): Promise<{ seconds: number; stored: number }> {
       clickhouse_settings: { date_time_input_format: "basic", async_insert: 0 },
     });
     seconds += (performance.now() - began) / 1000;
+    cpu += benchCpu(cpuBefore);
   }
   const result = await storage.client.query({ query: `SELECT count() AS n FROM ${storage.database}.events FINAL`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
   const [row] = await result.json<{ n: number }>();
   await storage.close();
-  return { seconds, stored: Number(row?.n) };
+  return { seconds, cpuSeconds: cpu, stored: Number(row?.n) };
 }
 
 async function stopOrThrow(child: Child): Promise<void> {
@@ -255,8 +258,8 @@ try {
       "ratio to floor": "1.00",
       "429/503 retries": 0,
       "peak RSS MiB": `bench ${peakRssMiB(process.pid).toFixed(0)}`,
-      "CPU s": "-",
-      "CPU µs/event": "-",
+      "CPU s": `engine + encoding ${floor.cpuSeconds.toFixed(1)}`,
+      "CPU µs/event": ((floor.cpuSeconds / TOTAL) * 1e6).toFixed(0),
       "stored (FINAL)": floor.stored,
     },
   ]);

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from "kafkajs";
+import { Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
 
 /**
  * An idempotent producer whose sends are acknowledged by all in-sync replicas (acks -1), so a
@@ -8,6 +8,9 @@ import type { Kafka, Message, Producer } from "kafkajs";
  */
 export function createDurableProducer(kafka: Kafka): Producer {
   return kafka.producer({
+    // Named explicitly (kafkajs warns otherwise): murmur2 of the key, as the Java client, so a
+    // user's events land in the same partition whichever client produced them.
+    createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
     // Sequence numbers per partition stay in order only with one request in flight per connection.
     maxInFlightRequests: 1,
