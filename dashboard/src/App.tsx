@@ -93,7 +93,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   return (
     <div className="app">
       <a className="skip" href="#main">
-        ↓
+        {t("app.skip")}
       </a>
       <header className="topbar">
         <span className="brand">{t("app.title")}</span>

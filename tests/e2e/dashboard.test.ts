@@ -3,10 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { loadConfig, type ChannelsResponse, type CostsResponse, type EngagementResponse, type OverviewResponse, type RepeatResponse, type TimeseriesResponse } from "@chatfunnel/schemas";
+import { loadConfig, type FunnelDropoffResponse, type FunnelResponse, type ChannelsResponse, type CostsResponse, type EngagementResponse, type OverviewResponse, type RepeatResponse, type TimeseriesResponse } from "@chatfunnel/schemas";
 import { startEmbedded, type EmbeddedServer } from "@chatfunnel/api";
 import { createFormat } from "../../dashboard/src/i18n/format.js";
 import { parseFilters, toApiFilters, type ApiFilters } from "../../dashboard/src/filters/filters.js";
+import { parseFunnelParams } from "../../dashboard/src/funnel/definition.js";
 import { ensureDashboardBuilt, launchBrowser, screenshot, type BrowserSession } from "../support/browser.js";
 import { simulate } from "../../scripts/simulator/index.js";
 
@@ -197,6 +198,57 @@ describe("dashboard in Chromium on the embedded default", () => {
     await expect.poll(() => outcome.innerText()).toContain("Rows imported: 1.");
     await page.locator('[data-testid="costs-chart"] .recharts-wrapper').waitFor();
     await screenshot(page, "costs");
+    await page.close();
+  });
+
+  it("funnel: steps as the API counts them, breakdown, the users who dropped at a clicked step and their CSV", async () => {
+    const page = await open("/funnel");
+    const chart = page.getByTestId("funnel-chart");
+    await chart.waitFor();
+    const definition = () => {
+      const d = parseFunnelParams(new URL(page.url()).searchParams);
+      return { steps: d.steps, window: d.window, mode: d.mode, ...(d.breakdown ? { breakdown: d.breakdown } : {}) };
+    };
+    const expected = await api<FunnelResponse>("funnel", { ...filtersOf(page), ...definition() });
+    expect(expected.steps[0]!.users).toBeGreaterThan(0);
+    for (const step of expected.steps) {
+      const row = chart.locator(`[data-step="${step.index}"]`);
+      expect(await row.locator('[data-metric="users"]').innerText()).toBe(en.integer(step.users));
+      expect(await row.locator('[data-metric="conversionFromFirst"]').innerText()).toBe(en.percent(step.conversionFromFirst));
+      if (step.index > 1) expect(await row.locator('[data-metric="medianSecondsToConvert"]').innerText()).toBe(en.durationSeconds(step.medianSecondsToConvert));
+    }
+
+    // Window, mode and breakdown go into the URL; the table shows one funnel per channel.
+    await page.getByRole("spinbutton", { name: "Conversion window" }).fill("2");
+    await page.getByLabel("Breakdown").selectOption("channel");
+    await page.getByRole("button", { name: "Show funnel" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("breakdown")).toBe("channel");
+    expect(new URL(page.url()).searchParams.get("window")).toBe("2d");
+    const split = await api<FunnelResponse>("funnel", { ...filtersOf(page), ...definition() });
+    const table = page.getByTestId("funnel-breakdown");
+    await expect.poll(() => table.locator("tbody tr").count()).toBe(split.breakdowns.length);
+    await expect.poll(() => chart.locator('[data-step="2"] [data-metric="users"]').innerText()).toBe(en.integer(split.steps[1]!.users));
+    await screenshot(page, "funnel");
+
+    // Who dropped before step 2: the list and its CSV are the API's.
+    await page.getByRole("button", { name: "Who dropped before step 2" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("dropoff")).toBe("2");
+    const dropped = await api<FunnelDropoffResponse>("funnel/dropoff", { ...filtersOf(page), ...definition(), step: 2, limit: 100 });
+    const list = page.getByTestId("dropoff");
+    await expect.poll(() => list.getByTestId("dropoff-total").innerText()).toContain(en.integer(dropped.total));
+    if (dropped.users[0]) await list.getByText(dropped.users[0].userId, { exact: true }).first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), list.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(download.suggestedFilename()).toBe("funnel-dropoff-step-2.csv");
+    const file = fs.readFileSync(await download.path(), "utf8");
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries({ ...filtersOf(page), ...definition(), step: 2, format: "csv", limit: 10000 })) {
+      if (Array.isArray(value)) for (const item of value) params.append(name, String(item));
+      else if (value !== undefined) params.set(name, String(value));
+    }
+    const csv = await (await fetch(`${server.url}/api/v1/funnel/dropoff?${params}`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } })).text();
+    expect(file).toBe(csv);
+    expect(file.trim().split("\n").length).toBe(Math.min(dropped.total, 10000) + 1);
+    await screenshot(page, "funnel-dropoff");
     await page.close();
   });
 

@@ -20,17 +20,19 @@ interface ChartProps {
   /** Axis ticks: shorter than the tooltip's figures (₽12K rather than ₽12,000.00). */
   formatAxis?: (value: number) => string;
   formatX?: (value: string) => string;
+  /** X axis ticks, when shorter than the tooltip's label. */
+  formatXAxis?: (value: string) => string;
   height?: number;
 }
 
 const tooltipFormatter = (format: (value: number) => string) => (value: unknown) => (typeof value === "number" ? format(value) : String(value ?? "—"));
 
-export function LinesChart({ data, xKey, series, format, formatAxis = format, formatX, height = 220 }: ChartProps) {
+export function LinesChart({ data, xKey, series, format, formatAxis = format, formatX, formatXAxis = formatX, height = 220 }: ChartProps) {
   return (
     <ResponsiveContainer width="100%" height={height}>
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ee" />
-        <XAxis dataKey={xKey} tickFormatter={formatX} minTickGap={16} fontSize={12} />
+        <XAxis dataKey={xKey} tickFormatter={formatXAxis} minTickGap={16} fontSize={12} />
         <YAxis tickFormatter={formatAxis} width={64} fontSize={12} />
         <Tooltip formatter={tooltipFormatter(format)} labelFormatter={(label) => (formatX ? formatX(String(label)) : String(label))} />
         {series.length > 1 && <Legend />}
@@ -42,12 +44,12 @@ export function LinesChart({ data, xKey, series, format, formatAxis = format, fo
   );
 }
 
-export function BarsChart({ data, xKey, series, format, formatAxis = format, formatX, height = 240 }: ChartProps) {
+export function BarsChart({ data, xKey, series, format, formatAxis = format, formatX, formatXAxis = formatX, height = 240 }: ChartProps) {
   return (
     <ResponsiveContainer width="100%" height={height}>
       <BarChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ee" />
-        <XAxis dataKey={xKey} tickFormatter={formatX} fontSize={12} />
+        <XAxis dataKey={xKey} tickFormatter={formatXAxis} fontSize={12} />
         <YAxis tickFormatter={formatAxis} width={64} fontSize={12} />
         <Tooltip formatter={tooltipFormatter(format)} />
         {series.length > 1 && <Legend />}

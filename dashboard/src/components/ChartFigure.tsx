@@ -22,6 +22,7 @@ export function ChartFigure({
   format,
   formatAxis,
   formatX,
+  formatXAxis,
   height,
   testId,
 }: {
@@ -34,6 +35,7 @@ export function ChartFigure({
   format: (value: number) => string;
   formatAxis?: (value: number) => string;
   formatX?: (value: string) => string;
+  formatXAxis?: (value: string) => string;
   height?: number;
   testId?: string;
 }) {
@@ -44,9 +46,9 @@ export function ChartFigure({
   return (
     <figure className="chart" role="group" aria-labelledby={id} data-testid={testId}>
       <figcaption id={id}>{title}</figcaption>
-      <div className="chart-canvas" role="img" aria-label={title} style={{ minHeight: height ?? 220 }}>
+      <div className="chart-canvas" style={{ minHeight: height ?? 220 }}>
         <Suspense fallback={<Loading />}>
-          <Chart data={data} xKey={xKey} series={series} format={format} formatAxis={formatAxis} formatX={formatX} height={height} />
+          <Chart data={data} xKey={xKey} series={series} format={format} formatAxis={formatAxis} formatX={formatX} formatXAxis={formatXAxis} height={height} />
         </Suspense>
       </div>
       <details className="chart-data">

@@ -53,6 +53,7 @@ export function TrendChart({
               series={[{ key: metric, label, color }]}
               format={valueFormat}
               formatX={(bucket) => format.date(`${bucket}T12:00:00Z`, "UTC")}
+              formatXAxis={format.dayMonth}
             />
           );
         }}

@@ -103,9 +103,9 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
           <legend>{t("funnel.window")}</legend>
           <input name="window" type="number" min={1} max={129600} required aria-label={t("funnel.window")} value={windowAmount} onChange={(e) => setWindowAmount(e.target.value)} />
           <select name="window-unit" aria-label={t("funnel.window")} value={windowUnit} onChange={(e) => setWindowUnit(e.target.value)}>
-            <option value="m">min</option>
-            <option value="h">h</option>
-            <option value="d">d</option>
+            <option value="m">{t("unit.m")}</option>
+            <option value="h">{t("unit.h")}</option>
+            <option value="d">{t("unit.d")}</option>
           </select>
         </fieldset>
         <label className="field">

@@ -17,6 +17,8 @@ export interface Format {
   ratio(value: number | null | undefined): string;
   durationSeconds(value: number | null | undefined): string;
   date(iso: string, tz?: string): string;
+  /** Day and month only, for chart axes: "7 Nov". */
+  dayMonth(isoDate: string): string;
   dateTime(iso: string, tz?: string): string;
   compact(value: number): string;
   /** Short money for chart axes: ₽12K. */
@@ -57,6 +59,7 @@ export function createFormat(locale: Locale): Format {
     ratio: (value) => (value === null || value === undefined ? DASH : `${new Intl.NumberFormat(tag, { maximumFractionDigits: 2 }).format(value)}×`),
     durationSeconds: (value) => (value === null || value === undefined ? DASH : formatDuration(value, locale)),
     date: (iso, tz) => dateFormat(tz, false).format(new Date(iso)),
+    dayMonth: (isoDate) => new Intl.DateTimeFormat(tag, { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${isoDate.slice(0, 10)}T12:00:00Z`)),
     dateTime: (iso, tz) => dateFormat(tz, true).format(new Date(iso)),
     compact: (value) => compact.format(value),
     moneyCompact: (value) => {
