@@ -19,23 +19,24 @@ const ChannelRowSchema = z.object({
   lead_users: num,
   revenue: num,
   spend: num,
-  has_spend: num,
 });
 
 /**
- * Per channel, one pass each over events, sessions and spend, joined on the channel. A channel is
- * listed when it has users in range or any spend row in range (in any currency).
+ * Per channel, one pass each over users (sessions-sql.ts), revenue events and spend, combined by
+ * channel. A channel is listed when it has users in range or any spend row in range (in any currency).
  */
 function channelsSql(scope: string, db: string, spendScope: string): string {
   return `
 WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)},
   activity AS (
     SELECT channel,
-      uniqExact(user_id) AS users,
-      countIf(type = 'lead') AS leads,
-      countIf(type = 'order') AS orders,
-      uniqExactIf(user_id, type = 'lead') AS lead_users
-    FROM scoped WHERE ts >= range_from GROUP BY channel
+      countIf(active) AS ch_users,
+      countIf(first_seen >= range_from) AS ch_new_users,
+      sum(sessions) AS ch_sessions,
+      sum(leads) AS ch_leads,
+      sum(orders) AS ch_orders,
+      countIf(leads > 0) AS ch_lead_users
+    FROM users GROUP BY channel
   ),
   revenue AS (
     SELECT channel, toFloat64(sum(revenue)) AS revenue
@@ -43,24 +44,19 @@ WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)},
     WHERE ${scope} AND ts >= range_from AND ts < range_to AND type IN ('order', 'payment') AND currency = {currency:String}
     GROUP BY channel
   ),
-  newcomers AS (SELECT channel, count() AS new_users FROM firsts WHERE first_seen >= range_from GROUP BY channel),
-  session_counts AS (SELECT channel, count() AS sessions FROM sessions GROUP BY channel),
   spent AS (
-    SELECT channel, toFloat64(sumIf(amount, currency = {currency:String})) AS spend, 1 AS has_spend
+    SELECT channel, toFloat64(sumIf(amount, currency = {currency:String})) AS spend
     FROM ${db}.spend FINAL WHERE ${spendScope} GROUP BY channel
-  ),
-  listed AS (SELECT channel FROM activity UNION DISTINCT SELECT channel FROM spent)
-SELECT listed.channel AS channel,
-  activity.users AS users, newcomers.new_users AS new_users, session_counts.sessions AS sessions,
-  activity.leads AS leads, activity.orders AS orders, activity.lead_users AS lead_users,
-  revenue.revenue AS revenue, spent.spend AS spend, spent.has_spend AS has_spend
-FROM listed
-LEFT JOIN activity ON activity.channel = listed.channel
-LEFT JOIN newcomers ON newcomers.channel = listed.channel
-LEFT JOIN session_counts ON session_counts.channel = listed.channel
-LEFT JOIN revenue ON revenue.channel = listed.channel
-LEFT JOIN spent ON spent.channel = listed.channel
-SETTINGS join_use_nulls = 0`;
+  )
+SELECT channel, sum(users) AS users, sum(new_users) AS new_users, sum(sessions) AS sessions, sum(leads) AS leads,
+  sum(orders) AS orders, sum(lead_users) AS lead_users, sum(revenue) AS revenue, sum(spend) AS spend, max(listed) AS listed
+FROM (
+  SELECT toString(channel) AS channel, ch_users AS users, ch_new_users AS new_users, ch_sessions AS sessions, ch_leads AS leads, ch_orders AS orders, ch_lead_users AS lead_users, 0 AS revenue, 0 AS spend, ch_users > 0 AS listed FROM activity
+  UNION ALL SELECT toString(channel), 0, 0, 0, 0, 0, 0, revenue, 0, 0 FROM revenue
+  UNION ALL SELECT toString(channel), 0, 0, 0, 0, 0, 0, 0, spend, 1 FROM spent
+)
+GROUP BY channel
+HAVING listed`;
 }
 
 export async function channels(storage: Storage, filters: ResolvedFilters): Promise<ChannelsResponse> {

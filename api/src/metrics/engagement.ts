@@ -20,12 +20,13 @@ function engagementSql(scope: string, db: string): string {
   return `
 WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
 SELECT
-  (SELECT count() FROM firsts WHERE first_seen >= range_from) AS new_users,
-  (SELECT count() FROM sessions) AS sessions,
-  (SELECT countIf(answered) FROM sessions) AS answered,
-  (SELECT if(countIf(answered) = 0, 0, quantileExactInclusiveIf(0.5)(toFloat64(dateDiff('millisecond', first_request, first_reply)), answered)) FROM sessions) AS median_ms,
-  (SELECT countIf(resolved) FROM sessions) AS resolved,
-  (SELECT countIf(has_request) FROM sessions) AS with_request`;
+  countIf(first_seen >= range_from) AS new_users,
+  sum(sessions) AS sessions,
+  sum(answered_sessions) AS answered,
+  if(answered = 0, 0, quantileExactInclusiveArray(0.5)(responses)) AS median_ms,
+  sum(resolved_sessions) AS resolved,
+  sum(request_sessions) AS with_request
+FROM users`;
 }
 
 export async function engagement(storage: Storage, filters: ResolvedFilters): Promise<EngagementResponse> {

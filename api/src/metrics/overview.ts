@@ -6,40 +6,44 @@ import { chooseCurrency, money, moneyRatio, moneyTotals, otherCurrencies, ratio,
 import { rangeEcho } from "./range-echo.js";
 import { runQuery } from "./run-query.js";
 import { scopeParams, scopeSql } from "./scope.js";
-import { RANGE_HEAD, sessionCtes } from "./sessions-sql.js";
+import { RANGE_HEAD_WITH_PREVIOUS, sessionCtes } from "./sessions-sql.js";
 
 const num = z.coerce.number();
-const CountsRowSchema = z.object({ users: num, new_users: num, sessions: num, leads: num, orders: num, resolved_sessions: num, sessions_with_request: num });
+const CountsRowSchema = z.object({ users: num, new_users: num, sessions: num, leads: num, orders: num, resolved: num, requests: num });
+const BothPeriodsRowSchema = z.object({
+  ...CountsRowSchema.shape,
+  ...Object.fromEntries(Object.keys(CountsRowSchema.shape).map((key) => [`p_${key}`, num])),
+});
+type Counts = z.infer<typeof CountsRowSchema>;
 
 /**
- * Counts of one period. Users, leads and orders are events in [from, to); new users are users whose
- * first event (within the filters) is in range; sessions follow sessions-sql.ts. The resolution
- * rate's numerator only counts sessions that also had a message_received, so it stays in [0, 1].
+ * Counts of the period and of the one before it, in one pass over the events (sessions-sql.ts).
+ * Users, leads and orders are events in the period; new users are users whose first event (within
+ * the filters) is in the period. The resolution rate's numerator only counts sessions that also
+ * had a message_received, so it stays in [0, 1].
  */
 function countsSql(scope: string, db: string): string {
   return `
-WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
+WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${sessionCtes(scope, db, { withPrevious: true })}
 SELECT
-  (SELECT uniqExact(channel, user_id) FROM scoped WHERE ts >= range_from) AS users,
-  (SELECT count() FROM firsts WHERE first_seen >= range_from) AS new_users,
-  (SELECT count() FROM sessions) AS sessions,
-  (SELECT countIf(type = 'lead') FROM scoped WHERE ts >= range_from) AS leads,
-  (SELECT countIf(type = 'order') FROM scoped WHERE ts >= range_from) AS orders,
-  (SELECT countIf(resolved) FROM sessions) AS resolved_sessions,
-  (SELECT countIf(has_request) FROM sessions) AS sessions_with_request`;
+  countIf(active) AS users, countIf(first_seen >= range_from) AS new_users, sum(sessions) AS sessions,
+  sum(leads) AS leads, sum(orders) AS orders, sum(resolved_sessions) AS resolved, sum(request_sessions) AS requests,
+  countIf(p_active) AS p_users, countIf(first_seen >= prev_from AND first_seen < range_from) AS p_new_users, sum(p_sessions) AS p_sessions,
+  sum(p_leads) AS p_leads, sum(p_orders) AS p_orders, sum(p_resolved_sessions) AS p_resolved, sum(p_request_sessions) AS p_requests
+FROM users`;
 }
 
-export async function overviewFigures(storage: Storage, filters: ResolvedFilters) {
+async function periodMoney(storage: Storage, filters: ResolvedFilters) {
   const scope = scopeSql(filters, storage.database);
-  const params = scopeParams(filters);
-  const [[counts], totals] = await Promise.all([
-    runQuery(storage, countsSql(scope, storage.database), params, CountsRowSchema),
-    moneyTotals(storage, scope, filters, params),
-  ]);
+  const totals = await moneyTotals(storage, scope, filters, scopeParams(filters));
   const currency = chooseCurrency(totals, filters.currency);
   const inCurrency = totals.find((row) => row.currency === currency) ?? { currency, revenue: 0, spend: 0 };
-  const c = counts ?? { users: 0, new_users: 0, sessions: 0, leads: 0, orders: 0, resolved_sessions: 0, sessions_with_request: 0 };
-  const figures: OverviewFigures = {
+  return { currency, inCurrency, otherCurrencies: otherCurrencies(totals, currency) };
+}
+
+function figures(c: Counts, m: Awaited<ReturnType<typeof periodMoney>>): OverviewFigures {
+  const { currency, inCurrency } = m;
+  return {
     users: c.users,
     newUsers: c.new_users,
     sessions: c.sessions,
@@ -50,9 +54,8 @@ export async function overviewFigures(storage: Storage, filters: ResolvedFilters
     cpl: moneyRatio(inCurrency.spend, c.leads, currency),
     cpo: moneyRatio(inCurrency.spend, c.orders, currency),
     roas: roas(inCurrency.revenue, inCurrency.spend),
-    resolutionRate: ratio(c.resolved_sessions, c.sessions_with_request),
+    resolutionRate: ratio(c.resolved, c.requests),
   };
-  return { figures, otherCurrencies: otherCurrencies(totals, currency) };
 }
 
 /**
@@ -60,15 +63,19 @@ export async function overviewFigures(storage: Storage, filters: ResolvedFilters
  * currency the current period reports, so the two columns compare.
  */
 export async function overview(storage: Storage, filters: ResolvedFilters): Promise<OverviewResponse> {
-  const current = await overviewFigures(storage, filters);
-  const currency = current.figures.revenue.currency;
   const length = filters.toMs - filters.fromMs;
-  const previousFilters = { ...filters, fromMs: filters.fromMs - length, toMs: filters.fromMs, currency };
-  const previous = await overviewFigures(storage, previousFilters);
+  const scope = scopeSql(filters, storage.database);
+  const [row] = await runQuery(storage, countsSql(scope, storage.database), { ...scopeParams(filters), prevFrom: (filters.fromMs - length) / 1000 }, BothPeriodsRowSchema);
+  const zero: Counts = { users: 0, new_users: 0, sessions: 0, leads: 0, orders: 0, resolved: 0, requests: 0 };
+  const pick = (prefix: string): Counts =>
+    row ? (Object.fromEntries(Object.keys(zero).map((key) => [key, row[`${prefix}${key}` as keyof typeof row]])) as Counts) : zero;
+  const current = await periodMoney(storage, filters);
+  const previousFilters = { ...filters, fromMs: filters.fromMs - length, toMs: filters.fromMs, currency: current.currency };
+  const previous = await periodMoney(storage, previousFilters);
   return {
     range: rangeEcho(filters),
-    current: current.figures,
-    previous: { ...previous.figures, range: { from: new Date(previousFilters.fromMs).toISOString(), to: new Date(previousFilters.toMs).toISOString() } },
+    current: figures(pick(""), current),
+    previous: { ...figures(pick("p_"), previous), range: { from: new Date(previousFilters.fromMs).toISOString(), to: new Date(previousFilters.toMs).toISOString() } },
     otherCurrencies: current.otherCurrencies,
   };
 }

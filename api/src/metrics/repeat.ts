@@ -16,7 +16,7 @@ function repeatSql(scope: string, db: string): string {
   return `
 WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
 SELECT least(n, 5) AS sessions, count() AS users, sum(n) AS total
-FROM (SELECT channel, user_id, count() AS n FROM sessions GROUP BY channel, user_id)
+FROM (SELECT sessions AS n FROM users WHERE sessions > 0)
 GROUP BY sessions ORDER BY sessions`;
 }
 

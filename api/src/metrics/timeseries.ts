@@ -27,7 +27,7 @@ SELECT ${BUCKET_OF_TIME[interval]("first_seen")} AS bucket, count() AS value, 1 
 ) WHERE first_seen >= range_from GROUP BY bucket`,
   sessions: (scope, db, interval) => `
 WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
-SELECT ${BUCKET_OF_TIME[interval]("started")} AS bucket, count() AS value, 1 AS base FROM sessions GROUP BY bucket`,
+SELECT ${BUCKET_OF_TIME[interval]("started")} AS bucket, count() AS value, 1 AS base FROM sessions WHERE started >= range_from GROUP BY bucket`,
   leads: (scope, db, interval) => eventCountSql(scope, db, interval, "lead"),
   orders: (scope, db, interval) => eventCountSql(scope, db, interval, "order"),
   revenue: (scope, db, interval) => `
@@ -42,7 +42,8 @@ SELECT ${BUCKET_OF_DATE[interval]("date")} AS bucket, toFloat64(sum(amount)) AS 
 FROM ${db}.spend FINAL WHERE ${spendScopeSql(filters)} AND currency = {currency:String} GROUP BY bucket`,
   resolution_rate: (scope, db, interval) => `
 WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
-SELECT ${BUCKET_OF_TIME[interval]("started")} AS bucket, countIf(resolved) AS value, countIf(has_request) AS base FROM sessions GROUP BY bucket`,
+SELECT ${BUCKET_OF_TIME[interval]("started")} AS bucket, countIf(resolved) AS value, countIf(has_request) AS base
+FROM sessions WHERE started >= range_from GROUP BY bucket`,
 };
 
 function eventCountSql(scope: string, db: string, interval: Interval, type: "lead" | "order"): string {

@@ -1,0 +1,130 @@
+/**
+ * Latency of every analytics endpoint on a generated data set in the embedded engine (chDB):
+ * 10M events, 200k users, 3 channels, 30 days by default; BENCH_SCALE multiplies events and users.
+ * Each endpoint is called over HTTP (the real app on 127.0.0.1) a few times after one warm-up;
+ * p50/p95 are over those calls. Peak memory per endpoint comes from system.query_log when the
+ * engine keeps one. Targets on a 2-core machine: overview and channels p50 ≤ 300 ms, no query > 2 GB.
+ *
+ *   npx tsx bench/api.bench.ts                     # full size
+ *   BENCH_SCALE=0.01 npx tsx bench/api.bench.ts    # quick check
+ *   BENCH_CALLS=10 BENCH_DATA_DIR=/tmp/x …         # more calls; keep the data between runs
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "@chatfunnel/schemas";
+import { KeyStore, Readiness, createLogger, createMetrics, createStorage, ensureProject, generateKey, migrate, registerKey } from "@chatfunnel/ingest";
+import { closeServer, createHttpApp, listen } from "@chatfunnel/api";
+import { generateDataset } from "./support/dataset.js";
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const calls = Number(process.env.BENCH_CALLS ?? 7);
+const events = Math.round(10_000_000 * scale);
+const users = Math.max(1, Math.round(200_000 * scale));
+const reuse = process.env.BENCH_DATA_DIR !== undefined;
+const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-api-bench-"));
+const projectId = "bench";
+
+const config = loadConfig({ DATA_DIR: dataDir, CLICKHOUSE_DATABASE: "bench", LOG_LEVEL: "silent" });
+const storage = createStorage(config);
+await migrate(storage);
+
+const countRows = async (): Promise<number> => {
+  const result = await storage.client.query({ query: `SELECT count() AS n FROM bench.events`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
+  const [row] = await result.json<{ n: number }>();
+  return Number(row?.n ?? 0);
+};
+
+let range: { from: string; to: string };
+const loadStarted = Date.now();
+if (reuse && (await countRows()) === events && fs.existsSync(path.join(dataDir, "range.json"))) {
+  range = JSON.parse(fs.readFileSync(path.join(dataDir, "range.json"), "utf8")) as { from: string; to: string };
+  console.log(`reusing ${events.toLocaleString("en")} events in ${dataDir}`);
+} else {
+  await storage.client.command({ query: "TRUNCATE TABLE IF EXISTS bench.events" });
+  await storage.client.command({ query: "TRUNCATE TABLE IF EXISTS bench.spend" });
+  await ensureProject(storage, projectId, "bench");
+  range = await generateDataset(storage, { projectId, events, users, days: 30, seed: 42 });
+  fs.writeFileSync(path.join(dataDir, "range.json"), JSON.stringify(range));
+  console.log(`generated ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, 30 days in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
+}
+await ensureProject(storage, projectId, "bench");
+const readKey = generateKey("read");
+await registerKey(storage, readKey, { projectId, kind: "read" });
+
+const logger = createLogger("silent", "bench");
+const metrics = createMetrics();
+const readiness = new Readiness();
+readiness.markReady();
+const keys = new KeyStore(storage);
+await keys.reload();
+const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys, metrics, logger } });
+const { server, url } = await listen(app, "127.0.0.1", 0);
+
+const week = { from: new Date(Date.parse(range.to) - 7 * 86_400_000).toISOString().slice(0, 10), to: range.to };
+const endpoints: { name: string; path: string }[] = [
+  { name: "overview 30d", path: `overview?from=${range.from}&to=${range.to}` },
+  { name: "overview 7d", path: `overview?from=${week.from}&to=${week.to}` },
+  { name: "channels 30d", path: `channels?from=${range.from}&to=${range.to}` },
+  { name: "costs by channel", path: `costs?by=channel&from=${range.from}&to=${range.to}` },
+  { name: "costs by campaign", path: `costs?by=campaign&from=${range.from}&to=${range.to}` },
+  { name: "repeat", path: `repeat?from=${range.from}&to=${range.to}` },
+  { name: "engagement", path: `engagement?from=${range.from}&to=${range.to}` },
+  ...["users", "new_users", "sessions", "leads", "orders", "revenue", "spend", "resolution_rate"].map((metric) => ({
+    name: `timeseries ${metric}`,
+    path: `timeseries?metric=${metric}&interval=day&from=${range.from}&to=${range.to}`,
+  })),
+  { name: "overview 30d, campaign", path: `overview?from=${range.from}&to=${range.to}&campaign=spring_sale` },
+  { name: "overview 30d, telegram", path: `overview?from=${range.from}&to=${range.to}&channel=telegram` },
+];
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+async function call(pathAndQuery: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${url}/api/v1/${pathAndQuery}`, { headers: { Authorization: `Bearer ${readKey}` } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${pathAndQuery}: ${res.status} ${body.slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+/** Peak memory of the queries run since `sinceMs`, if the engine keeps a query log. */
+async function peakMemorySince(sinceMs: number): Promise<number | undefined> {
+  try {
+    await storage.client.command({ query: "SYSTEM FLUSH LOGS" });
+    const result = await storage.client.query({
+      query: `SELECT max(memory_usage) AS peak FROM system.query_log WHERE type = 'QueryFinish' AND event_time_microseconds >= fromUnixTimestamp64Milli({since:Int64}) AND query LIKE '%bench.events%'`,
+      query_params: { since: sinceMs },
+      format: "JSONEachRow",
+      clickhouse_settings: storage.querySettings,
+    });
+    const [row] = await result.json<{ peak: number | string | null }>();
+    const peak = Number(row?.peak ?? 0);
+    return peak > 0 ? peak : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const rows: string[][] = [];
+for (const endpoint of endpoints) {
+  const since = Date.now();
+  await call(endpoint.path); // warm-up: first-call caches, mark loading
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) times.push(await call(endpoint.path));
+  times.sort((a, b) => a - b);
+  const peak = await peakMemorySince(since);
+  rows.push([endpoint.name, percentile(times, 50).toFixed(0), percentile(times, 95).toFixed(0), (times[0] ?? NaN).toFixed(0), peak === undefined ? "n/a" : (peak / 2 ** 20).toFixed(0)]);
+  console.log(`  ${endpoint.name}: p50 ${percentile(times, 50).toFixed(0)} ms`);
+}
+
+const header = ["endpoint", "p50 ms", "p95 ms", "min ms", "peak MiB"];
+const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
+const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join("  ");
+console.log(`\napi: ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, range ${range.from} → ${range.to}, ${calls} calls per endpoint after a warm-up`);
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+
+await closeServer(server);
+await storage.close();
+if (!reuse) fs.rmSync(dataDir, { recursive: true, force: true });
