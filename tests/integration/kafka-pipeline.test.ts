@@ -61,7 +61,8 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     app = createHttpApp({ readiness, metrics: collectorMetrics, logger, collector: { keys: new KeyStore(storage, 0), sink, metrics: collectorMetrics, logger } });
 
     consumerMetrics = createMetrics();
-    writer = createEventWriter(storage, config);
+    // Wired as in the consumer process: every failed insert attempt is counted.
+    writer = createEventWriter(storage, config, { onError: () => consumerMetrics.insertErrors.inc() });
     consumer = createEventConsumer({ kafka: appKafka, writer, insertRows: (rows) => insertEventRows(storage, rows), config, metrics: consumerMetrics, logger });
     await consumer.start();
     rawProducer = kafka.producer();
@@ -186,9 +187,10 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     try {
       const events = Array.from({ length: 30 }, (_, i) => makeEvent({ userId: `outage-${i % 3}` }));
       expect((await post(events)).status).toBe(200);
-      // The consumer counts an insert error once the writer has used up its own retries and the batch
-      // failed back to kafkajs (which then re-fetches it from the last resolved offset).
-      await waitFor(async () => (await consumerMetrics.insertErrors.get()).values[0]?.value ?? 0, (errors) => errors >= 1);
+      // Five failed attempts: the writer has used up its own retries and the batch failed back to
+      // kafkajs, which fetches it again from the last resolved offset.
+      const errorsBefore = (await consumerMetrics.insertErrors.get()).values[0]?.value ?? 0;
+      await waitFor(async () => (await consumerMetrics.insertErrors.get()).values[0]?.value ?? 0, (errors) => errors >= errorsBefore + 5);
       expect(await consumerLag(kafka, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID)).toBe(30);
       await storage.client.command({ query: `RENAME TABLE ${storage.database}.events_away TO ${storage.database}.events` });
       restored = true;

@@ -113,10 +113,8 @@ export function createEventConsumer(deps: EventConsumerDeps): EventConsumer {
     try {
       await writer.write(decoded.rows);
     } catch (error) {
-      if (classifyInsertError(error) === "retry") {
-        metrics.insertErrors.inc();
-        throw error;
-      }
+      // The writer has counted and retried each attempt; failing the batch makes kafkajs fetch it again.
+      if (classifyInsertError(error) === "retry") throw error;
       logger.warn("ClickHouse rejected rows; isolating them", { error, rows: decoded.rows.length });
       await isolateRejected(decoded, 0, decoded.rows.length);
     }
