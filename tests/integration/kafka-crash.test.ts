@@ -24,7 +24,8 @@ const PROJECT = "crash_test";
 
 /**
  * The real processes (`npm run start:collector`, `npm run start:consumer` entry points) against the
- * real broker. The consumer is SIGKILLed mid-stream and restarted on the same data directory;
+ * real broker. The consumer is SIGKILLed mid-stream, restarted on the same data directory, then
+ * SIGTERMed mid-stream (graceful drain) and started once more;
  * afterwards every event sent is stored, and counts once.
  */
 describe("consumer killed mid-stream (real processes, real broker)", () => {
@@ -83,26 +84,35 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
   };
   const rowsWritten = async (url: string) => counterValue(await (await fetch(`${url}/metrics`)).text(), "chatfunnel_rows_written_total");
 
-  it("loses nothing and duplicates nothing", async () => {
-    const batches = Array.from({ length: 40 }, (_, b) => Array.from({ length: 250 }, (_, i) => makeEvent({ userId: `user-${(b * 7 + i) % 97}` })));
+  it("loses nothing and duplicates nothing across a SIGKILL and a SIGTERM mid-stream", async () => {
+    const batches = Array.from({ length: 48 }, (_, b) => Array.from({ length: 250 }, (_, i) => makeEvent({ userId: `user-${(b * 7 + i) % 97}` })));
     const total = batches.length * 250;
+    const lag = () => consumerLag(kafka, names.KAFKA_TOPIC, names.KAFKA_GROUP_ID);
     const first = await startConsumer();
     expect((await fetch(`${first.url}/health/ready`)).status).toBe(200);
 
     await sendAll(batches.slice(0, 16));
     const before = await waitFor(() => rowsWritten(first.url), (rows) => rows > 0);
-    // Kill while the rest is streaming in: batches in the consumer's hands may be stored but not committed.
-    const rest = sendAll(batches.slice(16));
+    // Kill while more is streaming in: batches in the consumer's hands may be stored but not committed.
+    const wave2 = sendAll(batches.slice(16, 32));
     await waitFor(() => rowsWritten(first.url), (rows) => rows > before, 30_000, 20);
     first.child.process.kill("SIGKILL");
     expect((await first.child.exited).signal).toBe("SIGKILL");
-    await rest;
-    const lagAfterKill = await consumerLag(kafka, names.KAFKA_TOPIC, names.KAFKA_GROUP_ID);
-    expect(lagAfterKill).toBeGreaterThan(0);
+    await wave2;
+    expect(await lag()).toBeGreaterThan(0);
 
+    // The second consumer takes over from the last commit, and is asked to stop while a third wave
+    // streams in: it finishes the batches in hand, commits them and leaves the group, exit code 0.
     const second = await startConsumer();
-    await waitFor(() => consumerLag(kafka, names.KAFKA_TOPIC, names.KAFKA_GROUP_ID), (lag) => lag === 0, 60_000, 250);
+    const caughtUp = await waitFor(() => rowsWritten(second.url), (rows) => rows > 0, 60_000);
+    const wave3 = sendAll(batches.slice(32));
+    await waitFor(() => rowsWritten(second.url), (rows) => rows > caughtUp, 30_000, 20);
     expect(await stopChild(second.child)).toEqual({ code: 0, signal: null });
+    await wave3;
+
+    const third = await startConsumer();
+    await waitFor(lag, (remaining) => remaining === 0, 60_000, 250);
+    expect(await stopChild(third.child)).toEqual({ code: 0, signal: null });
 
     // chDB allows one process per data directory: read the consumer's table after it stopped.
     const stored = await countStoredEvents(consumerDataDir);
