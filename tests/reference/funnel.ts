@@ -148,9 +148,9 @@ function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, 
 }
 
 export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: ReferenceDefinition): UserOutcome[] {
-  // Dedup by id: a resend counts once.
+  // Dedup by (user, id), as the table's sorting key: a resend counts once.
   const unique = new Map<string, Ev>();
-  for (const event of input) unique.set(event.id.toLowerCase(), toEv(event));
+  for (const event of input) unique.set(`${userKey(event)}\u0000${event.id.toLowerCase()}`, toEv(event));
   const byUser = new Map<string, Ev[]>();
   for (const e of unique.values()) {
     const list = byUser.get(userKey(e)) ?? [];

@@ -48,7 +48,7 @@ const ATTEMPTS: Record<FunnelMode, string> = {
     arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
     ${nextsSql},
     arrayMap(i -> arrayFold((acc, k) -> arrayPushBack(acc, if(acc[-1] = 0, 0, nexts[k + 1][acc[-1] + 1])), range(1, {n:UInt8}), [i]), starts) AS chains,
-    arrayMap(c -> toUInt8(arrayFirstIndex(p -> p = 0 OR t[p] - t[c[1]] >= {windowMs:Int64}, arrayPushBack(c, 0)) - 1), chains) AS levels,
+    arrayMap(c -> toUInt8(arrayFirstIndex(p -> p = 0 OR t[p] - t[c[1]] > {windowMs:Int64}, arrayPushBack(c, 0)) - 1), chains) AS levels,
     arrayMax(levels) AS level,
     chains[indexOf(levels, level)] AS chain,
     chain[1] AS s,

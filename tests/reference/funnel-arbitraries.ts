@@ -1,0 +1,101 @@
+/**
+ * fast-check arbitraries for funnel property tests: streams built so that funnels convert often and hit
+ * the edge cases — equal timestamps, steps exactly at and 1 ms past the window, resends, repeated step
+ * types, property filters, users on several channels and bots.
+ */
+import fc from "fast-check";
+import { FUNNEL_BREAKDOWNS, FUNNEL_MODES, type Channel, type Event, type FunnelBreakdown, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
+
+export const BASE_MS = Date.UTC(2026, 4, 12, 9, 0);
+export const MINUTE = 60_000;
+const WINDOWS = [
+  { text: "30m", ms: 30 * MINUTE },
+  { text: "1h", ms: 60 * MINUTE },
+  { text: "2h", ms: 120 * MINUTE },
+] as const;
+const TYPES = ["bot_started", "message_received", "button_clicked", "lead", "order", "message_sent"] as const;
+/** Funnels are built from few types so they convert often; the other types interrupt strict funnels. */
+const STEP_TYPES = ["bot_started", "message_received", "lead", "order"] as const;
+const CHANNELS: Channel[] = ["telegram", "whatsapp", "vk"];
+const BOTS = ["bot-a", "bot-b"] as const;
+const CAMPAIGNS = ["spring", "autumn"] as const;
+const SOURCES = ["ads", "blog"] as const;
+
+/** Offsets on a 10-minute grid so ties and exact window distances are common; some ±1 ms off the grid. */
+const offsetArb = fc.tuple(fc.integer({ min: -3, max: 18 }), fc.constantFrom(0, 0, 0, 0, 1, -1));
+
+const eventArb = (user: number, mainChannel: Channel) =>
+  fc
+    .record({
+      id: fc.uuid({ version: 4 }),
+      type: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...STEP_TYPES) }, { weight: 1, arbitrary: fc.constantFrom(...TYPES) }),
+      // Mostly the user's own channel: the same userId on another channel is another user.
+      channel: fc.oneof({ weight: 5, arbitrary: fc.constant(mainChannel) }, { weight: 1, arbitrary: fc.constantFrom(...CHANNELS) }),
+      botId: fc.constantFrom(...BOTS),
+      offset: offsetArb,
+      plan: fc.constantFrom<"pro" | "basic" | 1 | undefined>("pro", "basic", 1, undefined),
+      campaign: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...CAMPAIGNS) }),
+      source: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...SOURCES) }),
+    })
+    .map((r): Event => {
+      const event: Event = {
+        id: r.id,
+        type: r.type,
+        channel: r.channel,
+        botId: r.botId,
+        userId: `u${user}`,
+        timestamp: new Date(BASE_MS + r.offset[0] * 10 * MINUTE + r.offset[1]).toISOString(),
+      };
+      if (r.plan !== undefined) event.properties = { plan: r.plan };
+      if (r.campaign || r.source) event.source = { ...(r.campaign ? { campaign: r.campaign } : {}), ...(r.source ? { source: r.source } : {}) };
+      return event;
+    });
+
+const userEventsArb = (user: number) =>
+  fc.constantFrom(...CHANNELS).chain((channel) => fc.array(eventArb(user, channel), { minLength: 1, maxLength: 16, size: "max" }));
+
+/**
+ * Generated uuids repeat (fast-check favours small values); distinct events must have distinct ids, so a
+ * repeat is replaced by an id made from the event's position. Only the resends below share ids.
+ */
+function withUniqueIds(events: Event[]): Event[] {
+  const seen = new Set<string>();
+  return events.map((event, index) => {
+    const id = seen.has(event.id) ? `ffffffff-ffff-4fff-bfff-${index.toString(16).padStart(12, "0")}` : event.id;
+    seen.add(id);
+    return { ...event, id };
+  });
+}
+
+/** A few users' events plus exact resends of some of them. */
+const streamArb = fc
+  .integer({ min: 1, max: 5 })
+  .chain((users) => fc.tuple(...Array.from({ length: users }, (_, index) => userEventsArb(index + 1))).map((lists) => withUniqueIds(lists.flat())))
+  .chain((events) => fc.subarray(events, { maxLength: Math.min(6, events.length) }).map((resent) => [...events, ...resent.map((event) => ({ ...event }))]));
+
+/** A filter that applies in one scenario out of eight, so most scenarios keep their users. */
+const rarely = <T>(arb: fc.Arbitrary<T>) => fc.noBias(fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb }));
+
+const stepArb: fc.Arbitrary<FunnelStep> = fc.record({
+  type: fc.constantFrom(...STEP_TYPES),
+  filters: fc.noBias(fc.constantFrom<Record<string, string>>({}, {}, {}, {}, {}, { plan: "pro" }, { plan: "1" })),
+});
+
+export const scenarioArb = fc.record({
+  events: streamArb,
+  steps: fc.array(stepArb, { minLength: 2, maxLength: 4 }),
+  mode: fc.constantFrom<FunnelMode>(...FUNNEL_MODES),
+  window: fc.constantFrom(...WINDOWS),
+  /** The range in grid units: the first step must fall in it, later ones may follow after `to`. */
+  range: fc.noBias(fc.tuple(fc.integer({ min: -2, max: 8 }), fc.integer({ min: 3, max: 20 }))),
+  breakdown: fc.subarray<FunnelBreakdown>([...FUNNEL_BREAKDOWNS]),
+  channel: rarely(fc.subarray(CHANNELS, { minLength: 1 })),
+  botId: rarely(fc.constantFrom(...BOTS)),
+  campaign: rarely(fc.constantFrom(...CAMPAIGNS)),
+  dropoffStep: fc.integer({ min: 2, max: 5 }),
+});
+
+export function stepText(step: FunnelStep): string {
+  return step.type + Object.entries(step.filters).map(([key, value]) => `[${key}=${value}]`).join("");
+}
+
