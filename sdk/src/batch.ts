@@ -1,6 +1,19 @@
 import type { RingQueue } from "./queue.js";
 import type { QueuedEvent } from "./types.js";
 
+/**
+ * An event as held in the queue: identical to QueuedEvent except that a timestamp the SDK
+ * stamped itself is kept as epoch ms until the event leaves the queue. The instant is fixed at
+ * track() time; only its ISO formatting (the costliest part of track()) is deferred.
+ */
+export type PendingEvent = Omit<QueuedEvent, "timestamp"> & { timestamp: string | number };
+
+/** Gives a pending event its final ISO timestamp, in place; idempotent. */
+export function materialize(event: PendingEvent): QueuedEvent {
+  if (typeof event.timestamp === "number") event.timestamp = Number.isFinite(event.timestamp) ? new Date(event.timestamp).toISOString() : "Invalid Date";
+  return event as QueuedEvent;
+}
+
 /** One request body, serialized once and reused by every retry. */
 export interface Batch {
   events: QueuedEvent[];
@@ -30,14 +43,15 @@ export function utf8Length(text: string): number {
  * here, at batch time, not in track(): each event is serialized exactly once.
  * Events that alone exceed `maxBytes` are returned in `oversized` (they can never be sent).
  */
-export function takeBatch(queue: RingQueue<QueuedEvent>, maxEvents: number, maxBytes: number): { batch?: Batch; oversized: QueuedEvent[] } {
+export function takeBatch(queue: RingQueue<PendingEvent>, maxEvents: number, maxBytes: number): { batch?: Batch; oversized: QueuedEvent[] } {
   const events: QueuedEvent[] = [];
   const parts: string[] = [];
   const oversized: QueuedEvent[] = [];
   let bytes = ENVELOPE_BYTES;
   while (events.length < maxEvents) {
-    const event = queue.peek();
-    if (event === undefined) break;
+    const pending = queue.peek();
+    if (pending === undefined) break;
+    const event = materialize(pending);
     const json = JSON.stringify(event);
     const length = utf8Length(json);
     const size = length + (parts.length > 0 ? 1 : 0);

@@ -4,7 +4,7 @@ import type { AdapterOptions, AdapterResult } from "./adapters/result.js";
 import { telegramUpdateToEvents } from "./adapters/telegram.js";
 import { vkUpdateToEvents } from "./adapters/vk.js";
 import { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
-import type { ChatfunnelOptions, HelperInput, ReservedEventType, TrackInput } from "./types.js";
+import type { ChatfunnelOptions, HelperInput, ReservedEventType } from "./types.js";
 
 /** One messenger's adapter bound to a client: map a payload, then track what it yields. */
 export interface MessengerTracker {
@@ -72,7 +72,7 @@ export class Chatfunnel extends ChatfunnelClient {
   }
 
   private helper(type: ReservedEventType): Helper {
-    return (input) => this.track({ ...input, type } as TrackInput);
+    return (input) => this.enqueue(type, input);
   }
 
   private trackAdapted(map: (body: unknown, options: AdapterOptions) => AdapterResult, body: unknown, options: AdapterOptions): AdapterResult {

@@ -1,5 +1,5 @@
 import { backoffDelayMs } from "./backoff.js";
-import { splitBatch, takeBatch, type Batch } from "./batch.js";
+import { materialize, splitBatch, takeBatch, type Batch, type PendingEvent } from "./batch.js";
 import { RingQueue } from "./queue.js";
 import { postBatch } from "./transport.js";
 import type {
@@ -58,7 +58,7 @@ export class ChatfunnelClient {
   private readonly writeKey: string;
   private readonly fetchFn: FetchLike;
   private readonly uuid = createUuidGenerator();
-  private readonly queue: RingQueue<QueuedEvent>;
+  private readonly queue: RingQueue<PendingEvent>;
   private readonly settings: {
     maxBatchEvents: number;
     maxBatchBytes: number;
@@ -83,7 +83,8 @@ export class ChatfunnelClient {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private capacityWaiters: { below: number; resolve: () => void }[] = [];
-  private sleepers = new Set<() => void>();
+  /** Backoff waits in progress, each with its timer, so flush() can keep the process alive for them. */
+  private sleepers = new Map<() => void, Timer>();
   private flushCollectors = new Set<FlushResult>();
   private readonly counters = { tracked: 0, accepted: 0, rejected: 0, dropped: 0, retries: 0, requests: 0 };
 
@@ -121,16 +122,21 @@ export class ChatfunnelClient {
    * serialization and sizing happen later, per batch.
    */
   track(input: TrackInput): string | null {
+    return this.enqueue(input.type, input);
+  }
+
+  /** track() with the type given apart, so helpers need not copy the caller's object. */
+  protected enqueue(type: string, input: Omit<TrackInput, "type">): string | null {
     const timestamp = input.timestamp;
-    const event: QueuedEvent = {
+    const event: PendingEvent = {
       id: input.id ?? this.uuid(),
-      type: input.type,
+      type,
       channel: (input.channel ?? this.defaultChannel) as Channel,
       botId: (input.botId ?? this.defaultBotId) as string,
       userId: input.userId,
       // JSON.stringify skips undefined fields, so every event keeps one shape (one hidden class).
       sessionId: input.sessionId,
-      timestamp: timestamp === undefined ? new Date().toISOString() : typeof timestamp === "string" ? timestamp : timestamp.toISOString(),
+      timestamp: timestamp === undefined ? Date.now() : typeof timestamp === "string" ? timestamp : timestamp.getTime(),
       source: input.source,
       revenue: input.revenue,
       currency: input.currency,
@@ -164,6 +170,8 @@ export class ChatfunnelClient {
     const result: FlushResult = { accepted: 0, rejected: [], dropped: 0 };
     this.flushCollectors.add(result);
     this.flushing++;
+    // Someone awaits delivery now: backoff timers must keep the process alive until it is done.
+    for (const timer of this.sleepers.values()) (timer as { ref?: () => void }).ref?.();
     try {
       this.pump(true);
       await this.idle();
@@ -184,14 +192,15 @@ export class ChatfunnelClient {
     this.flushCollectors.add(result);
     let deadline: Timer | undefined;
     try {
+      // Not unref'd: the caller awaits this deadline, so it must hold the process open.
       const timedOut = new Promise<"timeout">((resolve) => {
-        deadline = unref(setTimeout(() => resolve("timeout"), timeoutMs));
+        deadline = setTimeout(() => resolve("timeout"), timeoutMs);
       });
       const outcome = await Promise.race([this.flush().then(() => "done" as const), timedOut]);
       if (outcome === "timeout") {
         // Batches waiting to retry give up now and report themselves as 'shutdown'.
         this.stopped = true;
-        for (const wake of this.sleepers) wake();
+        for (const wake of [...this.sleepers.keys()]) wake();
         const left = this.queue.drain();
         if (left.length > 0) this.drop(left, "shutdown", `not delivered within the shutdown deadline (${timeoutMs} ms)`);
       }
@@ -225,8 +234,9 @@ export class ChatfunnelClient {
     }
   }
 
-  private drop(events: QueuedEvent[], reason: DropReason, detail: string): void {
-    if (events.length === 0) return;
+  private drop(pending: PendingEvent[], reason: DropReason, detail: string): void {
+    if (pending.length === 0) return;
+    const events = pending.map(materialize);
     this.counters.dropped += events.length;
     for (const collector of this.flushCollectors) collector.dropped += events.length;
     try {
@@ -358,8 +368,10 @@ export class ChatfunnelClient {
         this.sleepers.delete(wake);
         resolve();
       };
-      const timer = unref(setTimeout(wake, ms));
-      this.sleepers.add(wake);
+      // Between flushes a retry must not keep a finished bot alive; during one it must.
+      const timer = setTimeout(wake, ms);
+      if (this.flushing === 0) unref(timer);
+      this.sleepers.set(wake, timer);
     });
   }
 }

@@ -15,7 +15,7 @@ const CURRENCY = /^[A-Z]{3}$/;
  * The collector validates everything again and reports the rest per event (onRejected).
  * Returns a reason, or undefined when the event may be sent.
  */
-export function cheapInvalidReason(event: QueuedEvent, knownTypes?: Set<string>): string | undefined {
+export function cheapInvalidReason(event: Omit<QueuedEvent, "timestamp"> & { timestamp: unknown }, knownTypes?: Set<string>): string | undefined {
   if (knownTypes === undefined || !knownTypes.has(event.type)) {
     if (typeof event.type !== "string" || !EVENT_TYPE.test(event.type)) return `type must be snake_case (≤ 64 chars), got ${JSON.stringify(event.type)}`;
     // Most bots use a handful of types: remember the good ones so the regex runs once per type.
@@ -24,6 +24,8 @@ export function cheapInvalidReason(event: QueuedEvent, knownTypes?: Set<string>)
   if (typeof event.channel !== "string" || !CHANNELS.has(event.channel)) return `channel must be one of ${CHANNEL_LIST.join(", ")}, got ${JSON.stringify(event.channel)}`;
   if (!isIdString(event.botId)) return "botId must be a non-empty string of at most 128 characters (set it per event or in the options)";
   if (!isIdString(event.userId)) return "userId must be a non-empty string of at most 128 characters";
+  // A Date given to track() is kept as epoch ms; an invalid Date shows up here as NaN.
+  if (typeof event.timestamp === "number" ? !Number.isFinite(event.timestamp) : typeof event.timestamp !== "string") return "timestamp must be a valid Date or an ISO 8601 string";
   if (event.revenue !== undefined) {
     if (typeof event.revenue !== "number" || !(event.revenue >= 0) || event.revenue === Infinity) return "revenue must be a finite number ≥ 0";
     if (typeof event.currency !== "string" || !CURRENCY.test(event.currency)) return "currency (ISO 4217, e.g. RUB) is required when revenue is set";
