@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -164,5 +165,27 @@ describe("SDK under injected faults → real collector", () => {
     expect(droppedAtShutdown).toBe(420);
     expect(result.accepted).toBe(0);
     expect(await stored(project.projectId)).toEqual({ n: 0, ids: 0 });
+  });
+
+  it("keeps a bot process alive while shutdown() waits out retries, then exits with everything delivered", async () => {
+    const project = await createProject(storage);
+    // Three refusals first: the child's only pending work is then a backoff timer.
+    proxy = await startFaultServer(collectorUrl, (n) => (n < 3 ? { kind: "status", status: 503 } : { kind: "pass" }));
+    const script = `
+      const { Chatfunnel } = await import("@chatfunnel/sdk");
+      const cf = new Chatfunnel({ writeKey: process.argv[1], endpoint: process.argv[2], channel: "telegram", botId: "child", retryBaseDelayMs: 200, retryMaxDelayMs: 400 });
+      for (let i = 0; i < 25; i++) cf.lead({ userId: "c" + i });
+      const result = await cf.shutdown(20000);
+      process.stdout.write(JSON.stringify(result));`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, project.writeKey, proxy.url], { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, err).toBe(0);
+    expect(JSON.parse(out)).toEqual({ accepted: 25, rejected: [], dropped: 0 });
+    expect(proxy.counts["status"]).toBe(3);
+    expect(await stored(project.projectId)).toEqual({ n: 25, ids: 25 });
   });
 });

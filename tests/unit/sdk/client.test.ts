@@ -145,8 +145,9 @@ describe("Chatfunnel client", () => {
     expect(cf.track({ type: "order", userId: "u", botId: "b", revenue: 5 })).toBeNull();
     expect(cf.track({ type: "lead", userId: "", botId: "b" })).toBeNull();
     expect(cf.track({ type: "lead", userId: 42 as never, botId: "b" })).toBeNull();
-    expect(drops.map((d) => d.reason)).toEqual(["invalid", "invalid", "invalid", "invalid", "invalid", "invalid"]);
-    expect(drops.map((d) => d.detail.split(" ")[0])).toEqual(["type", "channel", "botId", "currency", "userId", "userId"]);
+    expect(cf.track({ type: "lead", userId: "u", botId: "b", timestamp: new Date("not a date") })).toBeNull();
+    expect(drops.map((d) => d.reason)).toEqual(["invalid", "invalid", "invalid", "invalid", "invalid", "invalid", "invalid"]);
+    expect(drops.map((d) => d.detail.split(" ")[0])).toEqual(["type", "channel", "botId", "currency", "userId", "userId", "timestamp"]);
     expect(cf.track({ type: "lead", userId: "u", botId: "b" })).toMatch(/^[0-9a-f-]{36}$/);
   });
 
