@@ -15,7 +15,7 @@ import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceDropoff, referenceFunnel, type ReferenceScope } from "../reference/funnel.js";
 import { BASE_MS, MINUTE, scenarioArb, stepText } from "../reference/funnel-arbitraries.js";
 
-const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 100);
+const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 200);
 
 describe("funnel equals the reference implementation on random event streams", () => {
   let storage: Storage;

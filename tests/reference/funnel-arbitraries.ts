@@ -22,7 +22,7 @@ const CAMPAIGNS = ["spring", "autumn"] as const;
 const SOURCES = ["ads", "blog"] as const;
 
 /** Offsets on a 10-minute grid so ties and exact window distances are common; some ±1 ms off the grid. */
-const offsetArb = fc.tuple(fc.integer({ min: -3, max: 18 }), fc.constantFrom(0, 0, 0, 0, 1, -1));
+const offsetArb = fc.tuple(fc.integer({ min: -3, max: 12 }), fc.constantFrom(0, 0, 0, 0, 1, -1));
 
 const eventArb = (user: number, mainChannel: Channel) =>
   fc
@@ -52,7 +52,7 @@ const eventArb = (user: number, mainChannel: Channel) =>
     });
 
 const userEventsArb = (user: number) =>
-  fc.constantFrom(...CHANNELS).chain((channel) => fc.array(eventArb(user, channel), { minLength: 1, maxLength: 16, size: "max" }));
+  fc.constantFrom(...CHANNELS).chain((channel) => fc.array(eventArb(user, channel), { minLength: 3, maxLength: 16, size: "max" }));
 
 /**
  * Generated uuids repeat (fast-check favours small values); distinct events must have distinct ids, so a
@@ -87,7 +87,7 @@ export const scenarioArb = fc.record({
   mode: fc.constantFrom<FunnelMode>(...FUNNEL_MODES),
   window: fc.constantFrom(...WINDOWS),
   /** The range in grid units: the first step must fall in it, later ones may follow after `to`. */
-  range: fc.noBias(fc.tuple(fc.integer({ min: -2, max: 8 }), fc.integer({ min: 3, max: 20 }))),
+  range: fc.noBias(fc.tuple(fc.integer({ min: -2, max: 6 }), fc.integer({ min: 3, max: 14 }))),
   breakdown: fc.subarray<FunnelBreakdown>([...FUNNEL_BREAKDOWNS]),
   channel: rarely(fc.subarray(CHANNELS, { minLength: 1 })),
   botId: rarely(fc.constantFrom(...BOTS)),
