@@ -107,9 +107,11 @@ async function benchCollector(): Promise<void> {
       cf.track({ type: i % 10 === 0 ? "lead" : "message_received", userId: `u${i % 20_000}`, properties: { n: i } });
       if (cf.stats().queued >= 40_000) await cf.whenQueueBelow(20_000);
     }
-    const result = await cf.flush();
+    await cf.flush();
     const seconds = (Date.now() - started) / 1000;
-    if (result.accepted !== COLLECTOR_EVENTS || result.dropped !== 0) throw new Error(`collector run lost events: ${JSON.stringify({ ...result, rejected: result.rejected.length })}`);
+    // flush() reports only what settled while it waited; the client's counters cover the whole run.
+    const stats = cf.stats();
+    if (stats.accepted !== COLLECTOR_EVENTS || stats.dropped !== 0) throw new Error(`collector run lost events: ${JSON.stringify(stats)}`);
     rows.push({ measure: `throughput to the real collector, embedded chDB, same process (${fmt(COLLECTOR_EVENTS)} events, all accepted)`, value: `${fmt(COLLECTOR_EVENTS / seconds)} events/s`, target: "—" });
   } finally {
     await embedded.shutdown();
