@@ -1,0 +1,154 @@
+/**
+ * Funnel latency on the generated data set in the embedded engine (chDB): 10M events, 200k users, 3 channels,
+ * 30 days by default; BENCH_SCALE multiplies events and users. Each funnel is called over HTTP (the real app on
+ * 127.0.0.1) BENCH_CALLS times after one warm-up; p50/p95 over those calls. The floor is one hand-written
+ * windowFunnel query over the same events and steps (levels only: no times, no tie rules, no dedup), run the
+ * same way; the ratio is funnel p50 / floor p50. Memory: see peakRss below. Target on a 2-core machine: the default funnel p50 ≤ 500 ms, no query above 2 GB.
+ *
+ *   npx tsx bench/funnel.bench.ts                     # full size
+ *   BENCH_SCALE=0.01 npx tsx bench/funnel.bench.ts    # quick check
+ *   BENCH_CALLS=15 BENCH_DATA_DIR=/tmp/x …            # more calls; keep the data between runs
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "@chatfunnel/schemas";
+import { KeyStore, Readiness, createLogger, createMetrics, createStorage, ensureProject, generateKey, migrate, registerKey } from "@chatfunnel/ingest";
+import { closeServer, createHttpApp, listen } from "@chatfunnel/api";
+import { generateDataset } from "./support/dataset.js";
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const calls = Number(process.env.BENCH_CALLS ?? 9);
+const events = Math.round(10_000_000 * scale);
+const users = Math.max(1, Math.round(200_000 * scale));
+const reuse = process.env.BENCH_DATA_DIR !== undefined;
+const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-funnel-bench-"));
+const projectId = "bench";
+const db = "bench";
+
+const config = loadConfig({ DATA_DIR: dataDir, CLICKHOUSE_DATABASE: db, LOG_LEVEL: "silent" });
+const storage = createStorage(config);
+await migrate(storage);
+
+const countRows = async (): Promise<number> => {
+  const result = await storage.client.query({ query: `SELECT count() AS n FROM ${db}.events`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
+  const [row] = await result.json<{ n: number }>();
+  return Number(row?.n ?? 0);
+};
+
+let range: { from: string; to: string };
+const rangeFile = path.join(dataDir, "range.json");
+if (reuse && (await countRows()) === events && fs.existsSync(rangeFile)) {
+  range = JSON.parse(fs.readFileSync(rangeFile, "utf8")) as { from: string; to: string };
+  console.log(`reusing ${events.toLocaleString("en")} events in ${dataDir}`);
+} else {
+  const started = Date.now();
+  await storage.client.command({ query: `TRUNCATE TABLE IF EXISTS ${db}.events` });
+  await storage.client.command({ query: `TRUNCATE TABLE IF EXISTS ${db}.spend` });
+  range = await generateDataset(storage, { projectId, events, users, days: 30, seed: 42 });
+  fs.writeFileSync(rangeFile, JSON.stringify(range));
+  console.log(`generated ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, 30 days in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+await ensureProject(storage, projectId, "bench");
+const readKey = generateKey("read");
+await registerKey(storage, readKey, { projectId, kind: "read" });
+
+const logger = createLogger("silent", "bench");
+const metrics = createMetrics();
+const readiness = new Readiness();
+readiness.markReady();
+const keys = new KeyStore(storage);
+await keys.reload();
+const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys, metrics, logger } });
+const { server, url } = await listen(app, "127.0.0.1", 0);
+
+const FUNNEL_STEPS = ["bot_started", "message_received", "button_clicked", "lead", "order"];
+const steps = (list: string[]) => list.map((step) => `steps=${encodeURIComponent(step)}`).join("&");
+const base = `from=${range.from}&to=${range.to}`;
+const cases: { name: string; path: string }[] = [
+  { name: "ordered, 5 steps (default)", path: `funnel?${base}&${steps(FUNNEL_STEPS)}` },
+  { name: "strict, 5 steps", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&mode=strict` },
+  { name: "any order, 5 steps", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&mode=any` },
+  { name: "ordered, filters plan=pro", path: `funnel?${base}&${steps(["bot_started", "button_clicked[plan=pro]", "lead", "order[plan=pro]"])}` },
+  { name: "ordered, by channel", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&breakdown=channel` },
+  { name: "ordered, by channel+campaign", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&breakdown=channel&breakdown=campaign` },
+  { name: "ordered, 1 day window", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&window=1d` },
+  { name: "ordered, telegram only", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&channel=telegram` },
+  { name: "message_received first", path: `funnel?${base}&${steps(["message_received", "button_clicked", "lead"])}` },
+  { name: "dropoff step 4, JSON", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4` },
+  { name: "dropoff step 4, CSV", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4&format=csv` },
+];
+
+/** The floor: ClickHouse's own windowFunnel over the same steps, grouped by user. */
+const floorSql = `
+SELECT level, count() AS users FROM (
+  SELECT channel, user_id,
+    windowFunnel(604800000)(toUInt64(toUnixTimestamp64Milli(ts)), ${FUNNEL_STEPS.map((_, k) => `type = {s${k}:String}`).join(", ")}) AS level
+  FROM ${db}.events
+  WHERE project_id = {projectId:String} AND ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')} + INTERVAL 7 DAY
+    AND type IN {types:Array(String)}
+  GROUP BY channel, user_id
+) GROUP BY level ORDER BY level`;
+const floorParams = {
+  projectId,
+  from: `${range.from} 00:00:00`,
+  to: `${range.to} 00:00:00`,
+  types: FUNNEL_STEPS,
+  ...Object.fromEntries(FUNNEL_STEPS.map((type, k) => [`s${k}`, type])),
+};
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+async function callApi(pathAndQuery: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${url}/api/v1/${pathAndQuery}`, { headers: { Authorization: `Bearer ${readKey}` } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${pathAndQuery}: ${res.status} ${body.slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+async function callFloor(): Promise<number> {
+  const started = performance.now();
+  const result = await storage.client.query({ query: floorSql, query_params: floorParams, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
+  await result.json();
+  return performance.now() - started;
+}
+
+/**
+ * chDB keeps no system.query_log, so per-query peaks are not available. Every query runs with
+ * max_memory_usage = QUERY_MAX_MEMORY_BYTES (2 GiB): one needing more fails and stops this bench. Beside that
+ * the table shows the process's peak RSS so far (engine + Node), an upper bound of any single query.
+ */
+const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
+
+async function measure(run: () => Promise<number>): Promise<{ times: number[]; peak: number }> {
+  await run(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) times.push(await run());
+  times.sort((a, b) => a - b);
+  return { times, peak: peakRss() };
+}
+
+const floor = await measure(callFloor);
+const floorP50 = percentile(floor.times, 50);
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const rows: string[][] = [["floor: windowFunnel, 5 steps", floorP50.toFixed(0), percentile(floor.times, 95).toFixed(0), (floor.times[0] ?? NaN).toFixed(0), "1.00", mib(floor.peak)]];
+console.log(`  floor: p50 ${floorP50.toFixed(0)} ms`);
+for (const entry of cases) {
+  const { times, peak } = await measure(() => callApi(entry.path));
+  const p50 = percentile(times, 50);
+  rows.push([entry.name, p50.toFixed(0), percentile(times, 95).toFixed(0), (times[0] ?? NaN).toFixed(0), (p50 / floorP50).toFixed(2), mib(peak)]);
+  console.log(`  ${entry.name}: p50 ${p50.toFixed(0)} ms`);
+}
+
+const header = ["funnel", "p50 ms", "p95 ms", "min ms", "× floor", "RSS MiB"];
+const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
+const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join("  ");
+console.log(`\nfunnel: ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, range ${range.from} → ${range.to}, ${calls} calls each after a warm-up, ${os.cpus().length} cores`);
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+console.log(`every query capped at max_memory_usage ${mib(config.QUERY_MAX_MEMORY_BYTES)} MiB; RSS = the process's peak so far (engine + Node)`);
+
+await closeServer(server);
+await storage.close();
+if (!reuse) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,171 @@
+/**
+ * Hand-computed funnel cases: each states events, a definition and the answer worked out by hand from the
+ * definitions in schemas/src/api/funnel.ts. The unit test checks the reference against them, the integration
+ * test checks the endpoint against them, so neither can drift from the written semantics unnoticed.
+ */
+import type { Event, FunnelMode, FunnelStep } from "@chatfunnel/schemas";
+
+export const T0 = Date.UTC(2026, 4, 12, 9, 0);
+const MIN = 60_000;
+
+let counter = 0;
+/** An event `minutes` (fractions allowed: ms precision) after T0. */
+export function ev(userId: string, type: string, minutes: number, extra: Partial<Event> = {}): Event {
+  counter++;
+  return {
+    id: `00000000-0000-4000-8000-${counter.toString(16).padStart(12, "0")}`,
+    type,
+    channel: "telegram",
+    botId: "bot-a",
+    userId,
+    timestamp: new Date(T0 + Math.round(minutes * MIN)).toISOString(),
+    ...extra,
+  };
+}
+
+const step = (type: string, filters: Record<string, string> = {}): FunnelStep => ({ type, filters });
+
+export interface FunnelExample {
+  name: string;
+  events: Event[];
+  steps: FunnelStep[];
+  mode: FunnelMode;
+  windowMinutes: number;
+  /** Range in minutes from T0. */
+  range: [number, number];
+  /** Users per step. */
+  users: number[];
+  /** Median and mean seconds to convert per step (null for step 1). */
+  median?: (number | null)[];
+  mean?: (number | null)[];
+}
+
+const ABC = [step("bot_started"), step("lead"), step("order")];
+
+export const FUNNEL_EXAMPLES: FunnelExample[] = [
+  {
+    name: "ordered: order matters, other events between are fine",
+    events: [ev("a", "bot_started", 0), ev("a", "message_sent", 1), ev("a", "lead", 2), ev("a", "order", 3), ev("b", "bot_started", 0), ev("b", "order", 1), ev("b", "lead", 2)],
+    steps: ABC,
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [2, 2, 1],
+    median: [null, 120, 180],
+    mean: [null, 120, 180],
+  },
+  {
+    name: "window is inclusive to the millisecond",
+    events: [ev("a", "bot_started", 0), ev("a", "lead", 60), ev("b", "bot_started", 0), ev("b", "lead", 60 + 1 / MIN)],
+    steps: [step("bot_started"), step("lead")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 10],
+    users: [2, 1],
+    median: [null, 3600],
+  },
+  {
+    name: "step 1 must fall in [from, to); later steps may come after to",
+    events: [ev("a", "bot_started", -1), ev("a", "lead", 1), ev("b", "bot_started", 9), ev("b", "lead", 15), ev("c", "bot_started", 10), ev("c", "lead", 11)],
+    steps: [step("bot_started"), step("lead")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 10],
+    users: [1, 1],
+    median: [null, 360],
+  },
+  {
+    name: "a later attempt can go further; times come from the earliest attempt reaching the furthest step",
+    events: [ev("a", "bot_started", 0), ev("a", "bot_started", 100), ev("a", "lead", 110), ev("a", "bot_started", 200), ev("a", "lead", 205)],
+    steps: [step("bot_started"), step("lead")],
+    mode: "ordered",
+    windowMinutes: 30,
+    range: [0, 300],
+    users: [1, 1],
+    median: [null, 600],
+  },
+  {
+    name: "repeated step types need distinct events",
+    events: [ev("a", "message_received", 0), ev("b", "message_received", 0), ev("b", "message_received", 0)],
+    steps: [step("message_received"), step("message_received")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [2, 1],
+    median: [null, 0],
+  },
+  {
+    name: "equal timestamps: ties go to the earlier step",
+    events: [ev("a", "order", 5), ev("a", "lead", 5), ev("a", "bot_started", 5)],
+    steps: ABC,
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [1, 1, 1],
+    median: [null, 0, 0],
+  },
+  {
+    name: "filters need the property with exactly that text",
+    events: [
+      ev("a", "bot_started", 0),
+      ev("a", "order", 1, { properties: { plan: "pro" } }),
+      ev("b", "bot_started", 0),
+      ev("b", "order", 1, { properties: { plan: "basic" } }),
+      ev("c", "bot_started", 0),
+      ev("c", "order", 1),
+      ev("d", "bot_started", 0),
+      ev("d", "order", 2, { properties: { items: 2 } }),
+    ],
+    steps: [step("bot_started"), step("order", { plan: "pro" })],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [4, 1],
+  },
+  {
+    name: "strict: any event between two steps ends the attempt",
+    events: [
+      ev("a", "bot_started", 0),
+      ev("a", "lead", 1),
+      ev("a", "order", 2),
+      ev("b", "bot_started", 0),
+      ev("b", "message_sent", 1),
+      ev("b", "lead", 2),
+      ev("c", "bot_started", 0),
+      ev("c", "lead", 1),
+      ev("c", "lead", 2),
+      ev("c", "order", 3),
+    ],
+    steps: ABC,
+    mode: "strict",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [3, 2, 1],
+    median: [null, 60, 120],
+    mean: [null, 60, 120],
+  },
+  {
+    name: "any order: steps in any order within the window of the first",
+    events: [
+      ev("a", "order", 0),
+      ev("a", "lead", 10),
+      ev("a", "bot_started", 20),
+      ev("b", "lead", 0),
+      ev("b", "bot_started", 5),
+      ev("c", "lead", 0),
+      ev("c", "order", 5),
+      ev("d", "order", 0),
+      ev("d", "lead", 30),
+      ev("d", "bot_started", 61),
+    ],
+    steps: ABC,
+    mode: "any",
+    windowMinutes: 60,
+    range: [0, 60],
+    // a: all three by minute 20; b: lead then bot_started; c: no bot_started; d: from order, bot_started comes
+    // 61 min later (outside), but from lead at 30 it is inside: d reaches 2, times from minute 30.
+    users: [3, 3, 1],
+    median: [null, 1200, 1200],
+    mean: [null, 1120, 1200],
+  },
+];

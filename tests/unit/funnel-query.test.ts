@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { FunnelDropoffQuerySchema, FunnelQuerySchema, parseFunnelStep } from "@chatfunnel/schemas";
+import { csvField, dropoffCsv } from "../../api/src/metrics/funnel/csv.js";
+
+const range = { from: "2026-05-01", to: "2026-05-08" };
+
+describe("funnel step spelling", () => {
+  it("reads a plain type, bracket filters and JSON steps", () => {
+    expect(parseFunnelStep("lead")).toEqual({ step: { type: "lead", filters: {} } });
+    expect(parseFunnelStep("order[plan=pro][country=RU]")).toEqual({ step: { type: "order", filters: { plan: "pro", country: "RU" } } });
+    // Split at the first '=': values may contain '=' and be empty.
+    expect(parseFunnelStep("button_clicked[ref=a=b][note=]")).toEqual({ step: { type: "button_clicked", filters: { ref: "a=b", note: "" } } });
+    expect(parseFunnelStep('{"type":"order","filters":{"items":2,"vip":true,"coupon":null,"plan":"pro"}}')).toEqual({
+      step: { type: "order", filters: { items: "2", vip: "true", coupon: "null", plan: "pro" } },
+    });
+  });
+
+  it("rejects what it cannot read, saying why", () => {
+    expect(parseFunnelStep("Lead")).toHaveProperty("error");
+    expect(parseFunnelStep("lead[plan]")).toEqual({ error: "filter '[plan]' must be [property=value]" });
+    expect(parseFunnelStep("lead[plan=a][plan=b]")).toEqual({ error: "filter property 'plan' is given twice" });
+    expect(parseFunnelStep("lead[plan=pro")).toHaveProperty("error");
+    expect(parseFunnelStep("{not json")).toEqual({ error: "is not valid JSON" });
+    expect(parseFunnelStep('{"type":"lead","extra":1}')).toHaveProperty("error");
+  });
+
+  it("round-trips any filters whose values avoid ']' through the bracket spelling", () => {
+    const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
+    const value = fc.string({ maxLength: 20 }).filter((text) => !text.includes("]"));
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 4 }), (filters) => {
+        const text = `lead${Object.entries(filters).map(([k, v]) => `[${k}=${v}]`).join("")}`;
+        expect(parseFunnelStep(text)).toEqual({ step: { type: "lead", filters } });
+      }),
+    );
+  });
+});
+
+describe("funnel query", () => {
+  it("applies defaults: ordered, 7 days, no breakdown", () => {
+    const query = FunnelQuerySchema.parse({ ...range, steps: ["bot_started", "lead"] });
+    expect(query).toMatchObject({ mode: "ordered", window: 7 * 86_400 });
+    expect(query.breakdown).toBeUndefined();
+    expect(query.steps).toEqual([
+      { type: "bot_started", filters: {} },
+      { type: "lead", filters: {} },
+    ]);
+  });
+
+  it("reads windows in minutes, hours and days, bounded at 90 days", () => {
+    const window = (text: string) => FunnelQuerySchema.safeParse({ ...range, steps: ["a", "b"], window: text });
+    expect(window("30m").data?.window).toBe(1800);
+    expect(window("12h").data?.window).toBe(43_200);
+    expect(window("90d").data?.window).toBe(90 * 86_400);
+    for (const bad of ["91d", "0d", "7", "7w", "-1d", "1.5h", ""]) expect(window(bad).success, bad).toBe(false);
+  });
+
+  it("takes 2 to 20 steps and names the bad one", () => {
+    const steps = (list: string[] | string) => FunnelQuerySchema.safeParse({ ...range, steps: list });
+    expect(steps("lead").success).toBe(false);
+    expect(steps(Array.from({ length: 20 }, () => "lead")).success).toBe(true);
+    expect(steps(Array.from({ length: 21 }, () => "lead")).success).toBe(false);
+    const bad = steps(["lead", "Order"]);
+    expect(bad.error?.issues[0]?.path).toEqual(["steps", 1]);
+  });
+
+  it("allows each breakdown dimension once, from the allow-list", () => {
+    const breakdown = (value: unknown) => FunnelQuerySchema.safeParse({ ...range, steps: ["a", "b"], breakdown: value });
+    expect(breakdown("channel").data?.breakdown).toEqual(["channel"]);
+    expect(breakdown(["channel", "campaign", "source", "botId"]).success).toBe(true);
+    expect(breakdown(["channel", "channel"]).success).toBe(false);
+    expect(breakdown("user_id").success).toBe(false);
+    expect(breakdown("channel; DROP TABLE events").success).toBe(false);
+  });
+
+  it("pages drop-offs with bounded limits", () => {
+    const dropoff = (extra: Record<string, string>) => FunnelDropoffQuerySchema.safeParse({ ...range, steps: ["a", "b"], ...extra });
+    expect(dropoff({ step: "2" }).data).toMatchObject({ step: 2, limit: 1000, offset: 0 });
+    expect(dropoff({ step: "1" }).success).toBe(false);
+    expect(dropoff({ step: "2", limit: "10001" }).success).toBe(false);
+    expect(dropoff({ step: "2", format: "xml" }).success).toBe(false);
+  });
+});
+
+describe("drop-off CSV", () => {
+  it("has a header row and quotes what needs quoting", () => {
+    const csv = dropoffCsv([
+      { channel: "telegram", userId: "plain", reachedAt: "2026-05-01T10:00:00.000Z" },
+      { channel: "vk", userId: 'with "quote", comma\nand newline', reachedAt: "2026-05-01T10:00:00.000Z" },
+    ]);
+    expect(csv).toBe(
+      'channel,userId,reachedAt\r\ntelegram,plain,2026-05-01T10:00:00.000Z\r\nvk,"with ""quote"", comma\nand newline",2026-05-01T10:00:00.000Z\r\n',
+    );
+  });
+
+  it("keeps spreadsheets from running ids as formulas but leaves negative numbers alone", () => {
+    expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
+    expect(csvField("+7900")).toBe("'+7900");
+    expect(csvField("@x")).toBe("'@x");
+    expect(csvField("-cmd")).toBe("'-cmd");
+    expect(csvField("-2000000001")).toBe("-2000000001");
+  });
+
+  it("parses back to the same fields for any text without formula prefixes", () => {
+    const parse = (line: string): string[] => {
+      const out: string[] = [];
+      let i = 0;
+      while (i <= line.length) {
+        if (line[i] === '"') {
+          let value = "";
+          i++;
+          while (i < line.length) {
+            if (line[i] === '"' && line[i + 1] === '"') (value += '"'), (i += 2);
+            else if (line[i] === '"') break;
+            else value += line[i++];
+          }
+          out.push(value);
+          i += 2;
+        } else {
+          const end = line.indexOf(",", i);
+          out.push(line.slice(i, end < 0 ? line.length : end));
+          i = end < 0 ? line.length + 1 : end + 1;
+        }
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.string().filter((s) => !/^[=+@\t\r-]/.test(s)), { minLength: 1, maxLength: 4 }), (fields) => {
+        expect(parse(fields.map(csvField).join(","))).toEqual(fields);
+      }),
+    );
+  });
+});
