@@ -137,11 +137,13 @@ async function main(): Promise<void> {
     console.log(`Dashboard overhead over the overview query (warm median KPI cards − overview alone): ${Math.round(median(warm.map((w) => w.kpis)) - apiMs)} ms`);
 
     const renderMs = median(warm.map((w) => w.charts));
+    const kpiMs = median(warm.map((w) => w.kpis));
     console.log("\nBudgets:");
     console.table([
       { budget: "JS gzip, all chunks", target: `≤ ${BUNDLE_BUDGET_KB} KB`, measured: `${kb(bundle.totalGzip)} KB`, met: bundle.totalGzip <= BUNDLE_BUDGET_KB * 1024 ? "yes" : "NO" },
       { budget: "JS gzip, loaded initially", target: "(info)", measured: `${kb(bundle.initialGzip)} KB`, met: "" },
-      { budget: `rendered overview (KPIs + charts, warm median) on ${EVENTS.toLocaleString("en")} events`, target: `≤ ${RENDER_BUDGET_MS} ms`, measured: `${Math.round(renderMs)} ms`, met: renderMs <= RENDER_BUDGET_MS ? "yes" : "NO" },
+      { budget: `overview KPI cards rendered (warm median), ${EVENTS.toLocaleString("en")} events`, target: `≤ ${RENDER_BUDGET_MS} ms`, measured: `${Math.round(kpiMs)} ms`, met: kpiMs <= RENDER_BUDGET_MS ? "yes" : "NO" },
+      { budget: `overview KPIs + 4 trend charts rendered (warm median)`, target: `≤ ${RENDER_BUDGET_MS} ms`, measured: `${Math.round(renderMs)} ms`, met: renderMs <= RENDER_BUDGET_MS ? "yes" : "NO" },
     ]);
     await storage.close().catch(() => {});
   } finally {

@@ -3,6 +3,7 @@ import type { ChannelFigures } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
 import { channelsQuery, repeatQuery } from "../api/queries.js";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
+import { OtherCurrencies } from "../components/OtherCurrencies.js";
 import { QueryState } from "../components/QueryState.js";
 import { useFilters } from "../filters/use-filters.js";
 import { useI18n } from "../i18n/i18n.js";
@@ -70,6 +71,7 @@ export function ChannelsPage() {
                 </tbody>
               </table>
             </div>
+            <OtherCurrencies list={data.otherCurrencies} />
             <div className="grid-2">
               <ChartFigure
                 title={t("channels.usersChart")}

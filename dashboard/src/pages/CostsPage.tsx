@@ -3,6 +3,7 @@ import type { CostsGrouping, CostsRow } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
 import { costsQuery } from "../api/queries.js";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
+import { OtherCurrencies } from "../components/OtherCurrencies.js";
 import { QueryState } from "../components/QueryState.js";
 import { SpendImport } from "../components/SpendImport.js";
 import { useFilters } from "../filters/use-filters.js";
@@ -71,6 +72,7 @@ export function CostsPage() {
                   <tfoot>{row("Σ", data.total, "(total)")}</tfoot>
                 </table>
               </div>
+              <OtherCurrencies list={data.otherCurrencies} />
               <ChartFigure
                 title={`${t("costs.chart")} — ${t(by === "channel" ? "costs.byChannel" : "costs.byCampaign")}`}
                 kind="bar"

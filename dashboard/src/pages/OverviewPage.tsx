@@ -4,6 +4,7 @@ import { useApi } from "../api/context.js";
 import { overviewQuery } from "../api/queries.js";
 import { IntervalPicker, useInterval } from "../components/IntervalPicker.js";
 import { KpiCard } from "../components/KpiCard.js";
+import { OtherCurrencies } from "../components/OtherCurrencies.js";
 import { QueryState } from "../components/QueryState.js";
 import { PALETTE } from "../components/ChartFigure.js";
 import { TrendChart } from "../components/TrendChart.js";
@@ -78,15 +79,7 @@ export function OverviewPage() {
                 );
               })}
             </ul>
-            {data.otherCurrencies.length > 0 && (
-              <p className="note">
-                {t("overview.otherCurrencies", {
-                  list: data.otherCurrencies
-                    .map((other) => `${format.money({ amount: other.revenue, currency: other.currency })} / ${format.money({ amount: other.spend, currency: other.currency })}`)
-                    .join("; "),
-                })}
-              </p>
-            )}
+            <OtherCurrencies list={data.otherCurrencies} />
           </>
         )}
       </QueryState>

@@ -46,6 +46,11 @@ describe("overview page", () => {
     expect(screen.getByTestId("kpi-users").textContent).toContain("no previous data");
   });
 
+  it("lists money in other currencies beside the figures, unconverted", async () => {
+    renderApp({ url: "/?range=30d&tz=UTC", answers: { overview: { ...overview(), otherCurrencies: [{ currency: "USD", revenue: 100, spend: 50 }] }, ...trendAnswers } });
+    expect((await screen.findByTestId("other-currencies")).textContent).toBe("Also in other currencies (not converted): $100.00 / $50.00");
+  });
+
   it("asks the API with the URL's filters, the range end made exclusive", async () => {
     const app = renderApp({ url: "/?from=2026-05-01&to=2026-05-31&tz=Europe%2FMoscow&channel=vk&channel=telegram&bot=shop&campaign=spring", answers: { overview: overview(), ...trendAnswers } });
     await screen.findByTestId("overview");
