@@ -1,0 +1,128 @@
+/**
+ * /api/v1/funnel and /api/v1/funnel/dropoff over HTTP on the real engine: the hand-computed examples, the 400s
+ * naming their parameter, CSV and paging of drop-offs, breakdown groups and their cap.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import request from "supertest";
+import type { Storage } from "@chatfunnel/ingest";
+import { toEventRow } from "@chatfunnel/ingest";
+import { FunnelDropoffResponseSchema, FunnelResponseSchema, MAX_FUNNEL_BREAKDOWN_GROUPS, type Event } from "@chatfunnel/schemas";
+import { createProject, freshDatabase } from "../support/engine.js";
+import { createTestApp, type TestApp } from "../support/test-app.js";
+import { FUNNEL_EXAMPLES, T0, ev } from "../reference/funnel-examples.js";
+
+const MIN = 60_000;
+const iso = (minutes: number) => new Date(T0 + minutes * MIN).toISOString();
+
+describe("funnel API", () => {
+  let storage: Storage;
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    storage = await freshDatabase();
+    testApp = createTestApp(storage);
+  });
+  afterAll(async () => testApp.close());
+
+  async function projectWith(events: Event[]): Promise<{ get: (path: string, accept?: string) => request.Test }> {
+    const project = await createProject(storage);
+    if (events.length > 0) {
+      await storage.client.insert({ table: `${storage.database}.events`, values: events.map((e) => toEventRow(project.projectId, e, Date.now())), format: "JSONEachRow" });
+    }
+    return {
+      get: (path, accept) => {
+        const req = request(testApp.app).get(path).set("Authorization", `Bearer ${project.readKey}`);
+        return accept ? req.set("Accept", accept) : req;
+      },
+    };
+  }
+
+  it.each(FUNNEL_EXAMPLES)("answers the hand-computed example: $name", async (example) => {
+    const api = await projectWith(example.events);
+    const params = new URLSearchParams({ from: iso(example.range[0]), to: iso(example.range[1]), mode: example.mode, window: `${example.windowMinutes}m` });
+    for (const step of example.steps) params.append("steps", step.type + Object.entries(step.filters).map(([k, v]) => `[${k}=${v}]`).join(""));
+    const res = await api.get(`/api/v1/funnel?${params}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const body = FunnelResponseSchema.parse(res.body);
+    expect(body.steps.map((s) => s.users)).toEqual(example.users);
+    if (example.median) expect(body.steps.map((s) => s.medianSecondsToConvert)).toEqual(example.median);
+    if (example.mean) expect(body.steps.map((s) => s.meanSecondsToConvert)).toEqual(example.mean);
+    expect(body.steps[0]).toMatchObject({ index: 1, conversionFromFirst: example.users[0] === 0 ? null : 1, dropOff: 0 });
+  });
+
+  it("rejects bad parameters with a 400 naming each", async () => {
+    const api = await projectWith([]);
+    const base = `from=${iso(0)}&to=${iso(60)}`;
+    const cases: [string, string][] = [
+      [`/api/v1/funnel?${base}`, "steps"],
+      [`/api/v1/funnel?${base}&steps=lead`, "steps"],
+      [`/api/v1/funnel?${base}&steps=lead&steps=Order`, "steps"],
+      [`/api/v1/funnel?${base}&steps=lead&steps=order[plan]`, "steps"],
+      [`/api/v1/funnel?${base}&steps=lead&steps=order&window=100d`, "window"],
+      [`/api/v1/funnel?${base}&steps=lead&steps=order&mode=loose`, "mode"],
+      [`/api/v1/funnel?${base}&steps=lead&steps=order&breakdown=user_id`, "breakdown"],
+      [`/api/v1/funnel?from=${iso(60)}&to=${iso(0)}&steps=lead&steps=order`, "to"],
+      [`/api/v1/funnel/dropoff?${base}&steps=lead&steps=order`, "step"],
+      [`/api/v1/funnel/dropoff?${base}&steps=lead&steps=order&step=3`, "step"],
+      [`/api/v1/funnel/dropoff?${base}&steps=lead&steps=order&step=2&limit=0`, "limit"],
+    ];
+    for (const [path, parameter] of cases) {
+      const res = await api.get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code, path).toBe("invalid_parameter");
+      expect(res.body.error.message, path).toContain(`'${parameter}'`);
+    }
+  });
+
+  it("lists drop-offs as JSON or CSV, paged, with the total", async () => {
+    const events: Event[] = [];
+    for (let i = 0; i < 5; i++) events.push(ev(`drop${i}`, "bot_started", i), ev(`drop${i}`, "lead", i + 1));
+    events.push(ev('say "hi", =1', "bot_started", 7), ev('say "hi", =1', "lead", 8));
+    events.push(ev("kept", "bot_started", 0), ev("kept", "lead", 1), ev("kept", "order", 2), ev("never", "lead", 3));
+    const api = await projectWith(events);
+    const query = `from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&steps=order&step=3`;
+
+    const all = FunnelDropoffResponseSchema.parse((await api.get(`/api/v1/funnel/dropoff?${query}`)).body);
+    expect(all.total).toBe(6);
+    expect(all.users.map((u) => u.userId)).toEqual(["drop0", "drop1", "drop2", "drop3", "drop4", 'say "hi", =1']);
+    expect(all.users[1]).toEqual({ channel: "telegram", userId: "drop1", reachedAt: iso(2) });
+
+    const page = FunnelDropoffResponseSchema.parse((await api.get(`/api/v1/funnel/dropoff?${query}&limit=2&offset=2`)).body);
+    expect(page).toMatchObject({ total: 6, limit: 2, offset: 2 });
+    expect(page.users.map((u) => u.userId)).toEqual(["drop2", "drop3"]);
+    const past = FunnelDropoffResponseSchema.parse((await api.get(`/api/v1/funnel/dropoff?${query}&offset=50`)).body);
+    expect(past).toMatchObject({ total: 6, users: [] });
+
+    for (const res of [await api.get(`/api/v1/funnel/dropoff?${query}&format=csv&limit=2`), await api.get(`/api/v1/funnel/dropoff?${query}&limit=2`, "text/csv")]) {
+      expect(res.status).toBe(200);
+      expect(res.headers["content-type"]).toMatch(/^text\/csv/);
+      expect(res.headers["x-total-count"]).toBe("6");
+      expect(res.text).toBe(`channel,userId,reachedAt\r\ntelegram,drop0,${iso(1)}\r\ntelegram,drop1,${iso(2)}\r\n`);
+    }
+    const quoted = await api.get(`/api/v1/funnel/dropoff?${query}&format=csv&offset=5`);
+    expect(quoted.text).toBe(`channel,userId,reachedAt\r\ntelegram,"say ""hi"", =1",${iso(8)}\r\n`);
+    // format=json wins over Accept.
+    expect((await api.get(`/api/v1/funnel/dropoff?${query}&format=json`, "text/csv")).headers["content-type"]).toMatch(/json/);
+  });
+
+  it("breaks down by several dimensions at once and caps the groups", async () => {
+    const events: Event[] = [];
+    for (let i = 0; i <= MAX_FUNNEL_BREAKDOWN_GROUPS; i++) {
+      events.push(ev(`u${i}`, "bot_started", 0, { source: { campaign: `c${String(i).padStart(3, "0")}`, source: "ads" } }));
+      if (i % 2 === 0) events.push(ev(`u${i}`, "lead", 1));
+    }
+    events.push(ev("big1", "bot_started", 0, { channel: "vk", botId: "bot-b" }), ev("big2", "bot_started", 0, { channel: "vk", botId: "bot-b" }));
+    const api = await projectWith(events);
+    const res = await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=channel&breakdown=campaign&breakdown=botId`);
+    const body = FunnelResponseSchema.parse(res.body);
+    expect(body.steps.map((s) => s.users)).toEqual([MAX_FUNNEL_BREAKDOWN_GROUPS + 3, MAX_FUNNEL_BREAKDOWN_GROUPS / 2 + 1]);
+    expect(body.breakdown).toEqual(["channel", "campaign", "botId"]);
+    expect(body.breakdownsTruncated).toBe(true);
+    expect(body.breakdowns).toHaveLength(MAX_FUNNEL_BREAKDOWN_GROUPS);
+    // Most users at step 1 first; the two vk users without a campaign are one group.
+    expect(body.breakdowns[0]).toMatchObject({ values: { channel: "vk", campaign: null, botId: "bot-b" } });
+    expect(body.breakdowns[0]!.steps.map((s) => s.users)).toEqual([2, 0]);
+    expect(body.breakdowns[1]).toMatchObject({ values: { channel: "telegram", campaign: "c000", botId: "bot-a" } });
+    expect(body.breakdowns[1]!.steps.map((s) => s.users)).toEqual([1, 1]);
+  });
+});
