@@ -1,11 +1,12 @@
-import { Suspense, useEffect, useMemo, useState } from "react";
+import { Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiProvider } from "./api/context.js";
 import { ApiRequestError, createApiClient } from "./api/client.js";
 import { KeyGate } from "./auth/KeyGate.js";
 import { rememberReadKey, takeReadKey } from "./auth/read-key.js";
+import { ErrorBoundary } from "./components/ErrorBoundary.js";
 import { LanguageSwitch } from "./components/LanguageSwitch.js";
-import { Loading } from "./components/QueryState.js";
+import { ErrorState, Loading } from "./components/QueryState.js";
 import { FilterBar } from "./filters/FilterBar.js";
 import { writeFilters } from "./filters/filters.js";
 import { useFilters } from "./filters/use-filters.js";
@@ -89,6 +90,14 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
     document.title = `${t(route.title)} · ${t("app.title")}`;
   }, [route, t]);
 
+  // After moving to another page, focus goes to its content so keyboard and screen-reader users start there.
+  const main = useRef<HTMLElement>(null);
+  const previousRoute = useRef(route);
+  useEffect(() => {
+    if (route !== previousRoute.current) main.current?.focus();
+    previousRoute.current = route;
+  }, [route]);
+
   const query = writeFilters(new URLSearchParams(), filters).toString();
   return (
     <div className="app">
@@ -112,11 +121,13 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         </div>
       </header>
       <FilterBar />
-      <main id="main" tabIndex={-1}>
-        <h1>{t(route.title)}</h1>
-        <Suspense fallback={<Loading />}>
-          <Page />
-        </Suspense>
+      <main id="main" tabIndex={-1} ref={main} aria-labelledby="page-title">
+        <h1 id="page-title">{t(route.title)}</h1>
+        <ErrorBoundary resetKey={route.path} fallback={(error, reset) => <ErrorState message={error.message} onRetry={reset} />}>
+          <Suspense fallback={<Loading />}>
+            <Page />
+          </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -1,5 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { Channel } from "@chatfunnel/schemas";
+import { useApi } from "../api/context.js";
+import { costsQuery } from "../api/queries.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { navigate, useUpdateParams } from "../router/location.js";
@@ -11,7 +14,13 @@ const COMMON_ZONES = ["UTC", "Europe/Kaliningrad", "Europe/Moscow", "Europe/Sama
 /** The filters every page shares. Each change is a new history entry, so Back undoes it. */
 export function FilterBar() {
   const { t } = useI18n();
-  const { filters } = useFilters();
+  const { filters, api: apiFilters } = useFilters();
+  const api = useApi();
+  // Campaign names to pick from, asked only once the field is focused: the page's own queries go first.
+  const [wantCampaigns, setWantCampaigns] = useState(false);
+  const { campaign: _campaign, ...withoutCampaign } = apiFilters;
+  const campaigns = useQuery({ ...costsQuery(api, withoutCampaign, "campaign"), enabled: wantCampaigns });
+  const campaignNames = (campaigns.data?.rows ?? []).flatMap((row) => (row.key === null ? [] : [row.key]));
   const update = useUpdateParams();
   const set = (next: Partial<Filters>) => update((params) => replaceAll(params, writeFilters(params, { ...filters, ...next })));
 
@@ -92,7 +101,20 @@ export function FilterBar() {
         </label>
         <label className="field">
           <span>{t("filters.campaign")}</span>
-          <input name="campaign" value={campaign} placeholder={t("filters.any")} onChange={(e) => setCampaign(e.target.value)} onBlur={onText} />
+          <input
+            name="campaign"
+            list="campaign-names"
+            value={campaign}
+            placeholder={t("filters.any")}
+            onFocus={() => setWantCampaigns(true)}
+            onChange={(e) => setCampaign(e.target.value)}
+            onBlur={onText}
+          />
+          <datalist id="campaign-names">
+            {campaignNames.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
         </label>
         <button type="submit">{t("filters.apply")}</button>
       </form>

@@ -1,11 +1,14 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { json, renderApp } from "./harness.js";
 import { overview, timeseries } from "./fixtures.js";
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
 
 const answers = {
   overview: (_url: URL, init?: RequestInit) =>
@@ -56,6 +59,30 @@ describe("read key, navigation and the URL", () => {
     expect(await screen.findByText("No data for these filters.")).toBeTruthy();
     expect(within(nav).getByRole("link", { name: "Channels" }).getAttribute("aria-current")).toBe("page");
     expect(document.title).toBe("Channels · Chatfunnel");
+    // Keyboard and screen-reader users land on the new page's content.
+    expect(document.activeElement?.id).toBe("main");
+  });
+
+  it("offers the campaigns the project has once the campaign field is focused", async () => {
+    const app = renderApp({
+      url: "/?range=7d&tz=UTC&campaign=old",
+      key: "rk_good",
+      answers: { ...answers, costs: { range: { from: "", to: "", tz: "UTC" }, by: "campaign", currency: "RUB", rows: [{ key: "spring_sale", spend: { amount: 1, currency: "RUB" }, leads: 1, orders: 0, revenue: { amount: 0, currency: "RUB" }, cpl: null, cpo: null, roas: null }, { key: null, spend: { amount: 0, currency: "RUB" }, leads: 1, orders: 0, revenue: { amount: 0, currency: "RUB" }, cpl: null, cpo: null, roas: null }], total: { spend: { amount: 1, currency: "RUB" }, leads: 2, orders: 0, revenue: { amount: 0, currency: "RUB" }, cpl: null, cpo: null, roas: null }, otherCurrencies: [] } },
+    });
+    await screen.findByTestId("overview");
+    expect(app.requestsTo("costs")).toEqual([]);
+    await userEvent.click(screen.getByRole("combobox", { name: "Campaign" }));
+    await waitFor(() => expect([...document.querySelectorAll("#campaign-names option")].map((o) => o.getAttribute("value"))).toEqual(["spring_sale"]));
+    // The list is of every campaign, not only the one filtered on.
+    expect(app.requestsTo("costs")[0]?.searchParams.get("campaign")).toBeNull();
+    expect(app.requestsTo("costs")[0]?.searchParams.get("by")).toBe("campaign");
+  });
+
+  it("shows an error instead of a blank app when an answer cannot be drawn", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    renderApp({ url: "/?range=7d&tz=UTC", key: "rk_good", answers: { ...answers, overview: { range: { from: "", to: "", tz: "UTC" } } } });
+    expect((await screen.findByRole("alert")).textContent).toMatch(/Could not load/);
+    expect(screen.getByRole("navigation", { name: "Sections" })).toBeTruthy();
   });
 
   it("switches language and remembers the choice", async () => {
