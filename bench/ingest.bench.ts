@@ -16,7 +16,18 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { loadConfig, type Event } from "@chatfunnel/schemas";
 import { createStorage, migrate, toEventRow, type EventRow } from "@chatfunnel/ingest";
-import { countStoredEvents, counterValue, requireBroker, spawnTs, stopChild, uniqueKafkaNames, TEST_BROKER, type Child } from "../tests/support/kafka.js";
+import {
+  countStoredEvents,
+  counterValue,
+  deleteTopics,
+  requireBroker,
+  spawnTs,
+  stopChild,
+  testKafka,
+  uniqueKafkaNames,
+  TEST_BROKER,
+  type Child,
+} from "../tests/support/kafka.js";
 
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
 const BATCH = 500;
@@ -153,7 +164,8 @@ async function runEmbedded(bodies: string[]): Promise<PathResult> {
 
 async function runKafka(bodies: string[]): Promise<PathResult> {
   await requireBroker();
-  const env = { ...baseEnv, ...uniqueKafkaNames("bench"), KAFKA_BROKERS: TEST_BROKER };
+  const names = uniqueKafkaNames("bench");
+  const env = { ...baseEnv, ...names, KAFKA_BROKERS: TEST_BROKER };
   const consumerDir = path.join(root, "consumer");
   const collector = spawnTs("ingest/src/bin/collector.ts", { ...env, DATA_DIR: path.join(root, "collector") });
   const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...env, DATA_DIR: consumerDir });
@@ -180,6 +192,7 @@ async function runKafka(bodies: string[]): Promise<PathResult> {
     return { name: "kafka (HTTP → collector → Kafka → consumer → chDB)", acceptedSeconds: sent.seconds, storedSeconds, retries: sent.retries, peakRss, cpu, stored };
   } finally {
     await Promise.all([stopChild(collector), stopChild(consumer)]);
+    await deleteTopics(testKafka(), [names.KAFKA_TOPIC, names.KAFKA_DLQ_TOPIC]);
   }
 }
 

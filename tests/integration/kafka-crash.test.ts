@@ -10,6 +10,7 @@ import {
   TEST_BROKER,
   consumerLag,
   countStoredEvents,
+  deleteTopics,
   counterValue,
   requireBroker,
   spawnTs,
@@ -63,6 +64,7 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
 
   afterAll(async () => {
     await Promise.all(children.map((child) => stopChild(child)));
+    await deleteTopics(kafka, [names.KAFKA_TOPIC, names.KAFKA_DLQ_TOPIC]);
   });
 
   const sendAll = async (batches: Event[][], clients = 3) => {

@@ -24,7 +24,7 @@ import { insertEventRows } from "../../ingest/src/consumer/consumer-process.js";
 import { DLQ_HEADERS } from "../../ingest/src/consumer/dead-letter.js";
 import { createProject, freshDatabase, testConfig, waitFor } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
-import { TEST_BROKER, consumerLag, headerText, readMessages, requireBroker, testKafka, uniqueKafkaNames } from "../support/kafka.js";
+import { TEST_BROKER, consumerLag, deleteTopics, headerText, readMessages, requireBroker, testKafka, uniqueKafkaNames } from "../support/kafka.js";
 
 /**
  * HTTP → collector → real Kafka → consumer → real ClickHouse engine, all in this process: the
@@ -74,6 +74,7 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     await writer?.close();
     await producer?.disconnect();
     await rawProducer?.disconnect();
+    if (config) await deleteTopics(kafka, [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC]);
   });
 
   const post = (events: unknown[]) => request(app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events });

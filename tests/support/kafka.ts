@@ -196,3 +196,16 @@ export async function countStoredEvents(dataDir: string): Promise<StoredCounts> 
   await child.exited;
   return JSON.parse(line) as StoredCounts;
 }
+
+/** Removes a test's topics so runs do not pile up partitions on the local broker. */
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
