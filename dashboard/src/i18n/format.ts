@@ -80,7 +80,9 @@ const UNITS: Record<Locale, { d: string; h: string; m: string; s: string }> = {
 /** Two largest units are enough to read a time to convert at a glance. */
 export function formatDuration(totalSeconds: number, locale: Locale): string {
   const u = UNITS[locale];
-  const s = Math.max(0, Math.round(totalSeconds));
+  // Bots answer in well under a second: below a minute, tenths of a second still say something.
+  if (totalSeconds < 59.95) return `${new Intl.NumberFormat(intlLocale(locale), { maximumFractionDigits: 1 }).format(Math.max(0, totalSeconds))} ${u.s}`;
+  const s = Math.round(totalSeconds);
   const parts: Array<[number, string]> = [
     [Math.floor(s / 86400), u.d],
     [Math.floor((s % 86400) / 3600), u.h],

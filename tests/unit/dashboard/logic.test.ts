@@ -81,6 +81,9 @@ describe("formatting per locale", () => {
     expect(f.change(-0.2)).toBe("-20%");
     expect(f.ratio(2.456)).toBe("2.46×");
     expect(formatDuration(0, "en")).toBe("0 s");
+    expect(formatDuration(0.35, "en")).toBe("0.4 s");
+    expect(formatDuration(0.35, "ru")).toBe("0,4 с");
+    expect(formatDuration(59.99, "en")).toBe("1 min");
     expect(formatDuration(3 * 86400 + 5 * 3600 + 59, "en")).toBe("3 d 5 h");
     expect(formatDuration(3600 + 30, "ru")).toBe("1 ч");
     expect(createFormat("ru").percent(0.5).replace(/\s/g, " ")).toBe("50 %");
