@@ -63,8 +63,8 @@ export function createEventConsumer(deps: EventConsumerDeps): EventConsumer {
     // Larger fetches mean larger inserts; the broker still returns a whole oversized batch. When the
     // consumer has caught up, the broker holds a fetch until 512 KiB (~1,500 events) are there or
     // 500 ms passed: fewer, larger inserts and commits for at most half a second of added latency.
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
     minBytes: 512 * 1024,
     maxWaitTimeInMs: 500,
     allowAutoTopicCreation: false,
