@@ -5,10 +5,11 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
 /**
  * Funnel queries. Semantics (the reference implementation in tests/reference/funnel.ts follows these):
  *
- * - Events in scope: the common filters (project, channel, botId, campaign), deduplicated by event id, with
- *   timestamps in [from, to + window). A user is (channel, userId).
- * - The user's events are ordered by (timestamp, event id as lowercase UUID text): events at the same
- *   millisecond are ordered by their id, so every answer is deterministic.
+ * - Events in scope: the common filters (project, channel, botId, campaign), a resend (same user and event id)
+ *   counted once, with timestamps in [from, to + window). A user is (channel, userId).
+ * - The user's events are ordered by timestamp; events at the same millisecond by the first step they match
+ *   (earlier steps first, events matching no step last), then by the set of steps they match. Events equal in
+ *   all of that are interchangeable, so every answer is deterministic.
  * - An event matches a step when its type equals the step's type and every filter's property is present with
  *   exactly that text (strings as they are; numbers, booleans and null as their JSON text: `n=1`, `vip=true`).
  * - An attempt starts at an event matching step 1 (in `any` mode: any step) with timestamp in [from, to);
@@ -23,9 +24,9 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
  *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
  *   steps 1..k have occurred). Median: the mean of the two middle values for an even count.
- * - Breakdown values are per user: channel; campaign = first-touch `source.campaign` (the user's earliest event,
- *   ever, that has one); source = first-touch `source.source`; botId = the bot of the user's earliest event.
- *   Ties again by (timestamp, event id); a user without a value is in the `null` group.
+ * - Breakdown values are per user: channel; campaign = first-touch `source.campaign` (the user's earliest event
+ *   in scope, at any time, that has one); source = first-touch `source.source`; botId = the bot of the user's
+ *   earliest event in scope. Ties by (timestamp, event id as text); a user without a value is in the `null` group.
  */
 
 export const FUNNEL_MODES = ["ordered", "strict", "any"] as const;
