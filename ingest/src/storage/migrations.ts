@@ -71,7 +71,86 @@ const MIGRATIONS: Migration[] = [
       ORDER BY key_hash`,
     ],
   },
+  {
+    version: 2,
+    name: "rollups of events per user and 15-minute slot, and per sessionId, for fast exact metrics",
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.user_slots (
+        project_id LowCardinality(String),
+        channel LowCardinality(String),
+        user_id String,
+        bot_id LowCardinality(String),
+        slot DateTime('UTC'),
+        first_ts SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        loose_first SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        loose_last SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+        loose_request SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        loose_resolved SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        loose_handoff SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        outcomes AggregateFunction(groupUniqArray, Tuple(UUID, String, Decimal(18, 4), String))
+      )
+      ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(slot)
+      ORDER BY (project_id, channel, user_id, bot_id, slot)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.user_slots_mv TO ${db}.user_slots AS ${userSlotsSelect(db)}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.id_sessions (
+        project_id LowCardinality(String),
+        channel LowCardinality(String),
+        user_id String,
+        bot_id LowCardinality(String),
+        session_id String,
+        first_ts SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        request SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        resolved SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        handoff SimpleAggregateFunction(min, DateTime64(3, 'UTC'))
+      )
+      ENGINE = AggregatingMergeTree
+      ORDER BY (project_id, channel, user_id, bot_id, session_id)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.id_sessions_mv TO ${db}.id_sessions AS ${idSessionsSelect(db)}`,
+      // Events stored before the views existed. Every rollup column is a min, a max or a set, so
+      // rows counted twice (inserted between the view and this backfill, or a re-run) change nothing.
+      `INSERT INTO ${db}.user_slots ${userSlotsSelect(db)}`,
+      `INSERT INTO ${db}.id_sessions ${idSessionsSelect(db)}`,
+    ],
+  },
 ];
+
+/** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
+export const ROLLUP_NONE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')";
+
+/**
+ * Per user, bot and 15-minute slot. Every aggregate is idempotent (min, max, a set keyed by event
+ * id), so a resent event changes nothing and the rollup stays exact without FINAL. A slot never
+ * straddles a local midnight of any zone (all offsets are whole quarter hours), and two events
+ * in one slot are < 30 min apart, so sessions and ranges at quarter-hour bounds come out exactly.
+ * "Loose" columns cover events without sessionId, which the 30-minute rule splits.
+ */
+function userSlotsSelect(db: string): string {
+  return `
+    SELECT project_id, channel, user_id, bot_id, toStartOfFifteenMinutes(ts) AS slot,
+      min(ts) AS first_ts,
+      min(if(session_id = '', ts, ${ROLLUP_NONE})) AS loose_first,
+      max(if(session_id = '', ts, toDateTime64(0, 3, 'UTC'))) AS loose_last,
+      min(if(session_id = '' AND type = 'message_received', ts, ${ROLLUP_NONE})) AS loose_request,
+      min(if(session_id = '' AND type = 'resolved', ts, ${ROLLUP_NONE})) AS loose_resolved,
+      min(if(session_id = '' AND type = 'handoff', ts, ${ROLLUP_NONE})) AS loose_handoff,
+      groupUniqArrayStateIf((event_id, toString(type), revenue, toString(currency)), type IN ('lead', 'order', 'payment')) AS outcomes
+    FROM ${db}.events
+    GROUP BY project_id, channel, user_id, bot_id, slot`;
+}
+
+/** Per sessionId (and bot): when it started and when it first had a request, a resolution, a handoff. */
+function idSessionsSelect(db: string): string {
+  return `
+    SELECT project_id, channel, user_id, bot_id, session_id,
+      min(ts) AS first_ts,
+      min(if(type = 'message_received', ts, ${ROLLUP_NONE})) AS request,
+      min(if(type = 'resolved', ts, ${ROLLUP_NONE})) AS resolved,
+      min(if(type = 'handoff', ts, ${ROLLUP_NONE})) AS handoff
+    FROM ${db}.events
+    WHERE session_id != ''
+    GROUP BY project_id, channel, user_id, bot_id, session_id`;
+}
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
