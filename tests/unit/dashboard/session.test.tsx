@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { json, renderApp } from "./harness.js";
 import { overview, timeseries } from "./fixtures.js";
@@ -92,6 +92,31 @@ describe("read key, navigation and the URL", () => {
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Обзор");
     expect(localStorage.getItem("chatfunnel.locale")).toBe("ru");
     expect(document.documentElement.lang).toBe("ru");
+  });
+
+  it("a custom date range, time zone, bot and campaign go into the URL and the query", async () => {
+    const app = renderApp({ url: "/?range=30d&tz=UTC", key: "rk_good", answers });
+    await screen.findByTestId("overview");
+    // A date input commits a whole date at once (jsdom cannot type into one key by key).
+    fireEvent.change(screen.getByLabelText("From"), { target: { value: "2026-04-01" } });
+    fireEvent.change(screen.getByLabelText("To (inclusive)"), { target: { value: "2026-04-30" } });
+    await userEvent.selectOptions(screen.getByLabelText("Time zone"), "Asia/Vladivostok");
+    await userEvent.type(screen.getByLabelText("Bot"), "shop-bot");
+    await userEvent.type(screen.getByRole("combobox", { name: "Campaign" }), "spring{Enter}");
+    const params = new URL(window.location.href).searchParams;
+    expect(params.get("range")).toBeNull();
+    expect([params.get("from"), params.get("to"), params.get("tz"), params.get("bot"), params.get("campaign")]).toEqual(["2026-04-01", "2026-04-30", "Asia/Vladivostok", "shop-bot", "spring"]);
+    expect((screen.getByLabelText("Period") as HTMLSelectElement).value).toBe("custom");
+    await waitFor(() => {
+      const last = app.requestsTo("overview").at(-1);
+      expect([last?.searchParams.get("from"), last?.searchParams.get("to"), last?.searchParams.get("tz"), last?.searchParams.get("botId"), last?.searchParams.get("campaign")]).toEqual([
+        "2026-04-01",
+        "2026-05-01",
+        "Asia/Vladivostok",
+        "shop-bot",
+        "spring",
+      ]);
+    });
   });
 
   it("changes the period from the keyboard alone", async () => {
