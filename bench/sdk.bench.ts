@@ -149,6 +149,7 @@ async function benchDeadCollector(): Promise<void> {
   gc();
   const after = process.memoryUsage().heapUsed;
   const stats = cf.stats();
+  if (stats.queued > DEAD_CAP) throw new Error(`queue cap broken: ${stats.queued} queued with maxQueueSize ${DEAD_CAP}`);
   rows.push({
     measure: `dead collector: ${fmt(DEAD_EVENTS)} events, maxQueueSize ${fmt(DEAD_CAP)}`,
     value: `queued ${fmt(stats.queued)} + in flight ${fmt(stats.inFlight)}, dropped ${fmt(dropped)}; heap ${fmt(before / 2 ** 20, 1)} → ${fmt(after / 2 ** 20, 1)} MiB (peak ${fmt(peak / 2 ** 20, 1)})`,
