@@ -53,9 +53,14 @@ const ATTEMPTS: Record<FunnelMode, string> = {
     chains[indexOf(levels, level)] AS chain,
     chain[1] AS s,
     arrayMap(p -> t[p], arraySlice(chain, 1, level)) AS completed`,
+  // Matching events are consecutive in the array; seps holds the times of the other events. sep_before[j] counts
+  // those sorting before matching event j (at equal times they sort last: 2t+1 > 2t), so no other event lies
+  // between j and j+k exactly when sep_before is equal at both.
   strict: `
     arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
-    arrayMap(i -> toUInt8(arrayFirstIndex(k -> k = {n:UInt8} OR NOT (bitTest(m[i + k], k) AND t[i + k] - t[i] <= {windowMs:Int64}), range(1, {n:UInt8} + 1))), starts) AS levels,
+    arraySort(arrayConcat(arrayMap(x -> x * 2, t), arrayMap(x -> x * 2 + 1, seps))) AS merged,
+    arrayFilter((c, v) -> v % 2 = 0, arrayCumSum(arrayMap(v -> v % 2, merged)), merged) AS sep_before,
+    arrayMap(i -> toUInt8(arrayFirstIndex(k -> k = {n:UInt8} OR NOT (bitTest(m[i + k], k) AND t[i + k] - t[i] <= {windowMs:Int64} AND sep_before[i + k] = sep_before[i]), range(1, {n:UInt8} + 1))), starts) AS levels,
     arrayMax(levels) AS level,
     starts[indexOf(levels, level)] AS s,
     arrayMap(k -> t[s + k], range(level)) AS completed`,
@@ -79,26 +84,26 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
   const firstTouch = definition.breakdown.filter((d): d is Exclude<FunnelBreakdown, "channel"> => d !== "channel");
-  // strict needs every event of the user: any event between two steps ends an attempt.
-  const inFunnel = [
-    "ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')",
-    "ts < fromUnixTimestamp64Milli({endMs:Int64}, 'UTC')",
-    ...(definition.mode === "strict" ? [] : ["mask != 0"]),
-  ].join(" AND ");
-  // First-touch values look at all of the user's events, so the scan widens and the funnel keys are picked by If.
-  const where = firstTouch.length > 0 ? scopeSql(filters, db) : `${scopeSql(filters, db)} AND ${inFunnel}`;
-  const keys = firstTouch.length > 0 ? `groupArrayIf(key, ${inFunnel})` : "groupArray(key)";
+  const strict = definition.mode === "strict";
+  const inRange = "ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({endMs:Int64}, 'UTC')";
+  // First-touch values look at all of the user's events, and strict needs the others' times as separators:
+  // then the scan widens and each array picks its rows by If.
+  const narrow = firstTouch.length === 0 && !strict;
+  const where = firstTouch.length > 0 ? scopeSql(filters, db) : `${scopeSql(filters, db)} AND ${inRange}${strict ? "" : " AND mask != 0"}`;
+  const keys = narrow ? "groupArray(key)" : `groupArrayIf(key, ${inRange} AND mask != 0)`;
+  // A separator's duplicates change nothing (one event between is enough), so they need no id and no dedup.
+  const seps = strict ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
   const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
   const sql = `
 SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, completed FROM (
-  SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}
+  SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${strict ? "seps, " : ""}
     arrayMap(x -> toInt64(bitShiftRight(x, ${TS_SHIFT})), keys) AS t,
     arrayMap(x -> toUInt32(bitAnd(bitShiftRight(x, ${MASK_SHIFT}), ${MASK_BITS})), keys) AS m,
     ${ATTEMPTS[definition.mode]},
     t[s] AS start_rel
   FROM (
-    SELECT channel, user_id, ${[...dims, ""].join(", ")}arrayDistinct(arraySort(${keys})) AS keys
+    SELECT channel, user_id, ${[...dims, ""].join(", ")}${seps}arrayDistinct(arraySort(${keys})) AS keys
     FROM (
       SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,
         ${mask.sql} AS mask,
