@@ -114,6 +114,9 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
 
     const third = await startConsumer();
     await waitFor(lag, (remaining) => remaining === 0, 60_000, 250);
+    const metricsText = await (await fetch(`${third.url}/metrics`)).text();
+    expect(metricsText).toMatch(/chatfunnel_consumer_lag_messages\{partition="\d"\} 0/);
+    expect(counterValue(metricsText, "chatfunnel_consumer_lag_messages")).toBe(0);
     expect(await stopChild(third.child)).toEqual({ code: 0, signal: null });
 
     // chDB allows one process per data directory: read the consumer's table after it stopped.

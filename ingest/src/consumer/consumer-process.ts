@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import express from "express";
+import { Gauge } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen } from "@chatfunnel/api";
 import { createStorage, type Storage } from "../storage/clickhouse.js";
@@ -59,6 +60,12 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   const pendingGauge = setInterval(() => metrics.writerPendingRows.set(writer.pendingRows), 1000);
   pendingGauge.unref();
 
+  const lag = new Gauge({
+    name: "chatfunnel_consumer_lag_messages",
+    help: "Messages of a partition not yet consumed, as of this process's last batch from it",
+    labelNames: ["partition"],
+    registers: [metrics.registry],
+  });
   const consumer = createEventConsumer({
     kafka,
     writer,
@@ -66,6 +73,7 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
     config,
     metrics,
     logger,
+    onLag: (partition, messages) => lag.set({ partition: String(partition) }, messages),
     onFatal: (error) => {
       logger.error("consumer stopped for good", { error });
       readiness.markNotReady("consumer stopped");

@@ -25,6 +25,8 @@ export interface EventConsumerDeps {
   logger: Logger;
   /** kafkajs gave up on the group (no restart): the process should exit so it gets restarted. */
   onFatal?: (error: unknown) => void;
+  /** After each batch: messages of that partition still behind its high watermark. */
+  onLag?: (partition: number, lag: number) => void;
 }
 
 export interface EventConsumer {
@@ -78,6 +80,10 @@ export function createEventConsumer(deps: EventConsumerDeps): EventConsumer {
       running = false;
       deps.onFatal?.(error);
     }
+  });
+
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    deps.onLag?.(event.payload.partition, Number(event.payload.offsetLag));
   });
 
   const handleBatch = async (batch: Batch, heartbeat: () => Promise<void>) => {

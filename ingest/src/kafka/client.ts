@@ -18,7 +18,8 @@ export function createKafka(config: Pick<Config, "KAFKA_BROKERS" | "KAFKA_CLIENT
     clientId: config.KAFKA_CLIENT_ID,
     brokers: requireBrokers(config),
     connectionTimeout: 3000,
-    requestTimeout: 30_000,
+    // A broker that accepts connections but stops answering must not hold an ingest request for minutes.
+    requestTimeout: 10_000,
     // Bounded so a dead broker surfaces as an error (503 / consumer restart) instead of hanging forever.
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
     logLevel: logLevel.INFO,
