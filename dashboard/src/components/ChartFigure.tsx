@@ -3,8 +3,15 @@ import { useI18n } from "../i18n/i18n.js";
 import type { Row, Series } from "../charts/Charts.js";
 import { Loading } from "./QueryState.js";
 
-const LinesChart = lazy(() => import("../charts/Charts.js").then((m) => ({ default: m.LinesChart })));
-const BarsChart = lazy(() => import("../charts/Charts.js").then((m) => ({ default: m.BarsChart })));
+let chartsModule: Promise<typeof import("../charts/Charts.js")> | undefined;
+/** Starts fetching and compiling the charting chunk without waiting for the first chart's data. */
+export function preloadCharts() {
+  chartsModule ??= import("../charts/Charts.js");
+  return chartsModule;
+}
+
+const LinesChart = lazy(() => preloadCharts().then((m) => ({ default: m.LinesChart })));
+const BarsChart = lazy(() => preloadCharts().then((m) => ({ default: m.BarsChart })));
 
 export const PALETTE = ["#3a6ff7", "#18a574", "#f08a24", "#c2409a", "#7b61ff", "#0aa5b8", "#8c8c8c"];
 
