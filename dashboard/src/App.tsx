@@ -4,6 +4,7 @@ import { ApiProvider } from "./api/context.js";
 import { ApiRequestError, createApiClient } from "./api/client.js";
 import { KeyGate } from "./auth/KeyGate.js";
 import { rememberReadKey, takeReadKey } from "./auth/read-key.js";
+import { preloadCharts } from "./components/ChartFigure.js";
 import { ErrorBoundary } from "./components/ErrorBoundary.js";
 import { LanguageSwitch } from "./components/LanguageSwitch.js";
 import { ErrorState, Loading } from "./components/QueryState.js";
@@ -85,6 +86,9 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
     const canonical = writeFilters(params, filters);
     if (canonical.toString() !== params.toString()) navigate(window.location.pathname, canonical, { replace: true });
   }, [params, filters]);
+
+  // The charting chunk loads while the page's figures are being computed, not after its first data arrives.
+  useEffect(() => void preloadCharts(), []);
 
   useEffect(() => {
     document.title = `${t(route.title)} · ${t("app.title")}`;

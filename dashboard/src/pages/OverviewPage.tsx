@@ -1,4 +1,3 @@
-import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { OverviewFigures } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
@@ -7,7 +6,7 @@ import { IntervalPicker, useInterval } from "../components/IntervalPicker.js";
 import { KpiCard } from "../components/KpiCard.js";
 import { OtherCurrencies } from "../components/OtherCurrencies.js";
 import { QueryState } from "../components/QueryState.js";
-import { PALETTE, preloadCharts } from "../components/ChartFigure.js";
+import { PALETTE } from "../components/ChartFigure.js";
 import { TrendChart } from "../components/TrendChart.js";
 import { useFilters } from "../filters/use-filters.js";
 import { useI18n } from "../i18n/i18n.js";
@@ -57,8 +56,6 @@ export function OverviewPage() {
   const { api: filters } = useFilters();
   const interval = useInterval();
   const query = useQuery(overviewQuery(api, filters));
-  // The charting chunk loads while the figures are being computed, not after.
-  useEffect(() => void preloadCharts(), []);
   // One engine answers every query: the headline cards go first, the trends ask once they have landed.
   const trendsEnabled = !query.isPending;
   return (
