@@ -42,9 +42,19 @@ export const DIMENSION_COLUMNS: Record<FunnelBreakdown, string> = {
 
 const nextsSql = `arrayMap(k -> arrayReverseFill(x -> x > 0, arrayMap((mm, j) -> if(bitTest(mm, k), j, 0), m, arrayEnumerate(m))), range({n:UInt8})) AS nexts`;
 
-/** Per mode: from arrays t (time), m (steps matched) and len, produce level, s (start position) and completed. */
-const ATTEMPTS: Record<FunnelMode, string> = {
-  ordered: `
+const steps = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, index) => from + index);
+/** `o0 + (o0 AND o1) + …`: how many of the flags hold before the first that does not. */
+const leadingTrue = (names: string[]) => names.map((_, k) => `(${names.slice(0, k + 1).join(" AND ")})`).join(" + ") || "0";
+
+/**
+ * Per mode: from arrays t (time) and m (steps matched) of one user, produce level, s (start position) and
+ * completed. Lambdas that capture a whole array copy it once per element, so strict and any work elementwise
+ * on shifted or filled copies of the arrays, with one expression per step written out (n ≤ 20).
+ */
+function attemptsSql(mode: FunnelMode, n: number): string {
+  if (mode === "ordered") {
+    // A greedy chain per start: nexts[k][p] = first position ≥ p matching step k (0: none).
+    return `
     arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
     ${nextsSql},
     arrayMap(i -> arrayFold((acc, k) -> arrayPushBack(acc, if(acc[-1] = 0, 0, nexts[k + 1][acc[-1] + 1])), range(1, {n:UInt8}), [i]), starts) AS chains,
@@ -52,28 +62,41 @@ const ATTEMPTS: Record<FunnelMode, string> = {
     arrayMax(levels) AS level,
     chains[indexOf(levels, level)] AS chain,
     chain[1] AS s,
-    arrayMap(p -> t[p], arraySlice(chain, 1, level)) AS completed`,
-  // Matching events are consecutive in the array; seps holds the times of the other events. sep_before[j] counts
-  // those sorting before matching event j (at equal times they sort last: 2t+1 > 2t), so no other event lies
-  // between j and j+k exactly when sep_before is equal at both.
-  strict: `
-    arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
+    arrayMap(p -> t[p], arraySlice(chain, 1, level)) AS completed`;
+  }
+  if (mode === "strict") {
+    // Matching events only; seps holds the times of the others. sep_before[j] counts those sorting before
+    // matching event j (at equal times they sort last: 2t+1 > 2t), so nothing lies between j and j+k exactly
+    // when sep_before is equal at both. ok{k}[i]: the event k places after i completes step k+1 of a start at i.
+    const oks = steps(1, n).map((k) => `ok${k}`);
+    return `
     arraySort(arrayConcat(arrayMap(x -> x * 2, t), arrayMap(x -> x * 2 + 1, seps))) AS merged,
     arrayFilter((c, v) -> v % 2 = 0, arrayCumSum(arrayMap(v -> v % 2, merged)), merged) AS sep_before,
-    arrayMap(i -> toUInt8(arrayFirstIndex(k -> k = {n:UInt8} OR NOT (bitTest(m[i + k], k) AND t[i + k] - t[i] <= {windowMs:Int64} AND sep_before[i + k] = sep_before[i]), range(1, {n:UInt8} + 1))), starts) AS levels,
+    ${steps(1, n)
+      .map((k) => `arrayMap((mk, t0, tk, b0, bk) -> bitTest(mk, ${k}) AND tk - t0 <= {windowMs:Int64} AND bk = b0, arrayShiftLeft(m, ${k}), t, arrayShiftLeft(t, ${k}), sep_before, arrayShiftLeft(sep_before, ${k})) AS ok${k},`)
+      .join("\n    ")}
+    arrayMap((mm, tt${oks.map((o) => `, ${o}`).join("")}) -> if(bitTest(mm, 0) AND tt < {toRelMs:Int64}, toUInt8(1 + ${leadingTrue(oks)}), toUInt8(0)), m, t${oks.map((o) => `, ${o}`).join("")}) AS levels,
     arrayMax(levels) AS level,
-    starts[indexOf(levels, level)] AS s,
-    arrayMap(k -> t[s + k], range(level)) AS completed`,
-  any: `
-    arrayFilter(i -> m[i] != 0 AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
-    ${nextsSql},
-    arrayMap(i -> toUInt8(arrayFirstIndex(k -> k = {n:UInt8} OR NOT (nexts[k + 1][i] > 0 AND t[nexts[k + 1][i]] - t[i] <= {windowMs:Int64}), range(0, {n:UInt8} + 1)) - 1), starts) AS prefixes,
-    arrayMap((i, p) -> if(bitCount(bitAnd(m[i], -m[i]) - 1) < p, p, toUInt8(0)), starts, prefixes) AS levels,
+    indexOf(levels, level) AS s,
+    arraySlice(t, s, level) AS completed`;
+  }
+  // any: nt{k}[i] = time of the first event at or after i matching step k (-1: none); the start at i reaches
+  // the steps whose first occurrence is within the window, as long as they form a prefix including i's step.
+  const oks = steps(0, n).map((k) => `ok${k}`);
+  const firstAt = steps(0, n).map((k) => `nt${k}[s]`);
+  return `
+    ${steps(0, n)
+      .map((k) => `arrayReverseFill(x -> x >= 0, arrayMap((mm, tt) -> if(bitTest(mm, ${k}), tt, -1), m, t)) AS nt${k},`)
+      .join("\n    ")}
+    ${steps(0, n)
+      .map((k) => `arrayMap((x, tt) -> x >= 0 AND x - tt <= {windowMs:Int64}, nt${k}, t) AS ok${k},`)
+      .join("\n    ")}
+    arrayMap((${oks.join(", ")}) -> toUInt8(${leadingTrue(oks)}), ${oks.join(", ")}) AS prefixes,
+    arrayMap((mm, tt, p) -> if(mm != 0 AND tt < {toRelMs:Int64} AND bitCount(bitAnd(mm, -mm) - 1) < p, p, toUInt8(0)), m, t, prefixes) AS levels,
     arrayMax(levels) AS level,
-    starts[indexOf(levels, level)] AS s,
-    arrayMap(k -> t[nexts[k + 1][s]], range(level)) AS first_at,
-    arrayMap(k -> arrayMax(arraySlice(first_at, 1, k)), range(1, level + 1)) AS completed`,
-};
+    indexOf(levels, level) AS s,
+    arraySlice([${steps(0, n).map((k) => `greatest(${firstAt.slice(0, k + 1).join(", ")})`).join(", ")}], 1, level) AS completed`;
+}
 
 export interface UserFunnelsQuery {
   sql: string;
@@ -100,7 +123,7 @@ SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, comp
   SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${strict ? "seps, " : ""}
     arrayMap(x -> toInt64(bitShiftRight(x, ${TS_SHIFT})), keys) AS t,
     arrayMap(x -> toUInt32(bitAnd(bitShiftRight(x, ${MASK_SHIFT}), ${MASK_BITS})), keys) AS m,
-    ${ATTEMPTS[definition.mode]},
+    ${attemptsSql(definition.mode, definition.steps.length)},
     t[s] AS start_rel
   FROM (
     SELECT channel, user_id, ${[...dims, ""].join(", ")}${seps}arrayDistinct(arraySort(${keys})) AS keys
