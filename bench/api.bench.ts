@@ -27,7 +27,9 @@ const projectId = "bench";
 
 const config = loadConfig({ DATA_DIR: dataDir, CLICKHOUSE_DATABASE: "bench", LOG_LEVEL: "silent" });
 const storage = createStorage(config);
-await migrate(storage);
+const migrateStarted = Date.now();
+const applied = await migrate(storage);
+if (applied.length > 0) console.log(`migrations ${applied.join(", ")} applied in ${((Date.now() - migrateStarted) / 1000).toFixed(1)} s`);
 
 const countRows = async (): Promise<number> => {
   const result = await storage.client.query({ query: `SELECT count() AS n FROM bench.events`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
@@ -41,8 +43,7 @@ if (reuse && (await countRows()) === events && fs.existsSync(path.join(dataDir, 
   range = JSON.parse(fs.readFileSync(path.join(dataDir, "range.json"), "utf8")) as { from: string; to: string };
   console.log(`reusing ${events.toLocaleString("en")} events in ${dataDir}`);
 } else {
-  await storage.client.command({ query: "TRUNCATE TABLE IF EXISTS bench.events" });
-  await storage.client.command({ query: "TRUNCATE TABLE IF EXISTS bench.spend" });
+  for (const table of ["events", "spend", "user_slots", "id_sessions"]) await storage.client.command({ query: `TRUNCATE TABLE IF EXISTS bench.${table}` });
   await ensureProject(storage, projectId, "bench");
   range = await generateDataset(storage, { projectId, events, users, days: 30, seed: 42 });
   fs.writeFileSync(path.join(dataDir, "range.json"), JSON.stringify(range));
@@ -121,7 +122,8 @@ for (const endpoint of endpoints) {
 const header = ["endpoint", "p50 ms", "p95 ms", "min ms", "peak MiB"];
 const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
 const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join("  ");
-console.log(`\napi: ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, range ${range.from} → ${range.to}, ${calls} calls per endpoint after a warm-up`);
+console.log(`\nload average while measuring: ${os.loadavg().map((load) => load.toFixed(1)).join(" ")} on ${os.cpus().length} cores (other processes share this machine)`);
+console.log(`api: ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, range ${range.from} → ${range.to}, ${calls} calls per endpoint after a warm-up`);
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 

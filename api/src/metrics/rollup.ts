@@ -49,43 +49,47 @@ export interface ChannelCounts {
  */
 function byChannelSql(scope: string, db: string): string {
   const none = ROLLUP_NONE;
+  // A slot can appear more than once (several bots, parts not merged yet): its entries are less
+  // than 30 min apart so they never split a session, and every figure below is a min, a max or a
+  // distinct set, so no GROUP BY per slot is needed.
   return `
 WITH ${RANGE_HEAD},
-  slot_rows AS (
-    SELECT channel, user_id, slot,
-      min(first_ts) AS first_ts, min(loose_first) AS lf, max(loose_last) AS ll,
-      min(loose_request) AS lreq, min(loose_resolved) AS lres, min(loose_handoff) AS lho,
-      groupUniqArrayMerge(outcomes) AS outs
-    FROM ${db}.user_slots
-    WHERE ${scope} AND slot < range_to
-    GROUP BY channel, user_id, slot
-  ),
   per_user AS (
-    SELECT channel, user_id,
+    SELECT channel,
       min(first_ts) AS first_seen,
       countIf(slot >= range_from) > 0 AS active,
-      arrayFlatten(groupArrayIf(outs, slot >= range_from)) AS outcomes_in,
-      arraySort(groupArrayIf((lf, ll, lreq, lres, lho), lf < ${none})) AS parts,
+      arraySort(groupArrayIf((loose_first, loose_last, loose_request, loose_resolved, loose_handoff), loose_first < ${none})) AS parts,
       arrayFilter(s -> s[1].1 >= range_from,
         arraySplit((p, gap_ms) -> gap_ms >= 1800000, parts,
           arrayMap((p, i) -> if(i = 1, 0, toUnixTimestamp64Milli(p.1) - toUnixTimestamp64Milli(parts[i - 1].2)), parts, arrayEnumerate(parts)))) AS loose_in
-    FROM slot_rows
+    FROM ${db}.user_slots
+    WHERE ${scope} AND slot < range_to
     GROUP BY channel, user_id
   ),
   user_figures AS (
     SELECT toString(channel) AS channel,
       countIf(active) AS users,
       countIf(first_seen >= range_from) AS new_users,
-      countIf(arrayExists(o -> o.2 = 'lead', outcomes_in)) AS lead_users,
-      sum(arrayCount(o -> o.2 = 'lead', outcomes_in)) AS leads,
-      sum(arrayCount(o -> o.2 = 'order', outcomes_in)) AS orders,
       sum(length(loose_in)) AS sessions,
       sum(arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none} AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none}, loose_in)) AS resolved,
-      sum(arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none}, loose_in)) AS requests,
-      sumMap(
-        arrayMap(o -> o.4, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', outcomes_in)),
-        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', outcomes_in))) AS revenue
+      sum(arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none}, loose_in)) AS requests
     FROM per_user
+    GROUP BY channel
+  ),
+  outcome_figures AS (
+    SELECT toString(channel) AS channel,
+      countIf(arrayExists(o -> o.2 = 'lead', outs)) AS lead_users,
+      sum(arrayCount(o -> o.2 = 'lead', outs)) AS leads,
+      sum(arrayCount(o -> o.2 = 'order', outs)) AS orders,
+      sumMap(
+        arrayMap(o -> o.4, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', outs)),
+        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', outs))) AS revenue
+    FROM (
+      SELECT channel, groupUniqArrayMerge(outcomes) AS outs
+      FROM ${db}.user_outcomes
+      WHERE ${scope} AND slot >= range_from AND slot < range_to
+      GROUP BY channel, user_id
+    )
     GROUP BY channel
   ),
   id_figures AS (
@@ -106,7 +110,10 @@ SELECT channel,
   sum(sessions) AS sessions, sum(resolved) AS resolved, sum(requests) AS requests,
   sumMap(revenue_map) AS revenue_sum, revenue_sum.1 AS revenue_currencies, revenue_sum.2 AS revenue_units
 FROM (
-  SELECT channel, users, new_users, lead_users, leads, orders, sessions, resolved, requests, revenue AS revenue_map FROM user_figures
+  SELECT channel, users, new_users, 0 AS lead_users, 0 AS leads, 0 AS orders, sessions, resolved, requests,
+    (CAST([], 'Array(String)'), CAST([], 'Array(Int64)')) AS revenue_map FROM user_figures
+  UNION ALL
+  SELECT channel, 0, 0, lead_users, leads, orders, 0, 0, 0, revenue FROM outcome_figures
   UNION ALL
   SELECT channel, 0, 0, 0, 0, 0, sessions, resolved, requests, (CAST([], 'Array(String)'), CAST([], 'Array(Int64)')) FROM id_figures
 )

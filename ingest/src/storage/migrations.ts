@@ -113,6 +113,25 @@ const MIGRATIONS: Migration[] = [
       `INSERT INTO ${db}.id_sessions ${idSessionsSelect(db)}`,
     ],
   },
+  {
+    version: 3,
+    name: "leads, orders and payments per user and 15-minute slot, apart from the much larger slot rollup",
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.user_outcomes (
+        project_id LowCardinality(String),
+        channel LowCardinality(String),
+        user_id String,
+        bot_id LowCardinality(String),
+        slot DateTime('UTC'),
+        outcomes AggregateFunction(groupUniqArray, Tuple(UUID, String, Decimal(18, 4), String))
+      )
+      ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(slot)
+      ORDER BY (project_id, channel, user_id, bot_id, slot)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.user_outcomes_mv TO ${db}.user_outcomes AS ${userOutcomesSelect(db)}`,
+      `INSERT INTO ${db}.user_outcomes ${userOutcomesSelect(db)}`,
+    ],
+  },
 ];
 
 /** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
@@ -136,6 +155,16 @@ function userSlotsSelect(db: string): string {
       min(if(session_id = '' AND type = 'handoff', ts, ${ROLLUP_NONE})) AS loose_handoff,
       groupUniqArrayStateIf((event_id, toString(type), revenue, toString(currency)), type IN ('lead', 'order', 'payment')) AS outcomes
     FROM ${db}.events
+    GROUP BY project_id, channel, user_id, bot_id, slot`;
+}
+
+/** Outcome events as a set keyed by event id: a resend is the same element, so sums stay exact. */
+function userOutcomesSelect(db: string): string {
+  return `
+    SELECT project_id, channel, user_id, bot_id, toStartOfFifteenMinutes(ts) AS slot,
+      groupUniqArrayState((event_id, toString(type), revenue, toString(currency))) AS outcomes
+    FROM ${db}.events
+    WHERE type IN ('lead', 'order', 'payment')
     GROUP BY project_id, channel, user_id, bot_id, slot`;
 }
 
