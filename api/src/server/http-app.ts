@@ -28,8 +28,19 @@ export function createHttpApp(parts: HttpAppParts): Express {
   if (parts.api) app.use(createApiRouter(parts.api));
   const dashboardDir = parts.dashboardDir;
   if (dashboardDir && fs.existsSync(path.join(dashboardDir, "index.html"))) {
-    app.use(express.static(dashboardDir, { index: "index.html", maxAge: "1h" }));
-    app.get(/^\/(?!api\/|v1\/|health\/|metrics).*/, (_req, res) => res.sendFile(path.join(dashboardDir, "index.html")));
+    // Hashed assets can be cached for long; index.html must be revalidated so an upgrade never
+    // leaves a browser on a page that points at chunks which no longer exist.
+    const noCache = { headers: { "Cache-Control": "no-cache" } };
+    app.use(
+      express.static(dashboardDir, {
+        index: "index.html",
+        setHeaders: (res, filePath) => {
+          const hashed = filePath.includes(`${path.sep}assets${path.sep}`);
+          res.setHeader("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
+        },
+      }),
+    );
+    app.get(/^\/(?!api\/|v1\/|health\/|metrics).*/, (_req, res) => res.sendFile(path.join(dashboardDir, "index.html"), noCache));
   }
   app.use(errorHandler(parts.logger));
   return app;
