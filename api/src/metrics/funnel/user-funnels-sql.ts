@@ -53,16 +53,21 @@ const leadingTrue = (names: string[]) => names.map((_, k) => `(${names.slice(0, 
  */
 function attemptsSql(mode: FunnelMode, n: number): string {
   if (mode === "ordered") {
-    // A greedy chain per start: nexts[k][p] = first position ≥ p matching step k (0: none).
+    // A greedy chain per start, one step at a time: np{k}[q] = first position ≥ q matching step k (0: none),
+    // so c{k} (the positions of step k for every start) is a lookup in np{k} at c{k-1} + 1.
+    const chains = steps(1, n).map((k) => `c${k}`);
     return `
-    arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS starts,
-    ${nextsSql},
-    arrayMap(i -> arrayFold((acc, k) -> arrayPushBack(acc, if(acc[-1] = 0, 0, nexts[k + 1][acc[-1] + 1])), range(1, {n:UInt8}), [i]), starts) AS chains,
-    arrayMap(c -> toUInt8(arrayFirstIndex(p -> p = 0 OR t[p] - t[c[1]] > {windowMs:Int64}, arrayPushBack(c, 0)) - 1), chains) AS levels,
+    arrayFilter(i -> bitTest(m[i], 0) AND t[i] < {toRelMs:Int64}, arrayEnumerate(m)) AS c0,
+    ${steps(1, n)
+      .map((k) => `arrayReverseFill(x -> x > 0, arrayMap((mm, j) -> if(bitTest(mm, ${k}), j, 0), m, arrayEnumerate(m))) AS np${k},
+    arrayMap(p -> if(p = 0, 0, np${k}[p + 1]), c${k - 1}) AS c${k},
+    arrayMap((p0, p) -> p > 0 AND t[p] - t[p0] <= {windowMs:Int64}, c0, c${k}) AS ok${k},`)
+      .join("\n    ")}
+    arrayMap((${["p0", ...chains.map((_, j) => `ok${j + 1}`)].join(", ")}) -> toUInt8(1 + ${leadingTrue(chains.map((_, j) => `ok${j + 1}`))}), ${["c0", ...chains.map((_, j) => `ok${j + 1}`)].join(", ")}) AS levels,
     arrayMax(levels) AS level,
-    chains[indexOf(levels, level)] AS chain,
-    chain[1] AS s,
-    arrayMap(p -> t[p], arraySlice(chain, 1, level)) AS completed`;
+    indexOf(levels, level) AS chosen,
+    c0[chosen] AS s,
+    arrayMap(p -> t[p], arraySlice([${["c0", ...chains].map((c) => `${c}[chosen]`).join(", ")}], 1, level)) AS completed`;
   }
   if (mode === "strict") {
     // Matching events only; seps holds the times of the others. sep_before[j] counts those sorting before
