@@ -15,9 +15,9 @@ import { stepMaskSql } from "./step-conditions.js";
  * so sorting orders by time, then ties by the steps they match (earlier steps first, non-matching events
  * last), and identical keys are the same event stored twice. Deduplicating there instead of reading with
  * FINAL halves the cost of the scan (measured on 10M events); a resend carries the same id and content.
- * The attempt logic then runs on small arrays per user:
- *   nexts[k][p] = first position ≥ p matching step k (0: none), built once per user with arrayReverseFill,
- * so an ordered attempt costs one lookup per step instead of a scan of the user's events.
+ * In strict mode only matching events get keys; the others are bare times (separators). The attempt logic
+ * then runs on small arrays per user (see attemptsSql): "first occurrence at or after position p" arrays built
+ * with arrayReverseFill, so an attempt costs one lookup per step instead of a scan of the user's events.
  */
 
 const TS_SHIFT = 89;
@@ -39,8 +39,6 @@ export const DIMENSION_COLUMNS: Record<FunnelBreakdown, string> = {
   source: "d_source",
   botId: "d_bot",
 };
-
-const nextsSql = `arrayMap(k -> arrayReverseFill(x -> x > 0, arrayMap((mm, j) -> if(bitTest(mm, k), j, 0), m, arrayEnumerate(m))), range({n:UInt8})) AS nexts`;
 
 const steps = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, index) => from + index);
 /** `o0 + (o0 AND o1) + …`: how many of the flags hold before the first that does not. */
