@@ -8,6 +8,7 @@
  *   npx tsx bench/api.bench.ts                     # full size
  *   BENCH_SCALE=0.01 npx tsx bench/api.bench.ts    # quick check
  *   BENCH_CALLS=10 BENCH_DATA_DIR=/tmp/x …         # more calls; keep the data between runs
+ *   BENCH_ONLY=overview,channels …                 # a subset, by name prefix
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -107,8 +108,10 @@ async function peakMemorySince(sinceMs: number): Promise<number | undefined> {
   }
 }
 
+/** BENCH_ONLY=overview,channels measures only endpoints whose name starts with one of these. */
+const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 const rows: string[][] = [];
-for (const endpoint of endpoints) {
+for (const endpoint of endpoints.filter((candidate) => !only || only.some((prefix) => candidate.name.startsWith(prefix)))) {
   const since = Date.now();
   await call(endpoint.path); // warm-up: first-call caches, mark loading
   const times: number[] = [];

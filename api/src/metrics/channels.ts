@@ -62,7 +62,7 @@ HAVING listed`;
 }
 
 async function channelsFromRollup(storage: Storage, filters: ResolvedFilters): Promise<ChannelsResponse> {
-  const [counts, spend] = await Promise.all([rollupByChannel(storage, filters), spendByChannel(storage, filters)]);
+  const [{ current: counts }, spend] = await Promise.all([rollupByChannel(storage, filters), spendByChannel(storage, filters)]);
   const totals = rollupCurrencyTotals(counts, spend);
   const currency = chooseCurrency(totals, filters.currency);
   const spendOf = (channel: string) => spend.filter((row) => row.channel === channel && row.currency === currency).reduce((sum, row) => sum + row.units, 0) / 1e4;

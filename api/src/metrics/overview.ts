@@ -4,7 +4,7 @@ import type { OverviewFigures, OverviewResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "../http/params.js";
 import { chooseCurrency, money, moneyRatio, moneyTotals, otherCurrencies, ratio, roas } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { rollupByChannel, rollupServes, spendByChannel } from "./rollup.js";
+import { rollupByChannel, rollupServes, spendByChannel, type ChannelCounts } from "./rollup.js";
 import { rollupCurrencyTotals } from "./rollup-money.js";
 import { runQuery } from "./run-query.js";
 import { scopeParams, scopeSql } from "./scope.js";
@@ -64,12 +64,11 @@ function figures(c: Counts, m: { currency: string; inCurrency: { revenue: number
  * The period and the one of equal length right before it ([from − (to − from), from)), both in the
  * currency the current period reports, so the two columns compare.
  */
-/** One period from the rollups: counts summed over channels (a user belongs to one channel). */
-async function rollupPeriod(storage: Storage, filters: ResolvedFilters) {
-  const [channels, spend] = await Promise.all([rollupByChannel(storage, filters), spendByChannel(storage, filters)]);
+/** A period's figures from rollup rows: counts summed over channels (a user belongs to one channel). */
+function rollupPeriod(channels: ChannelCounts[], spend: { currency: string; units: number }[], askedCurrency: string | undefined) {
   const totals = rollupCurrencyTotals(channels, spend);
-  const currency = chooseCurrency(totals, filters.currency);
-  const sum = (pick: (row: (typeof channels)[number]) => number) => channels.reduce((total, row) => total + pick(row), 0);
+  const currency = chooseCurrency(totals, askedCurrency);
+  const sum = (pick: (row: ChannelCounts) => number) => channels.reduce((total, row) => total + pick(row), 0);
   const counts: Counts = {
     users: sum((row) => row.users),
     new_users: sum((row) => row.newUsers),
@@ -84,10 +83,15 @@ async function rollupPeriod(storage: Storage, filters: ResolvedFilters) {
 }
 
 async function overviewFromRollup(storage: Storage, filters: ResolvedFilters): Promise<OverviewResponse> {
-  const current = await rollupPeriod(storage, filters);
   const length = filters.toMs - filters.fromMs;
-  const previousFilters = { ...filters, fromMs: filters.fromMs - length, toMs: filters.fromMs, currency: current.money.currency };
-  const previous = await rollupPeriod(storage, previousFilters);
+  const previousFilters = { ...filters, fromMs: filters.fromMs - length, toMs: filters.fromMs };
+  const [both, spend, previousSpend] = await Promise.all([
+    rollupByChannel(storage, filters, previousFilters.fromMs),
+    spendByChannel(storage, filters),
+    spendByChannel(storage, previousFilters),
+  ]);
+  const current = rollupPeriod(both.current, spend, filters.currency);
+  const previous = rollupPeriod(both.previous, previousSpend, current.money.currency);
   return {
     range: rangeEcho(filters),
     current: figures(current.counts, current.money),

@@ -11,8 +11,7 @@ const SLOT_MS = 15 * 60 * 1000;
 export const rollupServes = (filters: ResolvedFilters): boolean => filters.fromMs % SLOT_MS === 0 && filters.toMs % SLOT_MS === 0;
 
 const num = z.coerce.number();
-const ChannelRowSchema = z.object({
-  channel: z.string(),
+const figureColumns = {
   users: num,
   new_users: num,
   lead_users: num,
@@ -24,9 +23,14 @@ const ChannelRowSchema = z.object({
   revenue_currencies: z.array(z.string()),
   /** Ten-thousandths, so sums stay exact integers on this side too. */
   revenue_units: z.array(num),
+};
+const ChannelRowSchema = z.object({
+  channel: z.string(),
+  ...figureColumns,
+  ...Object.fromEntries(Object.entries(figureColumns).map(([key, schema]) => [`p_${key}`, schema])),
 });
 
-/** One channel's figures for [from, to), read from the rollups. */
+/** One channel's figures for a period, read from the rollups. */
 export interface ChannelCounts {
   channel: string;
   users: number;
@@ -41,38 +45,52 @@ export interface ChannelCounts {
   revenueUnits: Map<string, number>;
 }
 
+/** Loose sessions of a sorted array of slot entries: split where a gap reaches 30 minutes. */
+const splitSessions = (parts: string) =>
+  `arraySplit((p, gap_ms) -> gap_ms >= 1800000, ${parts},
+     arrayMap((p, i) -> if(i = 1, 0, toUnixTimestamp64Milli(p.1) - toUnixTimestamp64Milli(${parts}[i - 1].2)), ${parts}, arrayEnumerate(${parts})))`;
+
 /**
  * Same definitions as sessions-sql.ts, on the rollups: slots before `to` are the events before `to`;
  * loose sessions are runs of slots whose gap (first event of a slot − last event of the previous
  * non-empty slot) is < 30 min; sessionId sessions are judged on their first request, resolution and
- * handoff before `to`. Users, leads, orders and revenue are the slots in [from, to).
+ * handoff before `to`. Users, leads, orders and revenue are the slots in [from, to). The previous
+ * period [prev_from, from) comes out of the same pass, judged on what happened before `from`
+ * (prev_from = from when nobody asked for it).
  */
 function byChannelSql(scope: string, db: string): string {
   const none = ROLLUP_NONE;
+  const resolvedCount = (sessions: string) =>
+    `arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none} AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none}, ${sessions})`;
+  const requestCount = (sessions: string) => `arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none}, ${sessions})`;
+  const revenueMap = (outs: string) => `sumMap(
+        arrayMap(o -> o.4, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})),
+        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})))`;
+  const noRevenue = "(CAST([], 'Array(String)'), CAST([], 'Array(Int64)'))";
   // A slot can appear more than once (several bots, parts not merged yet): its entries are less
   // than 30 min apart so they never split a session, and every figure below is a min, a max or a
   // distinct set, so no GROUP BY per slot is needed.
   return `
-WITH ${RANGE_HEAD},
+WITH ${RANGE_HEAD}, toDateTime64({prevFrom:Float64}, 3, 'UTC') AS prev_from,
   per_user AS (
     SELECT channel,
       min(first_ts) AS first_seen,
       countIf(slot >= range_from) > 0 AS active,
+      countIf(slot >= prev_from AND slot < range_from) > 0 AS p_active,
       arraySort(groupArrayIf((loose_first, loose_last, loose_request, loose_resolved, loose_handoff), loose_first < ${none})) AS parts,
-      arrayFilter(s -> s[1].1 >= range_from,
-        arraySplit((p, gap_ms) -> gap_ms >= 1800000, parts,
-          arrayMap((p, i) -> if(i = 1, 0, toUnixTimestamp64Milli(p.1) - toUnixTimestamp64Milli(parts[i - 1].2)), parts, arrayEnumerate(parts)))) AS loose_in
+      arrayFilter(p -> p.1 < range_from, parts) AS p_parts,
+      arrayFilter(s -> s[1].1 >= range_from, ${splitSessions("parts")}) AS loose_in,
+      arrayFilter(s -> s[1].1 >= prev_from, ${splitSessions("p_parts")}) AS p_loose_in
     FROM ${db}.user_slots
     WHERE ${scope} AND slot < range_to
     GROUP BY channel, user_id
   ),
   user_figures AS (
     SELECT toString(channel) AS channel,
-      countIf(active) AS users,
-      countIf(first_seen >= range_from) AS new_users,
-      sum(length(loose_in)) AS sessions,
-      sum(arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none} AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none}, loose_in)) AS resolved,
-      sum(arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none}, loose_in)) AS requests
+      countIf(active) AS users, countIf(first_seen >= range_from) AS new_users,
+      sum(length(loose_in)) AS sessions, sum(${resolvedCount("loose_in")}) AS resolved, sum(${requestCount("loose_in")}) AS requests,
+      countIf(p_active) AS p_users, countIf(first_seen >= prev_from AND first_seen < range_from) AS p_new_users,
+      sum(length(p_loose_in)) AS p_sessions, sum(${resolvedCount("p_loose_in")}) AS p_resolved, sum(${requestCount("p_loose_in")}) AS p_requests
     FROM per_user
     GROUP BY channel
   ),
@@ -81,59 +99,84 @@ WITH ${RANGE_HEAD},
       countIf(arrayExists(o -> o.2 = 'lead', outs)) AS lead_users,
       sum(arrayCount(o -> o.2 = 'lead', outs)) AS leads,
       sum(arrayCount(o -> o.2 = 'order', outs)) AS orders,
-      sumMap(
-        arrayMap(o -> o.4, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', outs)),
-        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', outs))) AS revenue
+      ${revenueMap("outs")} AS revenue,
+      countIf(arrayExists(o -> o.2 = 'lead', p_outs)) AS p_lead_users,
+      sum(arrayCount(o -> o.2 = 'lead', p_outs)) AS p_leads,
+      sum(arrayCount(o -> o.2 = 'order', p_outs)) AS p_orders,
+      ${revenueMap("p_outs")} AS p_revenue
     FROM (
-      SELECT channel, groupUniqArrayMerge(outcomes) AS outs
+      SELECT channel,
+        arrayDistinct(arrayFlatten(groupArrayIf(finalizeAggregation(outcomes), slot >= range_from))) AS outs,
+        arrayDistinct(arrayFlatten(groupArrayIf(finalizeAggregation(outcomes), slot < range_from))) AS p_outs
       FROM ${db}.user_outcomes
-      WHERE ${scope} AND slot >= range_from AND slot < range_to
+      WHERE ${scope} AND slot >= prev_from AND slot < range_to
       GROUP BY channel, user_id
     )
     GROUP BY channel
   ),
   id_figures AS (
-    SELECT toString(channel) AS channel, count() AS sessions,
-      countIf(req < range_to AND res < range_to AND NOT ho < range_to) AS resolved,
-      countIf(req < range_to) AS requests
+    SELECT toString(channel) AS channel,
+      countIf(started >= range_from) AS sessions,
+      countIf(started >= range_from AND req < range_to AND res < range_to AND NOT ho < range_to) AS resolved,
+      countIf(started >= range_from AND req < range_to) AS requests,
+      countIf(started < range_from) AS p_sessions,
+      countIf(started < range_from AND req < range_from AND res < range_from AND NOT ho < range_from) AS p_resolved,
+      countIf(started < range_from AND req < range_from) AS p_requests
     FROM (
       SELECT channel, min(first_ts) AS started, min(request) AS req, min(resolved) AS res, min(handoff) AS ho
       FROM ${db}.id_sessions
       WHERE ${scope}
       GROUP BY channel, user_id, session_id
-      HAVING started >= range_from AND started < range_to
+      HAVING started >= prev_from AND started < range_to
     )
     GROUP BY channel
   )
 SELECT channel,
   sum(users) AS users, sum(new_users) AS new_users, sum(lead_users) AS lead_users, sum(leads) AS leads, sum(orders) AS orders,
   sum(sessions) AS sessions, sum(resolved) AS resolved, sum(requests) AS requests,
-  sumMap(revenue_map) AS revenue_sum, revenue_sum.1 AS revenue_currencies, revenue_sum.2 AS revenue_units
+  sumMap(revenue) AS revenue_sum, revenue_sum.1 AS revenue_currencies, revenue_sum.2 AS revenue_units,
+  sum(p_users) AS p_users, sum(p_new_users) AS p_new_users, sum(p_lead_users) AS p_lead_users, sum(p_leads) AS p_leads, sum(p_orders) AS p_orders,
+  sum(p_sessions) AS p_sessions, sum(p_resolved) AS p_resolved, sum(p_requests) AS p_requests,
+  sumMap(p_revenue) AS p_revenue_sum, p_revenue_sum.1 AS p_revenue_currencies, p_revenue_sum.2 AS p_revenue_units
 FROM (
-  SELECT channel, users, new_users, 0 AS lead_users, 0 AS leads, 0 AS orders, sessions, resolved, requests,
-    (CAST([], 'Array(String)'), CAST([], 'Array(Int64)')) AS revenue_map FROM user_figures
+  SELECT channel, users, new_users, 0 AS lead_users, 0 AS leads, 0 AS orders, sessions, resolved, requests, ${noRevenue} AS revenue,
+    p_users, p_new_users, 0 AS p_lead_users, 0 AS p_leads, 0 AS p_orders, p_sessions, p_resolved, p_requests, ${noRevenue} AS p_revenue
+  FROM user_figures
   UNION ALL
-  SELECT channel, 0, 0, lead_users, leads, orders, 0, 0, 0, revenue FROM outcome_figures
+  SELECT channel, 0, 0, lead_users, leads, orders, 0, 0, 0, revenue, 0, 0, p_lead_users, p_leads, p_orders, 0, 0, 0, p_revenue FROM outcome_figures
   UNION ALL
-  SELECT channel, 0, 0, 0, 0, 0, sessions, resolved, requests, (CAST([], 'Array(String)'), CAST([], 'Array(Int64)')) FROM id_figures
+  SELECT channel, 0, 0, 0, 0, 0, sessions, resolved, requests, ${noRevenue}, 0, 0, 0, 0, 0, p_sessions, p_resolved, p_requests, ${noRevenue} FROM id_figures
 )
 GROUP BY channel`;
 }
 
-export async function rollupByChannel(storage: Storage, filters: ResolvedFilters): Promise<ChannelCounts[]> {
-  const rows = await runQuery(storage, byChannelSql(scopeSql(filters, storage.database), storage.database), scopeParams(filters), ChannelRowSchema.passthrough());
-  return rows.map((row) => ({
+type ChannelRow = z.infer<typeof ChannelRowSchema>;
+function counts(row: ChannelRow, prefix: "" | "p_"): ChannelCounts {
+  const get = (key: keyof typeof figureColumns) => row[`${prefix}${key}` as keyof ChannelRow] as number;
+  const currencies = row[`${prefix}revenue_currencies` as keyof ChannelRow] as string[];
+  const units = row[`${prefix}revenue_units` as keyof ChannelRow] as number[];
+  return {
     channel: row.channel,
-    users: row.users,
-    newUsers: row.new_users,
-    leadUsers: row.lead_users,
-    leads: row.leads,
-    orders: row.orders,
-    sessions: row.sessions,
-    resolved: row.resolved,
-    requests: row.requests,
-    revenueUnits: new Map(row.revenue_currencies.map((currency, index) => [currency, row.revenue_units[index] ?? 0])),
-  }));
+    users: get("users"),
+    newUsers: get("new_users"),
+    leadUsers: get("lead_users"),
+    leads: get("leads"),
+    orders: get("orders"),
+    sessions: get("sessions"),
+    resolved: get("resolved"),
+    requests: get("requests"),
+    revenueUnits: new Map(currencies.map((currency, index) => [currency, units[index] ?? 0])),
+  };
+}
+
+/** Per channel for [from, to) and, in the same pass, for the `previousFromMs` … from period. */
+export async function rollupByChannel(
+  storage: Storage,
+  filters: ResolvedFilters,
+  previousFromMs = filters.fromMs,
+): Promise<{ current: ChannelCounts[]; previous: ChannelCounts[] }> {
+  const rows = await runQuery(storage, byChannelSql(scopeSql(filters, storage.database), storage.database), { ...scopeParams(filters), prevFrom: previousFromMs / 1000 }, ChannelRowSchema);
+  return { current: rows.map((row) => counts(row, "")), previous: rows.map((row) => counts(row, "p_")) };
 }
 
 const SpendRowSchema = z.object({ channel: z.string(), currency: z.string(), units: num });
