@@ -115,7 +115,8 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   // First-touch values look at all of the user's events, and strict needs the others' times as separators:
   // then the scan widens and each array picks its rows by If.
   const narrow = firstTouch.length === 0 && !strict;
-  const where = firstTouch.length > 0 ? scopeSql(filters, db) : `${scopeSql(filters, db)} AND ${inRange}${strict ? "" : " AND mask != 0"}`;
+  // `type IN` repeats what mask != 0 says in a form the engine can apply first, on the cheap type column.
+  const where = firstTouch.length > 0 ? scopeSql(filters, db) : `${scopeSql(filters, db)} AND ${inRange}${strict ? "" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
   const keys = narrow ? "groupArray(key)" : `groupArrayIf(key, ${inRange} AND mask != 0)`;
   // A separator's duplicates change nothing (one event between is enough), so they need no id and no dedup.
   const seps = strict ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
@@ -129,7 +130,7 @@ SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, comp
     ${attemptsSql(definition.mode, definition.steps.length)},
     t[s] AS start_rel
   FROM (
-    SELECT channel, user_id, ${[...dims, ""].join(", ")}${seps}arrayDistinct(arraySort(${keys})) AS keys
+    SELECT channel, user_id, ${[...dims, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
     FROM (
       SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,
         ${mask.sql} AS mask,
@@ -151,6 +152,7 @@ WHERE level > 0`;
       ...scopeParams(filters),
       ...mask.params,
       n: definition.steps.length,
+      stepTypes: [...new Set(definition.steps.map((step) => step.type))],
       windowMs,
       fromMs: filters.fromMs,
       toRelMs: filters.toMs - filters.fromMs,
