@@ -116,22 +116,31 @@ export const FunnelWindowSchema = z
 
 const asList = (value: unknown) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 
-const StepsParamSchema = z.preprocess(
-  asList,
-  z
-    .array(z.string(), { error: "is required: repeat steps=<event type>[property=value] 2 to 20 times" })
-    .min(MIN_FUNNEL_STEPS, `must list at least ${MIN_FUNNEL_STEPS} steps`)
-    .max(MAX_FUNNEL_STEPS, `must list at most ${MAX_FUNNEL_STEPS} steps`)
-    .transform((texts, ctx) => {
-      const steps: FunnelStep[] = [];
-      texts.forEach((text, index) => {
-        const parsed = parseFunnelStep(text);
-        if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: parsed.error });
-        else steps.push(parsed.step);
-      });
-      return steps;
-    }),
-);
+const StepsParamSchema = z
+  .preprocess(
+    asList,
+    z
+      .array(z.string(), { error: "is required: repeat steps=<event type>[property=value] 2 to 20 times" })
+      .min(MIN_FUNNEL_STEPS, `must list at least ${MIN_FUNNEL_STEPS} steps`)
+      .max(MAX_FUNNEL_STEPS, `must list at most ${MAX_FUNNEL_STEPS} steps`)
+      .transform((texts, ctx) => {
+        const steps: FunnelStep[] = [];
+        texts.forEach((text, index) => {
+          const parsed = parseFunnelStep(text);
+          if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: parsed.error });
+          else steps.push(parsed.step);
+        });
+        return steps;
+      }),
+  )
+  // OpenAPI documents parameters as parsed; the parsed steps are objects, but the wire form is what callers type.
+  .meta({
+    type: "array",
+    items: { type: "string", examples: ["bot_started", "button_clicked[plan=pro]", '{"type":"order","filters":{"items":2}}'] },
+    minItems: MIN_FUNNEL_STEPS,
+    maxItems: MAX_FUNNEL_STEPS,
+    description: "Repeated, in order: an event type, optionally with [property=value] filters, or a JSON step object",
+  });
 
 const BreakdownParamSchema = z.preprocess(
   asList,
@@ -145,7 +154,12 @@ const BreakdownParamSchema = z.preprocess(
 export const FunnelQuerySchema = CommonQuerySchema.extend({
   steps: StepsParamSchema,
   // prefault: the default text goes through the same parsing, so `window` is always seconds.
-  window: FunnelWindowSchema.prefault(DEFAULT_FUNNEL_WINDOW),
+  window: FunnelWindowSchema.prefault(DEFAULT_FUNNEL_WINDOW).meta({
+    type: "string",
+    pattern: "^[1-9][0-9]{0,5}[mhd]$",
+    default: DEFAULT_FUNNEL_WINDOW,
+    description: "Conversion window: 30m, 12h, 7d … at most 90d; later steps happen at most this long after the first",
+  }),
   mode: FunnelModeSchema.default("ordered"),
   breakdown: BreakdownParamSchema,
 });
