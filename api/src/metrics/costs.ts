@@ -5,7 +5,7 @@ import type { ResolvedFilters } from "../http/params.js";
 import { chooseCurrency, money, moneyRatio, moneyTotals, otherCurrencies, roas, spendScopeSql } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 import { runQuery } from "./run-query.js";
-import { scopeParams, scopeSql } from "./scope.js";
+import { firstTouchSql, scopeParams, scopeSql } from "./scope.js";
 import { RANGE_HEAD } from "./sessions-sql.js";
 
 const num = z.coerce.number();
@@ -20,12 +20,7 @@ const EVENT_KEY: Record<CostsGrouping, (db: string) => { select: string; join: s
   channel: () => ({ select: "e.channel", join: "" }),
   campaign: (db) => ({
     select: "ft.campaign",
-    join: `LEFT JOIN (
-      SELECT channel, user_id, argMin(source_campaign, (ts, toString(event_id))) AS campaign
-      FROM ${db}.events FINAL
-      WHERE project_id = {projectId:String} AND source_campaign != ''
-      GROUP BY channel, user_id
-    ) AS ft ON ft.channel = e.channel AND ft.user_id = e.user_id`,
+    join: `LEFT JOIN (${firstTouchSql(db)}) AS ft ON ft.channel = e.channel AND ft.user_id = e.user_id`,
   }),
 };
 const SPEND_KEY: Record<CostsGrouping, string> = { channel: "channel", campaign: "campaign" };

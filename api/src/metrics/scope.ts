@@ -11,11 +11,7 @@ export function scopeSql(filters: ResolvedFilters, db: string): string {
   if (filters.channels) parts.push("channel IN {channels:Array(String)}");
   if (filters.botId !== undefined) parts.push("bot_id = {botId:String}");
   if (filters.campaign !== undefined) {
-    parts.push(`(channel, user_id) IN (
-      SELECT channel, user_id FROM ${db}.events FINAL
-      WHERE project_id = {projectId:String} AND source_campaign != ''
-      GROUP BY channel, user_id
-      HAVING argMin(source_campaign, (ts, toString(event_id))) = {campaign:String})`);
+    parts.push(`(channel, user_id) IN (SELECT channel, user_id FROM (${firstTouchSql(db)}) WHERE campaign = {campaign:String})`);
   }
   return parts.join(" AND ");
 }
@@ -30,4 +26,16 @@ export function scopeParams(filters: ResolvedFilters): Record<string, unknown> {
     to: filters.toMs / 1000,
     tz: filters.tz,
   };
+}
+
+/**
+ * (channel, user_id, campaign) of every user who came through a campaign, from the first-touch
+ * rollup (migration 4): the source.campaign of the user's earliest event that has one, ties on
+ * time going to the smaller event id as text (UUIDs do not compare as text in ClickHouse).
+ */
+export function firstTouchSql(db: string): string {
+  return `SELECT channel, user_id, argMinMerge(first_touch) AS campaign
+      FROM ${db}.user_first_touch
+      WHERE project_id = {projectId:String}
+      GROUP BY channel, user_id`;
 }

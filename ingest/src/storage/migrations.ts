@@ -132,6 +132,22 @@ const MIGRATIONS: Migration[] = [
       `INSERT INTO ${db}.user_outcomes ${userOutcomesSelect(db)}`,
     ],
   },
+  {
+    version: 4,
+    name: "first-touch campaign per user",
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.user_first_touch (
+        project_id LowCardinality(String),
+        channel LowCardinality(String),
+        user_id String,
+        first_touch AggregateFunction(argMin, String, Tuple(DateTime64(3, 'UTC'), String))
+      )
+      ENGINE = AggregatingMergeTree
+      ORDER BY (project_id, channel, user_id)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.user_first_touch_mv TO ${db}.user_first_touch AS ${firstTouchSelect(db)}`,
+      `INSERT INTO ${db}.user_first_touch ${firstTouchSelect(db)}`,
+    ],
+  },
 ];
 
 /** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
@@ -166,6 +182,18 @@ function userOutcomesSelect(db: string): string {
     FROM ${db}.events
     WHERE type IN ('lead', 'order', 'payment')
     GROUP BY project_id, channel, user_id, bot_id, slot`;
+}
+
+/**
+ * The campaign of the user's earliest event that has one; equal times go to the smaller event id as
+ * text. argMin over a total order is idempotent, so resends and re-runs change nothing.
+ */
+function firstTouchSelect(db: string): string {
+  return `
+    SELECT project_id, channel, user_id, argMinState(toString(source_campaign), (ts, toString(event_id))) AS first_touch
+    FROM ${db}.events
+    WHERE source_campaign != ''
+    GROUP BY project_id, channel, user_id`;
 }
 
 /** Per sessionId (and bot): when it started and when it first had a request, a resolution, a handoff. */
