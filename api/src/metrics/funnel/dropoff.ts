@@ -21,7 +21,8 @@ export interface DropoffPage {
  * (channel, userId) as bytes, with the total so a caller can page through all of them.
  */
 export async function funnelDropoff(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition, page: DropoffPage): Promise<FunnelDropoffResponse> {
-  const users = userFunnelsSql(storage.database, filters, definition);
+  // The list has no breakdown columns: skip the first-touch scan a breakdown would add.
+  const users = userFunnelsSql(storage.database, filters, { ...definition, breakdown: [] });
   const params = { ...users.params, reached: page.step - 1, limit: page.limit, offset: page.offset };
   const rows = await runQuery(
     storage,
