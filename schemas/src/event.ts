@@ -72,7 +72,8 @@ export const EventSchema = z
     sessionId: z.string().min(1).max(128).optional(),
     timestamp: TimestampSchema,
     source: SourceSchema.optional(),
-    revenue: z.number().finite().nonnegative().optional(),
+    // Stored as Decimal(18, 4): larger amounts would make ClickHouse refuse the whole insert.
+    revenue: z.number().finite().nonnegative().lt(1e14, "must be below 100 000 000 000 000").optional(),
     currency: CurrencySchema.optional(),
     properties: PropertiesSchema.optional(),
   })

@@ -73,6 +73,23 @@ describe("BatchWriter", () => {
     expect(writer.pendingRows).toBe(0);
   });
 
+  it("does not retry an error that blames the rows", async () => {
+    let calls = 0;
+    const writer = new BatchWriter<number>({
+      insert: async () => {
+        calls++;
+        throw new Error("bad row");
+      },
+      maxRows: 1,
+      maxBytes: 1e9,
+      maxWaitMs: 0,
+      retryBaseMs: 1,
+      retryable: () => false,
+    });
+    await expect(writer.write([1])).rejects.toThrow("bad row");
+    expect(calls).toBe(1);
+  });
+
   it("runs one insert at a time, in order", async () => {
     let running = 0;
     let maxRunning = 0;

@@ -39,6 +39,7 @@ describe("EventSchema", () => {
     ["timestamp", { timestamp: "1999-12-31T23:59:59Z" }],
     ["timestamp", { timestamp: new Date(Date.now() + 3 * 86_400_000).toISOString() }],
     ["revenue", { revenue: -1, currency: "RUB" }],
+    ["revenue", { revenue: 1e14, currency: "RUB" }],
     ["currency", { revenue: 10 }],
     ["currency", { revenue: 10, currency: "rub" }],
     ["source.campaign", { source: { campaign: "x".repeat(257) } }],

@@ -7,7 +7,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { createDurableProducer } from "../kafka/producer.js";
 import { decodeMessage } from "./decode-message.js";
 import { sendDeadLetters, type DeadLetter } from "./dead-letter.js";
-import { classifyInsertError } from "./insert-errors.js";
+import { classifyInsertError } from "../storage/insert-errors.js";
 
 export type ConsumerConfig = Pick<
   Config,

@@ -14,6 +14,8 @@ export interface BatchWriterOptions<Row> {
   maxAttempts?: number;
   retryBaseMs?: number;
   sizeOf?: (row: Row) => number;
+  /** False for errors that blame the rows themselves: retrying them only delays the failure. */
+  retryable?: (error: unknown) => boolean;
   onFlush?: (info: FlushInfo) => void;
   onError?: (error: unknown, attempt: number) => void;
 }
@@ -120,7 +122,7 @@ export class BatchWriter<Row> {
         return attempt;
       } catch (error) {
         this.options.onError?.(error, attempt);
-        if (attempt >= this.maxAttempts) throw error;
+        if (attempt >= this.maxAttempts || !(this.options.retryable?.(error) ?? true)) throw error;
         await sleep(this.retryBaseMs * 2 ** (attempt - 1));
       }
     }

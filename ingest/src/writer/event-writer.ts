@@ -1,6 +1,7 @@
 import type { Config } from "@chatfunnel/schemas";
 import type { Storage } from "../storage/clickhouse.js";
 import type { EventRow } from "../storage/event-rows.js";
+import { classifyInsertError } from "../storage/insert-errors.js";
 import { BatchWriter, type FlushInfo } from "./batch-writer.js";
 
 /** The one writer of the events table, used by the embedded collector and the Kafka consumer alike. */
@@ -22,6 +23,7 @@ export function createEventWriter(
     maxBytes: config.BATCH_MAX_BYTES,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
     // Rows are small and alike; counting fields keeps sizing cheap on the hot path.
+    retryable: (error) => classifyInsertError(error) === "retry",
     sizeOf: (row) => 300 + row.user_id.length + row.source_payload.length + JSON.stringify(row.properties).length,
     ...hooks,
   });
