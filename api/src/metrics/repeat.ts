@@ -4,6 +4,7 @@ import { REPEAT_BUCKETS, type RepeatResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "../http/params.js";
 import { ratio, round4 } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
+import { rollupServes, rollupSessionsCte } from "./rollup.js";
 import { runQuery } from "./run-query.js";
 import { scopeParams, scopeSql } from "./scope.js";
 import { RANGE_HEAD, sessionCtes } from "./sessions-sql.js";
@@ -20,8 +21,19 @@ FROM (SELECT sessions AS n FROM users WHERE sessions > 0)
 GROUP BY sessions ORDER BY sessions`;
 }
 
+/** The same from the rollups, for ranges on quarter hours. */
+function repeatRollupSql(scope: string, db: string): string {
+  return `
+WITH ${RANGE_HEAD}, ${rollupSessionsCte(scope, db)}
+SELECT least(n, 5) AS sessions, count() AS users, sum(n) AS total
+FROM (SELECT count() AS n FROM rollup_sessions GROUP BY channel, user_id)
+GROUP BY sessions ORDER BY sessions`;
+}
+
 export async function repeat(storage: Storage, filters: ResolvedFilters): Promise<RepeatResponse> {
-  const rows = await runQuery(storage, repeatSql(scopeSql(filters, storage.database), storage.database), scopeParams(filters), RowSchema.extend({ total: num }));
+  const scope = scopeSql(filters, storage.database);
+  const sql = rollupServes(filters) ? repeatRollupSql(scope, storage.database) : repeatSql(scope, storage.database);
+  const rows = await runQuery(storage, sql, scopeParams(filters), RowSchema.extend({ total: num }));
   const users = rows.reduce((sum, row) => sum + row.users, 0);
   const sessions = rows.reduce((sum, row) => sum + row.total, 0);
   const returning = rows.filter((row) => row.sessions >= 2).reduce((sum, row) => sum + row.users, 0);

@@ -190,3 +190,35 @@ FROM ${storage.database}.spend FINAL WHERE ${spendScopeSql(filters)}
 GROUP BY channel, currency`;
   return runQuery(storage, sql, scopeParams(filters), SpendRowSchema);
 }
+
+/**
+ * Every session starting in [from, to), one row each, from the rollups (same definitions as
+ * sessions-sql.ts): `rollup_sessions (channel, user_id, started, has_request, resolved)`.
+ */
+export function rollupSessionsCte(scope: string, db: string): string {
+  const none = ROLLUP_NONE;
+  return `
+  rollup_sessions AS (
+    SELECT channel, user_id, s[1].1 AS started,
+      arrayMin(arrayMap(p -> p.3, s)) < ${none} AS has_request,
+      has_request AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none} AS resolved
+    FROM (
+      SELECT channel, user_id,
+        arraySort(groupArrayIf((loose_first, loose_last, loose_request, loose_resolved, loose_handoff), loose_first < ${none})) AS parts
+      FROM ${db}.user_slots
+      WHERE ${scope} AND slot < range_to
+      GROUP BY channel, user_id
+    )
+    ARRAY JOIN ${splitSessions("parts")} AS s
+    WHERE started >= range_from
+    UNION ALL
+    SELECT channel, user_id, started, req < range_to AS has_request, req < range_to AND res < range_to AND NOT ho < range_to AS resolved
+    FROM (
+      SELECT channel, user_id, min(first_ts) AS started, min(request) AS req, min(resolved) AS res, min(handoff) AS ho
+      FROM ${db}.id_sessions
+      WHERE ${scope}
+      GROUP BY channel, user_id, session_id
+      HAVING started >= range_from AND started < range_to
+    )
+  )`;
+}
