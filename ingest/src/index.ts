@@ -8,6 +8,8 @@ export * from "./auth/embedded-keys.js";
 export * from "./collector/event-sink.js";
 export * from "./collector/router.js";
 export * from "./http/errors.js";
+export * from "./http/listen.js";
+export * from "./http/http-shell.js";
 export * from "./observability/logger.js";
 export * from "./observability/metrics.js";
 export * from "./observability/health.js";

@@ -2,7 +2,7 @@ import { loadConfig } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, createLogger, createMetrics, createStorage, ensureDefaultProject, migrate } from "@chatfunnel/ingest";
 import { DEFAULT_DASHBOARD_DIR } from "../server/embedded.js";
 import { createHttpApp } from "../server/http-app.js";
-import { closeServer, listen } from "../server/listen.js";
+import { closeServer, listen } from "@chatfunnel/ingest";
 
 // Distributed mode: the API and the built dashboard, reading ClickHouse (CLICKHOUSE_URL, or chDB
 // under DATA_DIR). No collector here: events arrive through the collector → Kafka → consumer.

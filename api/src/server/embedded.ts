@@ -15,7 +15,7 @@ import {
   type ProjectKeys,
 } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
-import { closeServer, listen } from "./listen.js";
+import { closeServer, listen } from "@chatfunnel/ingest";
 
 export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dashboard/dist");
 

@@ -1,6 +1,8 @@
 import type { Server } from "node:http";
 import type { Config } from "@chatfunnel/schemas";
-import { closeServer, createHttpApp, listen } from "@chatfunnel/api";
+import { closeServer, listen } from "../http/listen.js";
+import { createHttpShell } from "../http/http-shell.js";
+import { createCollectorRouter } from "./router.js";
 import { KeyStore, registerKey } from "../auth/key-store.js";
 import { ensureProject } from "../auth/embedded-keys.js";
 import { createStorage, type Storage } from "../storage/clickhouse.js";
@@ -49,7 +51,7 @@ export async function startCollectorProcess(config: Config, logger: Logger = cre
   // The same bound as the embedded writer's backlog: beyond it the sender hears 429, not a timeout.
   const sink = createKafkaSink(queue, config.WRITER_MAX_PENDING_ROWS);
 
-  const app = createHttpApp({ readiness, metrics, logger, collector: { keys: keyStore, sink, metrics, logger } });
+  const app = createHttpShell({ readiness, metrics, logger, routers: [createCollectorRouter({ keys: keyStore, sink, metrics, logger })] });
   const { server, url } = await listen(app, config.HOST, config.PORT);
   readiness.markReady();
   logger.info("collector running", { url, topic: config.KAFKA_TOPIC });

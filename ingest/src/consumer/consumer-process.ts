@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import express from "express";
 import { Gauge } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
-import { closeServer, listen } from "@chatfunnel/api";
+import { closeServer, listen } from "../http/listen.js";
 import { createStorage, type Storage } from "../storage/clickhouse.js";
 import { migrate } from "../storage/migrations.js";
 import type { EventRow } from "../storage/event-rows.js";
