@@ -144,4 +144,22 @@ describe("analytics API contract on the real engine", () => {
       await cappedApp.close();
     }
   });
+
+  it("turns a query over its time limit into a 503 naming the metric", async () => {
+    const own = await createProject(storage);
+    await send(own.writeKey, Array.from({ length: 200 }, (_, index) => makeEvent({ userId: `u${index % 20}`, timestamp: new Date(Date.UTC(2026, 7, 1) + index * 60_000).toISOString() })));
+    const settings = { ...storage.querySettings };
+    const slowApp = createTestApp({ ...storage, querySettings: settings });
+    const engagement = () => request(slowApp.app).get("/api/v1/engagement?from=2026-08-01&to=2026-08-02").set("Authorization", `Bearer ${own.readKey}`);
+    try {
+      // The first call resolves and caches the key; then every query gets a microsecond.
+      expect((await engagement()).status).toBe(200);
+      Object.assign(settings, { max_execution_time: 0.000001, timeout_before_checking_execution_speed: 0 });
+      const res = await engagement();
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({ code: "timeout", message: expect.stringContaining("engagement") });
+    } finally {
+      await slowApp.close();
+    }
+  });
 });
