@@ -25,10 +25,13 @@ const FIRST_STEP_SHIFT = 84;
 const MASK_SHIFT = 64;
 const MASK_BITS = 0xfffff;
 
-/** First-touch values per user: earliest by (time, event id as text), like the campaign filter in scope.ts. */
+/**
+ * First-touch values per user: earliest by (time, event id as text), like the campaign filter in scope.ts.
+ * The id's text is only needed on rows that have a value: if() evaluates it lazily, on those rows alone.
+ */
 const DIMENSION_AGGREGATES: Record<Exclude<FunnelBreakdown, "channel">, string> = {
-  campaign: "argMinIf(source_campaign, (ts, toString(event_id)), source_campaign != '')",
-  source: "argMinIf(source_source, (ts, toString(event_id)), source_source != '')",
+  campaign: "argMinIf(source_campaign, (ts, if(source_campaign != '', toString(event_id), '')), source_campaign != '')",
+  source: "argMinIf(source_source, (ts, if(source_source != '', toString(event_id), '')), source_source != '')",
   botId: "argMin(bot_id, (ts, toString(event_id)))",
 };
 
