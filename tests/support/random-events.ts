@@ -41,7 +41,8 @@ export function eventArb(anchorMs: number, users = 4): fc.Arbitrary<Event> {
       session: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom("s1", "s2") }),
       offset: offsetArb,
       campaign: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...CAMPAIGNS) }),
-      cents: fc.integer({ min: 0, max: 100_000 }),
+      // Zero amounts are common on purpose: a currency that appears with 0 must still be listed.
+      cents: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 100_000 }) }),
       currency: fc.constantFrom(...CURRENCIES),
     })
     .map((r) => {
@@ -120,7 +121,7 @@ export function spendImportsArb(anchorMs: number): fc.Arbitrary<SpendRow[][]> {
       day: fc.integer({ min: -3, max: 3 }),
       channel: fc.constantFrom(...STREAM_CHANNELS),
       campaign: fc.option(fc.constantFrom(...CAMPAIGNS), { nil: undefined }),
-      cents: fc.integer({ min: 0, max: 1_000_000 }),
+      cents: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 1_000_000 }) }),
       currency: fc.constantFrom(...CURRENCIES),
     })
     .map((r): SpendRow => {

@@ -4,7 +4,7 @@ import { ChannelSchema, type ChannelFigures, type ChannelsResponse } from "@chat
 import type { ResolvedFilters } from "../http/params.js";
 import { chooseCurrency, money, moneyRatio, moneyTotals, otherCurrencies, ratio, spendScopeSql } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { rollupByChannel, rollupServes, spendByChannel } from "./rollup.js";
+import { rollupByChannel, rollupServes } from "./rollup.js";
 import { rollupCurrencyTotals } from "./rollup-money.js";
 import { runQuery } from "./run-query.js";
 import { scopeParams, scopeSql } from "./scope.js";
@@ -62,11 +62,11 @@ HAVING listed`;
 }
 
 async function channelsFromRollup(storage: Storage, filters: ResolvedFilters): Promise<ChannelsResponse> {
-  const [{ current: counts }, spend] = await Promise.all([rollupByChannel(storage, filters), spendByChannel(storage, filters)]);
-  const totals = rollupCurrencyTotals(counts, spend);
+  const { current: counts } = await rollupByChannel(storage, filters);
+  const totals = rollupCurrencyTotals(counts);
   const currency = chooseCurrency(totals, filters.currency);
-  const spendOf = (channel: string) => spend.filter((row) => row.channel === channel && row.currency === currency).reduce((sum, row) => sum + row.units, 0) / 1e4;
-  const listed = new Set([...counts.filter((row) => row.users > 0).map((row) => row.channel), ...spend.map((row) => row.channel)]);
+  const spendOf = (channel: string) => (counts.find((row) => row.channel === channel)?.spendUnits.get(currency) ?? 0) / 1e4;
+  const listed = new Set(counts.filter((row) => row.users > 0 || row.spendRows > 0).map((row) => row.channel));
   const figures: ChannelFigures[] = [...listed].map((channel) => {
     const row = counts.find((candidate) => candidate.channel === channel);
     const users = row?.users ?? 0;

@@ -21,11 +21,16 @@ export const roas = (revenue: number, spend: number): number | null => (spend ==
  * filter matches the row's own campaign. A day's spend counts when that day (in tz) overlaps [from, to).
  */
 export function spendScopeSql(filters: ResolvedFilters): string {
-  const parts = [
-    "project_id = {projectId:String}",
+  return [
+    spendFilterSql(filters),
     "date >= toDate(toTimeZone(range_from, {tz:String}))",
     "date <= toDate(toTimeZone(range_to - toIntervalMillisecond(1), {tz:String}))",
-  ];
+  ].join(" AND ");
+}
+
+/** The project, channel and campaign part of spendScopeSql, without the dates. */
+export function spendFilterSql(filters: ResolvedFilters): string {
+  const parts = ["project_id = {projectId:String}"];
   if (filters.channels) parts.push("channel IN {channels:Array(String)}");
   if (filters.campaign !== undefined) parts.push("campaign = {campaign:String}");
   return parts.join(" AND ");

@@ -4,7 +4,7 @@ import type { OverviewFigures, OverviewResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "../http/params.js";
 import { chooseCurrency, money, moneyRatio, moneyTotals, otherCurrencies, ratio, roas } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { rollupByChannel, rollupServes, spendByChannel, type ChannelCounts } from "./rollup.js";
+import { rollupByChannel, rollupServes, type ChannelCounts } from "./rollup.js";
 import { rollupCurrencyTotals } from "./rollup-money.js";
 import { runQuery } from "./run-query.js";
 import { scopeParams, scopeSql } from "./scope.js";
@@ -65,8 +65,8 @@ function figures(c: Counts, m: { currency: string; inCurrency: { revenue: number
  * currency the current period reports, so the two columns compare.
  */
 /** A period's figures from rollup rows: counts summed over channels (a user belongs to one channel). */
-function rollupPeriod(channels: ChannelCounts[], spend: { currency: string; units: number }[], askedCurrency: string | undefined) {
-  const totals = rollupCurrencyTotals(channels, spend);
+function rollupPeriod(channels: ChannelCounts[], askedCurrency: string | undefined) {
+  const totals = rollupCurrencyTotals(channels);
   const currency = chooseCurrency(totals, askedCurrency);
   const sum = (pick: (row: ChannelCounts) => number) => channels.reduce((total, row) => total + pick(row), 0);
   const counts: Counts = {
@@ -85,13 +85,9 @@ function rollupPeriod(channels: ChannelCounts[], spend: { currency: string; unit
 async function overviewFromRollup(storage: Storage, filters: ResolvedFilters): Promise<OverviewResponse> {
   const length = filters.toMs - filters.fromMs;
   const previousFilters = { ...filters, fromMs: filters.fromMs - length, toMs: filters.fromMs };
-  const [both, spend, previousSpend] = await Promise.all([
-    rollupByChannel(storage, filters, previousFilters.fromMs),
-    spendByChannel(storage, filters),
-    spendByChannel(storage, previousFilters),
-  ]);
-  const current = rollupPeriod(both.current, spend, filters.currency);
-  const previous = rollupPeriod(both.previous, previousSpend, current.money.currency);
+  const both = await rollupByChannel(storage, filters, previousFilters.fromMs);
+  const current = rollupPeriod(both.current, filters.currency);
+  const previous = rollupPeriod(both.previous, current.money.currency);
   return {
     range: rangeEcho(filters),
     current: figures(current.counts, current.money),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ROLLUP_NONE, type Storage } from "@chatfunnel/ingest";
 import type { ResolvedFilters } from "../http/params.js";
-import { spendScopeSql } from "./money.js";
+import { spendFilterSql } from "./money.js";
 import { runQuery } from "./run-query.js";
 import { scopeParams, scopeSql } from "./scope.js";
 import { RANGE_HEAD } from "./sessions-sql.js";
@@ -23,6 +23,9 @@ const figureColumns = {
   revenue_currencies: z.array(z.string()),
   /** Ten-thousandths, so sums stay exact integers on this side too. */
   revenue_units: z.array(num),
+  spend_currencies: z.array(z.string()),
+  spend_units: z.array(num),
+  spend_rows: num,
 };
 const ChannelRowSchema = z.object({
   channel: z.string(),
@@ -43,6 +46,9 @@ export interface ChannelCounts {
   requests: number;
   /** Revenue (order + payment) per currency, in ten-thousandths. */
   revenueUnits: Map<string, number>;
+  /** Spend per currency in ten-thousandths, and how many spend rows (any currency) the period has. */
+  spendUnits: Map<string, number>;
+  spendRows: number;
 }
 
 /** Loose sessions of a sorted array of slot entries: split where a gap reaches 30 minutes. */
@@ -54,24 +60,33 @@ const splitSessions = (parts: string) =>
  * Same definitions as sessions-sql.ts, on the rollups: slots before `to` are the events before `to`;
  * loose sessions are runs of slots whose gap (first event of a slot − last event of the previous
  * non-empty slot) is < 30 min; sessionId sessions are judged on their first request, resolution and
- * handoff before `to`. Users, leads, orders and revenue are the slots in [from, to). The previous
+ * handoff before `to`. Users, leads, orders and revenue are the slots in [from, to); spend is
+ * per channel and currency like money.ts, in the same query. The previous
  * period [prev_from, from) comes out of the same pass, judged on what happened before `from`
  * (prev_from = from when nobody asked for it).
  */
-function byChannelSql(scope: string, db: string): string {
+function byChannelSql(scope: string, db: string, spendFilter: string): string {
   const none = ROLLUP_NONE;
   const resolvedCount = (sessions: string) =>
     `arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none} AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none}, ${sessions})`;
   const requestCount = (sessions: string) => `arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none}, ${sessions})`;
+  // sumMap drops keys whose sum is 0; the third array (a count per entry) keeps a currency that
+  // appeared with 0, as money.ts lists it.
   const revenueMap = (outs: string) => `sumMap(
         arrayMap(o -> o.4, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})),
-        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})))`;
-  const noRevenue = "(CAST([], 'Array(String)'), CAST([], 'Array(Int64)'))";
+        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})),
+        arrayMap(o -> toUInt64(1), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})))`;
+  const noRevenue = "(CAST([], 'Array(String)'), CAST([], 'Array(Int64)'), CAST([], 'Array(UInt64)'))";
   // A slot can appear more than once (several bots, parts not merged yet): its entries are less
   // than 30 min apart so they never split a session, and every figure below is a min, a max or a
   // distinct set, so no GROUP BY per slot is needed.
   return `
 WITH ${RANGE_HEAD}, toDateTime64({prevFrom:Float64}, 3, 'UTC') AS prev_from,
+  -- A day's spend counts when that local day overlaps the period (as in money.ts).
+  toDate(toTimeZone(range_from, {tz:String})) AS day_from,
+  toDate(toTimeZone(range_to - toIntervalMillisecond(1), {tz:String})) AS day_to,
+  toDate(toTimeZone(prev_from, {tz:String})) AS p_day_from,
+  toDate(toTimeZone(range_from - toIntervalMillisecond(1), {tz:String})) AS p_day_to,
   per_user AS (
     SELECT channel,
       min(first_ts) AS first_seen,
@@ -114,6 +129,16 @@ WITH ${RANGE_HEAD}, toDateTime64({prevFrom:Float64}, 3, 'UTC') AS prev_from,
     )
     GROUP BY channel
   ),
+  spend_figures AS (
+    SELECT toString(channel) AS channel,
+      sumMapIf([toString(currency)], [toInt64(amount * 10000)], [toUInt64(1)], date >= day_from) AS spend,
+      countIf(date >= day_from) AS spend_rows,
+      sumMapIf([toString(currency)], [toInt64(amount * 10000)], [toUInt64(1)], date >= p_day_from AND date <= p_day_to) AS p_spend,
+      countIf(date >= p_day_from AND date <= p_day_to) AS p_spend_rows
+    FROM ${db}.spend FINAL
+    WHERE ${spendFilter} AND date >= least(day_from, p_day_from) AND date <= day_to
+    GROUP BY channel
+  ),
   id_figures AS (
     SELECT toString(channel) AS channel,
       countIf(started >= range_from) AS sessions,
@@ -137,15 +162,23 @@ SELECT channel,
   sumMap(revenue) AS revenue_sum, revenue_sum.1 AS revenue_currencies, revenue_sum.2 AS revenue_units,
   sum(p_users) AS p_users, sum(p_new_users) AS p_new_users, sum(p_lead_users) AS p_lead_users, sum(p_leads) AS p_leads, sum(p_orders) AS p_orders,
   sum(p_sessions) AS p_sessions, sum(p_resolved) AS p_resolved, sum(p_requests) AS p_requests,
-  sumMap(p_revenue) AS p_revenue_sum, p_revenue_sum.1 AS p_revenue_currencies, p_revenue_sum.2 AS p_revenue_units
+  sumMap(p_revenue) AS p_revenue_sum, p_revenue_sum.1 AS p_revenue_currencies, p_revenue_sum.2 AS p_revenue_units,
+  sumMap(spend) AS spend_sum, spend_sum.1 AS spend_currencies, spend_sum.2 AS spend_units, sum(spend_rows) AS spend_rows,
+  sumMap(p_spend) AS p_spend_sum, p_spend_sum.1 AS p_spend_currencies, p_spend_sum.2 AS p_spend_units, sum(p_spend_rows) AS p_spend_rows
 FROM (
   SELECT channel, users, new_users, 0 AS lead_users, 0 AS leads, 0 AS orders, sessions, resolved, requests, ${noRevenue} AS revenue,
-    p_users, p_new_users, 0 AS p_lead_users, 0 AS p_leads, 0 AS p_orders, p_sessions, p_resolved, p_requests, ${noRevenue} AS p_revenue
+    p_users, p_new_users, 0 AS p_lead_users, 0 AS p_leads, 0 AS p_orders, p_sessions, p_resolved, p_requests, ${noRevenue} AS p_revenue,
+    ${noRevenue} AS spend, 0 AS spend_rows, ${noRevenue} AS p_spend, 0 AS p_spend_rows
   FROM user_figures
   UNION ALL
-  SELECT channel, 0, 0, lead_users, leads, orders, 0, 0, 0, revenue, 0, 0, p_lead_users, p_leads, p_orders, 0, 0, 0, p_revenue FROM outcome_figures
+  SELECT channel, 0, 0, lead_users, leads, orders, 0, 0, 0, revenue, 0, 0, p_lead_users, p_leads, p_orders, 0, 0, 0, p_revenue,
+    ${noRevenue}, 0, ${noRevenue}, 0 FROM outcome_figures
   UNION ALL
-  SELECT channel, 0, 0, 0, 0, 0, sessions, resolved, requests, ${noRevenue}, 0, 0, 0, 0, 0, p_sessions, p_resolved, p_requests, ${noRevenue} FROM id_figures
+  SELECT channel, 0, 0, 0, 0, 0, sessions, resolved, requests, ${noRevenue}, 0, 0, 0, 0, 0, p_sessions, p_resolved, p_requests, ${noRevenue},
+    ${noRevenue}, 0, ${noRevenue}, 0 FROM id_figures
+  UNION ALL
+  SELECT channel, 0, 0, 0, 0, 0, 0, 0, 0, ${noRevenue}, 0, 0, 0, 0, 0, 0, 0, 0, ${noRevenue},
+    spend, spend_rows, p_spend, p_spend_rows FROM spend_figures
 )
 GROUP BY channel`;
 }
@@ -155,6 +188,8 @@ function counts(row: ChannelRow, prefix: "" | "p_"): ChannelCounts {
   const get = (key: keyof typeof figureColumns) => row[`${prefix}${key}` as keyof ChannelRow] as number;
   const currencies = row[`${prefix}revenue_currencies` as keyof ChannelRow] as string[];
   const units = row[`${prefix}revenue_units` as keyof ChannelRow] as number[];
+  const spendCurrencies = row[`${prefix}spend_currencies` as keyof ChannelRow] as string[];
+  const spendUnits = row[`${prefix}spend_units` as keyof ChannelRow] as number[];
   return {
     channel: row.channel,
     users: get("users"),
@@ -166,6 +201,8 @@ function counts(row: ChannelRow, prefix: "" | "p_"): ChannelCounts {
     resolved: get("resolved"),
     requests: get("requests"),
     revenueUnits: new Map(currencies.map((currency, index) => [currency, units[index] ?? 0])),
+    spendUnits: new Map(spendCurrencies.map((currency, index) => [currency, spendUnits[index] ?? 0])),
+    spendRows: get("spend_rows"),
   };
 }
 
@@ -175,20 +212,9 @@ export async function rollupByChannel(
   filters: ResolvedFilters,
   previousFromMs = filters.fromMs,
 ): Promise<{ current: ChannelCounts[]; previous: ChannelCounts[] }> {
-  const rows = await runQuery(storage, byChannelSql(scopeSql(filters, storage.database), storage.database), { ...scopeParams(filters), prevFrom: previousFromMs / 1000 }, ChannelRowSchema);
+  const sql = byChannelSql(scopeSql(filters, storage.database), storage.database, spendFilterSql(filters));
+  const rows = await runQuery(storage, sql, { ...scopeParams(filters), prevFrom: previousFromMs / 1000 }, ChannelRowSchema);
   return { current: rows.map((row) => counts(row, "")), previous: rows.map((row) => counts(row, "p_")) };
-}
-
-const SpendRowSchema = z.object({ channel: z.string(), currency: z.string(), units: num });
-
-/** Spend in range per channel and currency, in ten-thousandths. */
-export async function spendByChannel(storage: Storage, filters: ResolvedFilters): Promise<{ channel: string; currency: string; units: number }[]> {
-  const sql = `
-WITH ${RANGE_HEAD}
-SELECT toString(channel) AS channel, toString(currency) AS currency, toInt64(sum(amount) * 10000) AS units
-FROM ${storage.database}.spend FINAL WHERE ${spendScopeSql(filters)}
-GROUP BY channel, currency`;
-  return runQuery(storage, sql, scopeParams(filters), SpendRowSchema);
 }
 
 /**
