@@ -13,8 +13,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, createLogger, createMetrics, createStorage, ensureProject, generateKey, migrate, registerKey } from "@chatfunnel/ingest";
-import { closeServer, createHttpApp, listen } from "@chatfunnel/api";
+import { KeyStore, Readiness, closeServer, createLogger, createMetrics, createStorage, ensureProject, generateKey, listen, migrate, registerKey } from "@chatfunnel/ingest";
+import { createHttpApp } from "@chatfunnel/api";
 import { generateDataset } from "./support/dataset.js";
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
