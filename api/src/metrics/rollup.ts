@@ -51,10 +51,23 @@ export interface ChannelCounts {
   spendRows: number;
 }
 
+/**
+ * A user's loose slot entries as a time-sorted array of (first ms, last ms, kinds), where kinds has
+ * bit 1 for a message_received, 2 for a resolved, 4 for a handoff in that slot. Slots are cut at
+ * quarter hours like the range, so "before `to`" is just "in a slot before `to`".
+ */
+const LOOSE_PARTS = `arraySort(groupArrayIf(
+      (toUnixTimestamp64Milli(loose_first), toUnixTimestamp64Milli(loose_last),
+       toUInt8((loose_request < ${ROLLUP_NONE}) + 2 * (loose_resolved < ${ROLLUP_NONE}) + 4 * (loose_handoff < ${ROLLUP_NONE}))),
+      loose_first < ${ROLLUP_NONE}))`;
+
 /** Loose sessions of a sorted array of slot entries: split where a gap reaches 30 minutes. */
 const splitSessions = (parts: string) =>
   `arraySplit((p, gap_ms) -> gap_ms >= 1800000, ${parts},
-     arrayMap((p, i) -> if(i = 1, 0, toUnixTimestamp64Milli(p.1) - toUnixTimestamp64Milli(${parts}[i - 1].2)), ${parts}, arrayEnumerate(${parts})))`;
+     arrayMap((p, i) -> if(i = 1, 0, p.1 - ${parts}[i - 1].2), ${parts}, arrayEnumerate(${parts})))`;
+
+/** The kinds of a session (bits OR-ed over its slots): 1 and 2 without 4 is resolved by the bot. */
+const sessionKinds = (session: string) => `arrayReduce('groupBitOr', arrayMap(p -> p.3, ${session}))`;
 
 /**
  * Same definitions as sessions-sql.ts, on the rollups: slots before `to` are the events before `to`;
@@ -66,10 +79,8 @@ const splitSessions = (parts: string) =>
  * (prev_from = from when nobody asked for it).
  */
 function byChannelSql(scope: string, db: string, spendFilter: string): string {
-  const none = ROLLUP_NONE;
-  const resolvedCount = (sessions: string) =>
-    `arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none} AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none}, ${sessions})`;
-  const requestCount = (sessions: string) => `arrayCount(s -> arrayMin(arrayMap(p -> p.3, s)) < ${none}, ${sessions})`;
+  const resolvedCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 7) = 3, ${sessions})`;
+  const requestCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 1) = 1, ${sessions})`;
   // sumMap drops keys whose sum is 0; the third array (a count per entry) keeps a currency that
   // appeared with 0, as money.ts lists it.
   const revenueMap = (outs: string) => `sumMap(
@@ -92,10 +103,10 @@ WITH ${RANGE_HEAD}, toDateTime64({prevFrom:Float64}, 3, 'UTC') AS prev_from,
       min(first_ts) AS first_seen,
       countIf(slot >= range_from) > 0 AS active,
       countIf(slot >= prev_from AND slot < range_from) > 0 AS p_active,
-      arraySort(groupArrayIf((loose_first, loose_last, loose_request, loose_resolved, loose_handoff), loose_first < ${none})) AS parts,
-      arrayFilter(p -> p.1 < range_from, parts) AS p_parts,
-      arrayFilter(s -> s[1].1 >= range_from, ${splitSessions("parts")}) AS loose_in,
-      arrayFilter(s -> s[1].1 >= prev_from, ${splitSessions("p_parts")}) AS p_loose_in
+      ${LOOSE_PARTS} AS parts,
+      arrayFilter(p -> p.1 < toUnixTimestamp64Milli(range_from), parts) AS p_parts,
+      arrayFilter(s -> s[1].1 >= toUnixTimestamp64Milli(range_from), ${splitSessions("parts")}) AS loose_in,
+      arrayFilter(s -> s[1].1 >= toUnixTimestamp64Milli(prev_from), ${splitSessions("p_parts")}) AS p_loose_in
     FROM ${db}.user_slots
     WHERE ${scope} AND slot < range_to
     GROUP BY channel, user_id
@@ -222,15 +233,13 @@ export async function rollupByChannel(
  * sessions-sql.ts): `rollup_sessions (channel, user_id, started, has_request, resolved)`.
  */
 export function rollupSessionsCte(scope: string, db: string): string {
-  const none = ROLLUP_NONE;
   return `
   rollup_sessions AS (
-    SELECT channel, user_id, s[1].1 AS started,
-      arrayMin(arrayMap(p -> p.3, s)) < ${none} AS has_request,
-      has_request AND arrayMin(arrayMap(p -> p.4, s)) < ${none} AND arrayMin(arrayMap(p -> p.5, s)) = ${none} AS resolved
+    SELECT channel, user_id, fromUnixTimestamp64Milli(s[1].1, 'UTC') AS started,
+      bitAnd(${sessionKinds("s")}, 1) = 1 AS has_request,
+      bitAnd(${sessionKinds("s")}, 7) = 3 AS resolved
     FROM (
-      SELECT channel, user_id,
-        arraySort(groupArrayIf((loose_first, loose_last, loose_request, loose_resolved, loose_handoff), loose_first < ${none})) AS parts
+      SELECT channel, user_id, ${LOOSE_PARTS} AS parts
       FROM ${db}.user_slots
       WHERE ${scope} AND slot < range_to
       GROUP BY channel, user_id
