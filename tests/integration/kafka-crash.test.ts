@@ -87,7 +87,7 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
   const rowsWritten = async (url: string) => counterValue(await (await fetch(`${url}/metrics`)).text(), "chatfunnel_rows_written_total");
 
   it("loses nothing and duplicates nothing across a SIGKILL and a SIGTERM mid-stream", async () => {
-    const batches = Array.from({ length: 48 }, (_, b) => Array.from({ length: 250 }, (_, i) => makeEvent({ userId: `user-${(b * 7 + i) % 97}` })));
+    const batches = Array.from({ length: 50 }, (_, b) => Array.from({ length: 250 }, (_, i) => makeEvent({ userId: `user-${(b * 7 + i) % 97}` })));
     const total = batches.length * 250;
     const lag = () => consumerLag(kafka, names.KAFKA_TOPIC, names.KAFKA_GROUP_ID);
     const first = await startConsumer();
@@ -107,12 +107,15 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
     // streams in: it finishes the batches in hand, commits them and leaves the group, exit code 0.
     const second = await startConsumer();
     const caughtUp = await waitFor(() => rowsWritten(second.url), (rows) => rows > 0, 60_000);
-    const wave3 = sendAll(batches.slice(32));
+    const wave3 = sendAll(batches.slice(32, 48));
     await waitFor(() => rowsWritten(second.url), (rows) => rows > caughtUp, 30_000, 20);
     expect(await stopChild(second.child)).toEqual({ code: 0, signal: null });
     await wave3;
 
     const third = await startConsumer();
+    // The second consumer may have drained everything before it stopped: give the third its own
+    // work so its lag gauge is surely set.
+    await sendAll(batches.slice(48));
     await waitFor(lag, (remaining) => remaining === 0, 60_000, 250);
     const metricsText = await (await fetch(`${third.url}/metrics`)).text();
     expect(metricsText).toMatch(/chatfunnel_consumer_lag_messages\{partition="\d"\} 0/);
