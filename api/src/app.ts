@@ -1,7 +1,6 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/ingest";
-import { sendError } from "@chatfunnel/ingest";
-import { requireReadKey } from "./http/read-auth.js";
+import { requireKey, sendError } from "@chatfunnel/ingest";
 import { overviewDocs, overviewRoutes } from "./routes/overview-routes.js";
 import { funnelDocs, funnelRoutes } from "./routes/funnel-routes.js";
 import { metricDocs, metricRoutes } from "./routes/metric-routes.js";
@@ -25,6 +24,6 @@ export function createApiRouter(deps: ApiDeps): Router {
   // The contract is public: clients generate code from it before they have a key.
   const openApi = openApiDocument([...overviewDocs, ...funnelDocs, ...metricDocs]);
   router.get("/api/v1/openapi.json", (_req, res) => res.json(openApi));
-  router.use("/api/v1", requireReadKey(deps.keys), v1);
+  router.use("/api/v1", requireKey(deps.keys, "read"), v1);
   return router;
 }

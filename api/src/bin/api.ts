@@ -1,8 +1,7 @@
 import { loadConfig } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, createLogger, createMetrics, createStorage, ensureDefaultProject, migrate } from "@chatfunnel/ingest";
+import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage } from "@chatfunnel/ingest";
 import { DEFAULT_DASHBOARD_DIR } from "../server/embedded.js";
 import { createHttpApp } from "../server/http-app.js";
-import { closeServer, listen } from "@chatfunnel/ingest";
 
 // Distributed mode: the API and the built dashboard, reading ClickHouse (CLICKHOUSE_URL, or chDB
 // under DATA_DIR). No collector here: events arrive through the collector → Kafka → consumer.
@@ -10,9 +9,7 @@ const config = loadConfig(process.env);
 const logger = createLogger(config.LOG_LEVEL, "api");
 const metrics = createMetrics();
 const readiness = new Readiness();
-const storage = createStorage(config);
-const applied = await migrate(storage);
-if (applied.length > 0) logger.info("migrations applied", { versions: applied });
+const storage = await openStorage(config, logger);
 // The default project's keys: from the environment, else generated once and kept in DATA_DIR.
 // Collectors see keys created here on their next key-store reload (unknown keys trigger one).
 const keys = await ensureDefaultProject(config, storage);

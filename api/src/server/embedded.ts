@@ -5,17 +5,17 @@ import type { Config } from "@chatfunnel/schemas";
 import {
   KeyStore,
   Readiness,
+  closeServer,
   createDirectSink,
-  createEventWriter,
+  createInstrumentedEventWriter,
   createLogger,
   createMetrics,
-  createStorage,
   ensureDefaultProject,
-  migrate,
+  listen,
+  openStorage,
   type ProjectKeys,
 } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
-import { closeServer, listen } from "@chatfunnel/ingest";
 
 export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dashboard/dist");
 
@@ -35,24 +35,11 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
   const logger = createLogger(config.LOG_LEVEL, "embedded");
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const storage = createStorage(config);
-  const applied = await migrate(storage);
-  if (applied.length > 0) logger.info("migrations applied", { versions: applied });
+  const storage = await openStorage(config, logger);
   const keys = await ensureDefaultProject(config, storage);
   const keyStore = new KeyStore(storage);
   await keyStore.reload();
-  const writer = createEventWriter(storage, config, {
-    onFlush: (info) => {
-      metrics.rowsWritten.inc(info.rows);
-      metrics.flushDuration.observe(info.durationMs);
-    },
-    onError: (error, attempt) => {
-      metrics.insertErrors.inc();
-      logger.warn("insert failed", { error, attempt });
-    },
-  });
-  const pendingGauge = setInterval(() => metrics.writerPendingRows.set(writer.pendingRows), 1000);
-  pendingGauge.unref();
+  const { writer, stopGauge } = createInstrumentedEventWriter(storage, config, metrics, logger);
   const app = createHttpApp({
     readiness,
     metrics,
@@ -68,7 +55,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
   const shutdown = () => {
     stopping ??= (async () => {
       readiness.markNotReady("stopping");
-      clearInterval(pendingGauge);
+      stopGauge();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS).unref());
       const ordered = (async () => {
         await closeServer(server);

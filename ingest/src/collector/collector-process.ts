@@ -5,8 +5,8 @@ import { createHttpShell } from "../http/http-shell.js";
 import { createCollectorRouter } from "./router.js";
 import { KeyStore, registerKey } from "../auth/key-store.js";
 import { ensureProject } from "../auth/embedded-keys.js";
-import { createStorage, type Storage } from "../storage/clickhouse.js";
-import { migrate } from "../storage/migrations.js";
+import type { Storage } from "../storage/clickhouse.js";
+import { openStorage } from "../storage/open-storage.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics } from "../observability/metrics.js";
 import { Readiness } from "../observability/health.js";
@@ -35,9 +35,7 @@ export interface CollectorProcess {
 export async function startCollectorProcess(config: Config, logger: Logger = createLogger(config.LOG_LEVEL, "collector")): Promise<CollectorProcess> {
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const storage = createStorage(config);
-  const applied = await migrate(storage);
-  if (applied.length > 0) logger.info("migrations applied", { versions: applied });
+  const storage = await openStorage(config, logger);
   await registerConfiguredKeys(config, storage);
   const keyStore = new KeyStore(storage);
   await keyStore.reload();

@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from "express";
+import express, { Router } from "express";
 import {
   BatchEnvelopeSchema,
   EventSchema,
@@ -10,7 +10,8 @@ import {
   type IngestResponse,
 } from "@chatfunnel/schemas";
 import type { KeyStore } from "../auth/key-store.js";
-import { bearerToken, sendError } from "../http/errors.js";
+import { sendError } from "../http/errors.js";
+import { requireKey } from "../auth/require-key.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { EventSink } from "./event-sink.js";
@@ -38,7 +39,7 @@ export function createCollectorRouter(deps: CollectorDeps): Router {
   });
   router.post(
     "/v1/events",
-    requireWriteKey(deps.keys),
+    requireKey(deps.keys, "write"),
     // Any content type is read as JSON: bots often forget the header, and the body decides.
     express.json({ limit: MAX_BATCH_BYTES, type: () => true, strict: false }),
     async (req, res) => {
@@ -74,21 +75,4 @@ export function createCollectorRouter(deps: CollectorDeps): Router {
     },
   );
   return router;
-}
-
-function requireWriteKey(keys: KeyStore): RequestHandler {
-  return async (req, res, next) => {
-    const token = bearerToken(req.headers.authorization);
-    if (!token) return sendError(res, 401, "unauthorized", "missing Authorization: Bearer <write key>");
-    try {
-      const owner = await keys.resolve(token);
-      if (!owner || owner.kind !== "write") return sendError(res, 401, "unauthorized", "unknown write key");
-      res.locals.projectId = owner.projectId;
-      next();
-    } catch (error) {
-      // The key table is unreachable: a dependency problem the sender should retry, not a 500.
-      res.setHeader("Retry-After", RETRY_AFTER_S);
-      sendError(res, 503, "unavailable", `cannot check keys right now: ${(error as Error).message}`);
-    }
-  };
 }

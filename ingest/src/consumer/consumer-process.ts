@@ -3,10 +3,10 @@ import express from "express";
 import { Gauge } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen } from "../http/listen.js";
-import { createStorage, type Storage } from "../storage/clickhouse.js";
-import { migrate } from "../storage/migrations.js";
+import type { Storage } from "../storage/clickhouse.js";
+import { openStorage } from "../storage/open-storage.js";
 import type { EventRow } from "../storage/event-rows.js";
-import { createEventWriter } from "../writer/event-writer.js";
+import { createInstrumentedEventWriter } from "../writer/event-writer.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics } from "../observability/metrics.js";
 import { Readiness, createHealthRouter } from "../observability/health.js";
@@ -41,24 +41,11 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   // Health answers from the first moment (not ready while migrating and joining the group).
   const { server, url } = await listen(app, config.HOST, config.PORT);
 
-  const storage = createStorage(config);
-  const applied = await migrate(storage);
-  if (applied.length > 0) logger.info("migrations applied", { versions: applied });
+  const storage = await openStorage(config, logger);
   const kafka = createKafka(config, logger);
   const created = await ensureTopics(kafka, config);
   if (created.length > 0) logger.info("topics created", { topics: created });
-  const writer = createEventWriter(storage, config, {
-    onFlush: (info) => {
-      metrics.rowsWritten.inc(info.rows);
-      metrics.flushDuration.observe(info.durationMs);
-    },
-    onError: (error, attempt) => {
-      metrics.insertErrors.inc();
-      logger.warn("insert failed", { error, attempt });
-    },
-  });
-  const pendingGauge = setInterval(() => metrics.writerPendingRows.set(writer.pendingRows), 1000);
-  pendingGauge.unref();
+  const { writer, stopGauge } = createInstrumentedEventWriter(storage, config, metrics, logger);
 
   const lag = new Gauge({
     name: "chatfunnel_consumer_lag_messages",
@@ -88,7 +75,7 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   const shutdown = () => {
     stopping ??= (async () => {
       readiness.markNotReady("stopping");
-      clearInterval(pendingGauge);
+      stopGauge();
       const ordered = (async () => {
         await closeServer(server);
         await consumer.stop();

@@ -2,6 +2,8 @@ import type { Config } from "@chatfunnel/schemas";
 import type { Storage } from "../storage/clickhouse.js";
 import type { EventRow } from "../storage/event-rows.js";
 import { classifyInsertError } from "../storage/insert-errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
 import { BatchWriter, type FlushInfo } from "./batch-writer.js";
 
 /** The one writer of the events table, used by the embedded collector and the Kafka consumer alike. */
@@ -27,4 +29,26 @@ export function createEventWriter(
     sizeOf: (row) => 300 + row.user_id.length + row.source_payload.length + JSON.stringify(row.properties).length,
     ...hooks,
   });
+}
+
+/** The events writer with its flushes, failures and backlog reported to /metrics and the log. */
+export function createInstrumentedEventWriter(
+  storage: Storage,
+  config: Pick<Config, "BATCH_MAX_ROWS" | "BATCH_MAX_BYTES" | "BATCH_MAX_WAIT_MS">,
+  metrics: Metrics,
+  logger: Logger,
+): { writer: BatchWriter<EventRow>; stopGauge: () => void } {
+  const writer = createEventWriter(storage, config, {
+    onFlush: (info) => {
+      metrics.rowsWritten.inc(info.rows);
+      metrics.flushDuration.observe(info.durationMs);
+    },
+    onError: (error, attempt) => {
+      metrics.insertErrors.inc();
+      logger.warn("insert failed", { error, attempt });
+    },
+  });
+  const gauge = setInterval(() => metrics.writerPendingRows.set(writer.pendingRows), 1000);
+  gauge.unref();
+  return { writer, stopGauge: () => clearInterval(gauge) };
 }
