@@ -86,8 +86,7 @@ const MIGRATIONS: Migration[] = [
         loose_last SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
         loose_request SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
         loose_resolved SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
-        loose_handoff SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
-        outcomes AggregateFunction(groupUniqArray, Tuple(UUID, String, Decimal(18, 4), String))
+        loose_handoff SimpleAggregateFunction(min, DateTime64(3, 'UTC'))
       )
       ENGINE = AggregatingMergeTree
       PARTITION BY toYYYYMM(slot)
@@ -168,8 +167,7 @@ function userSlotsSelect(db: string): string {
       max(if(session_id = '', ts, toDateTime64(0, 3, 'UTC'))) AS loose_last,
       min(if(session_id = '' AND type = 'message_received', ts, ${ROLLUP_NONE})) AS loose_request,
       min(if(session_id = '' AND type = 'resolved', ts, ${ROLLUP_NONE})) AS loose_resolved,
-      min(if(session_id = '' AND type = 'handoff', ts, ${ROLLUP_NONE})) AS loose_handoff,
-      groupUniqArrayStateIf((event_id, toString(type), revenue, toString(currency)), type IN ('lead', 'order', 'payment')) AS outcomes
+      min(if(session_id = '' AND type = 'handoff', ts, ${ROLLUP_NONE})) AS loose_handoff
     FROM ${db}.events
     GROUP BY project_id, channel, user_id, bot_id, slot`;
 }
