@@ -7,7 +7,9 @@
  *
  *   npx tsx bench/ingest.bench.ts                 1,000,000 events (needs `npm run kafka:start`)
  *   BENCH_SCALE=0.01 npx tsx bench/ingest.bench.ts
- * Env: BENCH_CLIENTS (default 8), BENCH_PATHS (default "embedded,kafka"); the processes' own settings
+ * A collector serves many bots at once, so 32 concurrent senders is the default; each waits for
+ * its 200 before sending the next batch, so concurrency is what lets the writer batch.
+ * Env: BENCH_CLIENTS (default 32), BENCH_PATHS (default "embedded,kafka"); the processes' own settings
  * (BATCH_MAX_ROWS, BATCH_MAX_WAIT_MS, BATCH_MAX_BYTES, KAFKA_TOPIC_PARTITIONS) pass through to them.
  */
 import fs from "node:fs";
@@ -32,7 +34,7 @@ import {
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
 const BATCH = 500;
 const TOTAL = Math.max(BATCH, Math.round((1_000_000 * SCALE) / BATCH) * BATCH);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? "8");
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? "32");
 const PATHS = (process.env.BENCH_PATHS ?? "embedded,kafka").split(",");
 const USERS = Math.max(100, Math.round(TOTAL / 20));
 const FLOOR_CHUNK_ROWS = 20_000; // BATCH_MAX_ROWS' default: the writer's own insert size
