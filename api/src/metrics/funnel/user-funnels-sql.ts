@@ -23,7 +23,8 @@ import { stepMaskSql } from "./step-conditions.js";
  * sorts 8-byte keys (default funnel on 10M events: ~545 → ~430 ms for this query). Strict mode keeps the id:
  * there a second copy between two steps ends the attempt, and a resent copy must not.
  * In strict mode only matching events get keys; the others are bare times (separators). The attempt logic
- * then runs on small arrays per user (see attemptsSql): "first occurrence at or after position p" arrays built
+ * then runs on small arrays per user (see attemptsSql): in ordered mode the keys of each step, searched for the
+ * first one after the previous step's key; in any mode "first occurrence at or after position p" arrays built
  * with arrayReverseFill, so an attempt costs one lookup per step instead of a scan of the user's events.
  */
 
@@ -32,6 +33,7 @@ const KEY_LAYOUTS = {
   withId: { type: "UInt128", ts: 89, firstStep: 84, mask: 64 },
   withoutId: { type: "UInt64", ts: 25, firstStep: 20, mask: 0 },
 } as const;
+type KeyLayout = (typeof KEY_LAYOUTS)[keyof typeof KEY_LAYOUTS];
 const MASK_BITS = 0xfffff;
 
 /**
@@ -57,29 +59,35 @@ const steps = (from: number, to: number) => Array.from({ length: Math.max(0, to 
 const leadingTrue = (names: string[]) => names.map((_, k) => `(${names.slice(0, k + 1).join(" AND ")})`).join(" + ") || "0";
 
 /**
- * Per mode: from arrays t (time) and m (steps matched) of one user, produce level, s (start position) and
- * completed. Lambdas that capture a whole array copy it once per element, so strict and any work elementwise
- * on shifted or filled copies of the arrays, with one expression per step written out (n ≤ 20).
+ * Per mode: from the user's sorted, distinct keys (and arrays t, time, and m, steps matched, taken from them)
+ * produce level, start_rel and completed. Lambdas that capture a whole array copy it once per element, so
+ * strict and any work elementwise on shifted or filled copies of the arrays, with one expression per step
+ * written out (n ≤ 20).
  */
-function attemptsSql(mode: FunnelMode, n: number): string {
+function attemptsSql(mode: FunnelMode, n: number, layout: KeyLayout): string {
+  const time = (key: string) => `toInt64(bitShiftRight(${key}, ${layout.ts}))`;
+  // bitTest has no UInt128 version: test the low 32 bits from the mask's position on (mask, then first step).
+  const matches = (key: string, k: number) => `bitTest(toUInt32(bitShiftRight(${key}, ${layout.mask})), ${k})`;
   if (mode === "ordered") {
-    // A greedy chain per start, one step at a time: np{k}[q] = first position ≥ q matching step k (0: none),
-    // so c{k} (the positions of step k for every start) is a lookup in np{k} at c{k-1} + 1. c0 takes m and t
-    // as lambda arguments, not captures: a captured array is copied per element, quadratic in the user's events
-    // (that alone was ~190 ms of the default funnel on 10M events); the captures left are per start (few).
+    // A greedy chain per start, one step at a time, on the keys themselves: keys are distinct and sorted like
+    // the events, so "the next event matching step k after the one chosen for step k-1" is the first key of
+    // step k greater than that key (arrayFirst gives 0, never a key, when there is none). p{k}, the keys of
+    // step k, and c{k}, the key reached at step k for every start, are short; the only captures are per start.
+    // (Positions looked up in arrayReverseFill'ed "next position" arrays cost ~120 ms more on 10M events.)
     const chains = steps(1, n).map((k) => `c${k}`);
+    const oks = chains.map((_, j) => `ok${j + 1}`);
     return `
-    arrayFilter((i, mm, tt) -> bitTest(mm, 0) AND tt < {toRelMs:Int64}, arrayEnumerate(m), m, t) AS c0,
+    arrayFilter(x -> ${matches("x", 0)} AND ${time("x")} < {toRelMs:Int64}, keys) AS c0,
     ${steps(1, n)
-      .map((k) => `arrayReverseFill(x -> x > 0, arrayMap((mm, j) -> if(bitTest(mm, ${k}), j, 0), m, arrayEnumerate(m))) AS np${k},
-    arrayMap(p -> if(p = 0, 0, np${k}[p + 1]), c${k - 1}) AS c${k},
-    arrayMap((p0, p) -> p > 0 AND t[p] - t[p0] <= {windowMs:Int64}, c0, c${k}) AS ok${k},`)
+      .map((k) => `arrayFilter(x -> ${matches("x", k)}, keys) AS p${k},
+    arrayMap(c -> if(c = 0, 0, arrayFirst(x -> x > c, p${k})), c${k - 1}) AS c${k},
+    arrayMap((c, ck) -> ck != 0 AND ${time("ck")} - ${time("c")} <= {windowMs:Int64}, c0, c${k}) AS ok${k},`)
       .join("\n    ")}
-    arrayMap((${["p0", ...chains.map((_, j) => `ok${j + 1}`)].join(", ")}) -> toUInt8(1 + ${leadingTrue(chains.map((_, j) => `ok${j + 1}`))}), ${["c0", ...chains.map((_, j) => `ok${j + 1}`)].join(", ")}) AS levels,
+    arrayMap((${["c", ...oks].join(", ")}) -> toUInt8(1 + ${leadingTrue(oks)}), ${["c0", ...oks].join(", ")}) AS levels,
     arrayMax(levels) AS level,
     indexOf(levels, level) AS chosen,
-    c0[chosen] AS s,
-    arrayMap(p -> t[p], arraySlice([${["c0", ...chains].map((c) => `${c}[chosen]`).join(", ")}], 1, level)) AS completed`;
+    ${time("c0[chosen]")} AS start_rel,
+    arrayMap(x -> ${time("x")}, arraySlice([${["c0", ...chains].map((c) => `${c}[chosen]`).join(", ")}], 1, level)) AS completed`;
   }
   if (mode === "strict") {
     // Matching events only; seps holds the times of the others. sep_before[j] counts those sorting before
@@ -95,6 +103,7 @@ function attemptsSql(mode: FunnelMode, n: number): string {
     arrayMap((mm, tt${oks.map((o) => `, ${o}`).join("")}) -> if(bitTest(mm, 0) AND tt < {toRelMs:Int64}, toUInt8(1 + ${leadingTrue(oks)}), toUInt8(0)), m, t${oks.map((o) => `, ${o}`).join("")}) AS levels,
     arrayMax(levels) AS level,
     indexOf(levels, level) AS s,
+    t[s] AS start_rel,
     arraySlice(t, s, level) AS completed`;
   }
   // any: nt{k}[i] = time of the first event at or after i matching step k (-1: none); the start at i reaches
@@ -112,6 +121,7 @@ function attemptsSql(mode: FunnelMode, n: number): string {
     arrayMap((mm, tt, p) -> if(mm != 0 AND tt < {toRelMs:Int64} AND bitCount(bitAnd(mm, -mm) - 1) < p, p, toUInt8(0)), m, t, prefixes) AS levels,
     arrayMax(levels) AS level,
     indexOf(levels, level) AS s,
+    t[s] AS start_rel,
     arraySlice([${steps(0, n).map((k) => `greatest(${firstAt.slice(0, k + 1).join(", ")})`).join(", ")}], 1, level) AS completed`;
 }
 
@@ -148,8 +158,7 @@ SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, comp
   SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${strict ? "seps, " : ""}
     arrayMap(x -> toInt64(bitShiftRight(x, ${layout.ts})), keys) AS t,
     arrayMap(x -> toUInt32(bitAnd(bitShiftRight(x, ${layout.mask}), ${MASK_BITS})), keys) AS m,
-    ${attemptsSql(definition.mode, definition.steps.length)},
-    t[s] AS start_rel
+    ${attemptsSql(definition.mode, definition.steps.length, layout)}
   FROM (
     SELECT channel, user_id, ${[...dims, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
     FROM (
