@@ -12,58 +12,12 @@
  *   BENCH_CALLS=10 BENCH_DATA_DIR=/tmp/x …         # more calls; keep the data between runs
  *   BENCH_ONLY=overview,channels …                 # a subset, by name prefix
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { loadConfig } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, closeServer, createLogger, createMetrics, createStorage, ensureProject, generateKey, listen, migrate, registerKey } from "@chatfunnel/ingest";
-import { createHttpApp } from "@chatfunnel/api";
-import { generateDataset } from "./support/dataset.js";
+import { openBenchData, serveBenchApi } from "./support/bench-data.js";
 
-const scale = Number(process.env.BENCH_SCALE ?? 1);
 const calls = Number(process.env.BENCH_CALLS ?? 7);
-const events = Math.round(10_000_000 * scale);
-const users = Math.max(1, Math.round(200_000 * scale));
-const reuse = process.env.BENCH_DATA_DIR !== undefined;
-const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-api-bench-"));
-const projectId = "bench";
-
-const config = loadConfig({ DATA_DIR: dataDir, CLICKHOUSE_DATABASE: "bench", LOG_LEVEL: "silent", QUERY_MAX_MEMORY_BYTES: process.env.QUERY_MAX_MEMORY_BYTES });
-const storage = createStorage(config);
-const migrateStarted = Date.now();
-const applied = await migrate(storage);
-if (applied.length > 0) console.log(`migrations ${applied.join(", ")} applied in ${((Date.now() - migrateStarted) / 1000).toFixed(1)} s`);
-
-const countRows = async (): Promise<number> => {
-  const result = await storage.client.query({ query: `SELECT count() AS n FROM bench.events`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
-  const [row] = await result.json<{ n: number }>();
-  return Number(row?.n ?? 0);
-};
-
-let range: { from: string; to: string };
-const loadStarted = Date.now();
-if (reuse && (await countRows()) === events && fs.existsSync(path.join(dataDir, "range.json"))) {
-  range = JSON.parse(fs.readFileSync(path.join(dataDir, "range.json"), "utf8")) as { from: string; to: string };
-  console.log(`reusing ${events.toLocaleString("en")} events in ${dataDir}`);
-} else {
-  for (const table of ["events", "spend", "user_slots", "id_sessions"]) await storage.client.command({ query: `TRUNCATE TABLE IF EXISTS bench.${table}` });
-  await ensureProject(storage, projectId, "bench");
-  range = await generateDataset(storage, { projectId, events, users, days: 30, seed: 42 });
-  fs.writeFileSync(path.join(dataDir, "range.json"), JSON.stringify(range));
-  console.log(`generated ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, 30 days in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
-}
-await ensureProject(storage, projectId, "bench");
-const readKey = generateKey("read");
-await registerKey(storage, readKey, { projectId, kind: "read" });
-
-const logger = createLogger("silent", "bench");
-const metrics = createMetrics();
-const readiness = new Readiness();
-readiness.markReady();
-const keys = new KeyStore(storage);
-await keys.reload();
-const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys, metrics, logger } });
-const { server, url } = await listen(app, "127.0.0.1", 0);
+const { storage, range, events, users, close } = await openBenchData("api", process.env);
+const { url, readKey, close: closeApi } = await serveBenchApi(storage);
 
 const week = { from: new Date(Date.parse(range.to) - 7 * 86_400_000).toISOString().slice(0, 10), to: range.to };
 const endpoints: { name: string; path: string }[] = [
@@ -109,10 +63,9 @@ const widths = header.map((title, index) => Math.max(title.length, ...rows.map((
 const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join("  ");
 console.log(`\nload average while measuring: ${os.loadavg().map((load) => load.toFixed(1)).join(" ")} on ${os.cpus().length} cores (other processes share this machine)`);
 console.log(`api: ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, range ${range.from} → ${range.to}, ${calls} calls per endpoint after a warm-up`);
-console.log(`every query ran under max_memory_usage = ${(config.QUERY_MAX_MEMORY_BYTES / 2 ** 20).toFixed(0)} MiB`);
+console.log(`every query ran under max_memory_usage = ${(Number(storage.querySettings.max_memory_usage) / 2 ** 20).toFixed(0)} MiB`);
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 
-await closeServer(server);
-await storage.close();
-if (!reuse) fs.rmSync(dataDir, { recursive: true, force: true });
+await closeApi();
+await close();

@@ -9,58 +9,14 @@
  *   BENCH_SCALE=0.01 npx tsx bench/funnel.bench.ts    # quick check
  *   BENCH_CALLS=15 BENCH_DATA_DIR=/tmp/x …            # more calls; keep the data between runs
  */
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { loadConfig } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, closeServer, createLogger, createMetrics, createStorage, ensureProject, generateKey, listen, migrate, registerKey } from "@chatfunnel/ingest";
-import { createHttpApp } from "@chatfunnel/api";
-import { generateDataset } from "./support/dataset.js";
+import { BENCH_PROJECT, openBenchData, serveBenchApi } from "./support/bench-data.js";
 
-const scale = Number(process.env.BENCH_SCALE ?? 1);
 const calls = Number(process.env.BENCH_CALLS ?? 9);
-const events = Math.round(10_000_000 * scale);
-const users = Math.max(1, Math.round(200_000 * scale));
-const reuse = process.env.BENCH_DATA_DIR !== undefined;
-const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-funnel-bench-"));
-const projectId = "bench";
-const db = "bench";
-
-const config = loadConfig({ DATA_DIR: dataDir, CLICKHOUSE_DATABASE: db, LOG_LEVEL: "silent" });
-const storage = createStorage(config);
-await migrate(storage);
-
-const countRows = async (): Promise<number> => {
-  const result = await storage.client.query({ query: `SELECT count() AS n FROM ${db}.events`, format: "JSONEachRow", clickhouse_settings: storage.querySettings });
-  const [row] = await result.json<{ n: number }>();
-  return Number(row?.n ?? 0);
-};
-
-let range: { from: string; to: string };
-const rangeFile = path.join(dataDir, "range.json");
-if (reuse && (await countRows()) === events && fs.existsSync(rangeFile)) {
-  range = JSON.parse(fs.readFileSync(rangeFile, "utf8")) as { from: string; to: string };
-  console.log(`reusing ${events.toLocaleString("en")} events in ${dataDir}`);
-} else {
-  const started = Date.now();
-  await storage.client.command({ query: `TRUNCATE TABLE IF EXISTS ${db}.events` });
-  await storage.client.command({ query: `TRUNCATE TABLE IF EXISTS ${db}.spend` });
-  range = await generateDataset(storage, { projectId, events, users, days: 30, seed: 42 });
-  fs.writeFileSync(rangeFile, JSON.stringify(range));
-  console.log(`generated ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, 30 days in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-await ensureProject(storage, projectId, "bench");
-const readKey = generateKey("read");
-await registerKey(storage, readKey, { projectId, kind: "read" });
-
-const logger = createLogger("silent", "bench");
-const metrics = createMetrics();
-const readiness = new Readiness();
-readiness.markReady();
-const keys = new KeyStore(storage);
-await keys.reload();
-const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys, metrics, logger } });
-const { server, url } = await listen(app, "127.0.0.1", 0);
+const projectId = BENCH_PROJECT;
+const { storage, range, events, users, close } = await openBenchData("funnel", process.env);
+const db = storage.database;
+const { url, readKey, close: closeApi } = await serveBenchApi(storage);
 
 const FUNNEL_STEPS = ["bot_started", "message_received", "button_clicked", "lead", "order"];
 const steps = (list: string[]) => list.map((step) => `steps=${encodeURIComponent(step)}`).join("&");
@@ -147,8 +103,7 @@ const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell
 console.log(`\nfunnel: ${events.toLocaleString("en")} events, ${users.toLocaleString("en")} users, range ${range.from} → ${range.to}, ${calls} calls each after a warm-up, ${os.cpus().length} cores`);
 console.log(line(header));
 for (const row of rows) console.log(line(row));
-console.log(`every query capped at max_memory_usage ${mib(config.QUERY_MAX_MEMORY_BYTES)} MiB; RSS = the process's peak so far (engine + Node)`);
+console.log(`every query capped at max_memory_usage ${mib(Number(storage.querySettings.max_memory_usage))} MiB; RSS = the process's peak so far (engine + Node)`);
 
-await closeServer(server);
-await storage.close();
-if (!reuse) fs.rmSync(dataDir, { recursive: true, force: true });
+await closeApi();
+await close();
