@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import request from "supertest";
 import type { Storage } from "@chatfunnel/ingest";
-import { toEventRow } from "@chatfunnel/ingest";
 import { INTERVALS, TIMESERIES_METRICS, type Event, type SpendRow } from "@chatfunnel/schemas";
-import { createProject, freshDatabase } from "../support/engine.js";
+import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { ANCHORS, eventStreamArb, queryArb, spendImportsArb, toQueryString } from "../support/random-events.js";
 import { dedupe, latestSpend } from "../reference/events.js";
@@ -42,14 +41,7 @@ describe("every endpoint equals the reference implementation on random event str
   });
   afterAll(async () => testApp.close());
 
-  async function load(projectId: string, events: Event[]): Promise<void> {
-    // Two inserts, so resent events can sit in different parts and only FINAL collapses them.
-    const half = Math.ceil(events.length / 2);
-    for (const chunk of [events.slice(0, half), events.slice(half)]) {
-      if (chunk.length === 0) continue;
-      await storage.client.insert({ table: `${storage.database}.events`, values: chunk.map((event) => toEventRow(projectId, event, Date.now())), format: "JSONEachRow" });
-    }
-  }
+  const load = (projectId: string, events: Event[]) => loadEventsInTwoParts(storage, projectId, events);
 
   it.each(ANCHORS)(`matches on ${RUNS_PER_ANCHOR} random streams around $name`, { timeout: 180_000 }, async (anchor) => {
     await fc.assert(

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import request from "supertest";
 import type { Storage } from "@chatfunnel/ingest";
-import { toEventRow } from "@chatfunnel/ingest";
 import type { Event } from "@chatfunnel/schemas";
-import { createProject, freshDatabase } from "../support/engine.js";
+import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceDropoff, referenceFunnel, type ReferenceScope } from "../reference/funnel.js";
 import { BASE_MS, MINUTE, scenarioArb, stepText } from "../reference/funnel-arbitraries.js";
@@ -27,14 +26,7 @@ describe("funnel equals the reference implementation on random event streams", (
   });
   afterAll(async () => testApp.close());
 
-  async function load(projectId: string, events: Event[]): Promise<void> {
-    // Two inserts: a resend can sit in another part, where no merge has collapsed it yet.
-    const half = Math.ceil(events.length / 2);
-    for (const chunk of [events.slice(0, half), events.slice(half)]) {
-      if (chunk.length === 0) continue;
-      await storage.client.insert({ table: `${storage.database}.events`, values: chunk.map((event) => toEventRow(projectId, event, Date.now())), format: "JSONEachRow" });
-    }
-  }
+  const load = (projectId: string, events: Event[]) => loadEventsInTwoParts(storage, projectId, events);
 
   it(`matches on ${RUNS} random streams`, { timeout: 600_000 }, async () => {
     // The generator must exercise conversions, not just empty funnels: counted below, asserted at the end.

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { loadConfig, type Config } from "@chatfunnel/schemas";
-import { createStorage, ensureProject, generateKey, migrate, registerKey, type ProjectKeys, type Storage } from "@chatfunnel/ingest";
+import { loadConfig, type Config, type Event } from "@chatfunnel/schemas";
+import { createStorage, ensureProject, generateKey, migrate, registerKey, toEventRow, type ProjectKeys, type Storage } from "@chatfunnel/ingest";
 
 let engine: Storage | undefined;
 
@@ -48,4 +48,20 @@ export async function waitFor<T>(check: () => Promise<T>, done: (value: T) => bo
     last = await check();
   }
   return last;
+}
+
+/**
+ * Stores events straight into the events table in two inserts, so a resent event can sit in a
+ * different part from its original, where only FINAL (or the query's own dedup) collapses it.
+ */
+export async function loadEventsInTwoParts(storage: Storage, projectId: string, events: Event[]): Promise<void> {
+  const half = Math.ceil(events.length / 2);
+  for (const chunk of [events.slice(0, half), events.slice(half)]) {
+    if (chunk.length === 0) continue;
+    await storage.client.insert({
+      table: `${storage.database}.events`,
+      values: chunk.map((event) => toEventRow(projectId, event, Date.now())),
+      format: "JSONEachRow",
+    });
+  }
 }
