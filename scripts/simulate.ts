@@ -3,12 +3,12 @@
  *   npm run simulate -- --days 30 --seed 42 --events 100000 --url http://127.0.0.1:8080 --write-key … --read-key …
  * Progress goes to stderr, the summary to stdout; the exit code is 1 when events were lost.
  */
-import { loadConfig } from "@chatfunnel/schemas";
+import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { parseSimulateArgs } from "./simulator/args.js";
 import { simulate } from "./simulator/index.js";
 import { printProgress, summary } from "./simulator/progress.js";
 
-const config = loadConfig(process.env);
+const config = loadConfigFromEnvironment();
 let args;
 try {
   args = parseSimulateArgs(process.argv.slice(2), { writeKey: config.CHATFUNNEL_WRITE_KEY, readKey: config.CHATFUNNEL_READ_KEY });

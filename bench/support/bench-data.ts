@@ -83,8 +83,7 @@ export async function serveBenchApi(storage: Storage): Promise<{ url: string; re
   const metrics = createMetrics();
   const readiness = new Readiness();
   readiness.markReady();
-  const keys = new KeyStore(storage);
-  await keys.reload();
+  const keys = await KeyStore.load(storage);
   const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys, metrics, logger } });
   const { server, url } = await listen(app, "127.0.0.1", 0);
   return {

@@ -63,3 +63,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   return parsed.data;
 }
+
+/** The one place a process reads its environment: called once, at start, by each entry point. */
+export function loadConfigFromEnvironment(): Config {
+  return loadConfig(process.env);
+}

@@ -1,11 +1,11 @@
-import { loadConfig } from "@chatfunnel/schemas";
+import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage } from "@chatfunnel/ingest";
 import { DEFAULT_DASHBOARD_DIR } from "../server/embedded.js";
 import { createHttpApp } from "../server/http-app.js";
 
 // Distributed mode: the API and the built dashboard, reading ClickHouse (CLICKHOUSE_URL, or chDB
 // under DATA_DIR). No collector here: events arrive through the collector → Kafka → consumer.
-const config = loadConfig(process.env);
+const config = loadConfigFromEnvironment();
 const logger = createLogger(config.LOG_LEVEL, "api");
 const metrics = createMetrics();
 const readiness = new Readiness();
@@ -13,8 +13,7 @@ const storage = await openStorage(config, logger);
 // The default project's keys: from the environment, else generated once and kept in DATA_DIR.
 // Collectors see keys created here on their next key-store reload (unknown keys trigger one).
 const keys = await ensureDefaultProject(config, storage);
-const keyStore = new KeyStore(storage);
-await keyStore.reload();
+const keyStore = await KeyStore.load(storage);
 const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger }, dashboardDir: DEFAULT_DASHBOARD_DIR });
 const { server, url } = await listen(app, config.HOST, config.PORT);
 readiness.markReady();

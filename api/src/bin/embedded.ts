@@ -1,8 +1,8 @@
-import { loadConfig } from "@chatfunnel/schemas";
+import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { startEmbedded } from "../server/embedded.js";
 import { parseDemoArgs, runDemo } from "../../../scripts/simulator/demo.js";
 
-const config = loadConfig(process.env);
+const config = loadConfigFromEnvironment();
 const demo = parseDemoArgs(process.argv.slice(2));
 const embedded = await startEmbedded(config);
 process.stdout.write(

@@ -37,8 +37,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
   const readiness = new Readiness();
   const storage = await openStorage(config, logger);
   const keys = await ensureDefaultProject(config, storage);
-  const keyStore = new KeyStore(storage);
-  await keyStore.reload();
+  const keyStore = await KeyStore.load(storage);
   const { writer, stopGauge } = createInstrumentedEventWriter(storage, config, metrics, logger);
   const app = createHttpApp({
     readiness,

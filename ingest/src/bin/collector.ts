@@ -1,8 +1,8 @@
-import { loadConfig } from "@chatfunnel/schemas";
+import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { startCollectorProcess } from "../collector/collector-process.js";
 
 // Distributed mode: POST /v1/events → Kafka (KAFKA_BROKERS); keys from ClickHouse (CLICKHOUSE_URL, or chDB under DATA_DIR).
-const config = loadConfig(process.env);
+const config = loadConfigFromEnvironment();
 const collector = await startCollectorProcess(config);
 process.stdout.write(`Chatfunnel collector: ${collector.url}/v1/events → Kafka topic ${config.KAFKA_TOPIC}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

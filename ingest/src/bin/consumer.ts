@@ -1,9 +1,9 @@
-import { loadConfig } from "@chatfunnel/schemas";
+import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { createLogger } from "../observability/logger.js";
 import { startConsumerProcess, type ConsumerProcess } from "../consumer/consumer-process.js";
 
 // Distributed mode: Kafka (KAFKA_BROKERS) → ClickHouse (CLICKHOUSE_URL, or chDB under DATA_DIR).
-const config = loadConfig(process.env);
+const config = loadConfigFromEnvironment();
 const logger = createLogger(config.LOG_LEVEL, "consumer");
 let consumer: ConsumerProcess | undefined;
 let exiting = false;

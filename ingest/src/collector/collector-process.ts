@@ -37,8 +37,7 @@ export async function startCollectorProcess(config: Config, logger: Logger = cre
   const readiness = new Readiness();
   const storage = await openStorage(config, logger);
   await registerConfiguredKeys(config, storage);
-  const keyStore = new KeyStore(storage);
-  await keyStore.reload();
+  const keyStore = await KeyStore.load(storage);
 
   const kafka = createKafka(config, logger);
   const created = await ensureTopics(kafka, config);

@@ -1,18 +1,9 @@
 import { z } from "zod";
 import { ChannelSchema } from "../event.js";
-import { MoneyRatioSchema, MoneySchema, OtherCurrencySchema, RangeEchoSchema, RateSchema } from "./common.js";
+import { HeadlineFiguresSchema, OtherCurrencySchema, RangeEchoSchema, RateSchema } from "./common.js";
 
-export const ChannelFiguresSchema = z.object({
+export const ChannelFiguresSchema = HeadlineFiguresSchema.extend({
   channel: ChannelSchema,
-  users: z.number().int(),
-  newUsers: z.number().int(),
-  sessions: z.number().int(),
-  leads: z.number().int(),
-  orders: z.number().int(),
-  revenue: MoneySchema,
-  spend: MoneySchema,
-  cpl: MoneyRatioSchema,
-  cpo: MoneyRatioSchema,
   /** Users of the channel with at least one lead in range, over the channel's users in range. */
   leadConversion: RateSchema,
 });

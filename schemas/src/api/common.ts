@@ -51,3 +51,16 @@ export type RangeEcho = z.infer<typeof RangeEchoSchema>;
  */
 export const OtherCurrencySchema = z.object({ currency: z.string(), revenue: z.number(), spend: z.number() });
 export type OtherCurrency = z.infer<typeof OtherCurrencySchema>;
+
+/** The figures overview and channels both report, each with the same definition. */
+export const HeadlineFiguresSchema = z.object({
+  users: z.number().int(),
+  newUsers: z.number().int(),
+  sessions: z.number().int(),
+  leads: z.number().int(),
+  orders: z.number().int(),
+  revenue: MoneySchema,
+  spend: MoneySchema,
+  cpl: MoneyRatioSchema,
+  cpo: MoneyRatioSchema,
+});

@@ -1,16 +1,7 @@
 import { z } from "zod";
-import { MoneySchema, MoneyRatioSchema } from "./common.js";
+import { HeadlineFiguresSchema } from "./common.js";
 
-export const OverviewFiguresSchema = z.object({
-  users: z.number().int(),
-  newUsers: z.number().int(),
-  sessions: z.number().int(),
-  leads: z.number().int(),
-  orders: z.number().int(),
-  revenue: MoneySchema,
-  spend: MoneySchema,
-  cpl: MoneyRatioSchema,
-  cpo: MoneyRatioSchema,
+export const OverviewFiguresSchema = HeadlineFiguresSchema.extend({
   roas: z.number().nonnegative().nullable(),
   resolutionRate: z.number().min(0).max(1).nullable(),
 });
