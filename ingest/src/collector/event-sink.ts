@@ -1,6 +1,6 @@
 import type { Event } from "@chatfunnel/schemas";
 import type { BatchWriter } from "../writer/batch-writer.js";
-import { toEventRow, type EventRow } from "../storage/event-rows.js";
+import { toEventRows, type EventRow } from "../storage/event-rows.js";
 
 /** Where the collector hands validated events; `send` resolves only once they are durable. */
 export interface EventSink {
@@ -12,7 +12,7 @@ export interface EventSink {
 /** The embedded default: straight into the batching writer, answered after the insert. */
 export function createDirectSink(writer: BatchWriter<EventRow>, maxPendingRows: number): EventSink {
   return {
-    send: (projectId, events, receivedAt) => writer.write(events.map((event) => toEventRow(projectId, event, receivedAt))),
+    send: (projectId, events, receivedAt) => writer.write(toEventRows(projectId, events, receivedAt)),
     overloaded: () => writer.pendingRows >= maxPendingRows,
   };
 }

@@ -36,6 +36,16 @@ export function propertyText(value: string | number | boolean | null): string {
 }
 
 export function toEventRow(projectId: string, event: Event, receivedAt: string | number | Date): EventRow {
+  return buildEventRow(projectId, event, toClickHouseTime(receivedAt));
+}
+
+/** The rows of one request: its receive time is formatted once, not per event (the hot path). */
+export function toEventRows(projectId: string, events: Event[], receivedAt: Date): EventRow[] {
+  const received = toClickHouseTime(receivedAt);
+  return events.map((event) => buildEventRow(projectId, event, received));
+}
+
+function buildEventRow(projectId: string, event: Event, receivedAt: string): EventRow {
   const properties: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.properties ?? {})) properties[key] = propertyText(value);
   return {
@@ -56,7 +66,7 @@ export function toEventRow(projectId: string, event: Event, receivedAt: string |
     revenue: event.revenue ?? 0,
     currency: event.currency ?? "",
     properties,
-    received_at: toClickHouseTime(receivedAt),
+    received_at: receivedAt,
   };
 }
 
