@@ -210,12 +210,7 @@ async function runFloor(): Promise<{ seconds: number; cpuSeconds: number; stored
     for (let i = start; i < Math.min(TOTAL, start + FLOOR_CHUNK_ROWS); i++) rows.push(toEventRow(PROJECT, benchEvent(i), receivedAt));
     const began = performance.now();
     const cpuBefore = process.cpuUsage();
-    await storage.client.insert({
-      table: `${storage.database}.events`,
-      values: rows,
-      format: "JSONEachRow",
-      clickhouse_settings: { date_time_input_format: "basic", async_insert: 0 },
-    });
+    await storage.insertRows("events", rows);
     seconds += (performance.now() - began) / 1000;
     cpu += benchCpu(cpuBefore);
   }

@@ -27,7 +27,7 @@ describe("funnel API", () => {
   async function projectWith(events: Event[]): Promise<{ get: (path: string, accept?: string) => request.Test }> {
     const project = await createProject(storage);
     if (events.length > 0) {
-      await storage.client.insert({ table: `${storage.database}.events`, values: events.map((e) => toEventRow(project.projectId, e, Date.now())), format: "JSONEachRow" });
+      await storage.insertRows("events", events.map((e) => toEventRow(project.projectId, e, Date.now())));
     }
     return {
       get: (path, accept) => {

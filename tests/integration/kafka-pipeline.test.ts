@@ -20,7 +20,6 @@ import { ensureTopics } from "../../ingest/src/kafka/topics.js";
 import { SendQueue, createDurableProducer } from "../../ingest/src/kafka/producer.js";
 import { createKafkaSink } from "../../ingest/src/collector/kafka-sink.js";
 import { createEventConsumer, type EventConsumer } from "../../ingest/src/consumer/event-consumer.js";
-import { insertEventRows } from "../../ingest/src/consumer/consumer-process.js";
 import { DLQ_HEADERS } from "../../ingest/src/consumer/dead-letter.js";
 import { createProject, freshDatabase, testConfig, waitFor } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
@@ -63,7 +62,7 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     consumerMetrics = createMetrics();
     // Wired as in the consumer process: every failed insert attempt is counted.
     writer = createEventWriter(storage, config, { onError: () => consumerMetrics.insertErrors.inc() });
-    consumer = createEventConsumer({ kafka: appKafka, writer, insertRows: (rows) => insertEventRows(storage, rows), config, metrics: consumerMetrics, logger });
+    consumer = createEventConsumer({ kafka: appKafka, writer, insertRows: (rows) => storage.insertRows("events", rows), config, metrics: consumerMetrics, logger });
     await consumer.start();
     rawProducer = kafka.producer();
     await rawProducer.connect();

@@ -24,7 +24,8 @@ export function sharedEngine(): Storage {
 /** A fresh, migrated database on the shared engine: each test gets its own. */
 export async function freshDatabase(): Promise<Storage> {
   const base = sharedEngine();
-  const storage: Storage = { ...base, database: `t_${randomUUID().replaceAll("-", "")}`, close: async () => {} };
+  // Closing a test's database must not close the engine its neighbours share.
+  const storage: Storage = { ...base.withDatabase(`t_${randomUUID().replaceAll("-", "")}`), close: async () => {} };
   await migrate(storage);
   return storage;
 }
@@ -58,10 +59,6 @@ export async function loadEventsInTwoParts(storage: Storage, projectId: string, 
   const half = Math.ceil(events.length / 2);
   for (const chunk of [events.slice(0, half), events.slice(half)]) {
     if (chunk.length === 0) continue;
-    await storage.client.insert({
-      table: `${storage.database}.events`,
-      values: chunk.map((event) => toEventRow(projectId, event, Date.now())),
-      format: "JSONEachRow",
-    });
+    await storage.insertRows("events", chunk.map((event) => toEventRow(projectId, event, Date.now())));
   }
 }

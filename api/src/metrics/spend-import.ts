@@ -16,11 +16,10 @@ function nextImportVersion(): number {
  */
 export async function importSpend(storage: Storage, projectId: string, rows: SpendRow[]): Promise<number> {
   const now = new Date(nextImportVersion());
-  await storage.client.insert({
-    table: `${storage.database}.spend`,
-    values: rows.map((row) => toSpendRow(projectId, row, now)),
-    format: "JSONEachRow",
-    clickhouse_settings: { ...storage.querySettings, max_insert_block_size: "1048576", async_insert: 0 },
-  });
+  await storage.insertRows(
+    "spend",
+    rows.map((row) => toSpendRow(projectId, row, now)),
+    { max_insert_block_size: "1048576" },
+  );
   return rows.length;
 }

@@ -42,9 +42,5 @@ export async function ensureProject(storage: Storage, projectId: string, name: s
   });
   const [row] = await existing.json<{ n: number }>();
   if (row && Number(row.n) > 0) return;
-  await storage.client.insert({
-    table: `${storage.database}.projects`,
-    values: [{ project_id: projectId, name, timezone: "UTC", session_timeout_min: 30, updated_at: toClickHouseTime(Date.now()) }],
-    format: "JSONEachRow",
-  });
+  await storage.insertRows("projects", [{ project_id: projectId, name, timezone: "UTC", session_timeout_min: 30, updated_at: toClickHouseTime(Date.now()) }]);
 }

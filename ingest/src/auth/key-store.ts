@@ -18,11 +18,7 @@ export function generateKey(kind: KeyKind): string {
 
 /** Stores a key's hash (never the key) for its project; registering the same key again is a no-op. */
 export async function registerKey(storage: Storage, key: string, owner: KeyOwner): Promise<void> {
-  await storage.client.insert({
-    table: `${storage.database}.api_keys`,
-    values: [{ key_hash: hashKey(key), project_id: owner.projectId, kind: owner.kind, created_at: toClickHouseTime(Date.now()) }],
-    format: "JSONEachRow",
-  });
+  await storage.insertRows("api_keys", [{ key_hash: hashKey(key), project_id: owner.projectId, kind: owner.kind, created_at: toClickHouseTime(Date.now()) }]);
 }
 
 /**

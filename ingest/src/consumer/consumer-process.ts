@@ -3,9 +3,7 @@ import express from "express";
 import { Gauge } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen } from "../http/listen.js";
-import type { Storage } from "../storage/clickhouse.js";
 import { openStorage } from "../storage/open-storage.js";
-import type { EventRow } from "../storage/event-rows.js";
 import { createInstrumentedEventWriter } from "../writer/event-writer.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics } from "../observability/metrics.js";
@@ -56,7 +54,7 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   const consumer = createEventConsumer({
     kafka,
     writer,
-    insertRows: (rows) => insertEventRows(storage, rows),
+    insertRows: (rows) => storage.insertRows("events", rows),
     config,
     metrics,
     logger,
@@ -93,13 +91,3 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   return { url, server, shutdown };
 }
 
-/** One direct insert without batching or retries; used to find the exact rows ClickHouse refuses. */
-export async function insertEventRows(storage: Storage, rows: EventRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await storage.client.insert({
-    table: `${storage.database}.events`,
-    values: rows,
-    format: "JSONEachRow",
-    clickhouse_settings: { date_time_input_format: "basic", async_insert: 0 },
-  });
-}

@@ -227,11 +227,7 @@ export async function migrate(storage: Storage): Promise<number[]> {
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements(db)) await client.command({ query: statement });
-    await client.insert({
-      table: `${db}.schema_migrations`,
-      values: [{ version: migration.version, name: migration.name, applied_at: Date.now() }],
-      format: "JSONEachRow",
-    });
+    await storage.insertRows("schema_migrations", [{ version: migration.version, name: migration.name, applied_at: Date.now() }]);
     newlyApplied.push(migration.version);
   }
   return newlyApplied;

@@ -13,14 +13,7 @@ export function createEventWriter(
   hooks: { onFlush?: (info: FlushInfo) => void; onError?: (error: unknown, attempt: number) => void } = {},
 ): BatchWriter<EventRow> {
   return new BatchWriter<EventRow>({
-    insert: async (rows) => {
-      await storage.client.insert({
-        table: `${storage.database}.events`,
-        values: rows,
-        format: "JSONEachRow",
-        clickhouse_settings: { date_time_input_format: "basic", async_insert: 0 },
-      });
-    },
+    insert: (rows) => storage.insertRows("events", rows),
     maxRows: config.BATCH_MAX_ROWS,
     maxBytes: config.BATCH_MAX_BYTES,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
