@@ -111,6 +111,47 @@ describe("BatchWriter", () => {
     expect(order).toEqual([1, 2, 3, 4]);
   });
 
+  it("group commit: rows arriving during an insert wait for it and go out together, not in timer-sized pieces", async () => {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>({
+      insert: async (rows) => {
+        await sleep(60);
+        batches.push([...rows]);
+      },
+      maxRows: 1000,
+      maxBytes: 1e9,
+      maxWaitMs: 1,
+    });
+    const first = writer.write([1]);
+    await sleep(10); // the first insert is running now
+    const later: Promise<void>[] = [];
+    for (const n of [2, 3, 4]) {
+      later.push(writer.write([n]));
+      await sleep(10); // longer than maxWaitMs: each would have been its own batch without group commit
+    }
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it("keeps batches that filled up during an insert within the bounds, in order, and flush() waits for all of them", async () => {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>({
+      insert: async (rows) => {
+        await sleep(20);
+        batches.push([...rows]);
+      },
+      maxRows: 2,
+      maxBytes: 1e9,
+      maxWaitMs: 60_000,
+    });
+    const writes = [writer.write([1, 2]), writer.write([3]), writer.write([4]), writer.write([5])];
+    expect(writer.pendingRows).toBe(5);
+    await writer.flush();
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    expect(writer.pendingRows).toBe(0);
+    await Promise.all(writes);
+  });
+
   it("close() stores everything accepted and refuses new rows", async () => {
     const sink = recordingSink();
     const writer = new BatchWriter<number>({ insert: sink.insert, maxRows: 100, maxBytes: 1e9, maxWaitMs: 60_000 });
@@ -121,3 +162,7 @@ describe("BatchWriter", () => {
     await expect(writer.write([3])).rejects.toBeInstanceOf(WriterClosedError);
   });
 });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

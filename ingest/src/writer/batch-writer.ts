@@ -39,11 +39,20 @@ export class WriterClosedError extends Error {
  * Collects rows from many callers into bounded inserts. A caller's promise settles only after
  * the insert holding its rows succeeded (or finally failed), so nobody acknowledges unstored data.
  * One insert runs at a time: ClickHouse prefers fewer, larger inserts, and chDB is one engine.
+ * Group commit: while an insert runs, arriving rows keep filling the next batch instead of being
+ * cut into small ones by the wait timer, so under load batches grow with the insert time, which
+ * makes each row cheaper to store (a 5,000-row insert costs ~40% more per row than a 20,000-row one).
  */
 export class BatchWriter<Row> {
+  /** Batches that reached maxRows or maxBytes, waiting for the writer in arrival order. */
+  private readonly sealed: Batch<Row>[] = [];
+  private sealedRows = 0;
   private current: Batch<Row> = emptyBatch();
+  /** The current batch has waited maxWaitMs (or a flush asked): it goes as soon as the writer is free. */
+  private currentDue = false;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private draining = false;
+  private lastInsert: Promise<void> = Promise.resolve();
   private inFlightRows = 0;
   private closed = false;
   private readonly maxAttempts: number;
@@ -58,7 +67,7 @@ export class BatchWriter<Row> {
 
   /** Rows accepted but not yet stored: buffered plus being inserted. */
   get pendingRows(): number {
-    return this.current.rows.length + this.inFlightRows;
+    return this.current.rows.length + this.sealedRows + this.inFlightRows;
   }
 
   write(rows: Row[]): Promise<void> {
@@ -70,32 +79,62 @@ export class BatchWriter<Row> {
       this.current.bytes += this.sizeOf(row);
     }
     if (this.current.rows.length >= this.options.maxRows || this.current.bytes >= this.options.maxBytes) {
-      void this.flush();
+      this.sealed.push(this.takeCurrent());
+      this.sealedRows += this.sealed.at(-1)!.rows.length;
+      this.drain();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.options.maxWaitMs);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.currentDue = true;
+        this.drain();
+      }, this.options.maxWaitMs);
     }
     return done;
   }
 
-  /** Sends what is buffered now and resolves when everything handed over so far is stored. */
+  /** Sends what is buffered now and resolves when everything handed over so far is stored (or failed). */
   flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    const batch = this.current;
-    if (batch.rows.length > 0) {
-      this.current = emptyBatch();
-      this.inFlightRows += batch.rows.length;
-      this.inFlight = this.inFlight.then(() => this.insertBatch(batch));
-    }
-    return this.inFlight;
+    const last = this.current.rows.length > 0 ? this.current : this.sealed.at(-1);
+    if (!last) return this.lastInsert;
+    const settled = new Promise<void>((resolve) => last.waiters.push({ resolve, reject: () => resolve() }));
+    if (last === this.current) this.currentDue = true;
+    this.drain();
+    return settled;
   }
 
   /** Refuses new rows, then stores everything already accepted. */
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+  }
+
+  /** Runs inserts back to back while there is a sealed or due batch; a no-op if already running. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    void (async () => {
+      for (;;) {
+        let batch = this.sealed.shift();
+        if (batch) this.sealedRows -= batch.rows.length;
+        else if (this.currentDue && this.current.rows.length > 0) batch = this.takeCurrent();
+        if (!batch) break;
+        this.inFlightRows += batch.rows.length;
+        this.lastInsert = this.insertBatch(batch);
+        await this.lastInsert;
+      }
+      this.draining = false;
+    })();
+  }
+
+  private takeCurrent(): Batch<Row> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.current;
+    this.current = emptyBatch();
+    this.currentDue = false;
+    return batch;
   }
 
   private async insertBatch(batch: Batch<Row>): Promise<void> {
