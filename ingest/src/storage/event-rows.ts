@@ -27,6 +27,18 @@ export function toClickHouseTime(value: string | number | Date): string {
   return new Date(value).toISOString().replace("T", " ").replace("Z", "");
 }
 
+/** What toISOString() prints, which is what the SDK and most bots send. */
+const ISO_UTC_MILLIS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * An event's validated timestamp as ClickHouse text. The schema has already rejected impossible
+ * dates, so toISOString()-shaped text only needs its T and Z dropped: two slices instead of a
+ * Date round trip, once per event on the ingest hot path.
+ */
+function eventTime(timestamp: string): string {
+  return ISO_UTC_MILLIS.test(timestamp) ? `${timestamp.slice(0, 10)} ${timestamp.slice(11, 23)}` : toClickHouseTime(timestamp);
+}
+
 /**
  * Properties live in a Map(String, String) so funnel filters stay plain comparisons:
  * strings as they are, numbers, booleans and null as their JSON text.
@@ -56,7 +68,7 @@ function buildEventRow(projectId: string, event: Event, receivedAt: string): Eve
     bot_id: event.botId,
     user_id: event.userId,
     session_id: event.sessionId ?? "",
-    ts: toClickHouseTime(event.timestamp),
+    ts: eventTime(event.timestamp),
     source_source: event.source?.source ?? "",
     source_medium: event.source?.medium ?? "",
     source_campaign: event.source?.campaign ?? "",
