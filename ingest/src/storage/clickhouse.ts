@@ -99,13 +99,11 @@ function chdbEngine(config: Config, querySettings: ClickHouseSettings): Engine {
     // Not client.insert: through chDB that runs its settings as SET statements ahead of the INSERT,
     // and such a multi-statement text makes the engine tokenize the whole payload, which cost about
     // a third of ingest throughput. The raw insert keeps the settings inside the INSERT and hands
-    // the engine the payload bytes as they are. Rows go as arrays under one column list (half the
-    // bytes of repeating every key, cheaper to encode and to parse); the first row names the columns.
+    // the engine the payload bytes as they are.
     insertRows: async (table, rows, settings) => {
-      const columns = Object.keys(rows[0]!);
-      const payload = Buffer.from(rows.map((row) => JSON.stringify(columns.map((column) => (row as Record<string, unknown>)[column]))).join("\n"));
+      const payload = Buffer.from(rows.map((row) => JSON.stringify(row)).join("\n"));
       try {
-        await connection.chdb.rawInsert({ table, columns, values: payload, format: "JSONCompactEachRow", settings: settingValues(settings) });
+        await connection.chdb.rawInsert({ table, values: payload, format: "JSONEachRow", settings: settingValues(settings) });
       } catch (error) {
         throw parseError(error instanceof Error ? error.message : String(error));
       }
