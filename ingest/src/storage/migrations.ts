@@ -147,6 +147,19 @@ const MIGRATIONS: Migration[] = [
       `INSERT INTO ${db}.user_first_touch ${firstTouchSelect(db)}`,
     ],
   },
+  {
+    version: 5,
+    name: "fewer, wider background merges on events and the rollups",
+    // Each insert writes a part to the events table and to every rollup, and with the default
+    // base of 5 the merges that fold them together took a quarter of the CPU of embedded ingest on
+    // 2 cores. A base of 10 merges when ten times as much data has gathered, so each row is
+    // rewritten fewer times: ingest of 1M events went from ~56,000 to ~62,000 events/s, at the
+    // price of a few more parts for reads to look at (still tens per partition, not hundreds).
+    statements: (db) =>
+      ["events", "user_slots", "id_sessions", "user_outcomes", "user_first_touch"].map(
+        (table) => `ALTER TABLE ${db}.${table} MODIFY SETTING merge_selector_base = 10`,
+      ),
+  },
 ];
 
 /** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
