@@ -79,8 +79,9 @@ export class BatchWriter<Row> {
       this.current.bytes += this.sizeOf(row);
     }
     if (this.current.rows.length >= this.options.maxRows || this.current.bytes >= this.options.maxBytes) {
-      this.sealed.push(this.takeCurrent());
-      this.sealedRows += this.sealed.at(-1)!.rows.length;
+      const full = this.takeCurrent();
+      this.sealed.push(full);
+      this.sealedRows += full.rows.length;
       this.drain();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
