@@ -18,6 +18,8 @@ export const RESERVED_EVENT_TYPES = [
   "broadcast_delivered",
   "broadcast_read",
   "broadcast_clicked",
+  /** A send the messenger reports as failed; `properties.reason` says why. */
+  "broadcast_failed",
   "survey_answered",
 ] as const;
 export type ReservedEventType = (typeof RESERVED_EVENT_TYPES)[number];
@@ -70,6 +72,8 @@ export const EventSchema = z
     botId: z.string().min(1).max(128),
     userId: z.string().min(1).max(128),
     sessionId: z.string().min(1).max(128).optional(),
+    /** On every broadcast_* event and on the clicks and replies a broadcast caused. */
+    broadcastId: z.string().min(1).max(128).optional(),
     timestamp: TimestampSchema,
     source: SourceSchema.optional(),
     // Stored as Decimal(18, 4): larger amounts would make ClickHouse refuse the whole insert.

@@ -33,6 +33,17 @@ describe("storage.insertRows on the real engine", () => {
     expect(await count("events")).toBe(2);
   });
 
+  it("stores the broadcast an event belongs to (migration 6)", async () => {
+    const event = makeEvent({ userId: "writer-3", type: "broadcast_delivered", broadcastId: "friday-sale" });
+    await storage.insertRows("events", [toEventRow("p", event, Date.now())]);
+    const result = await storage.client.query({
+      query: `SELECT broadcast_id FROM ${storage.database}.events WHERE user_id = 'writer-3'`,
+      format: "JSONEachRow",
+      clickhouse_settings: storage.querySettings,
+    });
+    expect(await result.json()).toEqual([{ broadcast_id: "friday-sale" }]);
+  });
+
   it("does nothing for no rows", async () => {
     const before = await count("events");
     await storage.insertRows("events", []);
@@ -63,6 +74,6 @@ describe("storage.insertRows on the real engine", () => {
       clickhouse_settings: storage.querySettings,
     });
     expect(Number((await result.json<{ n: number }>())[0]?.n)).toBe(1);
-    expect(await count("events")).toBe(2);
+    expect(await count("events")).toBe(3);
   });
 });

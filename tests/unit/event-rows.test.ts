@@ -18,3 +18,21 @@ describe("toEventRow timestamps", () => {
     expect(toEventRow("p", event, Date.UTC(2026, 4, 1)).ts).toBe(stored);
   });
 });
+
+describe("toEventRow broadcast id", () => {
+  it("keeps the broadcast an event belongs to, and stores none as empty text", () => {
+    const timestamp = "2026-05-01T07:00:00.000Z";
+    const sent = EventSchema.parse({ ...base, type: "broadcast_failed", broadcastId: "bf-2026", timestamp, properties: { reason: "131026" } });
+    expect(toEventRow("p", sent, Date.UTC(2026, 4, 1)).broadcast_id).toBe("bf-2026");
+    expect(toEventRow("p", EventSchema.parse({ ...base, timestamp }), Date.UTC(2026, 4, 1)).broadcast_id).toBe("");
+  });
+
+  it("refuses an empty or over-long broadcast id by name", () => {
+    const timestamp = "2026-05-01T07:00:00.000Z";
+    for (const broadcastId of ["", "b".repeat(129)]) {
+      const parsed = EventSchema.safeParse({ ...base, broadcastId, timestamp });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(["broadcastId"]);
+    }
+  });
+});

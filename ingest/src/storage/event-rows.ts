@@ -9,6 +9,7 @@ export interface EventRow {
   bot_id: string;
   user_id: string;
   session_id: string;
+  broadcast_id: string;
   ts: string;
   source_source: string;
   source_medium: string;
@@ -68,6 +69,7 @@ function buildEventRow(projectId: string, event: Event, receivedAt: string): Eve
     bot_id: event.botId,
     user_id: event.userId,
     session_id: event.sessionId ?? "",
+    broadcast_id: event.broadcastId ?? "",
     ts: eventTime(event.timestamp),
     source_source: event.source?.source ?? "",
     source_medium: event.source?.medium ?? "",

@@ -160,6 +160,12 @@ const MIGRATIONS: Migration[] = [
         (table) => `ALTER TABLE ${db}.${table} MODIFY SETTING merge_selector_base = 10`,
       ),
   },
+  {
+    version: 6,
+    name: "broadcast id on events",
+    // A plain column, not in the sorting key: broadcast reports filter on it within a project's range.
+    statements: (db) => [`ALTER TABLE ${db}.events ADD COLUMN IF NOT EXISTS broadcast_id String DEFAULT '' AFTER session_id`],
+  },
 ];
 
 /** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
