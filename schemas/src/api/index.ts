@@ -7,3 +7,5 @@ export * from "./costs.js";
 export * from "./repeat.js";
 export * from "./spend.js";
 export * from "./engagement.js";
+export * from "./events.js";
+export * from "./links.js";
