@@ -49,6 +49,8 @@ export class Chatfunnel extends ChatfunnelClient {
   readonly broadcastDelivered = this.helper("broadcast_delivered");
   readonly broadcastRead = this.helper("broadcast_read");
   readonly broadcastClicked = this.helper("broadcast_clicked");
+  /** A send the messenger reported as failed; give `broadcastId` and `properties.reason`. */
+  readonly broadcastFailed = this.helper("broadcast_failed");
   readonly surveyAnswered = this.helper("survey_answered");
 
   constructor(options: ChatfunnelOptions) {
@@ -56,7 +58,9 @@ export class Chatfunnel extends ChatfunnelClient {
     const bind = (map: (body: unknown, options: AdapterOptions) => AdapterResult): MessengerTracker => ({
       track: (body, adapterOptions = {}) => this.trackAdapted(map, body, adapterOptions),
     });
-    const telegram = bind(telegramUpdateToEvents);
+    // Telegram updates do not name the bot, and the bot id is part of each event's derived id:
+    // the client's default must be known before mapping, not filled in afterwards.
+    const telegram = bind((update, adapterOptions) => telegramUpdateToEvents(update, { ...adapterOptions, botId: adapterOptions.botId ?? this.defaultBotId }));
     this.telegram = {
       ...telegram,
       grammy: (grammyOptions = {}) =>

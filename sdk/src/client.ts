@@ -136,6 +136,7 @@ export class ChatfunnelClient {
       userId: input.userId,
       // JSON.stringify skips undefined fields, so every event keeps one shape (one hidden class).
       sessionId: input.sessionId,
+      broadcastId: input.broadcastId,
       timestamp: timestamp === undefined ? Date.now() : typeof timestamp === "string" ? timestamp : timestamp.getTime(),
       source: input.source,
       revenue: input.revenue,

@@ -26,3 +26,5 @@ export { grammyMiddleware, type GrammyMiddlewareOptions, type NextFunction, type
 export { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
 export { vkUpdateToEvents } from "./adapters/vk.js";
 export { buildStartPayload, parseStartPayload } from "./adapters/payload.js";
+export { updateEventId } from "./adapters/ids.js";
+export { UPDATE_ID_NAMESPACE, uuidV5 } from "./uuid.js";

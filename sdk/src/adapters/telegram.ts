@@ -1,6 +1,7 @@
 import type { Properties, TrackInput } from "../types.js";
 import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
+import { assignIds } from "./ids.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
 
 /** Currencies whose Bot API amounts have no minor units (core.telegram.org/bots/payments#supported-currencies). */
@@ -23,15 +24,20 @@ export function telegramUpdateToEvents(update: unknown, options: AdapterOptions 
     if (!isObject(update) || num(update, "update_id") === undefined) {
       return failure("telegram: not a Bot API Update (an object with a numeric update_id expected)");
     }
-    const base = { channel: "telegram" as const, botId: options.botId };
-    const message = obj(update, "message");
-    if (message) return fromMessage(message, base);
-    const callback = obj(update, "callback_query");
-    if (callback) return fromCallback(callback, base);
-    const member = obj(update, "my_chat_member");
-    if (member) return fromMyChatMember(member, base);
-    return { ok: true, events: [], skipped: [] };
+    const result = mapUpdate(update, { channel: "telegram" as const, botId: options.botId });
+    if (result.ok) assignIds(result.events, `update:${num(update, "update_id")}`);
+    return result;
   });
+}
+
+function mapUpdate(update: Json, base: Base): AdapterResult {
+  const message = obj(update, "message");
+  if (message) return fromMessage(message, base);
+  const callback = obj(update, "callback_query");
+  if (callback) return fromCallback(callback, base);
+  const member = obj(update, "my_chat_member");
+  if (member) return fromMyChatMember(member, base);
+  return { ok: true, events: [], skipped: [] };
 }
 
 type Base = Pick<TrackInput, "channel" | "botId">;

@@ -1,6 +1,7 @@
 import type { Properties, Source, TrackInput } from "../types.js";
 import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
+import { assignIds } from "./ids.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
 
 /**
@@ -38,6 +39,25 @@ export function vkUpdateToEvents(body: unknown, options: AdapterOptions = {}): A
 }
 
 function fromEvent(event: unknown, options: AdapterOptions): AdapterResult {
+  const result = mapEvent(event, options);
+  if (result.ok) assignIds(result.events, vkIdentity(event));
+  return result;
+}
+
+/** VK's event_id (Callback API, and Long Poll since 5.103) is unique per community; older payloads fall back to the message's own id. */
+function vkIdentity(event: unknown): string | undefined {
+  const groupId = id(event, "group_id") ?? "";
+  const eventId = id(event, "event_id");
+  if (eventId !== undefined) return `event:${groupId}:${eventId}`;
+  const object = obj(event, "object");
+  const message = obj(object, "message") ?? object;
+  const messageId = id(message, "id");
+  const peerId = id(message, "peer_id") ?? "";
+  if (str(event, "type") === "message_new" && messageId !== undefined && messageId !== "0") return `message:${groupId}:${peerId}:${messageId}`;
+  return undefined;
+}
+
+function mapEvent(event: unknown, options: AdapterOptions): AdapterResult {
   const type = str(event, "type");
   if (type === undefined) return failure("vk: an event needs a string type");
   const botId = options.botId ?? id(event, "group_id");

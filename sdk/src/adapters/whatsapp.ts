@@ -1,5 +1,6 @@
 import type { Properties, Source, TrackInput } from "../types.js";
 import { arr, clip, id, isObject, obj, str, unixSecondsToIso, type Json } from "./read.js";
+import { assignIds } from "./ids.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
 
 const STATUS_EVENTS = { sent: "broadcast_sent", delivered: "broadcast_delivered", read: "broadcast_read" } as const;
@@ -35,8 +36,20 @@ export function whatsappWebhookToEvents(body: unknown, options: AdapterOptions =
           continue;
         }
         const botId = options.botId ?? str(obj(value, "metadata"), "phone_number_id");
-        for (const message of arr(value, "messages") ?? []) fromMessage(message, botId, events, skipped);
-        for (const status of arr(value, "statuses") ?? []) fromStatus(status, botId, events, skipped);
+        for (const message of arr(value, "messages") ?? []) {
+          const mapped: TrackInput[] = [];
+          fromMessage(message, botId, mapped, skipped);
+          const messageId = str(message, "id");
+          assignIds(mapped, messageId === undefined ? undefined : `message:${messageId}`);
+          events.push(...mapped);
+        }
+        for (const status of arr(value, "statuses") ?? []) {
+          const mapped: TrackInput[] = [];
+          fromStatus(status, botId, mapped, skipped);
+          const statusId = str(status, "id");
+          assignIds(mapped, statusId === undefined ? undefined : `status:${statusId}:${str(status, "status")}`);
+          events.push(...mapped);
+        }
       }
     }
     return { ok: true, events, skipped };
