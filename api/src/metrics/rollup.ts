@@ -10,6 +10,9 @@ import { RANGE_HEAD } from "./sessions-sql.js";
 const SLOT_MS = 15 * 60 * 1000;
 export const rollupServes = (filters: ResolvedFilters): boolean => filters.fromMs % SLOT_MS === 0 && filters.toMs % SLOT_MS === 0;
 
+/** A Decimal(18, 4) amount in ten-thousandths, widened before it is scaled (see revenueMap). */
+const UNITS = (amount: string) => `toInt128(toDecimal128(${amount}, 4) * 10000)`;
+
 const num = z.coerce.number();
 const figureColumns = {
   users: num,
@@ -21,7 +24,7 @@ const figureColumns = {
   resolved: num,
   requests: num,
   revenue_currencies: z.array(z.string()),
-  /** Ten-thousandths, so sums stay exact integers on this side too. */
+  /** Ten-thousandths (Int128 in the engine, so no sum in the contract's range overflows). */
   revenue_units: z.array(num),
   spend_currencies: z.array(z.string()),
   spend_units: z.array(num),
@@ -82,12 +85,13 @@ function byChannelSql(scope: string, db: string, spendFilter: string): string {
   const resolvedCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 7) = 3, ${sessions})`;
   const requestCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 1) = 1, ${sessions})`;
   // sumMap drops keys whose sum is 0; the third array (a count per entry) keeps a currency that
-  // appeared with 0, as money.ts lists it.
+  // appeared with 0, as money.ts lists it. Amounts go to ten-thousandths through Decimal128 and Int128:
+  // one amount below 1e14 is ~1e18 units, so Int64 (or Decimal64 arithmetic) overflows at ~9.2e10.
   const revenueMap = (outs: string) => `sumMap(
         arrayMap(o -> o.4, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})),
-        arrayMap(o -> toInt64(o.3 * 10000), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})),
+        arrayMap(o -> ${UNITS("o.3")}, arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})),
         arrayMap(o -> toUInt64(1), arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 != '', ${outs})))`;
-  const noRevenue = "(CAST([], 'Array(String)'), CAST([], 'Array(Int64)'), CAST([], 'Array(UInt64)'))";
+  const noRevenue = "(CAST([], 'Array(String)'), CAST([], 'Array(Int128)'), CAST([], 'Array(UInt64)'))";
   // A slot can appear more than once (several bots, parts not merged yet): its entries are less
   // than 30 min apart so they never split a session, and every figure below is a min, a max or a
   // distinct set, so no GROUP BY per slot is needed.
@@ -142,9 +146,9 @@ WITH ${RANGE_HEAD}, toDateTime64({prevFrom:Float64}, 3, 'UTC') AS prev_from,
   ),
   spend_figures AS (
     SELECT toString(channel) AS channel,
-      sumMapIf([toString(currency)], [toInt64(amount * 10000)], [toUInt64(1)], date >= day_from) AS spend,
+      sumMapIf([toString(currency)], [${UNITS("amount")}], [toUInt64(1)], date >= day_from) AS spend,
       countIf(date >= day_from) AS spend_rows,
-      sumMapIf([toString(currency)], [toInt64(amount * 10000)], [toUInt64(1)], date >= p_day_from AND date <= p_day_to) AS p_spend,
+      sumMapIf([toString(currency)], [${UNITS("amount")}], [toUInt64(1)], date >= p_day_from AND date <= p_day_to) AS p_spend,
       countIf(date >= p_day_from AND date <= p_day_to) AS p_spend_rows
     FROM ${db}.spend FINAL
     WHERE ${spendFilter} AND date >= least(day_from, p_day_from) AND date <= day_to
