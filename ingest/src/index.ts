@@ -4,6 +4,7 @@ export * from "./storage/open-storage.js";
 export * from "./storage/event-rows.js";
 export * from "./writer/batch-writer.js";
 export * from "./writer/event-writer.js";
+export * from "./links/link-catalog.js";
 export * from "./auth/key-store.js";
 export * from "./auth/require-key.js";
 export * from "./auth/embedded-keys.js";

@@ -166,6 +166,44 @@ const MIGRATIONS: Migration[] = [
     // A plain column, not in the sorting key: broadcast reports filter on it within a project's range.
     statements: (db) => [`ALTER TABLE ${db}.events ADD COLUMN IF NOT EXISTS broadcast_id String DEFAULT '' AFTER session_id`],
   },
+  {
+    version: 7,
+    name: "tracked links",
+    // One row per change of a link: a delete writes the row again with deleted = 1 and a later
+    // version, so readers take FINAL and skip deleted rows. The catalog reads it whole (links are few).
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.links (
+        project_id LowCardinality(String),
+        id String,
+        code String,
+        channel LowCardinality(String),
+        target String,
+        campaign String,
+        source String,
+        medium String,
+        content String,
+        term String,
+        name String,
+        ad_id String,
+        created_at DateTime64(3, 'UTC'),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, id)`,
+    ],
+  },
+  {
+    version: 9,
+    name: "write probes",
+    // While inserts fail (a full disk), each process writes one tiny row here every second to find
+    // out when storage takes writes again, so readiness recovers without waiting for traffic a load
+    // balancer no longer sends. Rows expire after a day; the table stays a few bytes.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.write_probes (at DateTime64(3, 'UTC'))
+      ENGINE = MergeTree ORDER BY at TTL toDateTime(at) + INTERVAL 1 DAY`,
+    ],
+  },
 ];
 
 /** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */

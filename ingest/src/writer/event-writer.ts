@@ -2,6 +2,7 @@ import type { Config } from "@chatfunnel/schemas";
 import type { Storage } from "../storage/clickhouse.js";
 import type { EventRow } from "../storage/event-rows.js";
 import { classifyInsertError } from "../storage/insert-errors.js";
+import { linkCatalogFor } from "../links/link-catalog.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { BatchWriter, type FlushInfo } from "./batch-writer.js";
@@ -13,7 +14,8 @@ export function createEventWriter(
   hooks: { onFlush?: (info: FlushInfo) => void; onError?: (error: unknown, attempt: number) => void } = {},
 ): BatchWriter<EventRow> {
   return new BatchWriter<EventRow>({
-    insert: (rows) => storage.insertRows("events", rows),
+    // Tracked-link attribution happens here, the one place both the embedded path and the Kafka consumer write through.
+    insert: async (rows) => storage.insertRows("events", await linkCatalogFor(storage).attribute(rows)),
     maxRows: config.BATCH_MAX_ROWS,
     maxBytes: config.BATCH_MAX_BYTES,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
