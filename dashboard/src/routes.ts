@@ -15,6 +15,8 @@ export const ROUTES: Route[] = [
   { path: "/channels", title: "nav.channels", page: lazy(() => import("./pages/ChannelsPage.js").then((m) => ({ default: m.ChannelsPage }))) },
   { path: "/costs", title: "nav.costs", page: lazy(() => import("./pages/CostsPage.js").then((m) => ({ default: m.CostsPage }))) },
   { path: "/engagement", title: "nav.engagement", page: lazy(() => import("./pages/EngagementPage.js").then((m) => ({ default: m.EngagementPage }))) },
+  { path: "/links", title: "nav.links", page: lazy(() => import("./pages/LinksPage.js").then((m) => ({ default: m.LinksPage }))) },
+  { path: "/events", title: "nav.events", page: lazy(() => import("./pages/EventsPage.js").then((m) => ({ default: m.EventsPage }))) },
 ];
 
 export function routeFor(path: string): Route {

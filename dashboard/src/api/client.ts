@@ -49,6 +49,8 @@ export interface ApiClient {
   get<T>(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<T>;
   getText(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<string>;
   post<T>(path: string, body: BodyInit, contentType: string, bearer?: string): Promise<T>;
+  /** DELETE /api/v1/<path>; resolves on any 2xx (204 has no body). */
+  delete(path: string): Promise<void>;
 }
 
 export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...args) => fetch(...args)): ApiClient {
@@ -73,6 +75,10 @@ export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...a
       });
       if (!response.ok) throw await errorFrom(response);
       return (await response.json()) as T;
+    },
+    delete: async (path) => {
+      const response = await fetchImpl(`/api/v1/${path}`, { method: "DELETE", headers: { Authorization: `Bearer ${readKey}`, Accept: "application/json" } });
+      if (!response.ok) throw await errorFrom(response);
     },
   };
 }

@@ -1,14 +1,19 @@
-import { keepPreviousData, queryOptions } from "@tanstack/react-query";
+import { infiniteQueryOptions, keepPreviousData, queryOptions } from "@tanstack/react-query";
 import type {
   ChannelsResponse,
   CostsGrouping,
   CostsResponse,
   EngagementResponse,
+  EventsResponse,
+  EventTypesResponse,
   FunnelBreakdown,
   FunnelDropoffResponse,
   FunnelMode,
   FunnelResponse,
   Interval,
+  Link,
+  LinkCreateBody,
+  LinksResponse,
   OverviewResponse,
   RepeatResponse,
   TimeseriesMetric,
@@ -101,3 +106,43 @@ export const dropoffQuery = (api: ApiClient, filters: ApiFilters, definition: Fu
 /** The whole list of a step's losers as the API's CSV, for download. */
 export const dropoffCsv = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, step: number) =>
   api.getText("funnel/dropoff", { ...filters, ...funnelParams(definition), step, format: "csv", limit: MAX_DROPOFF_LIMIT });
+
+/** The explorer's own filters, beside the global ones: event types (any of) and one user. */
+export interface EventSearch {
+  types: string[];
+  userId: string;
+}
+
+export const EVENTS_PAGE = 100;
+
+/**
+ * Newest first, older pages through the answer's cursor. The page polls it while open; the previous
+ * list stays on screen while a new filter loads.
+ */
+export const eventsQuery = (api: ApiClient, filters: ApiFilters, search: EventSearch) =>
+  infiniteQueryOptions({
+    queryKey: ["events", filters, search, EVENTS_PAGE] as const,
+    queryFn: ({ pageParam, signal }) =>
+      api.get<EventsResponse>("events", { ...filters, type: search.types, userId: search.userId, limit: EVENTS_PAGE, cursor: pageParam }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next,
+    placeholderData: keepPreviousData,
+  });
+
+/** The types the project has sent in the API's default window (30 days), most events first. */
+export const eventTypesQuery = (api: ApiClient) =>
+  queryOptions({
+    queryKey: ["event-types"] as const,
+    queryFn: ({ signal }) => api.get<EventTypesResponse>("event-types", {}, signal),
+    staleTime: 60_000,
+  });
+
+export const linksQuery = (api: ApiClient, filters: ApiFilters) =>
+  queryOptions({
+    queryKey: ["links", filters] as const,
+    queryFn: ({ signal }) => api.get<LinksResponse>("links", { ...filters }, signal),
+    ...shared,
+  });
+
+export const createLink = (api: ApiClient, body: LinkCreateBody) => api.post<Link>("links", JSON.stringify(body), "application/json");
+export const deleteLink = (api: ApiClient, id: string) => api.delete(`links/${encodeURIComponent(id)}`);

@@ -5,7 +5,7 @@ import { useApi } from "../api/context.js";
 import { costsQuery } from "../api/queries.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
-import { navigate, useUpdateParams } from "../router/location.js";
+import { navigate, replaceAll, useUpdateParams } from "../router/location.js";
 import { CHANNEL_OPTIONS, PRESETS, browserTimeZone, presetRange, todayIn, writeFilters, type Filters, type Preset } from "./filters.js";
 import { useFilters } from "./use-filters.js";
 
@@ -124,9 +124,4 @@ export function FilterBar() {
       </div>
     </section>
   );
-}
-
-function replaceAll(target: URLSearchParams, source: URLSearchParams): void {
-  for (const name of [...new Set(target.keys())]) target.delete(name);
-  for (const [name, value] of source) target.append(name, value);
 }

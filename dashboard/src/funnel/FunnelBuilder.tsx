@@ -1,16 +1,27 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { FunnelBreakdown, FunnelMode } from "@chatfunnel/schemas";
-import type { FunnelDefinition } from "../api/queries.js";
+import { useApi } from "../api/context.js";
+import { eventTypesQuery, type FunnelDefinition } from "../api/queries.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS, canAddFilter, stepToText, textToStep, type DraftStep } from "./definition.js";
 import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "./limits.js";
 
-const EVENT_TYPES = ["bot_started", "message_received", "message_sent", "button_clicked", "lead", "order", "payment", "handoff", "resolved", "subscribed", "unsubscribed", "blocked", "broadcast_sent", "broadcast_delivered", "broadcast_read", "broadcast_clicked", "survey_answered"];
+/**
+ * The schema's RESERVED_EVENT_TYPES as data (importing it would ship zod; logic.test.ts keeps them equal):
+ * offered after the types the project has sent, so a funnel can be built before its traffic arrives.
+ */
+export const RESERVED_TYPES = ["bot_started", "message_received", "message_sent", "button_clicked", "lead", "order", "payment", "handoff", "resolved", "subscribed", "unsubscribed", "blocked", "broadcast_sent", "broadcast_delivered", "broadcast_read", "broadcast_clicked", "broadcast_failed", "survey_answered"];
 
 /** Edits a draft; the URL (and so the query) changes only on submit, not on every keystroke. */
 export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefinition; onApply: (definition: FunnelDefinition) => void }) {
-  const { t } = useI18n();
+  const { t, format } = useI18n();
+  const api = useApi();
+  // The types this project has sent (most events first); free text stays allowed for types not seen yet.
+  const typesQuery = useQuery(eventTypesQuery(api));
+  const seenTypes = typesQuery.data?.types ?? [];
+  const seen = new Set(seenTypes.map((stat) => stat.type));
   const fromDefinition = () => definition.steps.map((text) => textToStep(text) ?? { type: text, filters: [] });
   const [steps, setSteps] = useState<DraftStep[]>(fromDefinition);
   const [windowAmount, setWindowAmount] = useState(definition.window.slice(0, -1));
@@ -27,6 +38,8 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
     setBreakdown(definition.breakdown ?? "");
   }, [definitionKey]);
 
+  // A typo in a step's type gives an empty funnel with no word why; say so when the project has data to compare with.
+  const unseen = (type: string) => seen.size > 0 && /^[a-z][a-z0-9_]*$/.test(type.trim()) && !seen.has(type.trim());
   const updateStep = (index: number, change: (step: DraftStep) => DraftStep) => setSteps((all) => all.map((step, i) => (i === index ? change(step) : step)));
   const valid = steps.length >= MIN_FUNNEL_STEPS && steps.every((step) => /^[a-z][a-z0-9_]*$/.test(step.type.trim()));
   const submit = (event: FormEvent) => {
@@ -38,8 +51,15 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
   return (
     <form className="panel funnel-builder" onSubmit={submit} aria-label={t("funnel.steps")}>
       <datalist id="event-types">
-        {EVENT_TYPES.map((type) => (
-          <option key={type} value={type} />
+        {seenTypes.map((stat) => (
+          <option key={stat.type} value={stat.type}>
+            {t("funnel.typeSeen", { events: format.integer(stat.events), users: format.integer(stat.users) })}
+          </option>
+        ))}
+        {RESERVED_TYPES.filter((type) => !seen.has(type)).map((type) => (
+          <option key={type} value={type}>
+            {typesQuery.isSuccess ? t("funnel.typeNotSeen") : ""}
+          </option>
         ))}
       </datalist>
       <ol className="steps">
@@ -55,9 +75,15 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
                   required
                   pattern="[a-z][a-z0-9_]*"
                   value={step.type}
+                  aria-describedby={unseen(step.type) ? `step-${index + 1}-unseen` : undefined}
                   onChange={(e) => updateStep(index, (s) => ({ ...s, type: e.target.value }))}
                 />
               </label>
+              {unseen(step.type) && (
+                <p id={`step-${index + 1}-unseen`} className="hint warn">
+                  {t("funnel.typeUnseenHint", { type: step.type.trim() })}
+                </p>
+              )}
               {step.filters.map((filter, filterIndex) => (
                 <div key={filterIndex} className="filter-row">
                   <label className="field">

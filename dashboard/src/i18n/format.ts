@@ -20,6 +20,8 @@ export interface Format {
   /** Day and month only, for chart axes: "7 Nov". */
   dayMonth(isoDate: string): string;
   dateTime(iso: string, tz?: string): string;
+  /** With seconds, for an event log where events a second apart must read apart. */
+  dateTimeSeconds(iso: string, tz?: string): string;
   compact(value: number): string;
   /** Short money for chart axes: ₽12K. */
   moneyCompact(value: Money): string;
@@ -61,6 +63,7 @@ export function createFormat(locale: Locale): Format {
     date: (iso, tz) => dateFormat(tz, false).format(new Date(iso)),
     dayMonth: (isoDate) => new Intl.DateTimeFormat(tag, { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${isoDate.slice(0, 10)}T12:00:00Z`)),
     dateTime: (iso, tz) => dateFormat(tz, true).format(new Date(iso)),
+    dateTimeSeconds: (iso, tz) => new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeStyle: "medium", ...(tz ? { timeZone: tz } : {}) }).format(new Date(iso)),
     compact: (value) => compact.format(value),
     moneyCompact: (value) => {
       try {

@@ -10,7 +10,7 @@ import { FunnelBuilder } from "../funnel/FunnelBuilder.js";
 import { FunnelChart, stepLabel } from "../funnel/FunnelChart.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
-import { useUpdateParams } from "../router/location.js";
+import { replaceAll, useUpdateParams } from "../router/location.js";
 
 /** Steps, window, mode and breakdown live in the URL beside the global filters. */
 export function FunnelPage() {
@@ -79,9 +79,4 @@ function BreakdownTable({ data }: { data: FunnelResponse }) {
       </table>
     </div>
   );
-}
-
-function replaceAll(target: URLSearchParams, source: URLSearchParams): void {
-  for (const name of [...new Set(target.keys())]) target.delete(name);
-  for (const [name, value] of source) target.append(name, value);
 }

@@ -46,6 +46,12 @@ export function useUpdateParams(): (change: (params: URLSearchParams) => void, o
   }, []);
 }
 
+/** Makes `target` hold exactly the parameters of `source` (inside a useUpdateParams change). */
+export function replaceAll(target: URLSearchParams, source: URLSearchParams): void {
+  for (const name of [...new Set(target.keys())]) target.delete(name);
+  for (const [name, value] of source) target.append(name, value);
+}
+
 /** A plain link (keyboard, middle click and "copy link" work) that navigates without a reload. */
 export function onLinkClick(event: MouseEvent<HTMLAnchorElement>): void {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
