@@ -1,11 +1,29 @@
 import { z } from "zod";
 import { ChannelSchema, CurrencySchema } from "./event.js";
+import { MAX_RANGE_DATE, MIN_RANGE_DATE } from "./api/common.js";
+
+/**
+ * Spend amounts are stored as Decimal(18, 4), like revenue: below 1e14 (the bound of an event's revenue)
+ * with at most four decimal places, so storage never truncates or overflows one; every sum of them is
+ * taken in 128 bits.
+ */
+export const MAX_SPEND_AMOUNT = 1e14;
+
+const hasAtMostFourDecimals = (amount: number): boolean => Math.abs(Math.round(amount * 1e4) - amount * 1e4) <= 1e-6;
 
 export const SpendRowSchema = z.strictObject({
-  date: z.iso.date("must be a date as YYYY-MM-DD"),
+  // A day any API range can ask about (the engine's Date type would silently clamp 0001-01-01 to 1970).
+  date: z.iso
+    .date("must be a date as YYYY-MM-DD")
+    .refine((date) => date >= MIN_RANGE_DATE && date < MAX_RANGE_DATE, `must be from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}`),
   channel: ChannelSchema,
   campaign: z.string().max(256).optional(),
-  amount: z.number().finite().nonnegative(),
+  amount: z
+    .number()
+    .finite()
+    .nonnegative()
+    .lt(MAX_SPEND_AMOUNT, `must be less than ${MAX_SPEND_AMOUNT}`)
+    .refine(hasAtMostFourDecimals, "must have at most 4 decimal places"),
   currency: CurrencySchema,
 });
 export type SpendRow = z.infer<typeof SpendRowSchema>;

@@ -3,14 +3,6 @@ import { SPEND_CSV_COLUMNS, SpendImportEnvelopeSchema, SpendRowSchema, type Spen
 
 export type SpendParse = { ok: true; rows: SpendRow[] } | { ok: false; errors: SpendLineError[] };
 
-/** Storage keeps Decimal(18, 4): a finer amount would be silently truncated, so it is an error. */
-const MAX_AMOUNT = 1e14;
-function amountIssue(amount: number): string | undefined {
-  if (amount >= MAX_AMOUNT) return `must be less than ${MAX_AMOUNT}`;
-  if (Math.abs(Math.round(amount * 1e4) - amount * 1e4) > 1e-6) return "must have at most 4 decimal places";
-  return undefined;
-}
-
 /**
  * Validates every line before anything is stored: an import is all or nothing. Two lines with the
  * same (date, channel, campaign) in one import are an error, since one would silently replace the other.
@@ -23,11 +15,6 @@ export function validateSpendLines(lines: { line: number; value: unknown }[]): S
     const parsed = SpendRowSchema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) errors.push({ line, field: issue.path.map(String).join(".") || "(row)", message: issue.message });
-      continue;
-    }
-    const issue = amountIssue(parsed.data.amount);
-    if (issue) {
-      errors.push({ line, field: "amount", message: issue });
       continue;
     }
     const key = JSON.stringify([parsed.data.date, parsed.data.channel, parsed.data.campaign ?? ""]);
