@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { FunnelDropoffQuerySchema, FunnelQuerySchema, parseFunnelStep } from "@chatfunnel/schemas";
 import { csvField, dropoffCsv } from "../../api/src/metrics/funnel/csv.js";
+import { stepMaskSql } from "../../api/src/metrics/funnel/step-conditions.js";
 
 const range = { from: "2026-05-01", to: "2026-05-08" };
 
@@ -23,6 +24,34 @@ describe("funnel step spelling", () => {
     expect(parseFunnelStep("lead[plan=pro")).toHaveProperty("error");
     expect(parseFunnelStep("{not json")).toEqual({ error: "is not valid JSON" });
     expect(parseFunnelStep('{"type":"lead","extra":1}')).toHaveProperty("error");
+  });
+
+  it("keeps filters on properties named like Object.prototype's members, __proto__ included", () => {
+    const entries = (text: string) => {
+      const parsed = parseFunnelStep(text);
+      if (!("step" in parsed)) throw new Error(parsed.error);
+      return Object.entries(parsed.step.filters);
+    };
+    // Before: z.record dropped the key, and lead[__proto__=x] matched every lead.
+    expect(entries("lead[__proto__=x]")).toEqual([["__proto__", "x"]]);
+    expect(entries("lead[__proto__=x][constructor=y][toString=z]")).toEqual([["__proto__", "x"], ["constructor", "y"], ["toString", "z"]]);
+    expect(entries('{"type":"lead","filters":{"__proto__":"x","n":1}}')).toEqual([["__proto__", "x"], ["n", "1"]]);
+    const { sql, params } = stepMaskSql([{ type: "lead", filters: Object.fromEntries([["__proto__", "x"]]) }]);
+    expect(params).toEqual({ step0_type: "lead", step0_key0: "__proto__", step0_value0: "x" });
+    expect(sql).toContain("{step0_key0:String}");
+    const query = FunnelQuerySchema.parse({ ...range, steps: ["lead[__proto__=x]", "order"] });
+    expect(Object.keys(query.steps[0]!.filters)).toEqual(["__proto__"]);
+    // The filter echoes back in the answer: JSON.stringify writes own properties, whatever their name.
+    expect(JSON.stringify(query.steps[0])).toBe('{"type":"lead","filters":{"__proto__":"x"}}');
+  });
+
+  it("still bounds filters: at most 8, keys 1..128 characters, values ≤ 1024", () => {
+    expect(parseFunnelStep(`lead${Array.from({ length: 9 }, (_, i) => `[k${i}=v]`).join("")}`)).toHaveProperty("error");
+    expect(parseFunnelStep(`lead[${"k".repeat(129)}=v]`)).toHaveProperty("error");
+    expect(parseFunnelStep(`lead[k=${"v".repeat(1025)}]`)).toHaveProperty("error");
+    expect(parseFunnelStep('{"type":"lead","filters":{"":"x"}}')).toHaveProperty("error");
+    expect(parseFunnelStep('{"type":"lead","filters":["x"]}')).toHaveProperty("error");
+    expect(parseFunnelStep('{"type":"lead","filters":{"a":{"b":1}}}')).toHaveProperty("error");
   });
 
   it("round-trips any filters whose values avoid ']' through the bracket spelling", () => {

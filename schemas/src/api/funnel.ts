@@ -49,11 +49,25 @@ export const MAX_DROPOFF_LIMIT = 10_000;
 
 const PropertyKeySchema = z.string().min(1).max(128);
 
+/**
+ * An object of property → value kept key for key. z.record drops a key named `__proto__` (assigning it to a
+ * plain object would replace the prototype), which turned `lead[__proto__=x]` into "every lead". Here the
+ * pairs are checked as a list and rebuilt with Object.fromEntries, which defines own properties, so every
+ * property name — `__proto__`, `constructor`, `toString` — stays an ordinary filter.
+ */
+function propertyEntriesSchema<V extends z.ZodType<unknown, unknown>>(value: V) {
+  return z.preprocess(
+    (input) => (input !== null && typeof input === "object" && !Array.isArray(input) ? Object.entries(input) : input),
+    z
+      .array(z.tuple([PropertyKeySchema, value]), { error: "must be an object of property: value" })
+      .transform((entries) => Object.fromEntries(entries) as Record<string, z.output<V>>),
+  );
+}
+
 /** One step: an event type and property filters that must all hold (values compared as text). */
 export const FunnelStepSchema = z.strictObject({
   type: EventTypeSchema,
-  filters: z
-    .record(PropertyKeySchema, z.string().max(1024))
+  filters: propertyEntriesSchema(z.string().max(1024))
     .refine((filters) => Object.keys(filters).length <= MAX_STEP_FILTERS, `must have at most ${MAX_STEP_FILTERS} filters`)
     .default({}),
 });
@@ -62,7 +76,7 @@ export type FunnelStep = z.infer<typeof FunnelStepSchema>;
 /** A JSON-encoded step may give filter values as numbers, booleans or null: they compare as their JSON text. */
 const JsonStepSchema = z.strictObject({
   type: z.string(),
-  filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  filters: propertyEntriesSchema(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
 const BRACKET_STEP = /^([^[\]]+)((?:\[[^\]]*\])*)$/;
