@@ -6,6 +6,10 @@ const commaList = z
   .string()
   .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.string().min(1)).min(1, "must list at least one host:port"));
+const flagFromEnv = z
+  .enum(["1", "true", "0", "false"], { message: "must be 1, true, 0 or false" })
+  .default("0")
+  .transform((value) => value === "1" || value === "true");
 
 /**
  * Every setting of every process, read once at start from the environment.
@@ -21,6 +25,13 @@ export const ConfigSchema = z.object({
   CLICKHOUSE_USER: z.string().default("default"),
   CLICKHOUSE_PASSWORD: z.string().default(""),
   CLICKHOUSE_DATABASE: identifier.default("chatfunnel"),
+  /**
+   * Tests and single-process experiments only: lets a distributed consumer or API keep its data in
+   * chDB under DATA_DIR. Such a directory belongs to that one process, so nothing else sees it.
+   */
+  CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: flagFromEnv,
+  /** What an acknowledged insert survives: "default" a process kill, "fsync" also power loss (slower). */
+  DURABILITY: z.enum(["default", "fsync"]).default("default"),
 
   KAFKA_BROKERS: commaList.optional(),
   KAFKA_CLIENT_ID: z.string().default("chatfunnel"),
@@ -62,6 +73,34 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+export type DistributedProcess = "collector" | "consumer" | "api";
+
+/**
+ * What a distributed process needs besides the shared schema: a chDB directory belongs to one
+ * process, so a consumer and an API each on chDB would never see each other's rows (the API would
+ * answer zeros) and on one directory the second dies on its lock. The collector writes no rows; it
+ * only checks write keys, against ClickHouse when it has one, else against the configured key alone.
+ */
+export function checkDistributedConfig(config: Config, role: DistributedProcess): void {
+  if (config.CLICKHOUSE_URL) return;
+  const problem =
+    role === "collector"
+      ? config.CHATFUNNEL_WRITE_KEY
+        ? undefined
+        : "the collector checks write keys against ClickHouse's api_keys table; without CLICKHOUSE_URL it can only accept CHATFUNNEL_WRITE_KEY, which is not set either"
+      : config.CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED
+        ? undefined
+        : role === "consumer"
+          ? "the consumer stores events for the API processes to read, and a chDB directory belongs to one process, so the API would never see them"
+          : "the API reads what the consumers store, and a chDB directory belongs to one process, so it would answer zeros";
+  if (problem) {
+    throw new ConfigError(
+      `invalid configuration for the distributed ${role}:\n  CLICKHOUSE_URL: not set: ${problem}. Set CLICKHOUSE_URL (e.g. http://127.0.0.1:8123), ` +
+        `or run the embedded default (npm start) on one machine${role === "collector" ? "" : " (CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED=1 keeps this one process on chDB, for tests)"}`,
+    );
+  }
 }
 
 /** The one place a process reads its environment: called once, at start, by each entry point. */

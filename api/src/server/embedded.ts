@@ -35,7 +35,9 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
   const logger = createLogger(config.LOG_LEVEL, "embedded");
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const storage = await openStorage(config, logger);
+  const storage = await openStorage(config, logger, { applyDurability: true });
+  // Not ready while inserts fail for storage's own reasons (a full disk): a balancer sends elsewhere.
+  readiness.addCheck(storage.writeHealth.check);
   const keys = await ensureDefaultProject(config, storage);
   const keyStore = await KeyStore.load(storage);
   const { writer, stopGauge } = createInstrumentedEventWriter(storage, config, metrics, logger);
@@ -49,6 +51,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
   });
   const { server, url } = await listen(app, config.HOST, config.PORT);
   readiness.markReady();
+  storage.writeHealth.probeNow();
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {

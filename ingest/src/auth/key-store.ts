@@ -16,9 +16,28 @@ export function generateKey(kind: KeyKind): string {
   return `cf_${kind === "write" ? "w" : "r"}_${randomBytes(20).toString("hex")}`;
 }
 
-/** Stores a key's hash (never the key) for its project; registering the same key again is a no-op. */
+/**
+ * Stores a key's hash (never the key) for its project. A key already registered as the same is not
+ * written again: every start registers the configured keys, and a start that writes when nothing
+ * changed fails on a full disk.
+ */
 export async function registerKey(storage: Storage, key: string, owner: KeyOwner): Promise<void> {
-  await storage.insertRows("api_keys", [{ key_hash: hashKey(key), project_id: owner.projectId, kind: owner.kind, created_at: toClickHouseTime(Date.now()) }]);
+  const keyHash = hashKey(key);
+  const result = await storage.client.query({
+    query: `SELECT project_id, kind FROM ${storage.database}.api_keys FINAL WHERE key_hash = {keyHash:String}`,
+    query_params: { keyHash },
+    format: "JSONEachRow",
+    clickhouse_settings: storage.querySettings,
+  });
+  const [stored] = await result.json<{ project_id: string; kind: KeyKind }>();
+  if (stored?.project_id === owner.projectId && stored.kind === owner.kind) return;
+  await storage.insertRows("api_keys", [{ key_hash: keyHash, project_id: owner.projectId, kind: owner.kind, created_at: toClickHouseTime(Date.now()) }]);
+}
+
+interface KeyRow {
+  key_hash: string;
+  project_id: string;
+  kind: KeyKind;
 }
 
 /**
@@ -30,11 +49,27 @@ export class KeyStore {
   private owners = new Map<string, KeyOwner>();
   private lastLoad = 0;
   private loading: Promise<void> | undefined;
+  private readonly source: () => Promise<KeyRow[]>;
 
   constructor(
-    private readonly storage: Storage,
+    source: Storage | (() => Promise<KeyRow[]>),
     private readonly minReloadIntervalMs = 1000,
-  ) {}
+  ) {
+    this.source = typeof source === "function" ? source : () => readKeyRows(source);
+  }
+
+  /**
+   * Only the given keys, without storage: the distributed collector without CLICKHOUSE_URL accepts
+   * its configured write key and opens no chDB directory (that belongs to the consumer or the API).
+   */
+  static fixed(keys: ReadonlyArray<{ key: string } & KeyOwner>): KeyStore {
+    const rows: KeyRow[] = keys.map(({ key, projectId, kind }) => ({ key_hash: hashKey(key), project_id: projectId, kind }));
+    // An unknown key has nothing to reload: the set is fixed for the life of the process.
+    const store = new KeyStore(async () => rows, Number.POSITIVE_INFINITY);
+    store.owners = new Map(rows.map((row) => [row.key_hash, { projectId: row.project_id, kind: row.kind }]));
+    store.lastLoad = Date.now();
+    return store;
+  }
 
   /** A key store with every key already loaded, so a process answers its first request without a miss. */
   static async load(storage: Storage): Promise<KeyStore> {
@@ -59,13 +94,17 @@ export class KeyStore {
   }
 
   private async load(): Promise<void> {
-    const result = await this.storage.client.query({
-      query: `SELECT key_hash, project_id, kind FROM ${this.storage.database}.api_keys FINAL`,
-      format: "JSONEachRow",
-      clickhouse_settings: this.storage.querySettings,
-    });
-    const rows = await result.json<{ key_hash: string; project_id: string; kind: KeyKind }>();
+    const rows = await this.source();
     this.owners = new Map(rows.map((row) => [row.key_hash, { projectId: row.project_id, kind: row.kind }]));
     this.lastLoad = Date.now();
   }
+}
+
+async function readKeyRows(storage: Storage): Promise<KeyRow[]> {
+  const result = await storage.client.query({
+    query: `SELECT key_hash, project_id, kind FROM ${storage.database}.api_keys FINAL`,
+    format: "JSONEachRow",
+    clickhouse_settings: storage.querySettings,
+  });
+  return result.json<KeyRow>();
 }
