@@ -15,7 +15,8 @@ export const SpendRowSchema = z.strictObject({
   // A day any API range can ask about (the engine's Date type would silently clamp 0001-01-01 to 1970).
   date: z.iso
     .date("must be a date as YYYY-MM-DD")
-    .refine((date) => date >= MIN_RANGE_DATE && date < MAX_RANGE_DATE, `must be from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}`),
+    .refine((date) => date >= MIN_RANGE_DATE && date < MAX_RANGE_DATE, `must be from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}`)
+    .meta({ description: `The local day of the spend, YYYY-MM-DD, from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}` }),
   channel: ChannelSchema,
   campaign: z.string().max(256).optional(),
   amount: z
@@ -23,7 +24,8 @@ export const SpendRowSchema = z.strictObject({
     .finite()
     .nonnegative()
     .lt(MAX_SPEND_AMOUNT, `must be less than ${MAX_SPEND_AMOUNT}`)
-    .refine(hasAtMostFourDecimals, "must have at most 4 decimal places"),
+    .refine(hasAtMostFourDecimals, "must have at most 4 decimal places")
+    .meta({ description: "At least 0, below 1e14, at most 4 decimal places (stored as Decimal(18, 4))" }),
   currency: CurrencySchema,
 });
 export type SpendRow = z.infer<typeof SpendRowSchema>;
