@@ -10,6 +10,7 @@ export * from "./auth/require-key.js";
 export * from "./auth/embedded-keys.js";
 export * from "./collector/event-sink.js";
 export * from "./collector/router.js";
+export * from "./collector/updates-router.js";
 export * from "./http/errors.js";
 export * from "./http/listen.js";
 export * from "./http/http-shell.js";

@@ -1,5 +1,6 @@
 export * from "./event.js";
 export * from "./batch.js";
+export * from "./updates.js";
 export * from "./spend.js";
 export * from "./queue.js";
 export * from "./errors.js";

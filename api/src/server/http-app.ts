@@ -1,5 +1,5 @@
 import type { Express, Router } from "express";
-import { createCollectorRouter, createHttpShell, type CollectorDeps, type Logger, type Metrics, type Readiness } from "@chatfunnel/ingest";
+import { createCollectorRouter, createHttpShell, createUpdatesRouter, type CollectorDeps, type Logger, type Metrics, type Readiness } from "@chatfunnel/ingest";
 import { createApiRouter, type ApiDeps } from "../app.js";
 
 export interface HttpAppParts {
@@ -15,7 +15,7 @@ export interface HttpAppParts {
 /** The HTTP app of the embedded default and of the API process: the shared shell with the API (and collector). */
 export function createHttpApp(parts: HttpAppParts): Express {
   const routers: Router[] = [];
-  if (parts.collector) routers.push(createCollectorRouter(parts.collector));
+  if (parts.collector) routers.push(createCollectorRouter(parts.collector), createUpdatesRouter(parts.collector));
   if (parts.api) routers.push(createApiRouter(parts.api));
   return createHttpShell({ readiness: parts.readiness, metrics: parts.metrics, logger: parts.logger, routers, dashboardDir: parts.dashboardDir });
 }

@@ -3,6 +3,7 @@ import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen } from "../http/listen.js";
 import { createHttpShell } from "../http/http-shell.js";
 import { createCollectorRouter } from "./router.js";
+import { createUpdatesRouter } from "./updates-router.js";
 import { KeyStore, registerKey } from "../auth/key-store.js";
 import { ensureProject } from "../auth/embedded-keys.js";
 import type { Storage } from "../storage/clickhouse.js";
@@ -48,7 +49,7 @@ export async function startCollectorProcess(config: Config, logger: Logger = cre
   // The same bound as the embedded writer's backlog: beyond it the sender hears 429, not a timeout.
   const sink = createKafkaSink(queue, config.WRITER_MAX_PENDING_ROWS);
 
-  const app = createHttpShell({ readiness, metrics, logger, routers: [createCollectorRouter({ keys: keyStore, sink, metrics, logger })] });
+  const app = createHttpShell({ readiness, metrics, logger, routers: [createCollectorRouter({ keys: keyStore, sink, metrics, logger }), createUpdatesRouter({ keys: keyStore, sink, metrics, logger })] });
   const { server, url } = await listen(app, config.HOST, config.PORT);
   readiness.markReady();
   logger.info("collector running", { url, topic: config.KAFKA_TOPIC });
