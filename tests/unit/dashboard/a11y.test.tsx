@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, screen } from "@testing-library/react";
 import { json, renderApp } from "./harness.js";
-import { channels, costs, dropoff, engagement, funnel, overview, repeat, timeseries } from "./fixtures.js";
+import { channels, costs, dropoff, engagement, eventTypes, explorerEvent, funnel, links, overview, repeat, timeseries } from "./fixtures.js";
 
 afterEach(cleanup);
 
@@ -15,6 +15,9 @@ const answers = {
   engagement: engagement(),
   funnel: funnel(),
   "funnel/dropoff": dropoff(),
+  events: { events: [explorerEvent({ properties: { plan: "pro" } })], next: "c1" },
+  "event-types": eventTypes(),
+  links: links(),
 };
 
 /** The name a control gets from a <label>, aria-label(ledby), or (buttons, links) its own text. */
@@ -35,6 +38,8 @@ const pages = [
   { url: "/channels?range=30d&tz=UTC", ready: "channels-table" },
   { url: "/costs?range=30d&tz=UTC", ready: "costs-table" },
   { url: "/engagement?range=30d&tz=UTC", ready: "engagement" },
+  { url: "/links?range=30d&tz=UTC", ready: "links-table" },
+  { url: "/events?range=30d&tz=UTC&type=bot_started", ready: "events-table" },
 ];
 
 describe("every page can be used with a keyboard and a screen reader", () => {

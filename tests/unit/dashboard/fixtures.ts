@@ -1,4 +1,4 @@
-import type { ChannelsResponse, CostsResponse, EngagementResponse, FunnelDropoffResponse, FunnelResponse, OverviewFigures, OverviewResponse, RepeatResponse, TimeseriesResponse } from "@chatfunnel/schemas";
+import type { ChannelsResponse, CostsResponse, EngagementResponse, EventTypesResponse, ExplorerEvent, FunnelDropoffResponse, FunnelResponse, LinkReport, LinksResponse, OverviewFigures, OverviewResponse, RepeatResponse, TimeseriesResponse } from "@chatfunnel/schemas";
 
 const rub = (amount: number) => ({ amount, currency: "RUB" });
 const range = { from: "2026-05-01T00:00:00.000Z", to: "2026-05-31T00:00:00.000Z", tz: "UTC" };
@@ -108,4 +108,55 @@ export const dropoff = (): FunnelDropoffResponse => ({
     { channel: "telegram", userId: "tg-42", reachedAt: "2026-05-02T10:00:00.000Z" },
     { channel: "vk", userId: "vk-7", reachedAt: "2026-05-03T11:30:00.000Z" },
   ],
+});
+
+export const explorerEvent = (overrides: Partial<ExplorerEvent> = {}): ExplorerEvent => ({
+  id: "5b0f4a2e-8c1d-4e7f-9a3b-000000000001",
+  type: "bot_started",
+  channel: "telegram",
+  botId: "shop_bot",
+  userId: "tg-42",
+  timestamp: "2026-05-02T10:00:05.000Z",
+  receivedAt: "2026-05-02T10:00:06.120Z",
+  source: { campaign: "black_friday", source: "vk_ads", medium: "cpc", payload: "bf_2026" },
+  ...overrides,
+});
+
+export const eventTypes = (): EventTypesResponse => ({
+  types: [
+    { type: "message_received", events: 5400, users: 900, lastSeen: "2026-05-30T10:00:00.000Z" },
+    { type: "bot_started", events: 1000, users: 1000, lastSeen: "2026-05-30T09:00:00.000Z" },
+    { type: "lead", events: 150, users: 140, lastSeen: "2026-05-29T09:00:00.000Z" },
+    { type: "quiz_passed", events: 12, users: 12, lastSeen: "2026-05-28T09:00:00.000Z" },
+  ],
+});
+
+export const linkReport = (overrides: Partial<LinkReport> = {}): LinkReport => ({
+  id: "lnk_1",
+  code: "bf26vk",
+  url: "https://t.me/shop_bot?start=bf26vk",
+  channel: "telegram",
+  target: "shop_bot",
+  campaign: "black_friday",
+  source: "vk_ads",
+  medium: "cpc",
+  content: null,
+  term: null,
+  name: "VK ad, November",
+  adId: null,
+  createdAt: "2026-05-01T08:00:00.000Z",
+  users: 320,
+  leads: 40,
+  orders: 8,
+  revenue: rub(19920),
+  spend: rub(12000),
+  cpl: rub(300),
+  cpo: rub(1500),
+  ...overrides,
+});
+
+export const links = (list: LinkReport[] = [linkReport(), linkReport({ id: "lnk_2", code: "wa_spring", url: "https://wa.me/79991234567?text=Hello!%20%5Bref%3Awa_spring%5D", channel: "whatsapp", target: "79991234567", campaign: "spring", name: null, source: null, medium: null, users: 5, leads: 0, orders: 0, revenue: rub(0), spend: rub(0), cpl: null, cpo: null })]): LinksResponse => ({
+  range,
+  currency: "RUB",
+  links: list,
 });
