@@ -11,6 +11,8 @@
  * its 200 before sending the next batch, so concurrency is what lets the writer batch.
  * Env: BENCH_CLIENTS (default 32), BENCH_PATHS (default "embedded,kafka"); the processes' own settings
  * (BATCH_MAX_ROWS, BATCH_MAX_WAIT_MS, BATCH_MAX_BYTES, KAFKA_TOPIC_PARTITIONS) pass through to them.
+ * BENCH_DURABILITY=fsync adds a row: the embedded path again with DURABILITY=fsync (every inserted
+ * part fsynced), so the price of surviving power loss is measured beside the default.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -36,6 +38,7 @@ const BATCH = 500;
 const TOTAL = Math.max(BATCH, Math.round((1_000_000 * SCALE) / BATCH) * BATCH);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? "32");
 const PATHS = (process.env.BENCH_PATHS ?? "embedded,kafka").split(",");
+const DURABILITY_ROW = process.env.BENCH_DURABILITY === "fsync";
 const USERS = Math.max(100, Math.round(TOTAL / 20));
 const FLOOR_CHUNK_ROWS = 20_000; // BATCH_MAX_ROWS' default: the writer's own insert size
 const WRITE_KEY = `cf_w_${randomBytes(16).toString("hex")}`;
@@ -143,9 +146,9 @@ const tuning = Object.fromEntries(
 );
 const baseEnv = { ...tuning, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", CHATFUNNEL_PROJECT_ID: PROJECT, CHATFUNNEL_WRITE_KEY: WRITE_KEY, CHATFUNNEL_READ_KEY: READ_KEY };
 
-async function runEmbedded(bodies: string[]): Promise<PathResult> {
-  const dataDir = path.join(root, "embedded");
-  const child = spawnTs("api/src/bin/embedded.ts", { ...baseEnv, DATA_DIR: dataDir });
+async function runEmbedded(bodies: string[], durability: "default" | "fsync" = "default"): Promise<PathResult> {
+  const dataDir = path.join(root, `embedded-${durability}`);
+  const child = spawnTs("api/src/bin/embedded.ts", { ...baseEnv, DATA_DIR: dataDir, DURABILITY: durability });
   try {
     const url = await child.waitForOutput(/Dashboard:\s+(http:\/\/[^/\s]+)/);
     const cpuBefore = cpuSeconds(child.process.pid);
@@ -158,7 +161,8 @@ async function runEmbedded(bodies: string[]): Promise<PathResult> {
     const cpu = { embedded: cpuSeconds(child.process.pid) - cpuBefore, "bench clients": benchCpu(benchCpuBefore) };
     await stopOrThrow(child);
     const stored = (await countStoredEvents(dataDir)).final;
-    return { name: "embedded (HTTP → writer → chDB)", acceptedSeconds: sent.seconds, storedSeconds, retries: sent.retries, peakRss, cpu, stored };
+    const name = durability === "fsync" ? "embedded, DURABILITY=fsync" : "embedded (HTTP → writer → chDB)";
+    return { name, acceptedSeconds: sent.seconds, storedSeconds, retries: sent.retries, peakRss, cpu, stored };
   } finally {
     await stopChild(child);
   }
@@ -170,7 +174,8 @@ async function runKafka(bodies: string[]): Promise<PathResult> {
   const env = { ...baseEnv, ...names, KAFKA_BROKERS: TEST_BROKER };
   const consumerDir = path.join(root, "consumer");
   const collector = spawnTs("ingest/src/bin/collector.ts", { ...env, DATA_DIR: path.join(root, "collector") });
-  const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...env, DATA_DIR: consumerDir });
+  // One process on storage (the bench counts the consumer's directory itself): chDB is allowed here.
+  const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...env, DATA_DIR: consumerDir, CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
   try {
     const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
     const consumerUrl = await consumer.waitForOutput(/health at (http:\/\/\S+)/);
@@ -242,6 +247,7 @@ const bodies = requestBodies();
 const results: PathResult[] = [];
 try {
   if (PATHS.includes("embedded")) results.push(await runEmbedded(bodies));
+  if (DURABILITY_ROW) results.push(await runEmbedded(bodies, "fsync"));
   if (PATHS.includes("kafka")) results.push(await runKafka(bodies));
   const floor = await runFloor();
   const floorRate = TOTAL / floor.seconds;

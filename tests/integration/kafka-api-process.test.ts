@@ -21,6 +21,8 @@ describe("distributed API process", () => {
     const writeKey = `cf_w_${randomBytes(16).toString("hex")}`;
     child = spawnTs("api/src/bin/api.ts", {
       DATA_DIR: dataDir,
+      // Alone on its chDB directory (no consumer feeds it): allowed explicitly, for this test only.
+      CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1",
       HOST: "127.0.0.1",
       PORT: "0",
       LOG_LEVEL: "warn",

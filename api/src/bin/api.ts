@@ -1,11 +1,13 @@
-import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
+import { checkDistributedConfig, loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage } from "@chatfunnel/ingest";
 import { DEFAULT_DASHBOARD_DIR } from "../server/embedded.js";
 import { createHttpApp } from "../server/http-app.js";
 
-// Distributed mode: the API and the built dashboard, reading ClickHouse (CLICKHOUSE_URL, or chDB
-// under DATA_DIR). No collector here: events arrive through the collector → Kafka → consumer.
+// Distributed mode: the API and the built dashboard, reading ClickHouse (CLICKHOUSE_URL; chDB under
+// DATA_DIR only with CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED, for tests: no consumer could write there).
+// No collector here: events arrive through the collector → Kafka → consumer.
 const config = loadConfigFromEnvironment();
+checkDistributedConfig(config, "api");
 const logger = createLogger(config.LOG_LEVEL, "api");
 const metrics = createMetrics();
 const readiness = new Readiness();

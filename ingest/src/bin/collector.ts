@@ -1,8 +1,10 @@
-import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
+import { checkDistributedConfig, loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { startCollectorProcess } from "../collector/collector-process.js";
 
-// Distributed mode: POST /v1/events → Kafka (KAFKA_BROKERS); keys from ClickHouse (CLICKHOUSE_URL, or chDB under DATA_DIR).
+// Distributed mode: POST /v1/events → Kafka (KAFKA_BROKERS); keys from ClickHouse (CLICKHOUSE_URL),
+// else exactly CHATFUNNEL_WRITE_KEY, with no storage opened.
 const config = loadConfigFromEnvironment();
+checkDistributedConfig(config, "collector");
 const collector = await startCollectorProcess(config);
 process.stdout.write(`Chatfunnel collector: ${collector.url}/v1/events → Kafka topic ${config.KAFKA_TOPIC}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

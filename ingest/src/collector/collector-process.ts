@@ -4,7 +4,7 @@ import { closeServer, listen } from "../http/listen.js";
 import { createHttpShell } from "../http/http-shell.js";
 import { createCollectorRouter } from "./router.js";
 import { createUpdatesRouter } from "./updates-router.js";
-import { KeyStore, registerKey } from "../auth/key-store.js";
+import { KeyStore, registerKey, type KeyOwner } from "../auth/key-store.js";
 import { ensureProject } from "../auth/embedded-keys.js";
 import type { Storage } from "../storage/clickhouse.js";
 import { openStorage } from "../storage/open-storage.js";
@@ -31,14 +31,16 @@ export interface CollectorProcess {
 
 /**
  * The distributed collector: POST /v1/events → Kafka, answered after the broker acknowledged the
- * events from all in-sync replicas. Keys are checked against ClickHouse (the api_keys table).
+ * events from all in-sync replicas. Keys are checked against ClickHouse (the api_keys table) when
+ * CLICKHOUSE_URL is set; without it the collector opens no storage at all and accepts exactly
+ * CHATFUNNEL_WRITE_KEY (a chDB directory of its own would hold no key the API created).
  */
 export async function startCollectorProcess(config: Config, logger: Logger = createLogger(config.LOG_LEVEL, "collector")): Promise<CollectorProcess> {
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const storage = await openStorage(config, logger);
-  await registerConfiguredKeys(config, storage);
-  const keyStore = await KeyStore.load(storage);
+  const storage = config.CLICKHOUSE_URL ? await openStorage(config, logger) : undefined;
+  if (storage) await registerConfiguredKeys(config, storage);
+  const keyStore = storage ? await KeyStore.load(storage) : KeyStore.fixed(configuredKeys(config));
 
   const kafka = createKafka(config, logger);
   const created = await ensureTopics(kafka, config);
@@ -62,7 +64,7 @@ export async function startCollectorProcess(config: Config, logger: Logger = cre
         await closeServer(server);
         await queue.flush();
         await producer.disconnect();
-        await storage.close();
+        await storage?.close();
       })();
       const deadline = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.SHUTDOWN_TIMEOUT_MS).unref());
       if ((await Promise.race([ordered, deadline])) === "timeout") {
@@ -85,4 +87,12 @@ export async function registerConfiguredKeys(config: Config, storage: Storage): 
   await ensureProject(storage, projectId, "Default project");
   if (config.CHATFUNNEL_WRITE_KEY) await registerKey(storage, config.CHATFUNNEL_WRITE_KEY, { projectId, kind: "write" });
   if (config.CHATFUNNEL_READ_KEY) await registerKey(storage, config.CHATFUNNEL_READ_KEY, { projectId, kind: "read" });
+}
+
+function configuredKeys(config: Config): Array<{ key: string } & KeyOwner> {
+  const projectId = config.CHATFUNNEL_PROJECT_ID;
+  return [
+    ...(config.CHATFUNNEL_WRITE_KEY ? [{ key: config.CHATFUNNEL_WRITE_KEY, projectId, kind: "write" as const }] : []),
+    ...(config.CHATFUNNEL_READ_KEY ? [{ key: config.CHATFUNNEL_READ_KEY, projectId, kind: "read" as const }] : []),
+  ];
 }

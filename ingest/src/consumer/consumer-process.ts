@@ -23,6 +23,8 @@ export interface ConsumerProcess {
 
 export interface ConsumerProcessOptions {
   logger?: Logger;
+  /** Health answers (not ready) before the broker is reached: where, for a caller that prints it. */
+  onListening?: (url: string) => void;
   /** The Kafka consumer died for good (kafkajs will not restart it); the caller decides how to exit. */
   onFatal?: (error: unknown) => void;
 }
@@ -38,11 +40,21 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   app.use(errorHandler(logger));
   // Health answers from the first moment (not ready while migrating and joining the group).
   const { server, url } = await listen(app, config.HOST, config.PORT);
+  options.onListening?.(url);
 
-  const storage = await openStorage(config, logger);
+  const storage = await openStorage(config, logger, { applyDurability: true });
+  // Offsets are committed only after inserts, so a refusing storage stalls this consumer: not ready.
+  readiness.addCheck(storage.writeHealth.check);
+  storage.writeHealth.probeNow();
   const kafka = createKafka(config, logger);
-  const created = await ensureTopics(kafka, config);
-  if (created.length > 0) logger.info("topics created", { topics: created });
+  readiness.markNotReady("waiting for the Kafka broker");
+  await untilBrokerAnswers(
+    async () => {
+      const created = await ensureTopics(kafka, config);
+      if (created.length > 0) logger.info("topics created", { topics: created });
+    },
+    logger,
+  );
   const { writer, stopGauge } = createInstrumentedEventWriter(storage, config, metrics, logger);
 
   const lag = new Gauge({
@@ -65,7 +77,18 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
       options.onFatal?.(error);
     },
   });
-  await consumer.start();
+  await untilBrokerAnswers(
+    async () => {
+      try {
+        await consumer.start();
+      } catch (error) {
+        // A half-joined consumer would keep reconnecting on its own; leave cleanly and start over.
+        await consumer.stop().catch(() => {});
+        throw error;
+      }
+    },
+    logger,
+  );
   readiness.markReady();
   logger.info("consumer running", { url, topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID });
 
@@ -91,3 +114,23 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   return { url, server, shutdown };
 }
 
+const BROKER_WAIT_FIRST_MS = 500;
+const BROKER_WAIT_MAX_MS = 10_000;
+
+/**
+ * Runs `attempt` until the broker answers it: a consumer started before its broker (or while the
+ * broker restarts) waits, logging each retry with a growing delay, instead of exiting after the
+ * client's own few retries. Health answers "not ready" meanwhile; SIGTERM ends the process (there
+ * is nothing to drain yet).
+ */
+async function untilBrokerAnswers(attempt: () => Promise<void>, logger: Logger): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const delayMs = Math.min(BROKER_WAIT_MAX_MS, BROKER_WAIT_FIRST_MS * 2 ** (tries - 1));
+      logger.warn("Kafka broker not reachable; waiting for it", { error, attempt: tries, retryInMs: delayMs });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

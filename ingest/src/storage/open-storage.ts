@@ -62,7 +62,8 @@ export async function openStorage(config: Config, logger: Logger, options: OpenS
  */
 const FSYNC_SETTINGS: ClickHouseSettings = { fsync_after_insert: 1, fsync_part_directory: 1 };
 
-async function applyDurability(storage: Storage, durability: Config["DURABILITY"]): Promise<string[]> {
+/** Sets (fsync) or resets (default) those settings on every MergeTree table; returns the tables it changed. */
+export async function applyDurability(storage: Storage, durability: Config["DURABILITY"]): Promise<string[]> {
   const result = await storage.client.query({
     query: `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND engine LIKE '%MergeTree'`,
     query_params: { db: storage.database },
