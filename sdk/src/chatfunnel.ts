@@ -4,7 +4,9 @@ import type { AdapterOptions, AdapterResult } from "./adapters/result.js";
 import { telegramUpdateToEvents } from "./adapters/telegram.js";
 import { vkUpdateToEvents } from "./adapters/vk.js";
 import { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
-import type { ChatfunnelOptions, HelperInput, ReservedEventType } from "./types.js";
+import { buildHelpers, type ReservedHelpers } from "./helpers.js";
+import type { ScopedInput, UserTracker } from "./scoped.js";
+import type { Channel, ChatfunnelOptions, HelperInput } from "./types.js";
 
 /** One messenger's adapter bound to a client: map a payload, then track what it yields. */
 export interface MessengerTracker {
@@ -13,48 +15,38 @@ export interface MessengerTracker {
 }
 
 export interface TelegramTracker extends MessengerTracker {
-  /** grammY middleware: `bot.use(cf.telegram.grammy())`. Tracks every update and always calls next(). */
+  /**
+   * grammY middleware: `bot.use(cf.telegram.grammy())`. Tracks every update, sets `ctx.chatfunnel`
+   * (helpers bound to the update's bot and user) and always calls next().
+   */
   grammy(options?: GrammyMiddlewareOptions): (ctx: TelegramContextLike, next: NextFunction) => Promise<void>;
 }
 
-type Helper = (input: HelperInput) => string | null;
+// The helpers (lead, order, …) are declared once, in helpers.ts, and merged into the class here.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Chatfunnel extends ReservedHelpers<HelperInput> {}
 
 /**
  * The Chatfunnel client with helpers for the reserved event types and messenger adapters:
  *
  *   const cf = new Chatfunnel({ writeKey, endpoint });
  *   bot.use(cf.telegram.grammy());
+ *   bot.command("buy", (ctx) => ctx.chatfunnel.lead());
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Chatfunnel extends ChatfunnelClient {
   readonly telegram: TelegramTracker;
   readonly whatsapp: MessengerTracker;
   readonly vk: MessengerTracker;
-
-  readonly botStarted = this.helper("bot_started");
-  readonly messageReceived = this.helper("message_received");
-  readonly messageSent = this.helper("message_sent");
-  readonly buttonClicked = this.helper("button_clicked");
-  readonly lead = this.helper("lead");
-  /** An order; pass revenue with currency to count it in revenue and ROAS. */
-  readonly order = this.helper("order");
-  readonly payment = this.helper("payment");
-  /** The conversation went to a human operator (counts against the bot resolution rate). */
-  readonly handoff = this.helper("handoff");
-  /** The bot closed the request itself. */
-  readonly resolved = this.helper("resolved");
-  readonly subscribed = this.helper("subscribed");
-  readonly unsubscribed = this.helper("unsubscribed");
-  readonly blocked = this.helper("blocked");
-  readonly broadcastSent = this.helper("broadcast_sent");
-  readonly broadcastDelivered = this.helper("broadcast_delivered");
-  readonly broadcastRead = this.helper("broadcast_read");
-  readonly broadcastClicked = this.helper("broadcast_clicked");
-  /** A send the messenger reported as failed; give `broadcastId` and `properties.reason`. */
-  readonly broadcastFailed = this.helper("broadcast_failed");
-  readonly surveyAnswered = this.helper("survey_answered");
+  /**
+   * The bot each channel's middleware reported (null once two different bots did): a direct
+   * `cf.lead({ channel: "telegram", userId })` in a grammY handler then needs no botId.
+   */
+  private readonly learnedBots = new Map<Channel, string | null>();
 
   constructor(options: ChatfunnelOptions) {
     super(options);
+    Object.assign(this, buildHelpers<HelperInput>((type, input) => this.enqueue(type, input)));
     const bind = (map: (body: unknown, options: AdapterOptions) => AdapterResult): MessengerTracker => ({
       track: (body, adapterOptions = {}) => this.trackAdapted(map, body, adapterOptions),
     });
@@ -65,18 +57,45 @@ export class Chatfunnel extends ChatfunnelClient {
       ...telegram,
       grammy: (grammyOptions = {}) =>
         grammyMiddleware(
-          (update, botId) => telegram.track(update, { botId }),
-          (error) => this.reportError(error),
+          {
+            defaultBotId: this.defaultBotId,
+            trackUpdate: (update, botId) => telegram.track(update, { botId }),
+            forUser: (scope) => this.forUser(scope),
+            learnBot: (channel, botId) => this.learnBot(channel, botId),
+            report: (error) => this.reportError(error),
+          },
           grammyOptions,
-          this.defaultBotId,
         ),
     };
     this.whatsapp = bind(whatsappWebhookToEvents);
     this.vk = bind(vkUpdateToEvents);
   }
 
-  private helper(type: ReservedEventType): Helper {
-    return (input) => this.enqueue(type, input);
+  /**
+   * Helpers bound to one user of one bot, for handlers outside grammY:
+   * `const user = cf.forUser({ channel: "vk", botId: "218123456", userId }); user.lead();`
+   */
+  forUser(scope: { channel: Channel; botId?: string | undefined; userId?: string | undefined }): UserTracker {
+    const { channel, botId, userId } = scope;
+    const enqueue = (type: string, input: ScopedInput | void): string | null =>
+      this.enqueue(type, { ...input, channel: input?.channel ?? channel, botId: input?.botId ?? botId, userId: (input?.userId ?? userId) as string });
+    return { channel, botId, userId, track: (input) => enqueue(input.type, input), ...buildHelpers<ScopedInput | void>(enqueue) };
+  }
+
+  protected override fallbackBotId(channel: Channel | undefined): string | undefined {
+    return this.defaultBotId ?? (channel === undefined ? undefined : (this.learnedBots.get(channel) ?? undefined));
+  }
+
+  protected override fallbackChannel(): Channel | undefined {
+    if (this.defaultChannel !== undefined || this.learnedBots.size !== 1) return this.defaultChannel;
+    return this.learnedBots.keys().next().value;
+  }
+
+  private learnBot(channel: Channel, botId: string): void {
+    const known = this.learnedBots.get(channel);
+    if (known === botId || known === null) return;
+    // One client serving two bots of one channel cannot guess which one a direct call means.
+    this.learnedBots.set(channel, known === undefined ? botId : null);
   }
 
   private trackAdapted(map: (body: unknown, options: AdapterOptions) => AdapterResult, body: unknown, options: AdapterOptions): AdapterResult {

@@ -1,4 +1,5 @@
 import { backoffDelayMs } from "./backoff.js";
+import { UserClock } from "./clock.js";
 import { materialize, splitBatch, takeBatch, type Batch, type PendingEvent } from "./batch.js";
 import { RingQueue } from "./queue.js";
 import { postBatch } from "./transport.js";
@@ -11,10 +12,11 @@ import type {
   FlushResult,
   QueuedEvent,
   RejectedEvent,
+  ShutdownResult,
   TrackInput,
 } from "./types.js";
 import { createUuidGenerator } from "./uuid.js";
-import { cheapInvalidReason } from "./validate.js";
+import { CHANNEL_LIST, cheapInvalidReason, isChannel } from "./validate.js";
 
 /** The collector's limits (DESIGN.md, ingest contract): the SDK never builds a batch above them. */
 export const MAX_BATCH_EVENTS = 1000;
@@ -32,7 +34,50 @@ export const DEFAULTS = {
   requestTimeoutMs: 10_000,
   concurrency: 2,
   shutdownTimeoutMs: 10_000,
+  userClockCapacity: 10_000,
 } as const;
+
+/** The collector refuses keys shorter than this (schemas/src/config.ts); a shorter one is a typo or a placeholder. */
+const MIN_WRITE_KEY_LENGTH = 16;
+/** How long shutdown() waits, after its deadline, for aborted requests to report their drops. */
+const SHUTDOWN_GRACE_MS = 1000;
+/** How many distinct transport/adapter errors the default reporter prints before going quiet. */
+const MAX_PRINTED_ERRORS = 5;
+
+/** Throws at construction for a write key the collector can never accept, naming what is wrong. */
+export function checkWriteKey(writeKey: unknown): string {
+  if (typeof writeKey !== "string" || writeKey === "") throw new TypeError("Chatfunnel: writeKey is required (the project's write key, cf_w_…)");
+  if (writeKey !== writeKey.trim()) throw new TypeError("Chatfunnel: writeKey has leading or trailing whitespace (copied with a newline?)");
+  if (!/^[\x21-\x7e]+$/.test(writeKey)) throw new TypeError("Chatfunnel: writeKey may contain only printable ASCII characters without spaces");
+  if (writeKey.startsWith("cf_r_")) throw new TypeError("Chatfunnel: writeKey is a read key (cf_r_…); the SDK needs the project's write key (cf_w_…)");
+  if (writeKey.length < MIN_WRITE_KEY_LENGTH) throw new TypeError(`Chatfunnel: writeKey is ${writeKey.length} characters; write keys have at least ${MIN_WRITE_KEY_LENGTH}`);
+  return writeKey;
+}
+
+/** The events URL for an endpoint option, or a TypeError naming what is wrong with it. */
+export function eventsUrl(endpoint: unknown): string {
+  const example = "an http(s) URL such as https://chatfunnel.example.com";
+  if (typeof endpoint !== "string" || endpoint === "") throw new TypeError(`Chatfunnel: endpoint is required: ${example}`);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new TypeError(`Chatfunnel: endpoint ${JSON.stringify(endpoint)} is not a URL; expected ${example}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`Chatfunnel: endpoint must be ${example}, got the protocol ${url.protocol}`);
+  if (url.search !== "" || url.hash !== "") throw new TypeError("Chatfunnel: endpoint must not carry a query string or fragment; give the collector's base URL");
+  if (url.username !== "" || url.password !== "") throw new TypeError("Chatfunnel: endpoint must not carry credentials; the write key goes in writeKey");
+  const base = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  return base.endsWith("/v1/events") ? base : `${base}/v1/events`;
+}
+
+/** Console output for a bot that gave no callback: loud once per kind, never a flood. */
+function printOnce(printed: Set<string>, kind: string, level: "error" | "warn", message: string): void {
+  if (printed.has(kind)) return;
+  printed.add(kind);
+  const console = (globalThis as { console?: { error?: (m: string) => void; warn?: (m: string) => void } }).console;
+  console?.[level]?.(`[chatfunnel] ${message}`);
+}
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -58,6 +103,7 @@ export class ChatfunnelClient {
   private readonly writeKey: string;
   private readonly fetchFn: FetchLike;
   private readonly uuid = createUuidGenerator();
+  private readonly clock: UserClock;
   private readonly queue: RingQueue<PendingEvent>;
   private readonly settings: {
     maxBatchEvents: number;
@@ -81,24 +127,30 @@ export class ChatfunnelClient {
   private flushing = 0;
   private closed = false;
   private stopped = false;
+  /** Aborted at shutdown()'s deadline: requests still in flight then end at once. */
+  private readonly stopController = new AbortController();
   private idleWaiters: (() => void)[] = [];
   private capacityWaiters: { below: number; resolve: () => void }[] = [];
   /** Backoff waits in progress, each with its timer, so flush() can keep the process alive for them. */
   private sleepers = new Map<() => void, Timer>();
   private flushCollectors = new Set<FlushResult>();
   private readonly counters = { tracked: 0, accepted: 0, rejected: 0, dropped: 0, retries: 0, requests: 0 };
+  private readonly droppedByReason: Partial<Record<DropReason, number>> = {};
+  /** Kinds of problems already printed by the default (callback-less) reporting. */
+  private readonly printed = new Set<string>();
+  private printedErrors = 0;
 
   constructor(options: ChatfunnelOptions) {
-    if (typeof options.writeKey !== "string" || options.writeKey === "") throw new TypeError("Chatfunnel: writeKey is required");
-    if (typeof options.endpoint !== "string" || !/^https?:\/\//.test(options.endpoint)) {
-      throw new TypeError("Chatfunnel: endpoint must be an http(s) URL such as https://chatfunnel.example.com");
-    }
+    this.writeKey = checkWriteKey(options.writeKey);
+    this.url = eventsUrl(options.endpoint);
     const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
-    if (!fetchFn) throw new TypeError("Chatfunnel: this runtime has no fetch; pass options.fetch");
+    if (typeof fetchFn !== "function") throw new TypeError("Chatfunnel: this runtime has no fetch; pass options.fetch");
     this.fetchFn = fetchFn;
-    this.writeKey = options.writeKey;
-    const base = options.endpoint.replace(/\/+$/, "");
-    this.url = base.endsWith("/v1/events") ? base : `${base}/v1/events`;
+    if (options.channel !== undefined && !isChannel(options.channel)) throw new TypeError(`Chatfunnel: channel must be one of ${CHANNEL_LIST.join(", ")}, got ${JSON.stringify(options.channel)}`);
+    if (options.botId !== undefined && (typeof options.botId !== "string" || options.botId === "" || options.botId.length > 128)) {
+      throw new TypeError("Chatfunnel: botId must be a non-empty string of at most 128 characters");
+    }
+    this.clock = new UserClock(clamp(options.userClockCapacity, DEFAULTS.userClockCapacity, 1, 10_000_000));
     this.defaultChannel = options.channel;
     this.defaultBotId = options.botId;
     this.settings = {
@@ -125,14 +177,25 @@ export class ChatfunnelClient {
     return this.enqueue(input.type, input);
   }
 
+  /** The bot id for an event that names none: the client's option (subclasses add what the bot told them). */
+  protected fallbackBotId(_channel: Channel | undefined): string | undefined {
+    return this.defaultBotId;
+  }
+
+  /** The channel for an event that names none. */
+  protected fallbackChannel(): Channel | undefined {
+    return this.defaultChannel;
+  }
+
   /** track() with the type given apart, so helpers need not copy the caller's object. */
   protected enqueue(type: string, input: Omit<TrackInput, "type">): string | null {
     const timestamp = input.timestamp;
+    const channel = input.channel ?? this.fallbackChannel();
     const event: PendingEvent = {
       id: input.id ?? this.uuid(),
       type,
-      channel: (input.channel ?? this.defaultChannel) as Channel,
-      botId: (input.botId ?? this.defaultBotId) as string,
+      channel: channel as Channel,
+      botId: (input.botId ?? this.fallbackBotId(channel)) as string,
       userId: input.userId,
       // JSON.stringify skips undefined fields, so every event keeps one shape (one hidden class).
       sessionId: input.sessionId,
@@ -153,6 +216,7 @@ export class ChatfunnelClient {
       this.drop([event], "invalid", invalid);
       return null;
     }
+    this.keepUserOrder(event);
     if (this.queue.full) {
       if (this.settings.overflow === "drop-newest") {
         this.drop([event], "overflow", `queue is full (${this.queue.capacity} events)`);
@@ -166,9 +230,22 @@ export class ChatfunnelClient {
     return event.id;
   }
 
+  /**
+   * One user's events never go back in time (DESIGN.md): an adapter event in whole seconds after a
+   * direct call in milliseconds is moved just after it. A time given as a string keeps its exact
+   * text unless it has to move; an unparseable one is left for the collector to reject.
+   */
+  private keepUserOrder(event: PendingEvent): void {
+    const given = event.timestamp;
+    const ms = typeof given === "number" ? given : Date.parse(given);
+    if (Number.isNaN(ms)) return;
+    const stamped = this.clock.next(`${event.channel}\u0000${event.userId}`, ms);
+    if (stamped !== ms) event.timestamp = stamped;
+  }
+
   /** Sends everything queued now and resolves once it is delivered, rejected or dropped. */
   async flush(): Promise<FlushResult> {
-    const result: FlushResult = { accepted: 0, rejected: [], dropped: 0 };
+    const result: FlushResult = { accepted: 0, rejected: [], dropped: 0, droppedByReason: {} };
     this.flushCollectors.add(result);
     this.flushing++;
     // Someone awaits delivery now: backoff timers must keep the process alive until it is done.
@@ -185,11 +262,13 @@ export class ChatfunnelClient {
 
   /**
    * Stops taking events and delivers everything queued, waiting at most `timeoutMs`
-   * (default 10 s). What is still undelivered at the deadline is reported to onDrop as 'shutdown'.
+   * (default 10 s). What is still undelivered at the deadline is dropped as 'shutdown'.
+   * Resolves with what settled while it waited and, in `total`, the client's lifetime counters
+   * (every drop since construction, by reason), so a bot can log what it lost.
    */
-  async shutdown(timeoutMs: number = DEFAULTS.shutdownTimeoutMs): Promise<FlushResult> {
+  async shutdown(timeoutMs: number = DEFAULTS.shutdownTimeoutMs): Promise<ShutdownResult> {
     this.closed = true;
-    const result: FlushResult = { accepted: 0, rejected: [], dropped: 0 };
+    const result: FlushResult = { accepted: 0, rejected: [], dropped: 0, droppedByReason: {} };
     this.flushCollectors.add(result);
     let deadline: Timer | undefined;
     try {
@@ -201,9 +280,15 @@ export class ChatfunnelClient {
       if (outcome === "timeout") {
         // Batches waiting to retry give up now and report themselves as 'shutdown'.
         this.stopped = true;
+        this.stopController.abort();
         for (const wake of [...this.sleepers.keys()]) wake();
         const left = this.queue.drain();
         if (left.length > 0) this.drop(left, "shutdown", `not delivered within the shutdown deadline (${timeoutMs} ms)`);
+        // Woken and aborted batches report their drops asynchronously; wait for them (a fetch that
+        // ignores its abort signal gets a short grace, then is left behind).
+        let grace: Timer | undefined;
+        await Promise.race([this.idle(), new Promise<void>((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+        clearTimeout(grace);
       }
     } finally {
       if (deadline !== undefined) clearTimeout(deadline);
@@ -211,7 +296,7 @@ export class ChatfunnelClient {
       this.timer = undefined;
       this.flushCollectors.delete(result);
     }
-    return result;
+    return { ...result, total: this.stats() };
   }
 
   /** Resolves once fewer than `maxQueued` events wait: backpressure for bulk senders. */
@@ -222,14 +307,26 @@ export class ChatfunnelClient {
   }
 
   stats(): ChatfunnelStats {
-    return { queued: this.queue.length, inFlight: this.inFlightEvents, ...this.counters };
+    return { queued: this.queue.length, inFlight: this.inFlightEvents, ...this.counters, droppedByReason: { ...this.droppedByReason } };
   }
 
-  /** Reports an error to onError without ever throwing into the caller. */
+  /**
+   * Reports an error to onError without ever throwing into the caller. Without onError the
+   * first few distinct errors are printed (console.warn): a misconfigured bot must not fail silently.
+   */
   protected reportError(error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
+    if (this.callbacks.onError === undefined) {
+      const kind = `error:${err.message.slice(0, 80)}`;
+      if (this.printedErrors < MAX_PRINTED_ERRORS && !this.printed.has(kind)) {
+        this.printedErrors++;
+        const last = this.printedErrors === MAX_PRINTED_ERRORS ? " (further errors are not printed; pass onError to see them)" : "";
+        printOnce(this.printed, kind, "warn", `${err.message}${last}`);
+      }
+      return;
+    }
     try {
-      this.callbacks.onError?.(err);
+      this.callbacks.onError(err);
     } catch {
       // A throwing callback must not stop delivery.
     }
@@ -239,9 +336,18 @@ export class ChatfunnelClient {
     if (pending.length === 0) return;
     const events = pending.map(materialize);
     this.counters.dropped += events.length;
-    for (const collector of this.flushCollectors) collector.dropped += events.length;
+    this.droppedByReason[reason] = (this.droppedByReason[reason] ?? 0) + events.length;
+    for (const collector of this.flushCollectors) {
+      collector.dropped += events.length;
+      collector.droppedByReason[reason] = (collector.droppedByReason[reason] ?? 0) + events.length;
+    }
+    if (this.callbacks.onDrop === undefined) {
+      // Loud by default, once per reason: later drops are counted in stats() and shutdown()'s result.
+      printOnce(this.printed, `drop:${reason}`, "error", `dropped ${events.length} event(s) (${reason}): ${detail}. Further drops for this reason are counted in stats().droppedByReason; pass onDrop to handle them.`);
+      return;
+    }
     try {
-      this.callbacks.onDrop?.(events, reason, detail);
+      this.callbacks.onDrop(events, reason, detail);
     } catch (error) {
       this.reportError(error);
     }
@@ -316,7 +422,10 @@ export class ChatfunnelClient {
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) return this.drop(batch.events, "shutdown", "shutdown deadline passed while retrying");
       this.counters.requests++;
-      const outcome = await postBatch(this.fetchFn, this.url, this.writeKey, batch.body, this.settings.requestTimeoutMs);
+      const outcome = await postBatch(this.fetchFn, this.url, this.writeKey, batch.body, this.settings.requestTimeoutMs, this.stopController.signal);
+      if (this.stopped && outcome.kind === "retry") {
+        return this.drop(batch.events, "shutdown", "in flight at the shutdown deadline (the collector may have stored it)");
+      }
       switch (outcome.kind) {
         case "ok":
           return this.settle(batch, outcome.response.rejected);
@@ -355,8 +464,14 @@ export class ChatfunnelClient {
       collector.rejected.push(...rejected);
     }
     if (rejected.length === 0) return;
+    if (this.callbacks.onRejected === undefined) {
+      const first = rejected[0]!;
+      const why = first.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+      printOnce(this.printed, "rejected", "error", `the collector rejected ${rejected.length} event(s), e.g. a ${first.event.type} event: ${why}. Further rejections are counted in stats().rejected; pass onRejected to handle them.`);
+      return;
+    }
     try {
-      this.callbacks.onRejected?.(rejected);
+      this.callbacks.onRejected(rejected);
     } catch (error) {
       this.reportError(error);
     }

@@ -17,12 +17,15 @@ export type {
   QueuedEvent,
   RejectedEvent,
   ReservedEventType,
+  ShutdownResult,
   Source,
   TrackInput,
 } from "./types.js";
 export type { AdapterOptions, AdapterResult } from "./adapters/result.js";
 export { telegramUpdateToEvents } from "./adapters/telegram.js";
-export { grammyMiddleware, type GrammyMiddlewareOptions, type NextFunction, type TelegramContextLike } from "./adapters/grammy.js";
+export { grammyMiddleware, type ChatfunnelFlavor, type GrammyMiddlewareOptions, type NextFunction, type TelegramContextLike } from "./adapters/grammy.js";
+export type { ReservedHelpers } from "./helpers.js";
+export type { ScopedInput, UserTracker } from "./scoped.js";
 export { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
 export { vkUpdateToEvents } from "./adapters/vk.js";
 export { buildStartPayload, parseStartPayload } from "./adapters/payload.js";

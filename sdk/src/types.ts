@@ -81,11 +81,22 @@ export interface ChatfunnelOptions {
   concurrency?: number;
   /** The fetch to use (default globalThis.fetch). */
   fetch?: FetchLike;
-  /** Called with events that will never be delivered, and why. */
+  /**
+   * Users whose last event time the SDK remembers, so one user's events never go back in time
+   * (default 10 000, least recently seen forgotten first).
+   */
+  userClockCapacity?: number;
+  /**
+   * Called with events that will never be delivered, and why. Without it the first drop of each
+   * reason is printed with console.error; every drop is counted in stats() and shutdown()'s result.
+   */
   onDrop?: (events: QueuedEvent[], reason: DropReason, detail: string) => void;
-  /** Called with events the collector refused, with the server's reasons. */
+  /** Called with events the collector refused, with the server's reasons. Without it the first rejection is printed (console.error). */
   onRejected?: (rejected: RejectedEvent[]) => void;
-  /** Called on transport errors (each failed attempt) and on errors thrown by callbacks or adapters. */
+  /**
+   * Called on transport errors (each failed attempt) and on errors thrown by callbacks or adapters.
+   * Without it the first 5 distinct errors are printed (console.warn).
+   */
   onError?: (error: Error) => void;
 }
 
@@ -99,6 +110,8 @@ export interface ChatfunnelStats {
   dropped: number;
   retries: number;
   requests: number;
+  /** `dropped` split by reason (reasons with no drop are absent). */
+  droppedByReason: Partial<Record<DropReason, number>>;
 }
 
 /** What flush() and shutdown() report about the events they waited for. */
@@ -106,4 +119,12 @@ export interface FlushResult {
   accepted: number;
   rejected: RejectedEvent[];
   dropped: number;
+  /** `dropped` split by reason (reasons with no drop are absent). */
+  droppedByReason: Partial<Record<DropReason, number>>;
+}
+
+/** shutdown()'s answer: what settled while it waited, and the client's lifetime totals. */
+export interface ShutdownResult extends FlushResult {
+  /** Counters since construction: every event tracked, accepted, rejected and dropped (by reason). */
+  total: ChatfunnelStats;
 }

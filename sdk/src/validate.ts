@@ -7,6 +7,10 @@ const channelListIsComplete: MissingChannel extends never ? true : false = true;
 void channelListIsComplete;
 
 const CHANNELS: ReadonlySet<string> = new Set(CHANNEL_LIST);
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === "string" && CHANNELS.has(value);
+}
 const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -22,7 +26,7 @@ export function cheapInvalidReason(event: Omit<QueuedEvent, "timestamp"> & { tim
     if (knownTypes !== undefined && knownTypes.size < 1000) knownTypes.add(event.type);
   }
   if (typeof event.channel !== "string" || !CHANNELS.has(event.channel)) return `channel must be one of ${CHANNEL_LIST.join(", ")}, got ${JSON.stringify(event.channel)}`;
-  if (!isIdString(event.botId)) return "botId must be a non-empty string of at most 128 characters (set it per event or in the options)";
+  if (!isIdString(event.botId)) return "botId must be a non-empty string of at most 128 characters (set it per event or in the options, or in a grammY handler use ctx.chatfunnel)";
   if (!isIdString(event.userId)) return "userId must be a non-empty string of at most 128 characters";
   // A Date given to track() is kept as epoch ms; an invalid Date shows up here as NaN.
   if (typeof event.timestamp === "number" ? !Number.isFinite(event.timestamp) : typeof event.timestamp !== "string") return "timestamp must be a valid Date or an ISO 8601 string";

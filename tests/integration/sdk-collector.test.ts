@@ -54,7 +54,7 @@ describe("SDK → real collector", () => {
       ids.add(id!);
     }
     const result = await cf.flush();
-    expect(result).toEqual({ accepted: 2500, rejected: [], dropped: 0 });
+    expect(result).toEqual({ accepted: 2500, rejected: [], dropped: 0, droppedByReason: {} });
     expect(await stored()).toEqual({ n: 2500, ids: 2500 });
     expect(await stored("type = 'order' AND revenue = 990")).toEqual({ n: 500, ids: 500 });
     expect(cf.stats()).toMatchObject({ queued: 0, inFlight: 0, tracked: 2500, accepted: 2500, dropped: 0, retries: 0 });

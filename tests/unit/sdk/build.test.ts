@@ -42,7 +42,7 @@ describe("the published SDK package", () => {
       },
     });
     cf.lead({ userId: "u" });
-    expect(await cf.flush()).toEqual({ accepted: 1, rejected: [], dropped: 0 });
+    expect(await cf.flush()).toEqual({ accepted: 1, rejected: [], dropped: 0, droppedByReason: {} });
     expect(JSON.parse(bodies[0]!).events[0]).toMatchObject({ type: "lead", channel: "vk", userId: "u" });
   }, 60_000);
 });
