@@ -36,6 +36,11 @@ function queryParameters(query: z.ZodType | undefined): JsonSchema[] {
   });
 }
 
+/** `{id}` segments of a path, each a required string parameter. */
+function pathParameters(path: string): JsonSchema[] {
+  return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => ({ name: match[1], in: "path", required: true, schema: { type: "string" } }));
+}
+
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: bodySchema(ApiErrorSchema, "output") } } });
 
 function operation(doc: EndpointDoc): JsonSchema {
@@ -46,9 +51,11 @@ function operation(doc: EndpointDoc): JsonSchema {
     ...(doc.description ? { description: doc.description } : {}),
     operationId: `${doc.method}${doc.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
     security: [{ readKey: [] }],
-    parameters: queryParameters(doc.query),
+    parameters: [...pathParameters(doc.path), ...queryParameters(doc.query)],
     responses: {
-      "200": { description: "OK", content: responseContent },
+      ...(doc.status === 204
+        ? { "204": { description: "No content" }, "404": errorResponse("No such resource in this project") }
+        : { [String(doc.status ?? 200)]: { description: doc.status === 201 ? "Created" : "OK", content: responseContent } }),
       "400": doc.body
         ? {
             description: "Bad parameter or body; for imports `details` lists every bad line",

@@ -1,0 +1,167 @@
+import { z } from "zod";
+import type { Storage } from "@chatfunnel/ingest";
+import { ChannelSchema, type EventTypesResponse, type EventsResponse, type ExplorerEvent } from "@chatfunnel/schemas";
+import { InvalidParameterError, type ResolvedFilters } from "../http/params.js";
+import { runQuery } from "./run-query.js";
+import { scopeParams, scopeSql } from "./scope.js";
+import { RANGE_HEAD } from "./sessions-sql.js";
+
+export interface ExplorerFilters {
+  types: string[] | undefined;
+  userId: string | undefined;
+  broadcastId: string | undefined;
+  limit: number;
+  cursor: string | undefined;
+}
+
+/** Where a page ended: the last event's time and id. Newest first means "strictly before this". */
+interface Cursor {
+  ts: string;
+  id: string;
+}
+
+const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.ts, cursor.id])).toString("base64url");
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const [ts, id] = CursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
+    return { ts, id };
+  } catch {
+    throw new InvalidParameterError("invalid parameter 'cursor': must be the `next` of a previous answer", [{ path: "cursor", message: "must be the `next` of a previous answer" }]);
+  }
+}
+
+const num = z.coerce.number();
+const KeyRowSchema = z.object({ ts: z.string(), id: z.string(), channel: z.string(), user_id: z.string() });
+const EventDbRowSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  channel: ChannelSchema,
+  bot_id: z.string(),
+  user_id: z.string(),
+  session_id: z.string(),
+  broadcast_id: z.string(),
+  ts: z.string(),
+  source_source: z.string(),
+  source_medium: z.string(),
+  source_campaign: z.string(),
+  source_content: z.string(),
+  source_term: z.string(),
+  source_payload: z.string(),
+  revenue: num,
+  currency: z.string(),
+  properties: z.record(z.string(), z.string()),
+  received_at: z.string(),
+});
+type EventDbRow = z.infer<typeof EventDbRowSchema>;
+
+function explorerFilterSql(filters: ExplorerFilters): string {
+  const parts: string[] = [];
+  if (filters.types) parts.push("type IN {types:Array(String)}");
+  if (filters.userId !== undefined) parts.push("user_id = {userId:String}");
+  if (filters.broadcastId !== undefined) parts.push("broadcast_id = {broadcastId:String}");
+  if (filters.cursor !== undefined) parts.push("(ts, event_id) < (parseDateTime64BestEffort({cursorTs:String}, 3, 'UTC'), toUUID({cursorId:String}))");
+  return parts.map((part) => ` AND ${part}`).join("");
+}
+
+/**
+ * The page's keys first, reading only the sort columns of the range, then the page's rows by their
+ * primary key: the wide columns (properties, source) are read for `limit` events, not the range.
+ * Order: time, then event id, both descending: a total order, so pages neither skip nor repeat
+ * events with equal timestamps. A resent event not yet merged is shown once (LIMIT 1 BY).
+ */
+export async function exploreEvents(storage: Storage, filters: ResolvedFilters, explorer: ExplorerFilters): Promise<EventsResponse> {
+  const db = storage.database;
+  const cursor = explorer.cursor === undefined ? undefined : decodeCursor(explorer.cursor);
+  const params = {
+    ...scopeParams(filters),
+    types: explorer.types ?? [],
+    userId: explorer.userId ?? "",
+    broadcastId: explorer.broadcastId ?? "",
+    cursorTs: cursor?.ts ?? "",
+    cursorId: cursor?.id ?? "00000000-0000-0000-0000-000000000000",
+    limit: explorer.limit + 1,
+  };
+  const keys = await runQuery(
+    storage,
+    `WITH ${RANGE_HEAD}
+     SELECT ts, toString(event_id) AS id, channel, user_id FROM ${db}.events
+     WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to${explorerFilterSql(explorer)}
+     ORDER BY ts DESC, event_id DESC
+     LIMIT 1 BY ts, event_id
+     LIMIT {limit:UInt32}`,
+    params,
+    KeyRowSchema,
+  );
+  const page = keys.slice(0, explorer.limit);
+  if (page.length === 0) return { events: [], next: null };
+  const rows = await runQuery(
+    storage,
+    `SELECT toString(event_id) AS id, type, channel, bot_id, user_id, session_id, broadcast_id, ts,
+       source_source, source_medium, source_campaign, source_content, source_term, source_payload,
+       toFloat64(revenue) AS revenue, currency, properties, received_at
+     FROM ${db}.events
+     WHERE project_id = {projectId:String} AND (channel, user_id, event_id) IN (SELECT arrayJoin(arrayZip({pageChannels:Array(String)}, {pageUsers:Array(String)}, {pageIds:Array(UUID)})))
+       AND ts >= parseDateTime64BestEffort({oldest:String}, 3, 'UTC')
+     ORDER BY ts DESC, event_id DESC
+     LIMIT 1 BY event_id`,
+    { projectId: filters.projectId, pageChannels: page.map((key) => key.channel), pageUsers: page.map((key) => key.user_id), pageIds: page.map((key) => key.id), oldest: page[page.length - 1]!.ts },
+    EventDbRowSchema,
+  );
+  const last = page[page.length - 1]!;
+  return { events: rows.map(toExplorerEvent), next: keys.length > explorer.limit ? encodeCursor({ ts: last.ts, id: last.id }) : null };
+}
+
+function toExplorerEvent(row: EventDbRow): ExplorerEvent {
+  const event: ExplorerEvent = {
+    id: row.id,
+    type: row.type,
+    channel: row.channel,
+    botId: row.bot_id,
+    userId: row.user_id,
+    timestamp: isoUtc(row.ts),
+    receivedAt: isoUtc(row.received_at),
+  };
+  if (row.session_id !== "") event.sessionId = row.session_id;
+  if (row.broadcast_id !== "") event.broadcastId = row.broadcast_id;
+  const source: NonNullable<ExplorerEvent["source"]> = {};
+  if (row.source_source !== "") source.source = row.source_source;
+  if (row.source_medium !== "") source.medium = row.source_medium;
+  if (row.source_campaign !== "") source.campaign = row.source_campaign;
+  if (row.source_content !== "") source.content = row.source_content;
+  if (row.source_term !== "") source.term = row.source_term;
+  if (row.source_payload !== "") source.payload = row.source_payload;
+  if (Object.keys(source).length > 0) event.source = source;
+  // Revenue is stored as 0 when absent; an event with a currency is one that carried money.
+  if (row.currency !== "") {
+    event.revenue = row.revenue;
+    event.currency = row.currency;
+  }
+  if (Object.keys(row.properties).length > 0) event.properties = row.properties;
+  return event;
+}
+
+const isoUtc = (text: string) => new Date(text.endsWith("Z") ? text : `${text.replace(" ", "T")}Z`).toISOString();
+
+const TypeRowSchema = z.object({ type: z.string(), events: num, users: num, last_seen: z.string() });
+
+/** The types the project sent in the range, most events first; resends count once. */
+export async function eventTypes(storage: Storage, filters: ResolvedFilters): Promise<EventTypesResponse> {
+  const db = storage.database;
+  const rows = await runQuery(
+    storage,
+    `WITH ${RANGE_HEAD}
+     SELECT toString(type) AS type, uniqExact(event_id) AS events, uniqExact(channel, user_id) AS users, max(ts) AS last_seen
+     FROM ${db}.events
+     WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to
+     GROUP BY type
+     ORDER BY events DESC, type`,
+    scopeParams(filters),
+    TypeRowSchema,
+  );
+  return { types: rows.map((row) => ({ type: row.type, events: row.events, users: row.users, lastSeen: isoUtc(row.last_seen) })) };
+}
