@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { boundToUtcMs } from "@chatfunnel/api";
+import { boundToUtcMs, resolveTimeZone } from "@chatfunnel/api";
 import { CommonQuerySchema, MAX_RANGE_DATE, MIN_RANGE_DATE, RangeBoundSchema, TimeZoneSchema } from "@chatfunnel/schemas";
-import { TimeZones, requestTimeZone } from "../../api/src/http/time-zones.js";
+import { TimeZones } from "../../api/src/http/time-zones.js";
 
 const iso = (bound: string, tz: string) => new Date(boundToUtcMs(bound, tz)).toISOString();
 
@@ -51,23 +51,23 @@ describe("time zones", () => {
   const zones = new TimeZones(["UTC", "Europe/Moscow", "America/New_York", "US/Pacific", "Factory"]);
 
   it("answers the engine's spelling of a zone given in any case", () => {
-    expect(requestTimeZone(zones, "utc", "UTC")).toBe("UTC");
-    expect(requestTimeZone(zones, "europe/moscow", "UTC")).toBe("Europe/Moscow");
-    expect(requestTimeZone(zones, "EUROPE/MOSCOW", "UTC")).toBe("Europe/Moscow");
-    expect(requestTimeZone(zones, "US/Pacific", "UTC")).toBe("US/Pacific");
+    expect(resolveTimeZone("utc", "UTC", zones)).toBe("UTC");
+    expect(resolveTimeZone("europe/moscow", "UTC", zones)).toBe("Europe/Moscow");
+    expect(resolveTimeZone("EUROPE/MOSCOW", "UTC", zones)).toBe("Europe/Moscow");
+    expect(resolveTimeZone("US/Pacific", "UTC", zones)).toBe("US/Pacific");
   });
 
   it("refuses, naming tz, what the engine or the runtime cannot load", () => {
     for (const bad of ["SystemV/AST4", "US/Pacific-New", "Factory", "Mars/Olympus", "Europe/Moscow ", ""]) {
-      expect(() => requestTimeZone(zones, bad, "UTC"), bad).toThrow(/'tz'/);
+      expect(() => resolveTimeZone(bad, "UTC", zones), bad).toThrow(/'tz'/);
     }
   });
 
   it("falls back to UTC for a project setting the engine cannot load", () => {
-    expect(requestTimeZone(zones, undefined, "Europe/Moscow")).toBe("Europe/Moscow");
-    expect(requestTimeZone(zones, undefined, "europe/moscow")).toBe("Europe/Moscow");
-    expect(requestTimeZone(zones, undefined, "SystemV/AST4")).toBe("UTC");
-    expect(requestTimeZone(zones, undefined, "")).toBe("UTC");
+    expect(resolveTimeZone(undefined, "Europe/Moscow", zones)).toBe("Europe/Moscow");
+    expect(resolveTimeZone(undefined, "europe/moscow", zones)).toBe("Europe/Moscow");
+    expect(resolveTimeZone(undefined, "SystemV/AST4", zones)).toBe("UTC");
+    expect(resolveTimeZone(undefined, "", zones)).toBe("UTC");
   });
 
   it("bounds the text before any lookup", () => {

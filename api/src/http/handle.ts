@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from "express";
-import { sendError, type Logger, type Metrics } from "@chatfunnel/ingest";
+import { sendError, type Logger, type Metrics, type Storage } from "@chatfunnel/ingest";
 import { InvalidParameterError } from "./params.js";
+import { engineTimeZones } from "./time-zones.js";
 
 interface ClickHouseLikeError {
   code?: string;
@@ -14,12 +15,14 @@ interface ClickHouseLikeError {
  */
 export function metricHandler(
   metric: string,
-  deps: { metrics: Metrics; logger: Logger },
+  deps: { metrics: Metrics; logger: Logger; storage: Storage },
   handler: (req: Request, res: Response, projectId: string) => Promise<unknown>,
 ): RequestHandler {
   return async (req, res) => {
     const stop = deps.metrics.queryDuration.startTimer({ metric });
     try {
+      // Read once per process: from then on resolveFilters checks `tz` against the engine's own list.
+      await engineTimeZones(deps.storage);
       const body = await handler(req, res, res.locals.projectId as string);
       if (!res.headersSent) res.json(body);
     } catch (error) {

@@ -1,7 +1,8 @@
 import type { Request } from "express";
 import type { z } from "zod";
-import { CommonQuerySchema, toFieldErrors, type CommonQuery, type FieldError } from "@chatfunnel/schemas";
+import { CommonQuerySchema, isValidTimeZone, toFieldErrors, type CommonQuery, type FieldError } from "@chatfunnel/schemas";
 import { boundToUtcMs } from "./time-range.js";
+import { loadedTimeZones, type TimeZones } from "./time-zones.js";
 
 export class InvalidParameterError extends Error {
   override name = "InvalidParameterError";
@@ -37,8 +38,24 @@ export interface ResolvedFilters {
   currency: string | undefined;
 }
 
+const UNKNOWN_ZONE = "must be an IANA time zone the engine knows, such as Europe/Moscow or UTC (see system.time_zones)";
+
+/**
+ * The zone of one request: `tz` when given (a 400 naming `tz` when the engine cannot load it), else the
+ * project's setting, else UTC; in the engine's spelling. A stored setting the engine does not know falls
+ * back to UTC rather than failing every query of the project. Before the engine's list is read (code
+ * outside an API handler) only the runtime's Intl check applies.
+ */
+export function resolveTimeZone(asked: string | undefined, projectDefault: string, zones: TimeZones | undefined = loadedTimeZones()): string {
+  if (!zones) return asked ?? (isValidTimeZone(projectDefault) ? projectDefault : "UTC");
+  if (asked === undefined) return zones.resolve(projectDefault) ?? "UTC";
+  const known = zones.resolve(asked);
+  if (known === undefined) throw new InvalidParameterError(`invalid parameter 'tz': ${UNKNOWN_ZONE}`, [{ path: "tz", message: UNKNOWN_ZONE }]);
+  return known;
+}
+
 export function resolveFilters(projectId: string, query: CommonQuery, defaultTz: string): ResolvedFilters {
-  const tz = query.tz ?? defaultTz;
+  const tz = resolveTimeZone(query.tz, defaultTz);
   const fromMs = boundToUtcMs(query.from, tz);
   const toMs = boundToUtcMs(query.to, tz);
   const issue = (path: string, message: string) => new InvalidParameterError(`invalid parameter '${path}': ${message}`, [{ path, message }]);

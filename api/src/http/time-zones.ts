@@ -2,7 +2,6 @@ import { z } from "zod";
 import type { Storage } from "@chatfunnel/ingest";
 import { isValidTimeZone } from "@chatfunnel/schemas";
 import { runQuery } from "../metrics/run-query.js";
-import { InvalidParameterError } from "./params.js";
 
 /**
  * The time zones a query may use: the names the storage engine lists in system.time_zones (every query
@@ -34,11 +33,19 @@ const ZoneRowSchema = z.object({ time_zone: z.string() });
 
 /** One list per engine (a client serves every database on it), read once; a failed read is retried next time. */
 const loaded = new WeakMap<object, Promise<TimeZones>>();
+/** The list of the engine this process queries, once read: range resolution checks `tz` against it synchronously. */
+let processZones: TimeZones | undefined;
+
+/** The engine's zones if they have been read (every API handler reads them before it runs; see handle.ts). */
+export const loadedTimeZones = (): TimeZones | undefined => processZones;
 
 export function engineTimeZones(storage: Storage): Promise<TimeZones> {
   let zones = loaded.get(storage.client);
   if (!zones) {
-    zones = runQuery(storage, "SELECT time_zone FROM system.time_zones", {}, ZoneRowSchema).then((rows) => new TimeZones(rows.map((row) => row.time_zone)));
+    zones = runQuery(storage, "SELECT time_zone FROM system.time_zones", {}, ZoneRowSchema).then((rows) => {
+      processZones = new TimeZones(rows.map((row) => row.time_zone));
+      return processZones;
+    });
     const attempt = zones;
     attempt.catch(() => {
       if (loaded.get(storage.client) === attempt) loaded.delete(storage.client);
@@ -48,16 +55,3 @@ export function engineTimeZones(storage: Storage): Promise<TimeZones> {
   return zones;
 }
 
-const UNKNOWN_ZONE = "must be an IANA time zone the engine knows, such as Europe/Moscow or UTC (see system.time_zones)";
-
-/**
- * The zone of one request: `tz` when given (a 400 naming `tz` when the engine cannot load it), else the
- * project's setting, else UTC. A stored setting the engine does not know falls back to UTC rather than
- * failing every query of the project.
- */
-export function requestTimeZone(zones: TimeZones, asked: string | undefined, projectDefault: string): string {
-  if (asked === undefined) return zones.resolve(projectDefault) ?? "UTC";
-  const known = zones.resolve(asked);
-  if (known === undefined) throw new InvalidParameterError(`invalid parameter 'tz': ${UNKNOWN_ZONE}`, [{ path: "tz", message: UNKNOWN_ZONE }]);
-  return known;
-}

@@ -16,7 +16,6 @@ import {
 } from "@chatfunnel/schemas";
 import { metricHandler } from "../http/handle.js";
 import { parseQuery, resolveFilters, type ResolvedFilters } from "../http/params.js";
-import { engineTimeZones, requestTimeZone } from "../http/time-zones.js";
 import type { z } from "zod";
 import { channels } from "../metrics/channels.js";
 import { costs } from "../metrics/costs.js";
@@ -29,10 +28,7 @@ import { timeseries } from "../metrics/timeseries.js";
 import type { EndpointDoc } from "../openapi/endpoint-doc.js";
 import type { RouteDeps } from "./route-deps.js";
 
-/**
- * Parses a metric's query (common filters + its own) and resolves the range in `tz` (checked against the
- * engine's zones) or the project's zone. Every route taking the common filters goes through here.
- */
+/** Parses a metric's query (common filters + its own) and resolves the range in `tz` or the project's zone. */
 export async function parseMetricQuery<S extends typeof CommonQuerySchema>(
   deps: RouteDeps,
   req: Request,
@@ -40,9 +36,7 @@ export async function parseMetricQuery<S extends typeof CommonQuerySchema>(
   schema: S,
 ): Promise<{ query: z.infer<S>; filters: ResolvedFilters }> {
   const query = parseQuery(schema, req.query);
-  const zones = await engineTimeZones(deps.storage);
-  const tz = requestTimeZone(zones, query.tz, query.tz === undefined ? await projectTimeZone(deps.storage, projectId) : "UTC");
-  const filters = resolveFilters(projectId, { ...query, tz }, tz);
+  const filters = resolveFilters(projectId, query, query.tz ?? (await projectTimeZone(deps.storage, projectId)));
   return { query, filters };
 }
 
