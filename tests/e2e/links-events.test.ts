@@ -137,7 +137,7 @@ describe("events and links in Chromium on the embedded default", () => {
     expect(await form.locator('[data-field="target"] .field-error').innerText()).toMatch(/bot/);
 
     await target.fill("shop_e2e_bot");
-    await form.getByLabel("Name").fill("E2E ad");
+    await form.getByLabel("Name", { exact: true }).fill("E2E ad");
     await form.getByRole("button", { name: "Create link" }).click();
     const url = await page.getByTestId("created-url").innerText();
     const code = /^https:\/\/t\.me\/shop_e2e_bot\?start=([A-Za-z0-9_-]{1,64})$/.exec(url)?.[1];
@@ -209,13 +209,19 @@ describe("events and links in Chromium on the embedded default", () => {
   });
 
   it("both pages fit a phone in Russian", async () => {
+    const created = await fetch(`${server.url}/api/v1/links`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${server.keys.readKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ channel: "vk", target: "shop_group", campaign: "vk_spring", name: "Реклама ВК, весна", source: "vk_ads", medium: "cpc" }),
+    });
+    expect(created.status).toBe(201);
     const page = await open("/events");
     await page.getByTestId("events-table").waitFor();
     await page.getByRole("combobox", { name: "Language" }).selectOption("ru");
     await page.setViewportSize({ width: 390, height: 844 });
     for (const { link, ready, shot } of [
       { link: "События", ready: '[data-testid="events-table"]', shot: "events-ru-phone" },
-      { link: "Ссылки", ready: 'form[aria-label="Новая отслеживаемая ссылка"]', shot: "links-ru-phone" },
+      { link: "Ссылки", ready: '[data-testid="links-table"]', shot: "links-ru-phone" },
     ]) {
       await page.getByRole("navigation").getByRole("link", { name: link, exact: true }).click();
       await page.locator(ready).first().waitFor();

@@ -223,7 +223,7 @@ function LinksTable({ links }: { links: LinkReport[] }) {
           <thead>
             <tr>
               <th scope="col">{t("links.link")}</th>
-              <th scope="col">{t("links.url")}</th>
+              <th scope="col" className="left">{t("links.url")}</th>
               <th scope="col">{t("metric.users")}</th>
               <th scope="col">{t("metric.leads")}</th>
               <th scope="col">{t("metric.orders")}</th>
@@ -231,7 +231,7 @@ function LinksTable({ links }: { links: LinkReport[] }) {
               <th scope="col">{t("metric.spend")}</th>
               <th scope="col">{t("metric.cpl")}</th>
               <th scope="col">{t("metric.cpo")}</th>
-              <th scope="col">{t("links.actions")}</th>
+              <th scope="col" className="left">{t("links.actions")}</th>
             </tr>
           </thead>
           <tbody>
