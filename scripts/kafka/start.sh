@@ -2,6 +2,9 @@
 # Start a real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1.
 # Jars come from Maven Central (pom.xml next to this file); state lives in <repo>/.local/kafka.
 # Idempotent: if our broker is already up, says so and exits 0. Blocks until the port accepts connections.
+# A second, private broker (tests that kill or stop one): KAFKA_DIR=<own dir> KAFKA_PORT=… KAFKA_CONTROLLER_PORT=…
+# (the jars stay shared in KAFKA_LIBS). DURABILITY=fsync makes the broker fsync every message before
+# acknowledging it (log.flush.interval.messages=1); by default it leaves flushing to the OS.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,9 +13,11 @@ DIR="${KAFKA_DIR:-$ROOT/.local/kafka}"
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+LIBS="${KAFKA_LIBS:-$ROOT/.local/kafka/libs}"
+DURABILITY="${DURABILITY:-default}"
 PIDFILE="$DIR/kafka.pid"
 LOG="$DIR/kafka.log"
-CP="$DIR/libs/*"   # quoted everywhere: java expands the wildcard, not the shell
+CP="$LIBS/*"   # quoted everywhere: java expands the wildcard, not the shell
 
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 # A pid counts only if it is alive AND is a kafka.Kafka JVM (pids get reused after reboots/crashes).
@@ -55,13 +60,14 @@ command -v java >/dev/null || { echo "kafka: java not found (need JDK 11+, e.g. 
 # 1. Jars: only hit Maven when the broker jar of the pinned version is missing. Download into a temp dir
 #    and swap it in, so an interrupted download never leaves a half-filled libs/ that looks complete.
 VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/pom.xml")"
-if [[ ! -f "$DIR/libs/kafka_2.13-$VERSION.jar" ]]; then
+if [[ ! -f "$LIBS/kafka_2.13-$VERSION.jar" ]]; then
   echo "kafka: fetching Apache Kafka $VERSION jars from Maven Central..."
-  rm -rf "$DIR/libs.tmp"
+  mkdir -p "$(dirname "$LIBS")"
+  rm -rf "$LIBS.tmp"
   # Output is shown only on failure (Debian's mvn prints stray ANSI codes even with -q -B).
   out="$(mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
-    -DoutputDirectory="$DIR/libs.tmp" 2>&1)" || { echo "$out" >&2; echo "kafka: mvn failed" >&2; exit 1; }
-  rm -rf "$DIR/libs" && mv "$DIR/libs.tmp" "$DIR/libs"
+    -DoutputDirectory="$LIBS.tmp" 2>&1)" || { echo "$out" >&2; echo "kafka: mvn failed" >&2; exit 1; }
+  rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"
 fi
 
 # 2. Config: rewritten on every start so KAFKA_PORT / KAFKA_CONTROLLER_PORT changes apply. Replication
@@ -83,6 +89,11 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 PROPS
+case "$DURABILITY" in
+  fsync) echo "log.flush.interval.messages=1" >>"$DIR/server.properties" ;;
+  default) ;;
+  *) echo "kafka: DURABILITY must be default or fsync, not '$DURABILITY'" >&2; exit 1 ;;
+esac
 
 JAVA_OPTS=(${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}
   -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true   # as Kafka's own kafka-run-class.sh
@@ -108,4 +119,4 @@ setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
 for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
 pid="$(cat "$PIDFILE")"
 wait_for_port "$pid"
-echo "kafka: started (pid $pid) on 127.0.0.1:$PORT, data in $DIR/data, log in $LOG"
+echo "kafka: started (pid $pid) on 127.0.0.1:$PORT, data in $DIR/data, log in $LOG, durability $DURABILITY"

@@ -209,3 +209,70 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
     await admin.disconnect();
   }
 }
+
+/** A free TCP port on 127.0.0.1 right now (the kernel's pick; closed again before it is returned). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrivateBroker {
+  /** host:port for KAFKA_BROKERS */
+  brokers: string;
+  kafka: Kafka;
+  /** scripts/kafka/start.sh for this broker's own dir and ports; resolves once the port is open. */
+  start(): Promise<void>;
+  /** SIGKILL the broker JVM: no flush, no clean shutdown, like a power cut of the process. */
+  kill(): Promise<void>;
+  /** scripts/kafka/stop.sh for this broker (SIGTERM, clean). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A broker of one test alone, with its own data directory and ports, for tests that kill or stop
+ * the broker: the shared one on 9092 serves every other test and is never touched. The jars are the
+ * shared broker's (scripts/kafka/start.sh, KAFKA_LIBS), so nothing is downloaded.
+ */
+export async function privateBroker(dir: string): Promise<PrivateBroker> {
+  const port = await freePort();
+  const controllerPort = await freePort();
+  const env = { ...process.env, KAFKA_DIR: dir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_HEAP_OPTS: "-Xmx384m -Xms128m" };
+  const script = (name: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn("bash", [path.join(REPO_ROOT, "scripts/kafka", name)], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`scripts/kafka/${name} exited with ${code}:\n${output}`))));
+    });
+  const brokers = `127.0.0.1:${port}`;
+  return {
+    brokers,
+    kafka: new Kafka({ clientId: "chatfunnel-tests", brokers: [brokers], connectionTimeout: 2000, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 }, logLevel: logLevel.NOTHING }),
+    start: () => script("start.sh"),
+    stop: () => script("stop.sh"),
+    async kill() {
+      const { readFileSync } = await import("node:fs");
+      const pid = Number(readFileSync(path.join(dir, "kafka.pid"), "utf8").trim());
+      process.kill(pid, "SIGKILL");
+      // Gone only when the kernel says so: a restart must not find the old JVM still holding the port.
+      while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
