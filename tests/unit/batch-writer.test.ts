@@ -73,7 +73,7 @@ describe("BatchWriter", () => {
     expect(writer.pendingRows).toBe(0);
   });
 
-  it("does not retry an error that blames the rows", async () => {
+  it("does not retry an error that blames the rows: the refused row is reported, not retried", async () => {
     let calls = 0;
     const writer = new BatchWriter<number>({
       insert: async () => {
@@ -84,9 +84,10 @@ describe("BatchWriter", () => {
       maxBytes: 1e9,
       maxWaitMs: 0,
       retryBaseMs: 1,
-      retryable: () => false,
+      blamesRows: () => true,
     });
-    await expect(writer.write([1])).rejects.toThrow("bad row");
+    const outcome = await writer.write([1]);
+    expect(outcome.rejected.map((r) => [r.index, (r.error as Error).message])).toEqual([[0, "bad row"]]);
     expect(calls).toBe(1);
   });
 
@@ -124,7 +125,7 @@ describe("BatchWriter", () => {
     });
     const first = writer.write([1]);
     await sleep(10); // the first insert is running now
-    const later: Promise<void>[] = [];
+    const later: Promise<unknown>[] = [];
     for (const n of [2, 3, 4]) {
       later.push(writer.write([n]));
       await sleep(10); // longer than maxWaitMs: each would have been its own batch without group commit
@@ -166,3 +167,152 @@ describe("BatchWriter", () => {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A store standing in for the engine's row refusals: an insert holding a poison row (a negative
+ * number here) fails whole, naming the 1-based row like ClickHouse does ("(at row 3)") when asked to.
+ */
+function poisonSink(options: { hint?: "right" | "wrong" | "none"; transientFailures?: number } = {}) {
+  const stored: number[] = [];
+  const inserts: number[][] = [];
+  let transient = options.transientFailures ?? 0;
+  return {
+    stored,
+    inserts,
+    insert: async (rows: number[]) => {
+      inserts.push([...rows]);
+      if (transient > 0) {
+        transient--;
+        throw new Error("disk is slow (transient)");
+      }
+      const bad = rows.findIndex((row) => row < 0);
+      if (bad >= 0) {
+        const row = options.hint === "wrong" ? 1 : bad + 1;
+        throw new RowError(options.hint === "none" ? "Cannot parse" : `Cannot parse: (at row ${row})`);
+      }
+      stored.push(...rows);
+    },
+  };
+}
+
+class RowError extends Error {}
+const rowOptions = {
+  maxBytes: 1e9,
+  retryBaseMs: 1,
+  blamesRows: (error: unknown) => error instanceof RowError,
+  blamedRow: (error: unknown) => {
+    const match = /\(at row (\d+)\)/.exec((error as Error).message);
+    return match ? Number(match[1]) : undefined;
+  },
+};
+
+describe("BatchWriter isolating rows the engine refuses", () => {
+  it("group commit: a poison row fails only itself; other callers' rows in the same insert are stored and answered", async () => {
+    const sink = poisonSink({ hint: "none" });
+    const writer = new BatchWriter<number>({ ...rowOptions, insert: sink.insert, maxRows: 1000, maxWaitMs: 1 });
+    const callers = [[1, 2, 3], [4, -5, 6, -7], [8, 9]];
+    const pending = callers.map((rows) => writer.write(rows));
+    await writer.flush();
+    const outcomes = await Promise.all(pending);
+    expect(outcomes.map((o) => o.rejected.map((r) => r.index))).toEqual([[], [1, 3], []]);
+    expect(sink.stored.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 6, 8, 9]);
+    // It all went out as one insert first: the refusal was isolated by splitting, not by luck of batching.
+    expect(sink.inserts[0]).toEqual([1, 2, 3, 4, -5, 6, -7, 8, 9]);
+  });
+
+  it("tries the row the engine names first: one poison row among 10,000 costs a handful of inserts", async () => {
+    const sink = poisonSink({ hint: "right" });
+    const writer = new BatchWriter<number>({ ...rowOptions, insert: sink.insert, maxRows: 20_000, maxWaitMs: 1 });
+    const rows = Array.from({ length: 10_000 }, (_, i) => (i === 7_321 ? -1 : i));
+    const outcome = await writer.write(rows);
+    await writer.flush();
+    expect(outcome.rejected.map((r) => r.index)).toEqual([7_321]);
+    expect(sink.stored).toHaveLength(9_999);
+    expect(sink.inserts.length).toBeLessThanOrEqual(4);
+  });
+
+  it("bisects when the engine names no row, or the wrong one, in a number of inserts logarithmic in the batch", async () => {
+    for (const hint of ["none", "wrong"] as const) {
+      const sink = poisonSink({ hint });
+      const writer = new BatchWriter<number>({ ...rowOptions, insert: sink.insert, maxRows: 20_000, maxWaitMs: 1 });
+      const rows = Array.from({ length: 4096 }, (_, i) => (i === 4095 || i === 17 ? -i : i + 1));
+      const outcome = await writer.write(rows);
+      expect(outcome.rejected.map((r) => r.index)).toEqual([17, 4095]);
+      expect(sink.stored).toHaveLength(4094);
+      expect(sink.inserts.length).toBeLessThanOrEqual(2 * 2 * 13 + 4);
+    }
+  });
+
+  it("retries a dependency failure met while splitting, and never refuses a row for it", async () => {
+    const sink = poisonSink({ hint: "none" });
+    let failNext = 0;
+    const writer = new BatchWriter<number>({
+      ...rowOptions,
+      insert: async (rows) => {
+        // The second insert (the first piece of the split) meets a transient failure once.
+        if (++failNext === 2) throw new Error("Too many parts (transient)");
+        await sink.insert(rows);
+      },
+      maxRows: 1000,
+      maxWaitMs: 1,
+    });
+    const outcome = await writer.write([1, 2, -3, 4]);
+    expect(outcome.rejected.map((r) => r.index)).toEqual([2]);
+    expect(sink.stored.sort()).toEqual([1, 2, 4]);
+  });
+
+  it("fails every caller of the batch when storage keeps failing while splitting: nothing is acknowledged unstored", async () => {
+    let calls = 0;
+    const writer = new BatchWriter<number>({
+      ...rowOptions,
+      insert: async (rows) => {
+        calls++;
+        if (calls === 1 && rows.some((row) => row < 0)) throw new RowError("Cannot parse");
+        throw new Error("NOT_ENOUGH_SPACE");
+      },
+      maxRows: 1000,
+      maxWaitMs: 1,
+      maxAttempts: 2,
+    });
+    const first = writer.write([1, -2]);
+    const second = writer.write([3]);
+    await expect(first).rejects.toThrow("NOT_ENOUGH_SPACE");
+    await expect(second).rejects.toThrow("NOT_ENOUGH_SPACE");
+  });
+});
+
+describe("BatchWriter backlog wait", () => {
+  it("is the age of the oldest pending row while an insert is slow", async () => {
+    let release = () => {};
+    const writer = new BatchWriter<number>({
+      insert: () => new Promise<void>((resolve) => (release = resolve)),
+      maxRows: 1,
+      maxBytes: 1e9,
+      maxWaitMs: 0,
+    });
+    expect(writer.backlogWaitMs()).toBe(0);
+    const pending = writer.write([1]);
+    await sleep(120);
+    expect(writer.backlogWaitMs()).toBeGreaterThanOrEqual(100);
+    release();
+    await pending;
+    expect(writer.backlogWaitMs()).toBe(0);
+  });
+
+  it("is the pending rows at the measured insert rate when rows arrive faster than they are stored", async () => {
+    const writer = new BatchWriter<number>({
+      // 2,000 rows take ~100 ms: 20 rows per ms.
+      insert: (rows) => sleep(rows.length / 20),
+      maxRows: 2000,
+      maxBytes: 1e9,
+      maxWaitMs: 60_000,
+    });
+    await writer.write(Array.from({ length: 2000 }, (_, i) => i));
+    const queued = writer.write(Array.from({ length: 1999 }, (_, i) => i));
+    // 1,999 rows waiting (below maxRows, no insert running): ~100 ms at the measured rate.
+    expect(writer.backlogWaitMs()).toBeGreaterThan(50);
+    expect(writer.backlogWaitMs()).toBeLessThan(400);
+    await writer.flush();
+    await queued;
+  });
+});

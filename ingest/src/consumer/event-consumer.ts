@@ -7,7 +7,6 @@ import type { Metrics } from "../observability/metrics.js";
 import { createDurableProducer } from "../kafka/producer.js";
 import { decodeMessage } from "./decode-message.js";
 import { sendDeadLetters, type DeadLetter } from "./dead-letter.js";
-import { classifyInsertError } from "../storage/insert-errors.js";
 
 export type ConsumerConfig = Pick<
   Config,
@@ -18,8 +17,12 @@ export interface EventConsumerDeps {
   kafka: Kafka;
   /** The shared batching writer: rows of concurrently consumed partitions go out in one insert. */
   writer: BatchWriter<EventRow>;
-  /** Writes rows straight away, without batching: used only to isolate rows ClickHouse rejects. */
-  insertRows: (rows: EventRow[]) => Promise<void>;
+  /**
+   * Unused: the writer itself now splits an insert the engine refuses for its rows. Optional only
+   * until the process wiring stops passing it.
+   * @deprecated
+   */
+  insertRows?: (rows: EventRow[]) => Promise<void>;
   config: ConsumerConfig;
   metrics: Metrics;
   logger: Logger;
@@ -117,31 +120,23 @@ export function createEventConsumer(deps: EventConsumerDeps): EventConsumer {
     return out;
   };
 
-  /** Through the shared writer; rows ClickHouse itself refuses are isolated and dead-lettered. */
+  /**
+   * Through the shared writer, which isolates rows the engine refuses for themselves (splitting the
+   * insert, storing their neighbours, whichever partition they came from): those are dead-lettered
+   * with the engine's reason, so a poison row never stalls its partition. A dependency failure
+   * throws after the writer's retries; kafkajs then fetches the batch again, nothing is committed.
+   */
   const storeRows = async (decoded: Decoded) => {
-    try {
-      await writer.write(decoded.rows);
-    } catch (error) {
-      // The writer has counted and retried each attempt; failing the batch makes kafkajs fetch it again.
-      if (classifyInsertError(error) === "retry") throw error;
-      logger.warn("ClickHouse rejected rows; isolating them", { error, rows: decoded.rows.length });
-      await isolateRejected(decoded, 0, decoded.rows.length);
-    }
-  };
-
-  const isolateRejected = async (decoded: Decoded, from: number, to: number): Promise<void> => {
-    try {
-      await deps.insertRows(decoded.rows.slice(from, to));
-    } catch (error) {
-      if (classifyInsertError(error) === "retry") throw error;
-      if (to - from === 1) {
-        const message = decoded.sources[from]!;
-        decoded.letters.push({ message, topic: decoded.topic, partition: decoded.partition, reason: "insert_rejected", error: (error as Error).message });
-        return;
-      }
-      const middle = from + Math.ceil((to - from) / 2);
-      await isolateRejected(decoded, from, middle);
-      await isolateRejected(decoded, middle, to);
+    const outcome = await writer.write(decoded.rows);
+    for (const { index, error } of outcome.rejected) {
+      const message = decoded.sources[index]!;
+      decoded.letters.push({
+        message,
+        topic: decoded.topic,
+        partition: decoded.partition,
+        reason: "insert_rejected",
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
 

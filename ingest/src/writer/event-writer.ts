@@ -1,7 +1,7 @@
 import type { Config } from "@chatfunnel/schemas";
 import type { Storage } from "../storage/clickhouse.js";
 import type { EventRow } from "../storage/event-rows.js";
-import { classifyInsertError } from "../storage/insert-errors.js";
+import { blamedRow, classifyInsertError } from "../storage/insert-errors.js";
 import { linkCatalogFor } from "../links/link-catalog.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -19,8 +19,11 @@ export function createEventWriter(
     maxRows: config.BATCH_MAX_ROWS,
     maxBytes: config.BATCH_MAX_BYTES,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
+    // An insert refused for its rows is split until the refused rows are alone (their callers hear
+    // which, the rest is stored); the dependency's errors are retried.
+    blamesRows: (error) => classifyInsertError(error) === "rows_rejected",
+    blamedRow,
     // Rows are small and alike; counting fields keeps sizing cheap on the hot path.
-    retryable: (error) => classifyInsertError(error) === "retry",
     sizeOf: (row) => 300 + row.user_id.length + row.source_payload.length + JSON.stringify(row.properties).length,
     ...hooks,
   });
@@ -35,7 +38,7 @@ export function createInstrumentedEventWriter(
 ): { writer: BatchWriter<EventRow>; stopGauge: () => void } {
   const writer = createEventWriter(storage, config, {
     onFlush: (info) => {
-      metrics.rowsWritten.inc(info.rows);
+      metrics.rowsWritten.inc(info.rows - info.rejected);
       metrics.flushDuration.observe(info.durationMs);
     },
     onError: (error, attempt) => {
