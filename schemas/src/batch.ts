@@ -37,6 +37,10 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ path: [...base, key].join("."), message: "is not a known field" }));
     }
+    // A record key that failed its own schema: say why, not zod's generic "Invalid key in record".
+    if (issue.code === "invalid_key") {
+      return issue.issues.map((inner) => ({ path: base.join("."), message: `as a name ${inner.message}` }));
+    }
     return [{ path: base.join(".") || "(root)", message: issue.message }];
   });
 }

@@ -52,6 +52,12 @@ export const ConfigSchema = z.object({
   BATCH_MAX_WAIT_MS: intFromEnv(50, 0),
   /** Rows waiting for the writer above which the collector answers 429 instead of buffering more. */
   WRITER_MAX_PENDING_ROWS: intFromEnv(200_000, 1),
+  /**
+   * How long a row handed over now may expect to wait before it is stored (the backlog's oldest row,
+   * or pending rows at the recent insert rate); beyond it the collector answers 429 with Retry-After,
+   * so acknowledged events stay within ~2 s even when offered more than the engine stores.
+   */
+  WRITER_MAX_WAIT_MS: intFromEnv(1000, 1),
 
   QUERY_TIMEOUT_S: intFromEnv(30, 1),
   QUERY_MAX_MEMORY_BYTES: intFromEnv(2 * 1024 * 1024 * 1024, 1024 * 1024),

@@ -23,7 +23,7 @@ export function createTestApp(storage: Storage, overrides: Record<string, string
     readiness,
     metrics,
     logger,
-    collector: { keys, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS), metrics, logger },
+    collector: { keys, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
     api: { storage, keys, metrics, logger },
   });
   return { app, writer, close: () => writer.close() };

@@ -45,7 +45,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
     readiness,
     metrics,
     logger,
-    collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS), metrics, logger },
+    collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
     api: { storage, keys: keyStore, metrics, logger },
     dashboardDir,
   });

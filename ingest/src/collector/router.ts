@@ -1,4 +1,4 @@
-import express, { Router } from "express";
+import { Router } from "express";
 import {
   BatchEnvelopeSchema,
   EventSchema,
@@ -11,6 +11,7 @@ import {
 } from "@chatfunnel/schemas";
 import type { KeyStore } from "../auth/key-store.js";
 import { sendError } from "../http/errors.js";
+import { jsonBody } from "../http/json-body.js";
 import { requireKey } from "../auth/require-key.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -40,8 +41,7 @@ export function createCollectorRouter(deps: CollectorDeps): Router {
   router.post(
     "/v1/events",
     requireKey(deps.keys, "write"),
-    // Any content type is read as JSON: bots often forget the header, and the body decides.
-    express.json({ limit: MAX_BATCH_BYTES, type: () => true, strict: false }),
+    ...jsonBody(MAX_BATCH_BYTES),
     async (req, res) => {
       const projectId = res.locals.projectId as string;
       const envelope = BatchEnvelopeSchema.safeParse(req.body);
@@ -49,28 +49,40 @@ export function createCollectorRouter(deps: CollectorDeps): Router {
         return sendError(res, 400, "bad_request", 'body must be {"events": [...]} with 1 to 1000 events', toFieldErrors(envelope.error));
       }
       const accepted: Event[] = [];
+      /** The request index of each accepted event: the sink speaks of positions in `accepted`. */
+      const acceptedAt: number[] = [];
       const rejected: IngestResponse["rejected"] = [];
       envelope.data.events.forEach((candidate, index) => {
         const parsed = EventSchema.safeParse(candidate);
-        if (parsed.success) accepted.push(parsed.data);
-        else rejected.push({ index, errors: toFieldErrors(parsed.error) });
+        if (parsed.success) {
+          accepted.push(parsed.data);
+          acceptedAt.push(index);
+        } else rejected.push({ index, errors: toFieldErrors(parsed.error) });
       });
+      let stored = accepted.length;
       if (accepted.length > 0) {
         if (deps.sink.overloaded()) {
           res.setHeader("Retry-After", RETRY_AFTER_S);
           return sendError(res, 429, "rate_limited", "ingest is behind; retry after the Retry-After delay");
         }
         try {
-          await deps.sink.send(projectId, accepted, new Date());
+          // Events the engine itself refused: reported like invalid ones, their neighbours stored.
+          const outcome = await deps.sink.send(projectId, accepted, new Date());
+          for (const refused of outcome.rejected) rejected.push({ index: acceptedAt[refused.index]!, errors: refused.errors });
+          if (outcome.rejected.length > 0) {
+            rejected.sort((a, b) => a.index - b.index);
+            stored -= outcome.rejected.length;
+            deps.logger.warn("storage refused events", { projectId, events: outcome.rejected.length, errors: outcome.rejected[0]!.errors });
+          }
         } catch (error) {
           deps.logger.error("could not store events", { error, projectId, events: accepted.length });
           res.setHeader("Retry-After", RETRY_AFTER_S);
           return sendError(res, 503, "unavailable", "events could not be stored right now; retry the same batch (ids make it safe)");
         }
       }
-      deps.metrics.eventsAccepted.inc(accepted.length);
+      deps.metrics.eventsAccepted.inc(stored);
       deps.metrics.eventsRejected.inc(rejected.length);
-      const body: IngestResponse = { accepted: accepted.length, rejected };
+      const body: IngestResponse = { accepted: stored, rejected };
       res.json(body);
     },
   );
