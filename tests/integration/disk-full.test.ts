@@ -1,10 +1,23 @@
+import os from "node:os";
+import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "@chatfunnel/schemas";
 import { startEmbeddedProcess, type EmbeddedProcess } from "../support/embedded-process.js";
 import { waitFor } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
-import { countStoredEvents } from "../support/kafka.js";
+import {
+  TEST_BROKER,
+  consumerLag,
+  countStoredEvents,
+  deleteTopics,
+  requireBroker,
+  spawnTs,
+  stopChild,
+  testKafka,
+  uniqueKafkaNames,
+  type Child,
+} from "../support/kafka.js";
 import { mountSmallDisk, type SmallDisk } from "../support/tmpfs.js";
 
 const WRITE_KEY = `cf_w_${randomUUID().replaceAll("-", "")}`;
@@ -94,5 +107,63 @@ describe("embedded default on a full disk", () => {
     expect(stored.ids).toBe(acknowledged.size);
     expect(stored.final).toBe(acknowledged.size);
     expect(acknowledged.size).toBe(14 * 100);
+  });
+});
+
+/**
+ * The Kafka consumer with its chDB directory on a full tmpfs (the shared broker, a topic of this
+ * test alone): inserts fail, so nothing is committed and the consumer says it is not ready; once
+ * space is back it recovers by itself and every acknowledged event is stored exactly once.
+ */
+describe("Kafka consumer on a full disk", () => {
+  let disk: SmallDisk;
+  const names = uniqueKafkaNames("diskfull");
+  const children: Child[] = [];
+  beforeAll(async () => {
+    await requireBroker();
+    disk = mountSmallDisk("disk-full-consumer");
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((child) => stopChild(child)));
+    disk?.unmount();
+    await deleteTopics(testKafka(), [names.KAFKA_TOPIC, names.KAFKA_DLQ_TOPIC]);
+  });
+
+  it("is not ready while inserts fail, commits nothing, and stores everything once space is back", { timeout: 240_000 }, async () => {
+    const common = { ...names, KAFKA_BROKERS: TEST_BROKER, KAFKA_TOPIC_PARTITIONS: "2", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", CHATFUNNEL_PROJECT_ID: "diskfull", CHATFUNNEL_WRITE_KEY: WRITE_KEY };
+    const collector = spawnTs("ingest/src/bin/collector.ts", { ...common, DATA_DIR: path.join(os.tmpdir(), "disk-full-collector-opens-no-storage") });
+    const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...common, DATA_DIR: disk.dir, BATCH_MAX_WAIT_MS: "5", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
+    children.push(collector, consumer);
+    const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
+    const consumerUrl = await consumer.waitForOutput(/health at (http:\/\/\S+)/);
+    const ready = async () => (await fetch(`${consumerUrl}/health/ready`)).json() as Promise<{ ready: boolean; reason: string }>;
+    const send = async (events: Event[]) => {
+      const res = await fetch(`${collectorUrl}/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${WRITE_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ events }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+    };
+    const lag = () => consumerLag(testKafka(), names.KAFKA_TOPIC, names.KAFKA_GROUP_ID);
+
+    await send(Array.from({ length: 300 }, (_, i) => makeEvent({ userId: `u-${i % 30}` })));
+    await waitFor(lag, (remaining) => remaining === 0, 60_000, 200);
+    expect((await ready()).ready).toBe(true);
+
+    disk.fill();
+    for (let b = 0; b < 5; b++) await send(Array.from({ length: 200 }, (_, i) => makeEvent({ userId: `u-${(b * 7 + i) % 30}` })));
+    const refusing = await waitFor(ready, (state) => !state.ready, 60_000, 200);
+    expect(refusing.reason).toMatch(/storage refuses writes/);
+    expect(await lag()).toBeGreaterThan(0);
+    expect(consumer.process.exitCode).toBeNull();
+
+    disk.free();
+    await waitFor(ready, (state) => state.ready, 60_000, 200);
+    await waitFor(lag, (remaining) => remaining === 0, 120_000, 250);
+    expect(await stopChild(consumer)).toEqual({ code: 0, signal: null });
+    const stored = await countStoredEvents(disk.dir);
+    expect(stored.ids).toBe(1300);
+    expect(stored.final).toBe(1300);
   });
 });
