@@ -20,7 +20,9 @@ interface Cursor {
   id: string;
 }
 
-const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+// Any 8-4-4-4-12 hex id: stored ids need not be RFC 4122 versions (generated data sets are not).
+const DUPLICATE_SLACK = 16;
+const CursorSchema = z.tuple([z.iso.datetime(), z.guid()]);
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.ts, cursor.id])).toString("base64url");
@@ -36,7 +38,6 @@ function decodeCursor(text: string): Cursor {
 }
 
 const num = z.coerce.number();
-const KeyRowSchema = z.object({ ts: z.string(), id: z.string(), channel: z.string(), user_id: z.string() });
 const EventDbRowSchema = z.object({
   id: z.string(),
   type: z.string(),
@@ -69,10 +70,11 @@ function explorerFilterSql(filters: ExplorerFilters): string {
 }
 
 /**
- * The page's keys first, reading only the sort columns of the range, then the page's rows by their
- * primary key: the wide columns (properties, source) are read for `limit` events, not the range.
+ * One top-N read: ORDER BY … LIMIT lets the engine keep only the newest rows while scanning the
+ * sort columns, and read the wide ones (properties, source) for those rows alone.
  * Order: time, then event id, both descending: a total order, so pages neither skip nor repeat
- * events with equal timestamps. A resent event not yet merged is shown once (LIMIT 1 BY).
+ * events with equal timestamps. A resend not yet merged away is the same (ts, id) next to its
+ * original and is shown once; it can make a page shorter than `limit`, never lose an event.
  */
 export async function exploreEvents(storage: Storage, filters: ResolvedFilters, explorer: ExplorerFilters): Promise<EventsResponse> {
   const db = storage.database;
@@ -84,36 +86,31 @@ export async function exploreEvents(storage: Storage, filters: ResolvedFilters, 
     broadcastId: explorer.broadcastId ?? "",
     cursorTs: cursor?.ts ?? "",
     cursorId: cursor?.id ?? "00000000-0000-0000-0000-000000000000",
-    limit: explorer.limit + 1,
+    // Room for resends not yet merged away, so a page is full unless there are very many.
+    limit: explorer.limit + 1 + DUPLICATE_SLACK + Math.ceil(explorer.limit / 10),
   };
-  const keys = await runQuery(
-    storage,
-    `WITH ${RANGE_HEAD}
-     SELECT ts, toString(event_id) AS id, channel, user_id FROM ${db}.events
-     WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to${explorerFilterSql(explorer)}
-     ORDER BY ts DESC, event_id DESC
-     LIMIT 1 BY ts, event_id
-     LIMIT {limit:UInt32}`,
-    params,
-    KeyRowSchema,
-  );
-  const page = keys.slice(0, explorer.limit);
-  if (page.length === 0) return { events: [], next: null };
   const rows = await runQuery(
     storage,
-    `SELECT toString(event_id) AS id, type, channel, bot_id, user_id, session_id, broadcast_id, ts,
+    `WITH ${RANGE_HEAD}
+     SELECT toString(event_id) AS id, type, channel, bot_id, user_id, session_id, broadcast_id, ts,
        source_source, source_medium, source_campaign, source_content, source_term, source_payload,
        toFloat64(revenue) AS revenue, currency, properties, received_at
      FROM ${db}.events
-     WHERE project_id = {projectId:String} AND (channel, user_id, event_id) IN (SELECT arrayJoin(arrayZip({pageChannels:Array(String)}, {pageUsers:Array(String)}, {pageIds:Array(UUID)})))
-       AND ts >= parseDateTime64BestEffort({oldest:String}, 3, 'UTC')
+     WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to${explorerFilterSql(explorer)}
      ORDER BY ts DESC, event_id DESC
-     LIMIT 1 BY event_id`,
-    { projectId: filters.projectId, pageChannels: page.map((key) => key.channel), pageUsers: page.map((key) => key.user_id), pageIds: page.map((key) => key.id), oldest: page[page.length - 1]!.ts },
+     LIMIT {limit:UInt32}`,
+    params,
     EventDbRowSchema,
   );
-  const last = page[page.length - 1]!;
-  return { events: rows.map(toExplorerEvent), next: keys.length > explorer.limit ? encodeCursor({ ts: last.ts, id: last.id }) : null };
+  const unique: EventDbRow[] = [];
+  for (const row of rows) {
+    const previous = unique[unique.length - 1];
+    if (!(previous && previous.id === row.id && previous.ts === row.ts)) unique.push(row);
+  }
+  const page = unique.slice(0, explorer.limit);
+  const last = page[page.length - 1];
+  const more = unique.length > explorer.limit || (rows.length === params.limit && unique.length === explorer.limit);
+  return { events: page.map(toExplorerEvent), next: more && last ? encodeCursor({ ts: isoUtc(last.ts), id: last.id }) : null };
 }
 
 function toExplorerEvent(row: EventDbRow): ExplorerEvent {
