@@ -202,6 +202,7 @@ describe("events and links in Chromium on the embedded default", () => {
   it("funnel builder offers the event types the project has sent, with counts", async () => {
     const page = await open("/funnel");
     await page.getByTestId("funnel-chart").waitFor();
+    await page.getByRole("group", { name: "Step 1" }).getByLabel("Event type").focus();
     const option = page.locator('#event-types option[value="bot_started"]');
     await expect.poll(() => option.textContent()).toMatch(/^\d+ events · \d+ users$/);
     expect(await page.locator('#event-types option[value="lead"]').textContent()).toMatch(/events/);

@@ -134,7 +134,8 @@ export const eventTypesQuery = (api: ApiClient) =>
   queryOptions({
     queryKey: ["event-types"] as const,
     queryFn: ({ signal }) => api.get<EventTypesResponse>("event-types", {}, signal),
-    staleTime: 60_000,
+    // A project's set of types changes rarely, and the list is a scan of 30 days.
+    staleTime: 5 * 60_000,
   });
 
 export const linksQuery = (api: ApiClient, filters: ApiFilters) =>

@@ -26,8 +26,11 @@ export function isEventType(text: string): boolean {
   return TYPE.test(text);
 }
 
-/** Pages of a polled list can overlap when events arrive between two requests: each id shows once. */
-export function uniqueEvents(pages: ReadonlyArray<{ events: ExplorerEvent[] }>): ExplorerEvent[] {
+/**
+ * The polled head and the loaded pages as one list: each id once, newest first. Each page is already in the
+ * API's order (time, then id); the sort is stable, so events of the same millisecond keep that order.
+ */
+export function mergeNewestFirst(pages: ReadonlyArray<{ events: ExplorerEvent[] }>): ExplorerEvent[] {
   const seen = new Set<string>();
   const out: ExplorerEvent[] = [];
   for (const page of pages) {
@@ -37,7 +40,8 @@ export function uniqueEvents(pages: ReadonlyArray<{ events: ExplorerEvent[] }>):
       out.push(event);
     }
   }
-  return out;
+  // The API writes every timestamp with toISOString, so text order is time order.
+  return out.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
 }
 
 /** Attribution in one line: the campaign first, then source / medium, the rest as name: value. */

@@ -18,8 +18,10 @@ export const RESERVED_TYPES = ["bot_started", "message_received", "message_sent"
 export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefinition; onApply: (definition: FunnelDefinition) => void }) {
   const { t, format } = useI18n();
   const api = useApi();
-  // The types this project has sent (most events first); free text stays allowed for types not seen yet.
-  const typesQuery = useQuery(eventTypesQuery(api));
+  // The types this project has sent (most events first); free text stays allowed for types not seen yet. Asked once
+  // the form is first focused: the list scans 30 days of events, and the funnel itself should load first.
+  const [wantTypes, setWantTypes] = useState(false);
+  const typesQuery = useQuery({ ...eventTypesQuery(api), enabled: wantTypes });
   const seenTypes = typesQuery.data?.types ?? [];
   const seen = new Set(seenTypes.map((stat) => stat.type));
   const fromDefinition = () => definition.steps.map((text) => textToStep(text) ?? { type: text, filters: [] });
@@ -49,7 +51,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
   };
 
   return (
-    <form className="panel funnel-builder" onSubmit={submit} aria-label={t("funnel.steps")}>
+    <form className="panel funnel-builder" onSubmit={submit} onFocus={() => setWantTypes(true)} aria-label={t("funnel.steps")}>
       <datalist id="event-types">
         {seenTypes.map((stat) => (
           <option key={stat.type} value={stat.type}>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EVENTS_DEFAULT_LIMIT, EventBatchSchema, LINK_CHANNELS, LinkCreateBodySchema, RESERVED_EVENT_TYPES } from "@chatfunnel/schemas";
 import { ApiRequestError } from "../../../dashboard/src/api/client.js";
 import { EVENTS_PAGE } from "../../../dashboard/src/api/queries.js";
-import { attributionText, curlExample, exampleEventId, parseEventSearch, uniqueEvents, writeEventSearch } from "../../../dashboard/src/events/search.js";
+import { attributionText, curlExample, exampleEventId, mergeNewestFirst, parseEventSearch, writeEventSearch } from "../../../dashboard/src/events/search.js";
 import { parseFilters } from "../../../dashboard/src/filters/filters.js";
 import { RESERVED_TYPES } from "../../../dashboard/src/funnel/FunnelBuilder.js";
 import { LINK_CHANNEL_OPTIONS, fieldErrors, linkBody, linkFunnelHref } from "../../../dashboard/src/pages/LinksPage.js";
@@ -17,10 +17,11 @@ describe("events explorer logic", () => {
     expect(parseEventSearch(written)).toEqual({ types: ["lead", "order"], userId: "u1" });
   });
 
-  it("shows each event once when polled pages overlap", () => {
-    const a = explorerEvent({ id: "a" });
-    const b = explorerEvent({ id: "b" });
-    expect(uniqueEvents([{ events: [a, b] }, { events: [b, explorerEvent({ id: "c" })] }]).map((e) => e.id)).toEqual(["a", "b", "c"]);
+  it("merges the polled head into the loaded pages: each event once, newest first, same-millisecond order kept", () => {
+    const at = (id: string, timestamp: string) => explorerEvent({ id, timestamp });
+    const head = { events: [at("new", "2026-05-02T10:00:09.000Z"), at("late", "2026-05-02T10:00:03.500Z"), at("b", "2026-05-02T10:00:03.000Z")] };
+    const pages = [{ events: [at("a", "2026-05-02T10:00:05.000Z"), at("b", "2026-05-02T10:00:03.000Z"), at("c2", "2026-05-02T10:00:01.000Z")] }, { events: [at("c1", "2026-05-02T10:00:01.000Z"), at("d", "2026-05-01T00:00:00.000Z")] }];
+    expect(mergeNewestFirst([head, ...pages]).map((e) => e.id)).toEqual(["new", "a", "late", "b", "c2", "c1", "d"]);
   });
 
   it("writes attribution as one line, campaign first", () => {

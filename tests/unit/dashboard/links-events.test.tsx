@@ -85,7 +85,10 @@ describe("events page", () => {
     const app = renderApp({ url: "/events?range=7d&tz=UTC", answers: { events: page([explorerEvent()]), "event-types": eventTypes() } });
     await screen.findByTestId("events-table");
     const form = screen.getByRole("form", { name: "Event filters" });
-    // The types the project sent are offered with their counts.
+    // The types the project sent are offered with their counts, asked for once the form is used.
+    expect(app.requestsTo("event-types")).toHaveLength(0);
+    await userEvent.click(within(form).getByLabelText("Event type"));
+    await waitFor(() => expect(document.querySelectorAll("#explorer-event-types option").length).toBe(4));
     const options = [...document.querySelectorAll("#explorer-event-types option")].map((o) => `${(o as HTMLOptionElement).value}: ${o.textContent}`);
     expect(options[0]).toBe("message_received: 5,400 events · 900 users");
     await userEvent.type(within(form).getByLabelText("Event type"), "lead");
@@ -107,29 +110,51 @@ describe("events page", () => {
     expect(new URL(window.location.href).searchParams.get("user")).toBeNull();
   });
 
-  it("loads older events through the cursor, pauses live updates meanwhile, and goes back to the newest", async () => {
+  it("polls only the last day, merges new events on top, and keeps older pages loaded through the cursor", async () => {
+    let head = [explorerEvent({ id: "new1", timestamp: "2026-05-02T10:00:05.000Z" })];
     const app = renderApp({
       url: "/events?range=7d&tz=UTC",
       answers: {
         events: (url: URL) =>
-          json(url.searchParams.get("cursor") === "c1" ? page([explorerEvent({ id: "old1" }), explorerEvent({ id: "old2" })]) : page([explorerEvent({ id: "new1" })], "c1")),
+          json(
+            url.searchParams.get("cursor") === "c1"
+              ? page([explorerEvent({ id: "old1", timestamp: "2026-05-01T09:00:00.000Z" }), explorerEvent({ id: "old2", timestamp: "2026-05-01T08:00:00.000Z" })])
+              : page(head, "c1"),
+          ),
         "event-types": eventTypes(),
       },
     });
+    const rows = () => [...screen.getByTestId("events-table").querySelectorAll("tbody tr")].map((r) => (r as HTMLElement).dataset.eventId);
     await screen.findByTestId("events-table");
     expect(screen.getByTestId("live-state").textContent).toContain("every 2 seconds");
     await userEvent.click(screen.getByRole("button", { name: "Load older events" }));
-    await waitFor(() => expect(screen.getByTestId("events-table").querySelectorAll("tbody tr")).toHaveLength(3));
-    expect(app.requestsTo("events").some((u) => u.searchParams.get("cursor") === "c1")).toBe(true);
+    await waitFor(() => expect(rows()).toEqual(["new1", "old1", "old2"]));
+    expect(app.requestsTo("events").filter((u) => u.searchParams.get("cursor") === "c1")).toHaveLength(1);
     expect(screen.getByText("No older events in this period.")).toBeTruthy();
-    expect(screen.getByTestId("live-state").textContent).toContain("paused");
-    const before = app.requestsTo("events").length;
-    await new Promise((resolve) => setTimeout(resolve, 2600));
-    expect(app.requestsTo("events").length).toBe(before);
 
-    await userEvent.click(screen.getByRole("button", { name: "Back to the newest events" }));
-    await waitFor(() => expect(screen.getByTestId("events-table").querySelectorAll("tbody tr")).toHaveLength(1));
-    expect(screen.getByTestId("live-state").textContent).toContain("every 2 seconds");
+    // A new event arrives: it goes on top, the older pages stay.
+    head = [explorerEvent({ id: "new2", timestamp: "2026-05-02T10:00:07.000Z" }), ...head];
+    await waitFor(() => expect(rows()).toEqual(["new2", "new1", "old1", "old2"]), { timeout: 6000 });
+    // The period's first read covers its whole range; the polls only the last 24 hours, never with a cursor.
+    const [first, ...polls] = app.requestsTo("events").filter((u) => u.searchParams.get("cursor") === null);
+    expect(first!.searchParams.get("from")).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(polls.length).toBeGreaterThan(0);
+    for (const poll of polls) {
+      const from = Date.parse(poll.searchParams.get("from") ?? "");
+      expect(Math.abs(Date.now() - 86_400_000 - from)).toBeLessThan(60_000);
+      expect(poll.searchParams.get("to")).toBe(first!.searchParams.get("to"));
+    }
+    // Older pages are not asked again by the polls.
+    expect(app.requestsTo("events").filter((u) => u.searchParams.get("cursor") === "c1")).toHaveLength(1);
+  });
+
+  it("does not poll a period that ended before today", async () => {
+    const app = renderApp({ url: "/events?from=2026-01-01&to=2026-01-31&tz=UTC", answers: { events: page([explorerEvent()]), "event-types": eventTypes() } });
+    await screen.findByTestId("events-table");
+    expect(screen.getByTestId("live-state").textContent).toBe("This period ended before today: no new events arrive in it.");
+    expect((screen.getByRole("checkbox", { name: "Live updates" }) as HTMLInputElement).disabled).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(app.requestsTo("events")).toHaveLength(1);
   });
 
   it("with no events yet, tells the developer how to send the first one to this server", async () => {
@@ -334,6 +359,9 @@ describe("funnel builder", () => {
   it("offers the types the project has sent, with counts, then reserved ones not seen yet, and warns about an unseen type", async () => {
     const app = renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead", answers: { funnel: funnel(), "event-types": eventTypes() } });
     await screen.findByTestId("funnel-chart");
+    // Asked for once the builder is used, not while the funnel loads.
+    expect(app.requestsTo("event-types")).toHaveLength(0);
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 1" })).getByLabelText("Event type"));
     await waitFor(() => expect(document.querySelectorAll("#event-types option").length).toBeGreaterThan(4));
     const options = [...document.querySelectorAll("#event-types option")].map((o) => [(o as HTMLOptionElement).value, o.textContent]);
     expect(options.slice(0, 4)).toEqual([
