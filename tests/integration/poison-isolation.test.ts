@@ -81,7 +81,8 @@ describe("poison isolation on the embedded path (real engine)", () => {
     const [before, after] = text.split("MARKER") as [string, string];
     // 0xFF and a UTF-8 sequence cut after its first byte (0xE2 of "€"): both invalid in UTF-8.
     const body = Buffer.concat([Buffer.from(before), Buffer.from([0x6c, 0x6f, 0x77, 0xff, 0xe2, 0x20]), Buffer.from(after)]);
-    for (const headers of [{ "Content-Type": "application/json" }, { "Content-Type": "application/json", "Content-Encoding": "gzip" }]) {
+    const variants: Array<Record<string, string>> = [{ "Content-Type": "application/json" }, { "Content-Type": "application/json", "Content-Encoding": "gzip" }];
+    for (const headers of variants) {
       const res = await postRaw(headers["Content-Encoding"] ? zlib.gzipSync(body) : body, headers);
       expect(res.status).toBe(200);
       expect(res.body.accepted).toBe(1);
