@@ -153,7 +153,8 @@ const StepsParamSchema = z
     items: { type: "string", examples: ["bot_started", "button_clicked[plan=pro]", '{"type":"order","filters":{"items":2}}'] },
     minItems: MIN_FUNNEL_STEPS,
     maxItems: MAX_FUNNEL_STEPS,
-    description: "Repeated, in order: an event type, optionally with [property=value] filters, or a JSON step object",
+    description:
+      "Repeated, in order: an event type, optionally with [property=value] filters, or a JSON step object. Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
   });
 
 const BreakdownParamSchema = z.preprocess(
