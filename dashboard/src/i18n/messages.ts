@@ -227,7 +227,8 @@ export const en = {
   "links.confirm": "Yes, delete",
   "links.cancel": "Cancel",
   "links.empty": "No tracked links yet. Create one above and put its URL in your ad.",
-  "links.createdAt": "created {date}",
+  "links.createFailed": "Could not create the link: {message}",
+  "links.deleteFailed": "Could not delete the link: {message}",
 };
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -460,7 +461,8 @@ export const ru: Messages = {
   "links.confirm": "Да, удалить",
   "links.cancel": "Отмена",
   "links.empty": "Отслеживаемых ссылок пока нет. Создайте первую выше и вставьте её адрес в объявление.",
-  "links.createdAt": "создана {date}",
+  "links.createFailed": "Не удалось создать ссылку: {message}",
+  "links.deleteFailed": "Не удалось удалить ссылку: {message}",
 };
 
 export const LOCALES = ["en", "ru"] as const;

@@ -5,7 +5,7 @@ import { ApiRequestError } from "../api/client.js";
 import { useApi } from "../api/context.js";
 import { createLink, deleteLink, linksQuery } from "../api/queries.js";
 import { CopyButton } from "../components/CopyButton.js";
-import { ErrorState, QueryState } from "../components/QueryState.js";
+import { QueryState } from "../components/QueryState.js";
 import { writeFilters, type Filters } from "../filters/filters.js";
 import { useFilters } from "../filters/use-filters.js";
 import { writeFunnelParams } from "../funnel/definition.js";
@@ -148,7 +148,11 @@ function CreateLink({ onCreated }: { onCreated: (link: Link) => void }) {
             {field("term", t("links.term"))}
           </div>
         </details>
-        {errors.general && <ErrorState message={errors.general} />}
+        {errors.general && (
+          <p className="state state-error" role="alert">
+            {t("links.createFailed", { message: errors.general })}
+          </p>
+        )}
         <button type="submit" disabled={busy}>
           {t("links.submit")}
         </button>
@@ -216,7 +220,11 @@ function LinksTable({ links }: { links: LinkReport[] }) {
 
   return (
     <>
-      {deleteError && <ErrorState message={deleteError} />}
+      {deleteError && (
+        <p className="state state-error" role="alert">
+          {t("links.deleteFailed", { message: deleteError })}
+        </p>
+      )}
       <div className="table-wrap">
         <table className="data links" data-testid="links-table">
           <caption>{t("links.table")}</caption>

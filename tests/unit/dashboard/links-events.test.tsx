@@ -280,10 +280,25 @@ describe("links page", () => {
     expect(message?.textContent).toBe("must be a bot username (5-32 of A-Za-z0-9_, ending in 'bot')");
     expect(message?.closest('[data-field="target"]')).toBeTruthy();
     expect(within(form).getByLabelText("Campaign").getAttribute("aria-invalid")).toBeNull();
-    expect(screen.queryByText(/Could not load/)).toBeNull();
+    expect(screen.queryByText(/Could not create/)).toBeNull();
     // Typing a new value clears the stale message.
     await userEvent.type(target, "_bot");
     expect(target.getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("says above the button when the API refuses without naming a field", async () => {
+    renderApp({
+      url: "/links?range=30d&tz=UTC",
+      answers: { links: async (_url: URL, init?: RequestInit) => (init?.method === "POST" ? json({ error: { code: "unavailable", message: "storage is busy" } }, 503) : json(links([]))) },
+    });
+    await screen.findByText(/No tracked links yet/);
+    const form = screen.getByRole("form", { name: "New tracked link" });
+    await userEvent.type(within(form).getByLabelText("Bot username"), "shop_bot");
+    await userEvent.type(within(form).getByLabelText("Campaign"), "x");
+    await userEvent.click(within(form).getByRole("button", { name: "Create link" }));
+    expect((await within(form).findByRole("alert")).textContent).toBe("Could not create the link: storage is busy");
+    expect(form.querySelector("[aria-invalid]")).toBeNull();
+    expect(screen.queryByTestId("created-link")).toBeNull();
   });
 
   it("asks for the ad id only for WhatsApp, and sends it", async () => {
