@@ -39,10 +39,13 @@ export function id(value: unknown, key: string): string | undefined {
   return undefined;
 }
 
+/** 2000-01-01: the contract refuses earlier times, and no messenger update is that old (0 or 1 is a placeholder). */
+const EARLIEST_SECONDS = 946_684_800;
+
 /** Unix seconds (number or numeric string) as ISO 8601; undefined lets the SDK use "now". */
 export function unixSecondsToIso(value: unknown): string | undefined {
   const seconds = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) return undefined;
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < EARLIEST_SECONDS) return undefined;
   return new Date(seconds * 1000).toISOString();
 }
 

@@ -1,20 +1,32 @@
 import type { Properties, Source, TrackInput } from "../types.js";
+import { assignIds } from "./ids.js";
 import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
-import { assignIds } from "./ids.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
 
+/** Event types with no analytics meaning, and why (anything else unknown gets a generic reason). */
+const SKIPPED_TYPES: Record<string, string> = {
+  confirmation: "a Callback API server confirmation request",
+  message_reply: "an outgoing message (message_reply)",
+  message_edit: "an edit of a message",
+  message_typing_state: "a typing indicator",
+  message_read: "a read receipt",
+};
+
 /**
- * Maps a VK Callback API event (dev.vk.com/ru/api/callback/getting-started) or a Bots Long Poll
- * answer (`{ts, updates: [...]}`) to events:
+ * Maps a VK Callback API event (dev.vk.com/ru/api/community-events/json-schema) or a Bots Long
+ * Poll answer (`{ts, updates: [...]}`) to events; README "Messenger adapters" lists every rule:
  * - message_new with `ref` (a vk.me/…?ref=…&ref_source=… link) or the Start button
  *   (payload {"command":"start"}) → bot_started; source.payload = ref, source.source = ref_source,
  *   and a ref written in the deep-link convention fills medium/campaign/… as for Telegram;
- * - message_new with a keyboard button payload → button_clicked (properties.payload);
- * - other message_new → message_received;
+ * - message_new with a keyboard button payload → button_clicked; other incoming messages →
+ *   message_received; service actions (chat_invite_user, chat_kick_user, pins…) and outgoing or
+ *   community messages are skipped;
  * - message_event (callback button) → button_clicked;
- * - message_allow / message_deny → subscribed / unsubscribed.
- * `confirmation` and other types produce no events. botId defaults to group_id.
+ * - message_allow / message_deny → subscribed / unsubscribed (properties.subscription = "messages");
+ *   group_join / group_leave → subscribed / unsubscribed (properties.subscription = "community");
+ * - poll_vote_new → survey_answered.
+ * Every other type is skipped with a reason. botId defaults to group_id.
  */
 export function vkUpdateToEvents(body: unknown, options: AdapterOptions = {}): AdapterResult {
   return guard("vk", () => {
@@ -30,12 +42,16 @@ export function vkUpdateToEvents(body: unknown, options: AdapterOptions = {}): A
           skipped.push(...result.skipped);
         } else skipped.push(result.error);
       }
+      if (updates.length === 0) skipped.push("a Long Poll answer with no updates");
       return { ok: true, events, skipped };
     }
-    // A Long Poll answer asking for a new key or ts has no updates to count.
-    if (num(body, "failed") !== undefined) return { ok: true, events: [], skipped: [] };
+    if (num(body, "failed") !== undefined) return skip("a Long Poll answer asking for a new key or ts");
     return fromEvent(body, options);
   });
+}
+
+function skip(reason: string): AdapterResult {
+  return { ok: true, events: [], skipped: [reason] };
 }
 
 function fromEvent(event: unknown, options: AdapterOptions): AdapterResult {
@@ -51,10 +67,12 @@ function vkIdentity(event: unknown): string | undefined {
   if (eventId !== undefined) return `event:${groupId}:${eventId}`;
   const object = obj(event, "object");
   const message = obj(object, "message") ?? object;
-  const messageId = id(message, "id");
   const peerId = id(message, "peer_id") ?? "";
-  if (str(event, "type") === "message_new" && messageId !== undefined && messageId !== "0") return `message:${groupId}:${peerId}:${messageId}`;
-  return undefined;
+  const messageId = id(message, "id");
+  if (str(event, "type") !== "message_new") return undefined;
+  if (messageId !== undefined && messageId !== "0") return `message:${groupId}:${peerId}:${messageId}`;
+  const inConversation = id(message, "conversation_message_id");
+  return inConversation === undefined ? undefined : `message:${groupId}:${peerId}:c${inConversation}`;
 }
 
 function mapEvent(event: unknown, options: AdapterOptions): AdapterResult {
@@ -66,43 +84,75 @@ function mapEvent(event: unknown, options: AdapterOptions): AdapterResult {
     case "message_new": {
       // API ≥ 5.103 nests the message in object.message; older versions put it in object.
       const message = obj(object, "message") ?? object;
-      return message ? fromMessage(message, botId) : failure("vk: message_new without object.message");
+      return message && Object.keys(message).length > 0 ? fromMessage(message, botId) : skip("a message_new event without a message");
     }
     case "message_event": {
       const userId = id(object, "user_id");
-      if (userId === undefined) return failure("vk: message_event without object.user_id");
-      const properties: Properties = { payload: clip(payloadText(object?.["payload"]) ?? "") };
+      if (userId === undefined) return skip("a message_event without user_id");
+      const payload = clip(payloadText(object?.["payload"]) ?? "");
+      const properties: Properties = { button: payload, payload, peerType: peerType(object?.["peer_id"]) };
       return { ok: true, events: [{ channel: "vk", botId, userId, type: "button_clicked", properties }], skipped: [] };
     }
     case "message_allow":
     case "message_deny": {
       const userId = id(object, "user_id");
-      if (userId === undefined) return failure(`vk: ${type} without object.user_id`);
-      const properties: Properties = {};
+      if (userId === undefined) return skip(`a ${type} event without user_id`);
+      const properties: Properties = { subscription: "messages" };
       const key = str(object, "key");
-      if (key !== undefined) properties["key"] = clip(key);
+      if (key) properties["key"] = clip(key);
       return { ok: true, events: [{ channel: "vk", botId, userId, type: type === "message_allow" ? "subscribed" : "unsubscribed", properties }], skipped: [] };
     }
+    case "group_join":
+    case "group_leave": {
+      const userId = id(object, "user_id");
+      if (userId === undefined) return skip(`a ${type} event without user_id`);
+      const properties: Properties = { subscription: "community" };
+      const joinType = str(object, "join_type");
+      if (joinType !== undefined) properties["joinType"] = joinType;
+      if (type === "group_leave") properties["self"] = num(object, "self") === 1;
+      return { ok: true, events: [{ channel: "vk", botId, userId, type: type === "group_join" ? "subscribed" : "unsubscribed", properties }], skipped: [] };
+    }
+    case "poll_vote_new": {
+      const userId = id(object, "user_id");
+      if (userId === undefined) return skip("a poll vote without user_id");
+      const properties: Properties = { question: clip(`poll:${id(object, "poll_id") ?? ""}`), answer: id(object, "option_id") ?? "" };
+      return { ok: true, events: [{ channel: "vk", botId, userId, type: "survey_answered", properties }], skipped: [] };
+    }
     default:
-      return { ok: true, events: [], skipped: [] };
+      return skip(SKIPPED_TYPES[type] ?? `a "${type}" event carries no analytics event`);
   }
+}
+
+function peerType(peerId: unknown): string {
+  return Number(peerId) >= 2e9 ? "chat" : "user";
 }
 
 function fromMessage(message: Json, botId: string | undefined): AdapterResult {
   const userId = id(message, "from_id");
-  if (userId === undefined) return failure("vk: message without from_id");
+  if (userId === undefined) return skip("a message without from_id");
   // Messages the community itself sends come back with out = 1 (or a negative from_id).
-  if (num(message, "out") === 1 || userId.startsWith("-")) return { ok: true, events: [], skipped: ["outgoing message"] };
+  if (num(message, "out") === 1 || userId.startsWith("-")) return skip("an outgoing message or one from a community");
+  const action = str(obj(message, "action"), "type");
+  if (action !== undefined) return skip(`a service action in a conversation (${action})`);
   const common = { channel: "vk" as const, botId, userId, timestamp: unixSecondsToIso(message["date"]) };
   // ref_source is a string in current API versions and was a number in older ones.
   const ref = id(message, "ref");
   const refSource = id(message, "ref_source");
   const source = ref || refSource ? refToSource(ref, refSource) : undefined;
   const payload = payloadText(message["payload"]);
-  const properties: Properties = { peerType: Number(message["peer_id"]) >= 2e9 ? "chat" : "user" };
+  const properties: Properties = { peerType: peerType(message["peer_id"]), kind: messageKind(message) };
   if (source || isStartPayload(payload)) return { ok: true, events: [{ ...common, type: "bot_started", source, properties }], skipped: [] };
-  if (payload !== undefined) return { ok: true, events: [{ ...common, type: "button_clicked", properties: { ...properties, payload: clip(payload) } }], skipped: [] };
+  if (payload !== undefined) {
+    const button = clip(payload);
+    return { ok: true, events: [{ ...common, type: "button_clicked", properties: { ...properties, button, payload: button } }], skipped: [] };
+  }
   return { ok: true, events: [{ ...common, type: "message_received", properties }], skipped: [] };
+}
+
+/** "text", or the first attachment's type (photo, audio_message, …). The text itself is never sent. */
+function messageKind(message: Json): string {
+  const attachment = arr(message, "attachments")?.[0];
+  return str(attachment, "type") ?? (str(message, "text") ? "text" : (arr(message, "fwd_messages")?.length ?? 0) > 0 ? "forward" : "other");
 }
 
 function refToSource(ref: string | undefined, refSource: string | undefined): Source {
