@@ -147,15 +147,16 @@ const isoUtc = (text: string) => new Date(text.endsWith("Z") ? text : `${text.re
 const TypeRowSchema = z.object({ type: z.string(), events: num, users: num, last_seen: z.string() });
 
 /**
- * The types the project sent in the range, most events first; resends count once (FINAL: on 10M
- * events half the time of uniqExact over event ids, and exact).
+ * The types the project sent in the range, most events first; resends count once (FINAL). Users are
+ * ClickHouse's uniq: exact for the small sets a type picker mostly sees, within ~1% above tens of
+ * thousands, at a third of uniqExact's time (on 10M events 30 days: ~180 vs ~470 ms on a quiet machine).
  */
 export async function eventTypes(storage: Storage, filters: ResolvedFilters): Promise<EventTypesResponse> {
   const db = storage.database;
   const rows = await runQuery(
     storage,
     `WITH ${RANGE_HEAD}
-     SELECT toString(type) AS type, count() AS events, uniqExact(channel, user_id) AS users, max(ts) AS last_seen
+     SELECT toString(type) AS type, count() AS events, uniq(channel, user_id) AS users, max(ts) AS last_seen
      FROM ${db}.events FINAL
      WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to
      GROUP BY type

@@ -194,11 +194,12 @@ GROUP BY channel, campaign`;
 /** GET /api/v1/links: every link with its funnel in the range and the spend of its campaign. */
 export async function linksReport(storage: Storage, filters: ResolvedFilters): Promise<LinksResponse> {
   const links = await readLinks(storage, filters.projectId);
+  // No links, no figures: the currency is then only what was asked for (or the fallback).
+  if (links.length === 0) return { range: rangeEcho(filters), currency: chooseCurrency([], filters.currency), links: [] };
   const scope = scopeSql(filters, storage.database);
   const params = scopeParams(filters);
   const totals = await moneyTotals(storage, scope, filters, params);
   const currency = chooseCurrency(totals, filters.currency);
-  if (links.length === 0) return { range: rangeEcho(filters), currency, links: [] };
 
   const payloads: string[] = [];
   const payloadLinks: string[] = [];
