@@ -83,6 +83,8 @@ export class BatchWriter<Row> {
   private inFlight: Batch<Row> | undefined;
   /** Rows the engine stores per ms, from recent large inserts; 0 until one was measured. */
   private rowsPerMs = 0;
+  /** performance.now() when the running insert started; 0 when none runs. */
+  private insertStarted = 0;
   private closed = false;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
@@ -110,8 +112,11 @@ export class BatchWriter<Row> {
   backlogWaitMs(now = performance.now()): number {
     const oldest = this.inFlight ?? this.sealed[0] ?? (this.current.rows.length > 0 ? this.current : undefined);
     const age = oldest ? now - oldest.since : 0;
-    const expected = this.rowsPerMs > 0 ? this.pendingRows / this.rowsPerMs : 0;
-    return Math.max(age, expected);
+    // The running insert bounds the rate from above before it ends (rows / time so far): a first
+    // insert, or one slower than the recent ones, is seen at once rather than after it finished.
+    const running = this.inFlight && this.insertStarted > 0 ? this.inFlight.rows.length / Math.max(now - this.insertStarted, 1) : Number.POSITIVE_INFINITY;
+    const rate = Math.min(this.rowsPerMs > 0 ? this.rowsPerMs : Number.POSITIVE_INFINITY, running);
+    return Math.max(age, this.pendingRows / rate);
   }
 
   /**
@@ -191,6 +196,7 @@ export class BatchWriter<Row> {
 
   private async insertBatch(batch: Batch<Row>): Promise<void> {
     const started = performance.now();
+    this.insertStarted = started;
     const progress: Progress = { attempts: 0, rejected: new Map() };
     try {
       for (let offset = 0; offset < batch.rows.length; offset += this.options.maxRows) {
@@ -207,6 +213,7 @@ export class BatchWriter<Row> {
       for (const waiter of batch.waiters) waiter.reject(error);
     } finally {
       this.inFlight = undefined;
+      this.insertStarted = 0;
     }
   }
 
