@@ -197,6 +197,16 @@ describe("tracked links against the real engine", () => {
     expect((await storedSource("after_delete"))[0]).toMatchObject({ source_campaign: "", source_payload: link.code });
   });
 
+  it("is in openapi.json: 201 on create, 204 and a path parameter on delete", async () => {
+    const doc = (await request(testApp.app).get("/api/v1/openapi.json")).body;
+    expect(doc.paths["/api/v1/links"].post.responses["201"].content["application/json"].schema.properties).toHaveProperty("url");
+    expect(doc.paths["/api/v1/links"].post.requestBody.content["application/json"].schema.required).toEqual(expect.arrayContaining(["channel", "target", "campaign"]));
+    expect(doc.paths["/api/v1/links"].get.responses["200"]).toBeDefined();
+    const del = doc.paths["/api/v1/links/{id}"].delete;
+    expect(Object.keys(del.responses)).toEqual(expect.arrayContaining(["204", "404"]));
+    expect(del.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "string" } }]);
+  });
+
   it("reaches a writer in another process (the Kafka consumer) through the links table within seconds", async () => {
     const link = await create({ channel: "vk", target: "shop_club", campaign: "elsewhere" });
     // Another process: its own storage handle, so its own catalog, reading the same database.
