@@ -116,12 +116,13 @@ export interface EventSearch {
 export const EVENTS_PAGE = 100;
 
 /**
- * Newest first, older pages through the answer's cursor. The page polls it while open; the previous
- * list stays on screen while a new filter loads.
+ * Newest first, older pages through the answer's cursor; the previous list stays on screen while a new
+ * filter loads. `part` "head" is the same first page kept apart, so it can be polled without re-reading
+ * every older page the reader has loaded.
  */
-export const eventsQuery = (api: ApiClient, filters: ApiFilters, search: EventSearch) =>
+export const eventsQuery = (api: ApiClient, filters: ApiFilters, search: EventSearch, part: "pages" | "head" = "pages") =>
   infiniteQueryOptions({
-    queryKey: ["events", filters, search, EVENTS_PAGE] as const,
+    queryKey: ["events", part, filters, search, EVENTS_PAGE] as const,
     queryFn: ({ pageParam, signal }) =>
       api.get<EventsResponse>("events", { ...filters, type: search.types, userId: search.userId, limit: EVENTS_PAGE, cursor: pageParam }, signal),
     initialPageParam: null as string | null,

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import type { ExplorerEvent } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
@@ -6,7 +6,7 @@ import { eventTypesQuery, eventsQuery, type EventSearch } from "../api/queries.j
 import { CopyButton } from "../components/CopyButton.js";
 import { ErrorState, Loading } from "../components/QueryState.js";
 import { attributionText, curlExample, exampleEventId, isEventType, mergeNewestFirst, parseEventSearch, sdkExample, writeEventSearch } from "../events/search.js";
-import { addDays, todayIn } from "../filters/filters.js";
+import { todayIn } from "../filters/filters.js";
 import { useFilters } from "../filters/use-filters.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
@@ -14,8 +14,6 @@ import { replaceAll, useUpdateParams } from "../router/location.js";
 
 /** Often enough that a developer sees an event arrive "at once", rarely enough to stay cheap. */
 export const LIVE_INTERVAL_MS = 2000;
-/** How far back the polled head reaches: late events (a bot's clock, a retry after an outage) still show up live. */
-const HEAD_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Properties shown inline; the rest are one click away. */
 const INLINE_PROPERTIES = 3;
 
@@ -37,18 +35,12 @@ export function EventsPage() {
   const query = useInfiniteQuery(options);
   const keyText = JSON.stringify(options.queryKey);
 
-  // New events come from polling only the head: the newest page of the last day. Re-reading the whole period every
-  // 2 s cost ~430 ms a poll on 10M events against ~135 ms for a day; older pages stay as loaded, so nothing shifts
-  // under a reader who scrolled down. react-query skips the interval while the tab is hidden and catches up on return.
-  const today = todayIn(global.tz);
-  const pollable = global.to >= today;
-  const headFrom = useMemo(
-    () => (global.from >= addDays(today, -1) ? filters.from : new Date(Date.now() - HEAD_WINDOW_MS).toISOString()),
-    // Fixed per filter set (and day), not per render: a moving `from` would be a new query every time.
-    [keyText, today],
-  );
+  // New events come from polling the head, the period's newest page kept as its own query: older pages stay as
+  // loaded, so nothing shifts under a reader who scrolled down, and a poll is one top-N read whatever was loaded.
+  // react-query skips the interval while the tab is hidden and catches up when it comes back.
+  const pollable = global.to >= todayIn(global.tz);
   const head = useInfiniteQuery({
-    ...eventsQuery(api, { ...filters, from: headFrom }, search),
+    ...eventsQuery(api, filters, search, "head"),
     enabled: pollable && query.isSuccess && !query.isPlaceholderData,
     refetchInterval: live ? LIVE_INTERVAL_MS : false,
     refetchOnWindowFocus: live,
