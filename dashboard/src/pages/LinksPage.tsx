@@ -268,10 +268,11 @@ function LinksTable({ links }: { links: LinkReport[] }) {
                     {confirming === link.id ? (
                       <span className="confirm" role="group" aria-label={t("links.deleteNamed", { name })}>
                         <span>{t("links.confirmDelete", { name })}</span>
-                        <button type="button" className="danger" autoFocus onClick={() => void remove(link)}>
+                        <button type="button" className="danger" onClick={() => void remove(link)}>
                           {t("links.confirm")}
                         </button>
-                        <button type="button" className="link" onClick={() => setConfirming(null)}>
+                        {/* Focus lands on the harmless choice: Enter right after "Delete" must not delete. */}
+                        <button type="button" className="link" autoFocus onClick={() => setConfirming(null)}>
                           {t("links.cancel")}
                         </button>
                       </span>

@@ -338,6 +338,8 @@ describe("links page", () => {
     await userEvent.click(within(row).getByRole("button", { name: "Delete VK ad, November" }));
     const confirm = within(row).getByRole("group", { name: "Delete VK ad, November" });
     expect(confirm.textContent).toContain("Events already attributed keep their campaign.");
+    // Focus is on the harmless choice.
+    expect(document.activeElement).toBe(within(confirm).getByRole("button", { name: "Cancel" }));
     await userEvent.click(within(confirm).getByRole("button", { name: "Cancel" }));
     expect(deletes).toEqual([]);
     await userEvent.click(within(row).getByRole("button", { name: "Delete VK ad, November" }));
