@@ -23,6 +23,13 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MAX_FIELD = 256;
 const MAX_PAYLOAD = 512;
 
+/**
+ * A tracked link's code inside a WhatsApp prefilled text ("Hello! [ref:CODE]", what wa.me links
+ * open the chat with). Mirrors WHATSAPP_REF_PATTERN in schemas/src/api/links.ts — the SDK cannot
+ * import zod-built modules at runtime; tests/unit/adapters/payload.test.ts keeps the two equal.
+ */
+export const WHATSAPP_REF_PATTERN = /\[ref:([A-Za-z0-9_-]{1,64})\]/;
+
 export function parseStartPayload(payload: string): Source {
   const raw = payload.trim();
   if (raw === "") return {};

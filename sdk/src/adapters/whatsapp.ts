@@ -1,5 +1,6 @@
 import type { Properties, Source, TrackInput } from "../types.js";
 import { assignIds } from "./ids.js";
+import { parseStartPayload, WHATSAPP_REF_PATTERN } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
 
@@ -122,8 +123,11 @@ function fromMessage(message: unknown, botId: string | undefined, contacts: Json
 
   const events: TrackInput[] = [];
   const referral = obj(message, "referral");
-  const source = referral ? referralSource(referral) : undefined;
+  // A tracked wa.me link opens the chat with "[ref:CODE]" typed in: that first text is the start.
+  const refCode = referral ? undefined : WHATSAPP_REF_PATTERN.exec(str(obj(message, "text"), "body") ?? "")?.[1];
+  const source = referral ? referralSource(referral) : refCode !== undefined ? parseStartPayload(refCode) : undefined;
   if (referral) events.push({ ...common, type: "bot_started", source, properties: { ...properties, ...referralProperties(referral) } });
+  if (refCode !== undefined) events.push({ ...common, type: "bot_started", source, properties: { ...properties, kind: "link_ref" } });
   if (kind === "order") return withOrder(events, message, common, source, properties);
   if (kind === "interactive" || kind === "button") {
     const button = buttonReply(message, kind);

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildStartPayload, parseStartPayload } from "@chatfunnel/sdk";
+import { WHATSAPP_REF_PATTERN, whatsappPrefilledText } from "@chatfunnel/schemas";
+import { buildStartPayload, parseStartPayload, whatsappWebhookToEvents } from "@chatfunnel/sdk";
+import { WHATSAPP_REF_PATTERN as SDK_WHATSAPP_REF_PATTERN } from "../../../sdk/src/adapters/payload.js";
 
 describe("deep-link payload convention", () => {
   it("reads the compact form", () => {
@@ -48,5 +50,20 @@ describe("deep-link payload convention", () => {
     expect(buildStartPayload({ source: "vk", campaign: "spring" })).toBe("src-vk_cmp-spring");
     expect(() => buildStartPayload({ campaign: "x".repeat(70) })).toThrow(RangeError);
     expect(() => buildStartPayload({})).toThrow(RangeError);
+  });
+
+  it("finds a tracked link's code in a WhatsApp prefilled text, with the same pattern as the links API", () => {
+    expect(SDK_WHATSAPP_REF_PATTERN.source).toBe(WHATSAPP_REF_PATTERN.source);
+    const body = (text: string) => ({
+      object: "whatsapp_business_account",
+      entry: [{ id: "1", changes: [{ field: "messages", value: { metadata: { phone_number_id: "99" }, messages: [{ from: "4915112345678", id: "wamid.r1", timestamp: "1777629600", type: "text", text: { body: text } }] } }] }],
+    });
+    const result = whatsappWebhookToEvents(body(whatsappPrefilledText("Ab3_x-9")));
+    expect(result.ok && result.events.map((e) => [e.type, e.source])).toEqual([
+      ["bot_started", { payload: "Ab3_x-9" }],
+      ["message_received", { payload: "Ab3_x-9" }],
+    ]);
+    const plain = whatsappWebhookToEvents(body("Hello! [ref: not a code]"));
+    expect(plain.ok && plain.events.map((e) => [e.type, e.source])).toEqual([["message_received", undefined]]);
   });
 });
