@@ -105,7 +105,9 @@ function fromMessage(message: Json, base: Base, extra: Properties = {}): Adapter
   // Anonymous group admins all share GroupAnonymousBot's id, channels post as the chat itself:
   // counting them would merge every such sender into one "user".
   if (obj(message, "sender_chat") || userId === GROUP_ANONYMOUS_BOT) return skip("a message sent on behalf of a chat (anonymous group admin or channel)");
-  if (userId === undefined) return skip("a message without a sender");
+  // Outside channels (channel_post) the Bot API always names a sender, a fake one for chats: a
+  // message without one is not an Update Telegram sends.
+  if (userId === undefined) return failure("telegram: message.from.id is missing");
   if (userId === TELEGRAM_SERVICE || message["is_automatic_forward"] === true) return skip("a channel post forwarded automatically into its discussion group");
   if (from?.["is_bot"] === true) return skip("a message from a bot");
   const timestamp = unixSecondsToIso(message["date"]);

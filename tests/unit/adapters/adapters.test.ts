@@ -41,8 +41,7 @@ const EXPECTED: Record<string, Expected> = {
   "telegram-my-chat-member-kicked.json": { events: [{ ...tg, type: "blocked" }] },
   "telegram-edited-message.json": { events: [], skipped: 1 },
   "telegram-malformed-no-update-id.json": { error: "update_id" },
-  // `from` is optional in the Bot API (channels, anonymous senders): skipped with a reason, not a bad body.
-  "telegram-malformed-message-no-from.json": { events: [], skipped: 1 },
+  "telegram-malformed-message-no-from.json": { error: "message.from.id" },
   "telegram-malformed-callback-no-from.json": { error: "callback_query.from.id" },
   "telegram-malformed-not-object.json": { error: "not a Bot API Update" },
 
