@@ -127,8 +127,8 @@ export class ChatfunnelClient {
   private flushing = 0;
   private closed = false;
   private stopped = false;
-  /** Aborted at shutdown()'s deadline: requests still in flight then end at once. */
-  private readonly stopController = new AbortController();
+  /** Requests in flight, so shutdown()'s deadline can end them at once. */
+  private readonly requestControllers = new Set<AbortController>();
   private idleWaiters: (() => void)[] = [];
   private capacityWaiters: { below: number; resolve: () => void }[] = [];
   /** Backoff waits in progress, each with its timer, so flush() can keep the process alive for them. */
@@ -280,7 +280,7 @@ export class ChatfunnelClient {
       if (outcome === "timeout") {
         // Batches waiting to retry give up now and report themselves as 'shutdown'.
         this.stopped = true;
-        this.stopController.abort();
+        for (const controller of this.requestControllers) controller.abort();
         for (const wake of [...this.sleepers.keys()]) wake();
         const left = this.queue.drain();
         if (left.length > 0) this.drop(left, "shutdown", `not delivered within the shutdown deadline (${timeoutMs} ms)`);
@@ -422,7 +422,9 @@ export class ChatfunnelClient {
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) return this.drop(batch.events, "shutdown", "shutdown deadline passed while retrying");
       this.counters.requests++;
-      const outcome = await postBatch(this.fetchFn, this.url, this.writeKey, batch.body, this.settings.requestTimeoutMs, this.stopController.signal);
+      const controller = new AbortController();
+      this.requestControllers.add(controller);
+      const outcome = await postBatch(this.fetchFn, this.url, this.writeKey, batch.body, this.settings.requestTimeoutMs, controller).finally(() => this.requestControllers.delete(controller));
       if (this.stopped && outcome.kind === "retry") {
         return this.drop(batch.events, "shutdown", "in flight at the shutdown deadline (the collector may have stored it)");
       }

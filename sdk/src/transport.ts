@@ -22,12 +22,20 @@ export class ChatfunnelHttpError extends Error {
  * POSTs one body. Network errors, timeouts, 429 and 5xx are retryable; other 4xx are the
  * sender's mistake and resending the same bytes cannot fix them.
  */
-export async function postBatch(fetchFn: FetchLike, url: string, writeKey: string, body: string, timeoutMs: number, stop?: AbortSignal): Promise<SendOutcome> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  // The client's shutdown deadline ends the request too; the caller then drops the batch as 'shutdown'.
-  const onStop = () => controller.abort();
-  stop?.addEventListener("abort", onStop);
+export async function postBatch(
+  fetchFn: FetchLike,
+  url: string,
+  writeKey: string,
+  body: string,
+  timeoutMs: number,
+  // The caller's, so it can abort the request itself (shutdown()'s deadline) without a listener per request.
+  controller: AbortController = new AbortController(),
+): Promise<SendOutcome> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
   try {
     const res = await fetchFn(url, {
       method: "POST",
@@ -45,11 +53,10 @@ export async function postBatch(fetchFn: FetchLike, url: string, writeKey: strin
     return { kind: "fatal", error, status: res.status };
   } catch (cause) {
     const error = cause instanceof Error ? cause : new Error(String(cause));
-    const message = stop?.aborted ? "request aborted at the shutdown deadline" : controller.signal.aborted ? `request timed out after ${timeoutMs} ms` : `network error: ${error.message}`;
+    const message = timedOut ? `request timed out after ${timeoutMs} ms` : controller.signal.aborted ? "request aborted at the shutdown deadline" : `network error: ${error.message}`;
     return { kind: "retry", error: new Error(message, { cause: error }) };
   } finally {
     clearTimeout(timer);
-    stop?.removeEventListener("abort", onStop);
   }
 }
 
