@@ -107,10 +107,8 @@ describe("a real grammY bot with the README's three-line setup", () => {
       else ctx.chatfunnel.lead({ properties: { form: "phone" } });
       await ctx.reply("Thanks! Pay here.");
     });
-    bot.on("message:text", (ctx) => {
-      // A payment confirmed outside Telegram (the bot's own provider), reported by the handler.
-      if (ctx.message.text === "paid") ctx.chatfunnel.payment({ revenue: 990, currency: "RUB", properties: { provider: "external" } });
-    });
+    // A payment confirmed outside Telegram (the bot's own provider), reported by the handler, as in the README.
+    bot.callbackQuery("paid", (ctx) => ctx.chatfunnel.payment({ revenue: 990, currency: "RUB", properties: { provider: "external" } }));
     bot.on("message:successful_payment", (ctx) => ctx.reply("Paid, thank you!"));
 
     const users = Array.from({ length: 30 }, (_, i) => 500_000_000 + i);
@@ -129,13 +127,16 @@ describe("a real grammY bot with the README's three-line setup", () => {
           successful_payment: { currency: "RUB", total_amount: 99000, invoice_payload: `order-${userId}`, telegram_payment_charge_id: `c${userId}`, provider_payment_charge_id: `p${userId}` },
         }) as never);
       } else if (userId % 3 === 1) {
-        await bot.handleUpdate(realUpdate("core-telegram-org/message-with-text.json", updateId++, userId, second, { message_id: 3, text: "paid" }) as never);
+        const click = structuredClone(fixture("core-telegram-org/callback-query.json"));
+        click["update_id"] = updateId++;
+        click["callback_query"] = { ...(click["callback_query"] as object), id: `cb${userId}`, data: "paid", from: { ...((click["callback_query"] as Record<string, object>)["from"]), id: userId } };
+        await bot.handleUpdate(click as never);
       }
     }
     const result = await cf.shutdown();
     expect(drops).toEqual([]);
     // Per user: bot_started, the contact as message_received, the lead; then a payment (Telegram's,
-    // or a "paid" text plus the handler's payment) for two thirds of them.
+    // or a "paid" button click plus the handler's payment) for two thirds of them.
     expect(result.total).toMatchObject({ tracked: 30 * 3 + 10 * 1 + 10 * 2, accepted: 120, dropped: 0, rejected: 0 });
     expect(apiCalls.filter((m) => m === "sendMessage").length).toBe(30 * 2 + 10);
 
@@ -159,7 +160,7 @@ describe("a real grammY bot with the README's three-line setup", () => {
     expect(orders).toHaveLength(30);
     for (const { user_id, types } of orders) {
       const id = Number(user_id);
-      const expected = { 0: ["payment"], 1: ["message_received", "payment"], 2: [] }[id % 3 as 0 | 1 | 2];
+      const expected = { 0: ["payment"], 1: ["button_clicked", "payment"], 2: [] }[id % 3 as 0 | 1 | 2];
       expect(types, user_id).toEqual(["bot_started", "message_received", "lead", ...expected]);
     }
     // The campaign's start payload is kept for tracked links to match.
