@@ -20,6 +20,10 @@ export interface IngestCase {
   invalid: number[];
   /** Ids that must never be stored (events of a body that is bad as a whole, or invalid ones). */
   forbiddenIds: string[];
+  /** A body bad as a whole: the answer must be a 4xx. */
+  refused?: boolean;
+  /** Which generator made it, for reports. */
+  family?: string;
 }
 
 let counter = 0;
@@ -192,7 +196,9 @@ const badBody: fc.Arbitrary<IngestCase> = fc.tuple(fc.array(validEventArb, { min
     [JSON_HEADERS, JSON.stringify({ events: [{ ...events[0], properties: { text: "x".repeat(1_100_000) } }] })],
   ];
   const [headers, body] = bodies[kind]!;
-  return { headers, body, events: undefined, valid: [], invalid: [], forbiddenIds: events.flatMap(idOf) };
+  // The event whose userId is not UTF-8 is refused at its field (200, rejected at index 0) or with the body.
+  if (kind === 8) return { headers, body, events: [events[0]], valid: [], invalid: [0], forbiddenIds: idOf(events[0]), family: "not-utf8" };
+  return { headers, body, events: undefined, valid: [], invalid: [], forbiddenIds: events.flatMap(idOf), refused: true, family: `bad-body/${kind}` };
 });
 
 export const ingestCaseArb: fc.Arbitrary<IngestCase> = fc.oneof({ weight: 5, arbitrary: mixedBatch }, { weight: 1, arbitrary: badBody });
