@@ -33,9 +33,10 @@ export type IngestResponse = z.infer<typeof IngestResponseSchema>;
  */
 export function toFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.flatMap((issue) => {
-    const base = issue.path.map(String);
+    // An empty name shows as "" so the path still points at it.
+    const base = issue.path.map((segment) => (segment === "" ? '""' : String(segment)));
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: [...base, key].join("."), message: "is not a known field" }));
+      return issue.keys.map((key) => ({ path: [...base, key === "" ? '""' : key].join("."), message: "is not a known field" }));
     }
     // A record key that failed its own schema: say why, not zod's generic "Invalid key in record".
     if (issue.code === "invalid_key") {
