@@ -60,6 +60,18 @@ describe("WhatsApp mappings", () => {
     expect(ok(whatsappWebhookToEvents(body)).events).toMatchObject([{ type: "broadcast_failed", broadcastId: "spring-1", properties: { reason: "ERROR_TITLE (code 131053)", errorCode: 131053 } }]);
   });
 
+  it("classifies every status of a marked broadcast, priced or not, and gives it the broadcast id", () => {
+    const body = load("whatsapp/pywa/message-status-read.json");
+    const status = value(body)["statuses"]![0] as Record<string, unknown>;
+    // Change: a marketing read status WhatsApp sent without pricing, from a send marked as broadcast "bf-7".
+    delete status["pricing"];
+    delete status["conversation"];
+    status["biz_opaque_callback_data"] = "broadcast:bf-7";
+    expect(ok(whatsappWebhookToEvents(body)).events).toMatchObject([{ type: "broadcast_read", broadcastId: "bf-7", userId: "972987654321" }]);
+    status["biz_opaque_callback_data"] = "some data";
+    expect(ok(whatsappWebhookToEvents(body)).skipped).toEqual(['a "read" status of a message that is not a broadcast (without pricing)']);
+  });
+
   it("does not count edits, deletions, reactions or number changes as requests", () => {
     for (const file of ["pywa/edited-message-image.json", "pywa/deleted-message-revoke.json", "pywa/message-unsupported.json", "pywa/system-phone-number-change.json", "pywa/message-reaction.json", "netflie/can-build-a-system-notification.json"]) {
       const result = ok(whatsappWebhookToEvents(load(`whatsapp/${file}`)));
@@ -93,6 +105,16 @@ describe("Telegram mappings", () => {
     }
   });
 
+  it("turns a poll answer into a survey answer and counts a business chat's message", () => {
+    const answer = { update_id: 5, poll_answer: { poll_id: "5825895662671101957", user: { id: 42, is_bot: false, first_name: "A" }, option_ids: [1] } };
+    expect(ok(telegramUpdateToEvents(answer, { botId: "b" })).events).toMatchObject([{ type: "survey_answered", userId: "42", properties: { question: "poll:5825895662671101957", answer: "1" } }]);
+    const retracted = { update_id: 6, poll_answer: { ...answer.poll_answer, option_ids: [] } };
+    expect(ok(telegramUpdateToEvents(retracted, { botId: "b" })).skipped).toEqual(["a retracted poll vote"]);
+    const business = load<Record<string, unknown>>("telegram/teloxide/update-de-private-chat-text-message.json");
+    const asBusiness = { update_id: business["update_id"], business_message: { ...(business["message"] as object), business_connection_id: "bc-1" } };
+    expect(ok(telegramUpdateToEvents(asBusiness, { botId: "b" })).events).toMatchObject([{ type: "message_received", properties: { business: true } }]);
+  });
+
   it("does not take a forwarded /start for the user opening the bot", () => {
     expect(ok(telegramUpdateToEvents(load("telegram/core-telegram-org/forwarded-message.json"), { botId: "b" })).events).toMatchObject([{ type: "message_received", properties: { forwarded: true } }]);
     expect(ok(telegramUpdateToEvents(load("telegram/core-telegram-org/message-with-text.json"), { botId: "b" })).events).toMatchObject([{ type: "bot_started" }]);
@@ -104,6 +126,11 @@ describe("VK mappings", () => {
     const result = ok(vkUpdateToEvents(load("vk/vksdk/testcallback-handlefunc-message-new.json")));
     expect(result.events).toEqual([]);
     expect(result.skipped).toEqual(["a service action in a conversation (chat_kick_user)"]);
+  });
+
+  it("turns a community leave into an unsubscription", () => {
+    const leave = { type: "group_leave", object: { user_id: 578716413, self: 1 }, group_id: 191949777, event_id: "3a5f" };
+    expect(ok(vkUpdateToEvents(leave)).events).toMatchObject([{ type: "unsubscribed", userId: "578716413", botId: "191949777", properties: { subscription: "community", self: true } }]);
   });
 
   it("turns community joins and message permission into subscriptions, telling them apart", () => {
