@@ -1,6 +1,7 @@
 /**
  * Issue 10's campaign as a bench: 10,000 hostile requests (× BENCH_SCALE) against the embedded server
- * running as its own process: ingest batches mixing valid and invalid events and bodies bad as a whole,
+ * running as its own process: ingest batches mixing valid and invalid events and bodies bad as a whole
+ * (half from bench/support/ingest-cases.ts, half from the ingest fuzz test's tests/support/hostile-ingest.ts),
  * GETs of every documented API endpoint with hostile parameters, hostile spend imports. Then the server
  * is stopped and its events table read back with the same engine. Printed, all of which must be 0:
  *
@@ -23,7 +24,20 @@ import { EventSchema, MAX_RANGE_DATE, MAX_SPEND_AMOUNT, MIN_RANGE_DATE, loadConf
 import { createStorage } from "@chatfunnel/ingest";
 import { startEmbeddedProcess } from "../tests/support/embedded-process.js";
 import { apiAnswerProblem, apiRequestArb, fuzzEndpoints, spendAnswerProblem, spendRequestArb, type FuzzRequest, type SpendFuzzRequest } from "../tests/support/api-fuzz.js";
+import { hostileIngestRequests, type HostileRequest } from "../tests/support/hostile-ingest.js";
 import { ingestCaseArb, type IngestCase } from "./support/ingest-cases.js";
+
+/**
+ * A request of the ingest fuzz test's generator as one of this bench's cases: its valid events by index
+ * (invalid ones carry no usable id when their bytes are raw; any row not acknowledged counts anyway).
+ */
+function fromHostileRequest(request: HostileRequest): IngestCase {
+  const base = { headers: request.headers, body: request.body, forbiddenIds: [], family: request.family };
+  if (request.expect.kind !== "batch") return { ...base, events: undefined, valid: [], invalid: [], refused: request.expect.kind === "refused" };
+  const events: unknown[] = [];
+  for (const { index, event } of request.expect.valid) events[index] = event;
+  return { ...base, events, valid: request.expect.valid.map((v) => v.index), invalid: request.expect.invalid };
+}
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const TOTAL = Number(process.env.FUZZ_REQUESTS ?? Math.max(200, Math.round(10_000 * scale)));
@@ -50,7 +64,12 @@ const endpoints = fuzzEndpoints((await (await fetch(`${server.url}/api/v1/openap
 type Item = { kind: "ingest"; c: IngestCase } | { kind: "api"; r: FuzzRequest } | { kind: "spend"; s: SpendFuzzRequest };
 const kinds = fc.sample(fc.constantFrom<Item["kind"][]>(...Array<"ingest">(10).fill("ingest"), ...Array<"api">(9).fill("api"), "spend"), { numRuns: TOTAL, seed: SEED });
 const count = (kind: Item["kind"]) => kinds.filter((k) => k === kind).length;
-const ingestCases = fc.sample(ingestCaseArb, { numRuns: count("ingest"), seed: SEED + 1 });
+// Half of the ingest requests from this bench's own cases, half from the ingest fuzz test's generator.
+const ingestCases = [
+  ...fc.sample(ingestCaseArb, { numRuns: Math.ceil(count("ingest") / 2), seed: SEED + 1 }),
+  ...fc.sample(hostileIngestRequests(fc), { numRuns: Math.floor(count("ingest") / 2), seed: SEED + 4 }).map(fromHostileRequest),
+];
+fc.sample(fc.shuffledSubarray(ingestCases, { minLength: ingestCases.length }), { numRuns: 1, seed: SEED + 5 })[0]!.forEach((c, i) => (ingestCases[i] = c));
 const apiRequests = fc.sample(apiRequestArb(endpoints), { numRuns: count("api"), seed: SEED + 2 });
 const spendRequests = fc.sample(spendRequestArb, { numRuns: count("spend"), seed: SEED + 3 });
 const items: Item[] = kinds.map((kind) =>
@@ -121,6 +140,7 @@ async function send(item: Item): Promise<void> {
   const answer = z.object({ accepted: z.number(), rejected: z.array(z.object({ index: z.number(), errors: z.array(z.unknown()) })) }).safeParse(safeJson(text));
   if (!answer.success) return void badErrors.push(`ingest 200 with an unreadable body: ${text.slice(0, 200)}`);
   const rejected = new Set(answer.data.rejected.map((r) => r.index));
+  if (c.refused) badErrors.push(`a body bad as a whole (${c.family}) was answered 200: ${text.slice(0, 200)}`);
   if (!c.events) {
     // A body bad as a whole that was answered 200: whatever it stored is forbidden (counted below).
     if (answer.data.accepted > 0) badErrors.push(`a bad body was accepted (${answer.data.accepted} events; ${JSON.stringify(c.headers)}): ${String(c.body).slice(0, 200)}`);
