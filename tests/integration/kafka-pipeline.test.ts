@@ -62,7 +62,7 @@ describe("Kafka pipeline (real broker, real engine)", () => {
     consumerMetrics = createMetrics();
     // Wired as in the consumer process: every failed insert attempt is counted.
     writer = createEventWriter(storage, config, { onError: () => consumerMetrics.insertErrors.inc() });
-    consumer = createEventConsumer({ kafka: appKafka, writer, insertRows: (rows) => storage.insertRows("events", rows), config, metrics: consumerMetrics, logger });
+    consumer = createEventConsumer({ kafka: appKafka, writer, config, metrics: consumerMetrics, logger });
     await consumer.start();
     rawProducer = kafka.producer();
     await rawProducer.connect();

@@ -49,7 +49,7 @@ export async function startCollectorProcess(config: Config, logger: Logger = cre
   await producer.connect();
   const queue = new SendQueue(producer, config.KAFKA_TOPIC, { maxRequestBytes: MAX_PRODUCE_REQUEST_BYTES });
   // The same bound as the embedded writer's backlog: beyond it the sender hears 429, not a timeout.
-  const sink = createKafkaSink(queue, config.WRITER_MAX_PENDING_ROWS);
+  const sink = createKafkaSink(queue, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS);
 
   const app = createHttpShell({ readiness, metrics, logger, routers: [createCollectorRouter({ keys: keyStore, sink, metrics, logger }), createUpdatesRouter({ keys: keyStore, sink, metrics, logger })] });
   const { server, url } = await listen(app, config.HOST, config.PORT);

@@ -66,7 +66,6 @@ export async function startConsumerProcess(config: Config, options: ConsumerProc
   const consumer = createEventConsumer({
     kafka,
     writer,
-    insertRows: (rows) => storage.insertRows("events", rows),
     config,
     metrics,
     logger,

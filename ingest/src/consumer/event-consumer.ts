@@ -17,12 +17,6 @@ export interface EventConsumerDeps {
   kafka: Kafka;
   /** The shared batching writer: rows of concurrently consumed partitions go out in one insert. */
   writer: BatchWriter<EventRow>;
-  /**
-   * Unused: the writer itself now splits an insert the engine refuses for its rows. Optional only
-   * until the process wiring stops passing it.
-   * @deprecated
-   */
-  insertRows?: (rows: EventRow[]) => Promise<void>;
   config: ConsumerConfig;
   metrics: Metrics;
   logger: Logger;
