@@ -70,6 +70,7 @@ export function whatsappWebhookToEvents(body: unknown, options: AdapterOptions =
         }
       }
     }
+    if (events.length === 0 && skipped.length === 0) skipped.push("a webhook body with no message, status or preference in it");
     return { ok: true, events, skipped };
   });
 }

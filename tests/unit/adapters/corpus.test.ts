@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventSchema } from "@chatfunnel/schemas";
 import { telegramUpdateToEvents, vkUpdateToEvents, whatsappWebhookToEvents, type AdapterResult } from "@chatfunnel/sdk";
@@ -76,5 +77,32 @@ describe("adapters over the corpus of real payloads", () => {
       const parsed = EventSchema.safeParse({ ...event, id: event.id ?? randomUUID(), botId: event.botId ?? "fixture_bot", timestamp: event.timestamp ?? new Date().toISOString() });
       expect(parsed.error?.issues ?? [], JSON.stringify(event)).toEqual([]);
     }
+  });
+
+  it("never throws on a real payload with any field removed or replaced, and always explains an empty result", () => {
+    const bodies = cases.map(({ channel, file, adapt }) => ({ adapt, body: JSON.parse(fs.readFileSync(path.join(root, channel, file), "utf8")) as unknown }));
+    // Every path into a body, so a mutation can hit any field at any depth.
+    const paths = (value: unknown, prefix: (string | number)[] = []): (string | number)[][] =>
+      value !== null && typeof value === "object"
+        ? Object.entries(value).flatMap(([key, child]) => [[...prefix, Array.isArray(value) ? Number(key) : key], ...paths(child, [...prefix, Array.isArray(value) ? Number(key) : key])])
+        : [];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bodies.length - 1 }), fc.nat(), fc.oneof(fc.constant(undefined), fc.jsonValue()), (which, at, replacement) => {
+        const { adapt, body } = bodies[which]!;
+        const copy = structuredClone(body) as Record<string, unknown>;
+        const all = paths(copy);
+        if (all.length > 0) {
+          const target = all[at % all.length]!;
+          let parent: Record<string | number, unknown> = copy;
+          for (const key of target.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+          if (replacement === undefined) delete parent[target.at(-1)!];
+          else parent[target.at(-1)!] = replacement;
+        }
+        const result = adapt(copy);
+        if (!result.ok) return typeof result.error === "string" && result.error.length > 0;
+        return result.events.length > 0 || result.skipped.length > 0;
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
