@@ -21,6 +21,24 @@ describe("deterministic event ids", () => {
     expect(uuidV5("www.example.com", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
   });
 
+  it("encodes any name as UTF-8 exactly like the RFC's reference (node:crypto over TextEncoder)", () => {
+    const reference = (name: string, namespace: string) => {
+      const bytes = createHash("sha1").update(Buffer.from(namespace.replace(/-/g, ""), "hex")).update(new TextEncoder().encode(name)).digest();
+      bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+      bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+      const h = bytes.subarray(0, 16).toString("hex");
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    };
+    const namespaces = ["6ba7b810-9dad-11d1-80b4-00c04fd430c8", "6f1d7c3e-0b8a-4c52-9e41-3a7d2f5b8c90"];
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 400 }), fc.constantFrom(...namespaces), (name, namespace) => uuidV5(name, namespace) === reference(name, namespace)),
+      { numRuns: 2000 },
+    );
+    // Lone surrogates become U+FFFD, as TextEncoder encodes them.
+    expect(uuidV5("a\ud800b", namespaces[0]!)).toBe(reference("a\ud800b", namespaces[0]!));
+    expect(uuidV5("x".repeat(5000), namespaces[1]!)).toBe(reference("x".repeat(5000), namespaces[1]!));
+  });
+
   it("is stable for the same update and distinct across update, bot, type and ordinal", () => {
     const a = updateEventId("telegram", "shop_bot", "update:1", "bot_started");
     expect(a).toMatch(UUID_V5);
