@@ -215,7 +215,11 @@ function addBroadcasts(rng: Prng, model: ChannelModel, subscribedAt: number, bro
     const props = { broadcast: broadcast.name };
     // Every recipient of one broadcast shares its send second: the largest same-second bursts.
     emit("broadcast_sent", broadcast.at, { properties: props });
-    if (!rng.chance(model.broadcast.delivered)) continue;
+    if (!rng.chance(model.broadcast.delivered)) {
+      // Most undelivered sends are ones the messenger reports as failed (a blocked bot, a number gone).
+      if (rng.chance(0.5)) emit("broadcast_failed", broadcast.at + rng.int(1, 60) * 1000, { properties: { ...props, reason: "undeliverable" } });
+      continue;
+    }
     const delivered = broadcast.at + rng.int(1, 120) * 1000;
     emit("broadcast_delivered", delivered, { properties: props });
     if (!rng.chance(model.broadcast.read)) continue;
