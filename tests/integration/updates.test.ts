@@ -172,6 +172,27 @@ describe("POST /v1/updates/{channel} against the real engine", () => {
     expect((await post("icq", {})).status).toBe(404);
   });
 
+  it("refuses an update whose bytes are not UTF-8 by the field they land in, and keeps its neighbour", async () => {
+    // A deep link cut by a broken client: 0xff can never appear in UTF-8. The update mapped from it
+    // carries it in source.payload; stored as U+FFFD it would be a campaign nobody created.
+    const update = (id: number, user: number, text: string) =>
+      `{"update_id":${id},"message":{"message_id":1,"date":1777629600,"chat":{"id":${user},"type":"private"},"from":{"id":${user},"is_bot":false,"first_name":"A"},"text":"${text}"}}`;
+    const [head, tail] = `[${update(9101, 515151, "/start ad_CUT")},${update(9102, 525252, "/start ad_ok")}]`.split("CUT");
+    const body = Buffer.concat([Buffer.from(head!), Buffer.from([0xff]), Buffer.from(tail!)]);
+    const res = await request(testApp.app)
+      .post(`/v1/updates/telegram?botId=${BOT}`)
+      .set("Authorization", `Bearer ${project.writeKey}`)
+      .set("Content-Type", "application/json")
+      .serialize((bytes: unknown) => bytes as string)
+      .send(body);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.accepted).toBe(1);
+    expect(res.body.rejected.map((r: { index: number }) => r.index)).toEqual([0]);
+    expect(res.body.rejected[0].errors[0].path).toBe("source.payload");
+    expect((await rows("user_id = {u:String}", { u: "525252" })).map((row) => row.source_payload)).toEqual(["ad_ok"]);
+    expect(await rows("user_id = {u:String}", { u: "515151" })).toEqual([]);
+  });
+
   it("asks for the write key and keeps /v1/events' size limit", async () => {
     expect((await post("telegram", fixture("telegram-message-text.json"), `?botId=${BOT}`, project.readKey)).status).toBe(401);
     expect((await request(testApp.app).post(`/v1/updates/telegram?botId=${BOT}`).send({ update_id: 1 })).status).toBe(401);

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import express, { Router } from "express";
+import { Router } from "express";
 import { z } from "zod";
 import { telegramUpdateToEvents, vkUpdateToEvents, whatsappWebhookToEvents, type AdapterResult, type TrackInput } from "@chatfunnel/sdk";
 import { EventSchema, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, toFieldErrors, type Event, type UpdatesResponse } from "@chatfunnel/schemas";
 import { sendError } from "../http/errors.js";
 import { requireKey } from "../auth/require-key.js";
+import { jsonBody } from "../http/json-body.js";
 import type { CollectorDeps } from "./router.js";
 
 const RETRY_AFTER_S = "1";
@@ -29,7 +30,7 @@ export function createUpdatesRouter(deps: CollectorDeps): Router {
   router.post(
     "/v1/updates/:channel",
     requireKey(deps.keys, "write"),
-    express.json({ limit: MAX_BATCH_BYTES, type: () => true, strict: false }),
+    ...jsonBody(MAX_BATCH_BYTES),
     async (req, res) => {
       const projectId = res.locals.projectId as string;
       const channel = req.params.channel as string;
