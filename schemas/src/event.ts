@@ -103,7 +103,7 @@ export const EventSchema = z
     userId: textSchema(128, 1),
     sessionId: textSchema(128, 1).optional(),
     /** On every broadcast_* event and on the clicks and replies a broadcast caused. */
-    broadcastId: z.string().min(1).max(128).optional(),
+    broadcastId: textSchema(128, 1).optional(),
     timestamp: TimestampSchema,
     source: SourceSchema.optional(),
     // Stored as Decimal(18, 4): larger amounts would make ClickHouse refuse the whole insert.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChannelSchema, CurrencySchema } from "./event.js";
+import { ChannelSchema, CurrencySchema, textSchema } from "./event.js";
 import { MAX_RANGE_DATE, MIN_RANGE_DATE } from "./api/common.js";
 
 /**
@@ -18,7 +18,7 @@ export const SpendRowSchema = z.strictObject({
     .refine((date) => date >= MIN_RANGE_DATE && date < MAX_RANGE_DATE, `must be from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}`)
     .meta({ description: `The local day of the spend, YYYY-MM-DD, from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}` }),
   channel: ChannelSchema,
-  campaign: z.string().max(256).optional(),
+  campaign: textSchema(256).optional(),
   amount: z
     .number()
     .finite()

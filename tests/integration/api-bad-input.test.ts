@@ -136,6 +136,16 @@ describe("bad input on the API is a 400, never a 500", () => {
         { line: 2, field: "amount", message: expect.any(String) },
       ]);
     });
+
+    it("refuses a spend campaign the storage cannot hold (a lone surrogate), naming the line and the field", async () => {
+      const own = await createProject(storage);
+      const res = await request(testApp.app)
+        .post("/api/v1/spend")
+        .set("Authorization", `Bearer ${own.readKey}`)
+        .send({ rows: [{ date: "2026-05-01", channel: "telegram", campaign: "ok 🌸", amount: 1, currency: "USD" }, { date: "2026-05-02", channel: "telegram", campaign: "cut \ud83d", amount: 1, currency: "USD" }] });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([{ line: 2, field: "campaign", message: expect.stringContaining("surrogate") }]);
+    });
   });
 
   const ENDPOINTS = [

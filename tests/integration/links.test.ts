@@ -103,6 +103,9 @@ describe("tracked links against the real engine", () => {
       [{ channel: "viber", target: "x", campaign: "x" }, "channel"],
       [{ channel: "vk", target: "shop" }, "campaign"],
       [{ channel: "vk", target: "shop", campaign: "x", utm: "y" }, "utm"],
+      // Text the engine cannot store (a name cut in the middle of an emoji) is refused, not a 500.
+      [{ channel: "vk", target: "shop", campaign: "spring \ud83d" }, "campaign"],
+      [{ channel: "vk", target: "shop", campaign: "x", name: "\udc00" }, "name"],
     ];
     for (const [body, field] of cases) {
       const res = await api().create(body);

@@ -56,17 +56,19 @@ describe("poison isolation on the embedded path (real engine)", () => {
       makeEvent({ userId: "sur-bad-user\ud83d" }),
       makeEvent({ userId: "sur-bad-campaign", source: { campaign: "\udc00spring" } }),
       makeEvent({ userId: "sur-ok-2", source: { campaign: "spring 🌸" } }),
+      makeEvent({ userId: "sur-bad-broadcast", type: "broadcast_sent", broadcastId: "sale\ud83d" }),
     ];
     const res = await post({ events });
     expect(res.status).toBe(200);
     expect(res.body.accepted).toBe(2);
     const byIndex = Object.fromEntries(res.body.rejected.map((r: { index: number; errors: { path: string; message: string }[] }) => [r.index, r.errors]));
-    expect(Object.keys(byIndex).map(Number)).toEqual([1, 2, 3, 4, 5]);
+    expect(Object.keys(byIndex).map(Number)).toEqual([1, 2, 3, 4, 5, 7]);
     expect(byIndex[1]).toEqual([{ path: "properties.text", message: expect.stringContaining("lone surrogate") }]);
     expect(byIndex[2][0].path).toBe("properties.text");
     expect(byIndex[3][0]).toEqual({ path: "properties.k\ud800", message: expect.stringContaining("lone surrogate") });
     expect(byIndex[4][0].path).toBe("userId");
     expect(byIndex[5][0].path).toBe("source.campaign");
+    expect(byIndex[7][0].path).toBe("broadcastId");
     // Defect 6: nothing garbled is stored ("low\udfff" used to read back as "low���").
     expect(await storedUsers(project.projectId, "sur-")).toEqual([
       { user_id: "sur-ok-1", properties: { text: "hello 😀", note: "Привет \"мир\"" }, source_campaign: "" },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CommonQuerySchema, MoneyRatioSchema, MoneySchema, RangeBoundSchema, RangeEchoSchema } from "./common.js";
+import { textSchema } from "../event.js";
 
 export const LINK_CHANNELS = ["telegram", "vk", "whatsapp"] as const;
 export const LinkChannelSchema = z.enum(LINK_CHANNELS);
@@ -25,13 +26,13 @@ const VK_TARGET = /^[A-Za-z0-9_.]{1,64}$/;
 /** E.164 digits, a "+" in front allowed. */
 const WHATSAPP_TARGET = /^\+?[1-9][0-9]{7,14}$/;
 
-const optionalText = (max: number) => z.string().min(1).max(max).optional();
+const optionalText = (max: number) => textSchema(max, 1).optional();
 
 export const LinkCreateBodySchema = z
   .strictObject({
     channel: LinkChannelSchema,
     target: z.string().min(1).max(64),
-    campaign: z.string().min(1).max(256),
+    campaign: textSchema(256, 1),
     source: optionalText(256),
     medium: optionalText(256),
     content: optionalText(256),
