@@ -17,3 +17,4 @@ export * from "./http/http-shell.js";
 export * from "./observability/logger.js";
 export * from "./observability/metrics.js";
 export * from "./observability/health.js";
+export * from "./process/run-process.js";
