@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { MAX_BATCH_EVENTS } from "@chatfunnel/contract";
 import { EventSchema } from "./event.js";
 
-export const MAX_BATCH_EVENTS = 1000;
-export const MAX_BATCH_BYTES = 1024 * 1024;
+export { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from "@chatfunnel/contract";
 
 /**
  * The envelope the collector parses first. Events stay `unknown` here so one bad event

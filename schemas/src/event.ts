@@ -1,44 +1,34 @@
 import { z } from "zod";
+import {
+  CHANNELS,
+  CURRENCY_PATTERN,
+  EVENT_TYPE_MESSAGE,
+  EVENT_TYPE_PATTERN,
+  LONE_SURROGATE_MESSAGE,
+  MAX_EVENT_TYPE_LENGTH,
+  MAX_FUTURE_SKEW_MS,
+  MAX_ID_LENGTH,
+  MAX_PROPERTIES,
+  MAX_PROPERTY_NAME_LENGTH,
+  MAX_PROPERTY_VALUE_LENGTH,
+  MAX_REVENUE,
+  MAX_SOURCE_FIELD_LENGTH,
+  MAX_SOURCE_PAYLOAD_LENGTH,
+  MIN_EVENT_TIME_MS,
+  isWellFormedText,
+} from "@chatfunnel/contract";
 
-/** Event types with a meaning in the metrics; any other snake_case type is a custom event. */
-export const RESERVED_EVENT_TYPES = [
-  "bot_started",
-  "message_received",
-  "message_sent",
-  "button_clicked",
-  "lead",
-  "order",
-  "payment",
-  "handoff",
-  "resolved",
-  "subscribed",
-  "unsubscribed",
-  "blocked",
-  "broadcast_sent",
-  "broadcast_delivered",
-  "broadcast_read",
-  "broadcast_clicked",
-  /** A send the messenger reports as failed; `properties.reason` says why. */
-  "broadcast_failed",
-  "survey_answered",
-] as const;
-export type ReservedEventType = (typeof RESERVED_EVENT_TYPES)[number];
+// The plain contract (lists, limits, grammars) lives in contract/ so the SDK and the browser share it without
+// zod; these schemas are built on it, and re-export it so importers of @chatfunnel/schemas see one contract.
+export { CHANNELS, RESERVED_EVENT_TYPES, MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW_MS, MAX_PROPERTIES, LONE_SURROGATE_MESSAGE, isWellFormedText } from "@chatfunnel/contract";
+export type { ReservedEventType } from "@chatfunnel/contract";
 
-export const CHANNELS = ["telegram", "whatsapp", "vk", "max", "viber", "web", "other"] as const;
 export const ChannelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ChannelSchema>;
 
-export const EventTypeSchema = z
-  .string()
-  .max(64)
-  .regex(/^[a-z][a-z0-9_]*$/, "must be snake_case: lowercase letters, digits and _ starting with a letter");
+export const EventTypeSchema = z.string().max(MAX_EVENT_TYPE_LENGTH).regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE);
 
-export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as RUB or USD");
-
-/** Earliest timestamp we accept: older events are almost always a unit mistake (seconds vs ms). */
-export const MIN_EVENT_TIME_MS = Date.UTC(2000, 0, 1);
-/** Bots' clocks drift; a day ahead is tolerated, more is a bug on the sender's side. */
-export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+export const CurrencySchema = z.string().regex(CURRENCY_PATTERN, "must be an ISO 4217 code such as RUB or USD");
 
 export const TimestampSchema = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time with an offset, e.g. 2026-05-01T10:00:00+03:00" })
@@ -46,40 +36,25 @@ export const TimestampSchema = z.iso
   .refine((value) => !(Date.parse(value) < MIN_EVENT_TIME_MS), "must not be before 2000-01-01")
   .refine((value) => !(Date.parse(value) > Date.now() + MAX_FUTURE_SKEW_MS), "must not be more than 24 hours in the future");
 
-/**
- * Text the engine can store: a lone UTF-16 surrogate (a message cut in the middle of an emoji,
- * `"hello 😀".slice(0, 7)`) has no UTF-8 form, so ClickHouse refuses it or stores it garbled.
- * The collector also reads each byte of a body that is not UTF-8 as a lone surrogate, so such an
- * event is refused here at its field. isWellFormed is native (ES2024) and ~3x cheaper than a
- * regex on the ingest hot path; the regex serves older browsers importing these schemas.
- */
-export const LONE_SURROGATE_MESSAGE = "contains a lone surrogate (text cut inside an emoji?) or bytes that are not UTF-8";
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
-export const isWellFormedText: (value: string) => boolean = nativeWellFormed
-  ? (value) => nativeWellFormed.call(value)
-  : (value) => !LONE_SURROGATE.test(value);
-
 /** A string of at most `max` UTF-16 units that the engine can store as it is. */
 export function textSchema(max: number, min = 0) {
   return z.string().min(min).max(max).refine(isWellFormedText, LONE_SURROGATE_MESSAGE);
 }
 
 export const SourceSchema = z.strictObject({
-  source: textSchema(256).optional(),
-  medium: textSchema(256).optional(),
-  campaign: textSchema(256).optional(),
-  content: textSchema(256).optional(),
-  term: textSchema(256).optional(),
+  source: textSchema(MAX_SOURCE_FIELD_LENGTH).optional(),
+  medium: textSchema(MAX_SOURCE_FIELD_LENGTH).optional(),
+  campaign: textSchema(MAX_SOURCE_FIELD_LENGTH).optional(),
+  content: textSchema(MAX_SOURCE_FIELD_LENGTH).optional(),
+  term: textSchema(MAX_SOURCE_FIELD_LENGTH).optional(),
   /** Raw attribution payload: Telegram /start payload, WhatsApp ad referral id, VK ref. */
-  payload: textSchema(512).optional(),
+  payload: textSchema(MAX_SOURCE_PAYLOAD_LENGTH).optional(),
 });
 export type Source = z.infer<typeof SourceSchema>;
 
-export const MAX_PROPERTIES = 64;
-export const PropertyValueSchema = z.union([textSchema(1024), z.number().finite(), z.boolean(), z.null()]);
+export const PropertyValueSchema = z.union([textSchema(MAX_PROPERTY_VALUE_LENGTH), z.number().finite(), z.boolean(), z.null()]);
 const PropertyRecordSchema = z
-  .record(textSchema(128, 1), PropertyValueSchema)
+  .record(textSchema(MAX_PROPERTY_NAME_LENGTH, 1), PropertyValueSchema)
   .refine((props) => Object.keys(props).length <= MAX_PROPERTIES, `must have at most ${MAX_PROPERTIES} keys`);
 /**
  * zod skips a `__proto__` key (assigning it would replace the result's prototype), so such a
@@ -99,15 +74,15 @@ export const EventSchema = z
     id: z.uuid("must be a UUID"),
     type: EventTypeSchema,
     channel: ChannelSchema,
-    botId: textSchema(128, 1),
-    userId: textSchema(128, 1),
-    sessionId: textSchema(128, 1).optional(),
+    botId: textSchema(MAX_ID_LENGTH, 1),
+    userId: textSchema(MAX_ID_LENGTH, 1),
+    sessionId: textSchema(MAX_ID_LENGTH, 1).optional(),
     /** On every broadcast_* event and on the clicks and replies a broadcast caused. */
-    broadcastId: textSchema(128, 1).optional(),
+    broadcastId: textSchema(MAX_ID_LENGTH, 1).optional(),
     timestamp: TimestampSchema,
     source: SourceSchema.optional(),
     // Stored as Decimal(18, 4): larger amounts would make ClickHouse refuse the whole insert.
-    revenue: z.number().finite().nonnegative().lt(1e14, "must be below 100 000 000 000 000").optional(),
+    revenue: z.number().finite().nonnegative().lt(MAX_REVENUE, "must be below 100 000 000 000 000").optional(),
     currency: CurrencySchema.optional(),
     properties: PropertiesSchema.optional(),
   })

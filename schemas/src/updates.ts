@@ -2,7 +2,7 @@ import { z } from "zod";
 import { FieldErrorSchema } from "./batch.js";
 
 /** POST /v1/updates/{channel}: the messengers whose raw updates the server maps with the SDK's adapters. */
-export const UPDATE_CHANNELS = ["telegram", "whatsapp", "vk"] as const;
+export { UPDATE_CHANNELS } from "@chatfunnel/contract";
 
 /**
  * 200 answer. `accepted` counts stored events (one update can make several or none); `skipped` and

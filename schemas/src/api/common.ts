@@ -1,17 +1,9 @@
 import { z } from "zod";
+import { MAX_RANGE_DATE, MAX_TIME_ZONE_LENGTH, MIN_RANGE_DATE, TIME_ZONE_MESSAGE, inSupportedDates, isValidTimeZone } from "@chatfunnel/contract";
 import { ChannelSchema, CurrencySchema } from "../event.js";
 
-/**
- * The calendar dates the product answers about, as written in a bound (before any zone applies): events
- * are stored from 2000-01-01 on, and beyond 2100 nothing is stored yet. Inside it every instant, the
- * previous period of the longest range, and every local day fit the engine's DateTime64 and Date types,
- * and JavaScript's Date never reads a year as 19xx (Date.UTC(1, …) is 1901).
- */
-export const MIN_RANGE_DATE = "2000-01-01";
-export const MAX_RANGE_DATE = "2100-01-01";
-
-/** True when a YYYY-MM-DD… text's date part lies in [MIN_RANGE_DATE, MAX_RANGE_DATE]. */
-export const inSupportedDates = (text: string): boolean => text.slice(0, 10) >= MIN_RANGE_DATE && text.slice(0, 10) <= MAX_RANGE_DATE;
+// The supported dates and the zone check are plain functions in contract/ (the dashboard checks them too).
+export { MAX_RANGE_DATE, MIN_RANGE_DATE, inSupportedDates, isValidTimeZone } from "@chatfunnel/contract";
 
 /** A date (`2026-05-01`, midnight in `tz`) or an ISO date-time with offset, dated 2000-01-01 … 2100-01-01. */
 export const RangeBoundSchema = z
@@ -21,30 +13,16 @@ export const RangeBoundSchema = z
   .refine(inSupportedDates, `must be dated from ${MIN_RANGE_DATE} to ${MAX_RANGE_DATE}`)
   .meta({ description: `A date (midnight in tz) or an ISO 8601 date-time with offset, dated ${MIN_RANGE_DATE} to ${MAX_RANGE_DATE}` });
 
-/** Longer than any IANA name (the longest is 32 characters): no zone lookup for a huge string. */
-const MAX_TIME_ZONE_LENGTH = 64;
-
 /**
- * The shape of `tz`, checkable anywhere (the dashboard too): a name this JavaScript runtime can compute
- * with. The API then accepts only the names the storage engine also loads (system.time_zones), matched
- * regardless of case and answered in the engine's spelling (`utc` → `UTC`, `europe/moscow` →
- * `Europe/Moscow`); see api/src/http/time-zones.ts.
+ * `tz` as the runtime can compute with it (isValidTimeZone). The API then accepts only the names the storage
+ * engine also loads (system.time_zones), matched regardless of case and answered in the engine's spelling
+ * (`utc` → `UTC`, `europe/moscow` → `Europe/Moscow`); see api/src/http/time-zones.ts.
  */
 export const TimeZoneSchema = z
   .string()
   .max(MAX_TIME_ZONE_LENGTH)
-  .refine(isValidTimeZone, "must be an IANA time zone such as Europe/Moscow or UTC")
+  .refine(isValidTimeZone, TIME_ZONE_MESSAGE)
   .meta({ description: "IANA time zone (system.time_zones of the engine), any letter case; answers give its canonical spelling", examples: ["Europe/Moscow", "UTC"] });
-
-export function isValidTimeZone(tz: string): boolean {
-  if (tz.length === 0 || tz.length > MAX_TIME_ZONE_LENGTH) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const repeatable = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]), z.array(item).optional());

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH } from "@chatfunnel/contract";
 import { ChannelSchema, SourceSchema } from "../event.js";
 import { CommonQuerySchema, RangeBoundSchema } from "./common.js";
 
@@ -16,9 +17,9 @@ const repeatable = <T extends z.ZodType>(item: T) =>
 export const EventsQuerySchema = CommonQuerySchema.extend({
   from: RangeBoundSchema.optional(),
   to: RangeBoundSchema.optional(),
-  type: repeatable(z.string().min(1).max(64)),
-  userId: z.string().min(1).max(128).optional(),
-  broadcastId: z.string().min(1).max(128).optional(),
+  type: repeatable(z.string().min(1).max(MAX_EVENT_TYPE_LENGTH)),
+  userId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
+  broadcastId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
   limit: z.coerce.number().int().min(1).max(EVENTS_MAX_LIMIT).default(EVENTS_DEFAULT_LIMIT),
   /** The previous answer's `next`, opaque. */
   cursor: z.string().min(1).max(256).optional(),

@@ -1,4 +1,22 @@
 import { z } from "zod";
+import {
+  DEFAULT_DROPOFF_LIMIT,
+  DEFAULT_FUNNEL_WINDOW,
+  FUNNEL_BREAKDOWNS,
+  FUNNEL_MODES,
+  FUNNEL_WINDOW_MESSAGE,
+  FUNNEL_WINDOW_PATTERN,
+  FUNNEL_WINDOW_PATTERN_SOURCE,
+  MAX_DROPOFF_LIMIT,
+  MAX_FUNNEL_STEPS,
+  MAX_FUNNEL_WINDOW_SECONDS,
+  MAX_PROPERTY_NAME_LENGTH,
+  MAX_STEP_FILTERS,
+  MAX_STEP_FILTER_VALUE_LENGTH,
+  MIN_FUNNEL_STEPS,
+  funnelWindowSeconds,
+  parseStepText,
+} from "@chatfunnel/contract";
 import { ChannelSchema, EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, RateSchema } from "./common.js";
 
@@ -29,25 +47,27 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *   earliest event in scope. Ties by (timestamp, event id as text); a user without a value is in the `null` group.
  */
 
-export const FUNNEL_MODES = ["ordered", "strict", "any"] as const;
+// The lists, limits and the step and window grammars are plain contract/ (the dashboard builds funnels with them).
+export {
+  DEFAULT_DROPOFF_LIMIT,
+  DEFAULT_FUNNEL_WINDOW,
+  FUNNEL_BREAKDOWNS,
+  FUNNEL_MODES,
+  MAX_DROPOFF_LIMIT,
+  MAX_FUNNEL_BREAKDOWN_GROUPS,
+  MAX_FUNNEL_STEPS,
+  MAX_FUNNEL_WINDOW_SECONDS,
+  MAX_STEP_FILTERS,
+  MIN_FUNNEL_STEPS,
+} from "@chatfunnel/contract";
+
 export const FunnelModeSchema = z.enum(FUNNEL_MODES);
 export type FunnelMode = z.infer<typeof FunnelModeSchema>;
 
-export const FUNNEL_BREAKDOWNS = ["channel", "campaign", "source", "botId"] as const;
 export const FunnelBreakdownSchema = z.enum(FUNNEL_BREAKDOWNS);
 export type FunnelBreakdown = z.infer<typeof FunnelBreakdownSchema>;
 
-export const MIN_FUNNEL_STEPS = 2;
-export const MAX_FUNNEL_STEPS = 20;
-export const MAX_STEP_FILTERS = 8;
-export const DEFAULT_FUNNEL_WINDOW = "7d";
-export const MAX_FUNNEL_WINDOW_SECONDS = 90 * 86_400;
-/** Breakdown groups beyond this many (by users at step 1) are left out and the answer says so. */
-export const MAX_FUNNEL_BREAKDOWN_GROUPS = 100;
-export const DEFAULT_DROPOFF_LIMIT = 1000;
-export const MAX_DROPOFF_LIMIT = 10_000;
-
-const PropertyKeySchema = z.string().min(1).max(128);
+const PropertyKeySchema = z.string().min(1).max(MAX_PROPERTY_NAME_LENGTH);
 
 /**
  * An object of property → value kept key for key. z.record drops a key named `__proto__` (assigning it to a
@@ -67,56 +87,21 @@ function propertyEntriesSchema<V extends z.ZodType<unknown, unknown>>(value: V) 
 /** One step: an event type and property filters that must all hold (values compared as text). */
 export const FunnelStepSchema = z.strictObject({
   type: EventTypeSchema,
-  filters: propertyEntriesSchema(z.string().max(1024))
+  filters: propertyEntriesSchema(z.string().max(MAX_STEP_FILTER_VALUE_LENGTH))
     .refine((filters) => Object.keys(filters).length <= MAX_STEP_FILTERS, `must have at most ${MAX_STEP_FILTERS} filters`)
     .default({}),
 });
 export type FunnelStep = z.infer<typeof FunnelStepSchema>;
 
-/** A JSON-encoded step may give filter values as numbers, booleans or null: they compare as their JSON text. */
-const JsonStepSchema = z.strictObject({
-  type: z.string(),
-  filters: propertyEntriesSchema(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-});
-
-const BRACKET_STEP = /^([^[\]]+)((?:\[[^\]]*\])*)$/;
-
 /**
- * Parses one `steps` value. Two spellings:
- * - `lead`, `button_clicked[plan=pro]`, `order[plan=pro][country=RU]` — filters in brackets, split at the first
- *   `=`; a value cannot contain `]`;
- * - `{"type":"button_clicked","filters":{"plan":"pro","n":1}}` — JSON, for values with any characters.
+ * Parses one `steps` value: the syntax (brackets or JSON) is contract/'s parseStepText, the type and the
+ * filters' names, values and count are FunnelStepSchema's.
  */
 export function parseFunnelStep(text: string): { step: FunnelStep } | { error: string } {
-  let candidate: unknown;
-  if (text.trimStart().startsWith("{")) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return { error: "is not valid JSON" };
-    }
-    const parsed = JsonStepSchema.safeParse(json);
-    if (!parsed.success) return { error: 'must be {"type": "...", "filters": {"key": "value"}}' };
-    // Object.fromEntries defines own properties: a property named like Object.prototype's members stays a filter.
-    const filters = Object.fromEntries(Object.entries(parsed.data.filters ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
-    candidate = { type: parsed.data.type, filters };
-  } else {
-    const match = BRACKET_STEP.exec(text);
-    if (!match) return { error: "must be an event type optionally followed by [property=value] filters, e.g. button_clicked[plan=pro]" };
-    // A Map, not `key in {}`: property names such as toString or constructor are ordinary filters.
-    const filters = new Map<string, string>();
-    for (const part of (match[2] ?? "").match(/\[[^\]]*\]/g) ?? []) {
-      const body = part.slice(1, -1);
-      const eq = body.indexOf("=");
-      if (eq <= 0) return { error: `filter '${part}' must be [property=value]` };
-      const key = body.slice(0, eq);
-      if (filters.has(key)) return { error: `filter property '${key}' is given twice` };
-      filters.set(key, body.slice(eq + 1));
-    }
-    candidate = { type: match[1], filters: Object.fromEntries(filters) };
-  }
-  const step = FunnelStepSchema.safeParse(candidate);
+  const syntax = parseStepText(text);
+  if ("error" in syntax) return syntax;
+  // Object.fromEntries defines own properties: a property named like Object.prototype's members stays a filter.
+  const step = FunnelStepSchema.safeParse({ type: syntax.step.type, filters: Object.fromEntries(syntax.step.filters) });
   if (!step.success) return { error: step.error.issues.map((issue) => `${issue.path.join(".") || "step"}: ${issue.message}`).join("; ") };
   return { step: step.data };
 }
@@ -124,8 +109,8 @@ export function parseFunnelStep(text: string): { step: FunnelStep } | { error: s
 /** `30m`, `12h`, `7d` → seconds. */
 export const FunnelWindowSchema = z
   .string()
-  .regex(/^[1-9][0-9]{0,5}[mhd]$/, "must be a number with a unit m, h or d, e.g. 30m, 12h, 7d")
-  .transform((text) => Number(text.slice(0, -1)) * { m: 60, h: 3600, d: 86_400 }[text.slice(-1) as "m" | "h" | "d"])
+  .regex(FUNNEL_WINDOW_PATTERN, FUNNEL_WINDOW_MESSAGE)
+  .transform((text) => funnelWindowSeconds(text)!)
   .refine((seconds) => seconds <= MAX_FUNNEL_WINDOW_SECONDS, `must be at most ${MAX_FUNNEL_WINDOW_SECONDS / 86_400}d`);
 
 const asList = (value: unknown) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
@@ -171,7 +156,7 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
   // prefault: the default text goes through the same parsing, so `window` is always seconds.
   window: FunnelWindowSchema.prefault(DEFAULT_FUNNEL_WINDOW).meta({
     type: "string",
-    pattern: "^[1-9][0-9]{0,5}[mhd]$",
+    pattern: FUNNEL_WINDOW_PATTERN_SOURCE,
     default: DEFAULT_FUNNEL_WINDOW,
     description: "Conversion window: 30m, 12h, 7d … at most 90d; later steps happen at most this long after the first",
   }),

@@ -1,23 +1,15 @@
 import { z } from "zod";
 import { CommonQuerySchema, MoneyRatioSchema, MoneySchema, RangeBoundSchema, RangeEchoSchema } from "./common.js";
+import { LINK_CHANNELS, LINK_CODE_MESSAGE, LINK_CODE_PATTERN } from "@chatfunnel/contract";
 import { textSchema } from "../event.js";
 
-export const LINK_CHANNELS = ["telegram", "vk", "whatsapp"] as const;
+// The link channels, the code grammar and the WhatsApp ref marker are plain contract/ (the SDK's adapters read it).
+export { LINK_CHANNELS, LINK_CODE_PATTERN, WHATSAPP_REF_PATTERN, whatsappPrefilledText } from "@chatfunnel/contract";
+
 export const LinkChannelSchema = z.enum(LINK_CHANNELS);
 export type LinkChannel = z.infer<typeof LinkChannelSchema>;
 
-/** Telegram's start parameter allows up to 64 of these; VK's ref and a WhatsApp text carry them as is. */
-export const LINK_CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const LinkCodeSchema = z.string().regex(LINK_CODE_PATTERN, "must be 1 to 64 of A-Za-z0-9_-");
-
-/**
- * The code inside a WhatsApp prefilled text: wa.me links open the chat with "Hello! [ref:CODE]"
- * typed in, and the adapter (SDK and /v1/updates) moves a code found this way into source.payload.
- */
-export const WHATSAPP_REF_PATTERN = /\[ref:([A-Za-z0-9_-]{1,64})\]/;
-export function whatsappPrefilledText(code: string): string {
-  return `Hello! [ref:${code}]`;
-}
+export const LinkCodeSchema = z.string().regex(LINK_CODE_PATTERN, LINK_CODE_MESSAGE);
 
 /** Bot usernames: 5–32 of A-Za-z0-9_, ending in "bot" (Telegram's rule); an "@" in front is dropped. */
 const TELEGRAM_TARGET = /^@?[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]$/;

@@ -1,0 +1,68 @@
+/** Event types with a meaning in the metrics; any other snake_case type is a custom event. */
+export const RESERVED_EVENT_TYPES = [
+  "bot_started",
+  "message_received",
+  "message_sent",
+  "button_clicked",
+  "lead",
+  "order",
+  "payment",
+  "handoff",
+  "resolved",
+  "subscribed",
+  "unsubscribed",
+  "blocked",
+  "broadcast_sent",
+  "broadcast_delivered",
+  "broadcast_read",
+  "broadcast_clicked",
+  /** A send the messenger reports as failed; `properties.reason` says why. */
+  "broadcast_failed",
+  "survey_answered",
+] as const;
+export type ReservedEventType = (typeof RESERVED_EVENT_TYPES)[number];
+
+/** An event type is snake_case: lowercase letters, digits and _, starting with a letter, at most 64 long. */
+export const MAX_EVENT_TYPE_LENGTH = 64;
+/** Unanchored, as an HTML input's `pattern` attribute wants it. */
+export const EVENT_TYPE_PATTERN_SOURCE = "[a-z][a-z0-9_]*";
+export const EVENT_TYPE_PATTERN = new RegExp(`^${EVENT_TYPE_PATTERN_SOURCE}$`);
+export const EVENT_TYPE_MESSAGE = "must be snake_case: lowercase letters, digits and _ starting with a letter";
+export function isEventType(text: string): boolean {
+  return text.length <= MAX_EVENT_TYPE_LENGTH && EVENT_TYPE_PATTERN.test(text);
+}
+
+/** ISO 4217 codes such as RUB or USD. */
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
+/** Earliest timestamp we accept: older events are almost always a unit mistake (seconds vs ms). */
+export const MIN_EVENT_TIME_MS = Date.UTC(2000, 0, 1);
+/** Bots' clocks drift; a day ahead is tolerated, more is a bug on the sender's side. */
+export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+
+/** Text limits of an event, in UTF-16 units: ids (botId, userId, sessionId, broadcastId) and property names. */
+export const MAX_ID_LENGTH = 128;
+export const MAX_PROPERTY_NAME_LENGTH = 128;
+export const MAX_PROPERTY_VALUE_LENGTH = 1024;
+/** source.source, medium, campaign, content, term. */
+export const MAX_SOURCE_FIELD_LENGTH = 256;
+/** source.payload: Telegram's /start payload, a WhatsApp ad referral id, a VK ref. */
+export const MAX_SOURCE_PAYLOAD_LENGTH = 512;
+export const MAX_PROPERTIES = 64;
+
+/** Revenue is stored as Decimal(18, 4): larger amounts would make the engine refuse the whole insert. */
+export const MAX_REVENUE = 1e14;
+
+/**
+ * Text the engine can store: a lone UTF-16 surrogate (a message cut in the middle of an emoji,
+ * `"hello 😀".slice(0, 7)`) has no UTF-8 form, so ClickHouse refuses it or stores it garbled.
+ * The collector also reads each byte of a body that is not UTF-8 as a lone surrogate, so such an
+ * event is refused at its field. isWellFormed is native (ES2024) and ~3x cheaper than a regex on
+ * the ingest hot path; the regex serves older browsers.
+ */
+export const LONE_SURROGATE_MESSAGE = "contains a lone surrogate (text cut inside an emoji?) or bytes that are not UTF-8";
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+export const isWellFormedText: (value: string) => boolean = nativeWellFormed
+  ? (value) => nativeWellFormed.call(value)
+  : (value) => !LONE_SURROGATE.test(value);

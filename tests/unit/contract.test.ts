@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { z } from "zod";
+import * as contract from "@chatfunnel/contract";
+import {
+  ChannelSchema,
+  EventTypeSchema,
+  FunnelStepSchema,
+  FunnelWindowSchema,
+  LinkChannelSchema,
+  LinkCodeSchema,
+  RangeBoundSchema,
+  TimeZoneSchema,
+  parseFunnelStep,
+} from "@chatfunnel/schemas";
+
+const { formatStepText, funnelWindowSeconds, isChannel, isEventType, isFunnelWindow, isValidTimeZone, parseStepText } = contract;
+
+/**
+ * The JSON step spelling as the API read it with zod before the grammar moved to contract/ (kept here as the
+ * reference the plain parser must agree with, answer for answer).
+ */
+const propertyEntries = <V extends z.ZodType<unknown, unknown>>(value: V) =>
+  z.preprocess(
+    (input) => (input !== null && typeof input === "object" && !Array.isArray(input) ? Object.entries(input) : input),
+    z.array(z.tuple([z.string().min(1).max(128), value])).transform((entries) => Object.fromEntries(entries) as Record<string, z.output<V>>),
+  );
+const ReferenceJsonStepSchema = z.strictObject({
+  type: z.string(),
+  filters: propertyEntries(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+function referenceJsonStep(text: string): { type: string; filters: Record<string, string> } | "error" {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return "error";
+  }
+  const parsed = ReferenceJsonStepSchema.safeParse(json);
+  if (!parsed.success) return "error";
+  const filters = Object.fromEntries(Object.entries(parsed.data.filters ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return { type: parsed.data.type, filters };
+}
+
+const scalar = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const jsonValue = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.constant({}), fc.constant(undefined));
+const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("__proto__", "constructor", "toString", "k".repeat(129), ""));
+// Objects and lists of pairs, well and badly formed: every branch of the JSON spelling.
+const filtersValue = fc.oneof(
+  fc.dictionary(key, jsonValue, { maxKeys: 4 }),
+  fc.array(fc.oneof(fc.tuple(key, scalar), fc.tuple(key, jsonValue), fc.array(scalar, { maxLength: 3 })), { maxLength: 3 }),
+  jsonValue,
+);
+const jsonStepText = fc
+  .record({ type: fc.oneof(fc.constantFrom("lead", "order", "Bad"), fc.string({ maxLength: 4 }), fc.integer()), filters: filtersValue, extra: fc.option(fc.string(), { nil: undefined }) }, { requiredKeys: [] })
+  .map((record) => JSON.stringify(record));
+// Brackets, equals signs and a few letters: the bracket spelling's edges (empty names, repeats, stray brackets).
+const bracketStepText = fc.stringMatching(/^[a-z_ A[\]=x1]{0,16}$/);
+
+describe("the contract's step grammar agrees with the zod schemas", () => {
+  it("reads every JSON step as the former zod JSON schema did", () => {
+    fc.assert(
+      fc.property(fc.oneof(jsonStepText, fc.constantFrom("{", "{}", "{ ", '{"type":"a","filters":[["k","v"],["k","w"]]}', '{"type":"a","__proto__":{}}')), (text) => {
+        const parsed = parseStepText(text);
+        const reference = referenceJsonStep(text);
+        if (reference === "error") expect(parsed).toHaveProperty("error");
+        else expect("step" in parsed && { type: parsed.step.type, filters: Object.fromEntries(parsed.step.filters) }).toEqual(reference);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("accepts exactly the steps the API accepts, with the same type and filters", () => {
+    fc.assert(
+      fc.property(fc.oneof(bracketStepText, jsonStepText), (text) => {
+        const api = parseFunnelStep(text);
+        const syntax = parseStepText(text);
+        if ("error" in syntax) {
+          expect(api).toEqual(syntax);
+          return;
+        }
+        const candidate = { type: syntax.step.type, filters: Object.fromEntries(syntax.step.filters) };
+        const checked = FunnelStepSchema.safeParse(candidate);
+        expect("step" in api).toBe(checked.success);
+        if ("step" in api) expect(api.step).toEqual(candidate);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ["lead", { type: "lead", filters: [] }],
+    ["order[plan=pro][n=1]", { type: "order", filters: [["plan", "pro"], ["n", "1"]] }],
+    ["order[a==b][c=]", { type: "order", filters: [["a", "=b"], ["c", ""]] }],
+    ['{"type":"order","filters":{"n":1,"vip":true,"x":null}}', { type: "order", filters: [["n", "1"], ["vip", "true"], ["x", "null"]] }],
+    ['{"type":"order","filters":{"__proto__":"x"}}', { type: "order", filters: [["__proto__", "x"]] }],
+  ])("reads %s", (text, step) => {
+    expect(parseStepText(text)).toEqual({ step });
+  });
+
+  it.each([
+    ["", "must be an event type"],
+    ["lead[plan]", "filter '[plan]' must be [property=value]"],
+    ["lead[=x]", "filter '[=x]' must be [property=value]"],
+    ["lead[a=1][a=2]", "filter property 'a' is given twice"],
+    ["lead]", "must be an event type"],
+    ["{nope", "is not valid JSON"],
+    ['{"type":"lead","filters":[1]}', 'must be {"type"'],
+  ])("refuses %j, saying why", (text, reason) => {
+    const parsed = parseStepText(text);
+    expect("error" in parsed && parsed.error).toContain(reason);
+    expect(parseFunnelStep(text)).toEqual(parsed);
+  });
+
+  it("writes steps that read back the same, in brackets when they can hold them and JSON otherwise", () => {
+    const filter = fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/), fc.uniqueArray(filter, { maxLength: 4, selector: ([k]) => k }), (type, filters) => {
+        const text = formatStepText({ type, filters });
+        const back = parseStepText(text);
+        // JSON objects put integer-like keys first; property order is not meaning, and brackets keep it anyway.
+        const sorted = (list: Array<[string, string]>) => [...list].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        if (text.startsWith("{")) expect("step" in back && { type: back.step.type, filters: sorted(back.step.filters) }).toEqual({ type, filters: sorted(filters) });
+        else expect(back).toEqual({ step: { type, filters } });
+        const api = parseFunnelStep(text);
+        expect("step" in api && api.step).toEqual({ type, filters: Object.fromEntries(filters) });
+        expect(text.startsWith("{")).toBe(filters.some(([k, v]) => /[[\]=]/.test(k) || /[[\]]/.test(v)));
+      }),
+    );
+  });
+});
+
+describe("the contract's checks agree with the zod schemas", () => {
+  const ok = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
+
+  it("event types", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^[a-zA-Z0-9_ -]{0,70}$/), fc.constant("x".repeat(64)), fc.constant("x".repeat(65))), (text) => {
+        expect(isEventType(text)).toBe(ok(EventTypeSchema, text));
+      }),
+    );
+  });
+
+  it("channels and link channels", () => {
+    for (const value of [...contract.CHANNELS, "icq", "", "Telegram", "toString", 1, null]) expect(isChannel(value)).toBe(ok(ChannelSchema, value));
+    expect(contract.LINK_CHANNELS.filter((c) => ok(LinkChannelSchema, c))).toEqual([...contract.LINK_CHANNELS]);
+    for (const channel of [...contract.LINK_CHANNELS, ...contract.UPDATE_CHANNELS]) expect(isChannel(channel)).toBe(true);
+  });
+
+  it("funnel windows: the grammar, the seconds and the 90-day bound", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^[0-9]{0,7}[mhdsx]?$/), fc.constantFrom("90d", "91d", "2160h", "2161h", "129600m", "129601m", "0d", "7d")), (text) => {
+        const parsed = FunnelWindowSchema.safeParse(text);
+        expect(isFunnelWindow(text)).toBe(parsed.success);
+        if (parsed.success) expect(funnelWindowSeconds(text)).toBe(parsed.data);
+      }),
+    );
+  });
+
+  it("time zones and the supported dates", () => {
+    for (const tz of ["UTC", "Europe/Moscow", "europe/moscow", "Mars/Olympus", "", "x".repeat(65), "America/Argentina/ComodRivadavia"]) {
+      expect(isValidTimeZone(tz), tz).toBe(ok(TimeZoneSchema, tz));
+    }
+    for (const date of ["1999-12-31", "2000-01-01", "2026-05-01", "2100-01-01", "2100-01-02"]) expect(contract.inSupportedDates(date)).toBe(ok(RangeBoundSchema, date));
+  });
+
+  it("link codes", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_\- .]{0,66}$/), (code) => {
+        expect(contract.LINK_CODE_PATTERN.test(code)).toBe(ok(LinkCodeSchema, code));
+      }),
+    );
+  });
+});
+
+describe("the contract package", () => {
+  it("depends on nothing", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const dir = path.resolve(import.meta.dirname, "../../contract");
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    for (const field of ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"]) expect(manifest[field], field).toBeUndefined();
+    for (const file of fs.readdirSync(path.join(dir, "src"))) {
+      const code = fs.readFileSync(path.join(dir, "src", file), "utf8");
+      for (const [, from] of code.matchAll(/from "([^"]+)"/g)) expect(from, file).toMatch(/^\.\//);
+    }
+  });
+});
