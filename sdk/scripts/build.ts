@@ -1,10 +1,11 @@
 /**
  * Builds the publishable package into sdk/dist (publish with `npm publish sdk/dist`):
  * - index.js (ESM) and index.cjs bundled by esbuild, with no imports at all: the schema types
- *   are type-only imports and vanish, so zod never becomes a runtime dependency;
+ *   are type-only imports and vanish, so zod never becomes a runtime dependency; @chatfunnel/contract
+ *   (plain constants and grammars, no dependencies) is bundled in;
  * - .d.ts files from tsc, where every type taken from @chatfunnel/schemas is replaced by its
  *   resolved structural form in schemas.d.ts (written by the type checker), so the published
- *   types are the collector's own contract without zod;
+ *   types are the collector's own contract without zod; the contract's own .d.ts go to contract/;
  * - package.json without dependencies, and the README.
  * Run: npm run build -w sdk
  */
@@ -18,6 +19,8 @@ const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = path.join(sdkDir, "src");
 const distDir = path.join(sdkDir, "dist");
 const SCHEMAS = "@chatfunnel/schemas";
+/** Bundled in: the collector's plain contract, which has no dependencies of its own. */
+const contractDir = path.resolve(sdkDir, "..", "contract", "src");
 
 export async function buildSdk(): Promise<{ distDir: string }> {
   fs.rmSync(distDir, { recursive: true, force: true });
@@ -42,9 +45,10 @@ async function bundle(): Promise<void> {
   };
   for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]] as const) {
     const result = await build({ ...common, format, outfile: path.join(distDir, file), metafile: true });
-    // The proof of "no runtime dependencies": every bundled input is the SDK's own source, and
-    // the output imports nothing.
-    const foreign = Object.keys(result.metafile.inputs).filter((input) => !path.resolve(sdkDir, input).startsWith(srcDir));
+    // The proof of "no runtime dependencies": every bundled input is the SDK's own source or the
+    // contract's, and the output imports nothing.
+    const inside = (input: string) => [srcDir, contractDir].some((dir) => path.resolve(sdkDir, input).startsWith(dir + path.sep));
+    const foreign = Object.keys(result.metafile.inputs).filter((input) => !inside(input));
     const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
     if (foreign.length > 0 || imports.length > 0) {
       throw new Error(`${file} depends on something outside the SDK: ${[...foreign, ...imports].join(", ")}`);
@@ -66,22 +70,28 @@ function compilerOptions(): ts.CompilerOptions {
   };
 }
 
-/** Emits .d.ts for the SDK's own files and inlines the schema types they name. */
+/** Emits .d.ts for the SDK's own files and the contract's, and inlines the schema types they name. */
 function emitDeclarations(): void {
   const sdkFiles = listTs(srcDir);
-  const program = ts.createProgram(sdkFiles, compilerOptions());
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file && d.file.fileName.startsWith(srcDir));
+  const contractFiles = listTs(contractDir);
+  const program = ts.createProgram([...sdkFiles, ...contractFiles], compilerOptions());
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file && (d.file.fileName.startsWith(srcDir) || d.file.fileName.startsWith(contractDir)));
   if (diagnostics.length > 0) throw new Error(ts.formatDiagnostics(diagnostics, formatHost));
   const imported = new Set<string>();
-  for (const file of sdkFiles) {
+  const files = [...sdkFiles.map((file) => ({ file, out: path.join(distDir, path.relative(srcDir, file)) })), ...contractFiles.map((file) => ({ file, out: path.join(distDir, "contract", path.relative(contractDir, file)) }))];
+  for (const { file, out: outTs } of files) {
     const source = program.getSourceFile(file)!;
     program.emit(
       source,
       (fileName, text) => {
-        const relative = path.relative(srcDir, file).replace(/\.ts$/, ".d.ts");
-        const out = path.join(distDir, relative);
-        const toSchemas = path.relative(path.dirname(out), path.join(distDir, "schemas.js")).replace(/\\/g, "/");
-        const rewritten = text.replace(/from "@chatfunnel\/schemas"/g, () => `from "${toSchemas.startsWith(".") ? toSchemas : `./${toSchemas}`}"`);
+        const out = outTs.replace(/\.ts$/, ".d.ts");
+        const relativeTo = (target: string) => {
+          const to = path.relative(path.dirname(out), path.join(distDir, target)).replace(/\\/g, "/");
+          return to.startsWith(".") ? to : `./${to}`;
+        };
+        const rewritten = text
+          .replace(/from "@chatfunnel\/schemas"/g, () => `from "${relativeTo("schemas.js")}"`)
+          .replace(/from "@chatfunnel\/contract"/g, () => `from "${relativeTo("contract/index.js")}"`);
         for (const match of text.matchAll(/import type \{([^}]+)\} from "@chatfunnel\/schemas"/g)) {
           for (const name of match[1]!.split(",")) imported.add(name.trim());
         }

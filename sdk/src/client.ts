@@ -16,11 +16,11 @@ import type {
   TrackInput,
 } from "./types.js";
 import { createUuidGenerator } from "./uuid.js";
-import { CHANNEL_LIST, cheapInvalidReason, isChannel } from "./validate.js";
+import { CHANNELS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_ID_LENGTH, isChannel } from "@chatfunnel/contract";
+import { cheapInvalidReason } from "./validate.js";
 
-/** The collector's limits (DESIGN.md, ingest contract): the SDK never builds a batch above them. */
-export const MAX_BATCH_EVENTS = 1000;
-export const MAX_BATCH_BYTES = 1024 * 1024;
+/** The collector's limits (contract/, the ingest contract): the SDK never builds a batch above them. */
+export { MAX_BATCH_BYTES, MAX_BATCH_EVENTS };
 
 export const DEFAULTS = {
   maxBatchEvents: 500,
@@ -146,9 +146,9 @@ export class ChatfunnelClient {
     const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
     if (typeof fetchFn !== "function") throw new TypeError("Chatfunnel: this runtime has no fetch; pass options.fetch");
     this.fetchFn = fetchFn;
-    if (options.channel !== undefined && !isChannel(options.channel)) throw new TypeError(`Chatfunnel: channel must be one of ${CHANNEL_LIST.join(", ")}, got ${JSON.stringify(options.channel)}`);
-    if (options.botId !== undefined && (typeof options.botId !== "string" || options.botId === "" || options.botId.length > 128)) {
-      throw new TypeError("Chatfunnel: botId must be a non-empty string of at most 128 characters");
+    if (options.channel !== undefined && !isChannel(options.channel)) throw new TypeError(`Chatfunnel: channel must be one of ${CHANNELS.join(", ")}, got ${JSON.stringify(options.channel)}`);
+    if (options.botId !== undefined && (typeof options.botId !== "string" || options.botId === "" || options.botId.length > MAX_ID_LENGTH)) {
+      throw new TypeError(`Chatfunnel: botId must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
     }
     this.clock = new UserClock(clamp(options.userClockCapacity, DEFAULTS.userClockCapacity, 1, 10_000_000));
     this.defaultChannel = options.channel;

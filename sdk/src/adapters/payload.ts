@@ -1,3 +1,4 @@
+import { MAX_SOURCE_FIELD_LENGTH, MAX_SOURCE_PAYLOAD_LENGTH } from "@chatfunnel/contract";
 import type { Source } from "../types.js";
 
 /**
@@ -20,15 +21,11 @@ const SOURCE_FIELDS = Object.values(COMPACT_KEYS);
 const COMPACT_SEGMENT = /^(src|med|cmp|cnt|trm)-([A-Za-z0-9-]+)$/;
 const COMPACT_VALUE = /^[A-Za-z0-9-]+$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const MAX_FIELD = 256;
-const MAX_PAYLOAD = 512;
+const MAX_FIELD = MAX_SOURCE_FIELD_LENGTH;
+const MAX_PAYLOAD = MAX_SOURCE_PAYLOAD_LENGTH;
 
-/**
- * A tracked link's code inside a WhatsApp prefilled text ("Hello! [ref:CODE]", what wa.me links
- * open the chat with). Mirrors WHATSAPP_REF_PATTERN in schemas/src/api/links.ts — the SDK cannot
- * import zod-built modules at runtime; tests/unit/adapters/payload.test.ts keeps the two equal.
- */
-export const WHATSAPP_REF_PATTERN = /\[ref:([A-Za-z0-9_-]{1,64})\]/;
+/** A tracked link's code inside a WhatsApp prefilled text ("Hello! [ref:CODE]", what wa.me links open the chat with). */
+export { WHATSAPP_REF_PATTERN } from "@chatfunnel/contract";
 
 export function parseStartPayload(payload: string): Source {
   const raw = payload.trim();

@@ -1,5 +1,7 @@
 /** Small structural readers: webhooks are untrusted JSON, read field by field without a schema library. */
 
+import { MAX_PROPERTY_VALUE_LENGTH, MIN_EVENT_TIME_MS } from "@chatfunnel/contract";
+
 export type Json = Record<string, unknown>;
 
 export function isObject(value: unknown): value is Json {
@@ -39,8 +41,8 @@ export function id(value: unknown, key: string): string | undefined {
   return undefined;
 }
 
-/** 2000-01-01: the contract refuses earlier times, and no messenger update is that old (0 or 1 is a placeholder). */
-const EARLIEST_SECONDS = 946_684_800;
+/** The contract refuses earlier times (2000-01-01), and no messenger update is that old (0 or 1 is a placeholder). */
+const EARLIEST_SECONDS = MIN_EVENT_TIME_MS / 1000;
 
 /** Unix seconds (number or numeric string) as ISO 8601; undefined lets the SDK use "now". */
 export function unixSecondsToIso(value: unknown): string | undefined {
@@ -49,7 +51,7 @@ export function unixSecondsToIso(value: unknown): string | undefined {
   return new Date(seconds * 1000).toISOString();
 }
 
-/** Property values are bounded by the contract (≤ 1024 chars). */
-export function clip(text: string, max = 1024): string {
+/** Property values are bounded by the contract. */
+export function clip(text: string, max = MAX_PROPERTY_VALUE_LENGTH): string {
   return text.length <= max ? text : text.slice(0, max);
 }

@@ -1,5 +1,6 @@
 import type { Properties, Source, TrackInput } from "../types.js";
 import { assignIds } from "./ids.js";
+import { MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
 import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
@@ -157,7 +158,7 @@ function messageKind(message: Json): string {
 
 function refToSource(ref: string | undefined, refSource: string | undefined): Source {
   const source: Source = ref ? parseStartPayload(ref) : {};
-  if (refSource) source.source = refSource.slice(0, 256);
+  if (refSource) source.source = refSource.slice(0, MAX_SOURCE_FIELD_LENGTH);
   return source;
 }
 

@@ -1,6 +1,7 @@
 import type { Properties, Source, TrackInput } from "../types.js";
 import { assignIds } from "./ids.js";
-import { parseStartPayload, WHATSAPP_REF_PATTERN } from "./payload.js";
+import { MAX_ID_LENGTH, MAX_SOURCE_PAYLOAD_LENGTH, WHATSAPP_REF_PATTERN } from "@chatfunnel/contract";
+import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
 import { failure, guard, type AdapterOptions, type AdapterResult } from "./result.js";
 
@@ -12,7 +13,7 @@ const BROADCAST_CATEGORIES = new Set(["marketing", "marketing_lite"]);
  * `biz_opaque_callback_data: "broadcast:<broadcastId>"` when sending, and WhatsApp echoes it on
  * every status of that message, including failed ones (which carry no pricing).
  */
-const BROADCAST_MARKER = /^broadcast:(.{1,128})$/s;
+const BROADCAST_MARKER = new RegExp(`^broadcast:(.{1,${MAX_ID_LENGTH}})$`, "s");
 /** Message types that are a user's request to the bot (anything they wrote or sent). */
 const CONTENT_TYPES = new Set(["text", "image", "video", "audio", "voice", "document", "sticker", "location", "contacts"]);
 /** Message types that never count as a request, and why. */
@@ -212,7 +213,7 @@ function buttonReply(message: Json, kind: string): Properties | undefined {
 function referralSource(referral: Json): Source {
   const source: Source = { source: str(referral, "source_type") === "ad" ? "meta_ads" : "meta", medium: "click_to_whatsapp" };
   const sourceId = str(referral, "source_id");
-  if (sourceId) source.payload = sourceId.slice(0, 512);
+  if (sourceId) source.payload = sourceId.slice(0, MAX_SOURCE_PAYLOAD_LENGTH);
   return source;
 }
 
