@@ -25,7 +25,7 @@ describe("POST /v1/updates through the distributed collector and Kafka", () => {
     await requireBroker();
     config = testConfig({ KAFKA_BROKERS: TEST_BROKER, KAFKA_TOPIC_PARTITIONS: "2", KAFKA_SESSION_TIMEOUT_MS: "6000", CHATFUNNEL_WRITE_KEY: writeKey, CHATFUNNEL_PROJECT_ID: projectId, ...uniqueKafkaNames("updates") });
     storage = await freshDatabase();
-    collector = await startCollectorProcess(config, createLogger("silent", "collector"));
+    collector = await startCollectorProcess(config, { logger: createLogger("silent", "collector") });
     const consumerStorage: Storage = { ...storage.withDatabase(storage.database), close: async () => {} };
     writer = createEventWriter(consumerStorage, config);
     consumer = createEventConsumer({ kafka: createKafka(config, createLogger("silent", "consumer")), writer, config, metrics: createMetrics(), logger: createLogger("silent", "consumer") });
@@ -35,7 +35,7 @@ describe("POST /v1/updates through the distributed collector and Kafka", () => {
   afterAll(async () => {
     await consumer?.stop();
     await writer?.close();
-    await collector?.shutdown();
+    await collector?.close();
     if (config) await deleteTopics(testKafka(), [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC]);
   });
 

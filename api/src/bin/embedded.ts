@@ -1,10 +1,11 @@
 import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
-import { startEmbedded } from "../server/embedded.js";
+import { nodeProgram } from "@chatfunnel/ingest";
+import { DEFAULT_DASHBOARD_DIR, startEmbedded } from "../server/embedded.js";
 import { parseDemoArgs, runDemo } from "../../../scripts/simulator/demo.js";
 
 const config = loadConfigFromEnvironment();
 const demo = parseDemoArgs(process.argv.slice(2));
-const embedded = await startEmbedded(config);
+const embedded = await startEmbedded(config, DEFAULT_DASHBOARD_DIR, { host: nodeProgram });
 process.stdout.write(
   [
     "",
@@ -20,12 +21,4 @@ process.stdout.write(
 if (demo.demo) {
   await runDemo({ url: embedded.url, ...embedded.keys }, demo, process.stderr);
   process.stdout.write(`\nDemo data is in. Dashboard: ${embedded.url}/#key=${embedded.keys.readKey}\n`);
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    embedded.shutdown().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
 }

@@ -1,6 +1,5 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Server } from "node:http";
 import type { Config } from "@chatfunnel/schemas";
 import {
   KeyStore,
@@ -13,60 +12,64 @@ import {
   ensureDefaultProject,
   listen,
   openStorage,
+  runProcess,
+  type ProcessHandle,
   type ProjectKeys,
+  type ShutdownOutcome,
+  type StartOptions,
 } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
 
 export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dashboard/dist");
 
-export interface EmbeddedServer {
+export interface EmbeddedServer extends ProcessHandle {
   url: string;
   keys: ProjectKeys;
-  server: Server;
-  /** Shuts down once, in order, within SHUTDOWN_TIMEOUT_MS: HTTP, then the writer, then storage. */
-  shutdown(): Promise<void>;
+  /** close() under its former name, which bench/ still calls. */
+  shutdown(): Promise<ShutdownOutcome>;
 }
 
 /**
  * The embedded default: collector, API and dashboard in one process on chDB. With no Kafka the
  * collector hands batches to the same writer the consumer uses and answers after the insert.
  */
-export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHBOARD_DIR): Promise<EmbeddedServer> {
-  const logger = createLogger(config.LOG_LEVEL, "embedded");
+export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHBOARD_DIR, options: StartOptions = {}): Promise<EmbeddedServer> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, "embedded");
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const storage = await openStorage(config, logger, { applyDurability: true });
-  // Not ready while inserts fail for storage's own reasons (a full disk): a balancer sends elsewhere.
-  readiness.addCheck(storage.writeHealth.check);
-  const keys = await ensureDefaultProject(config, storage);
-  const keyStore = await KeyStore.load(storage);
-  const { writer, stopGauge } = createInstrumentedEventWriter(storage, config, metrics, logger);
-  const app = createHttpApp({
-    readiness,
-    metrics,
+  const running = await runProcess({
     logger,
-    collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
-    api: { storage, keys: keyStore, metrics, logger },
-    dashboardDir,
+    readiness,
+    host: options.host,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    deadlineNote: "unanswered senders will retry; rows not yet inserted were never acknowledged",
+    async start(starter) {
+      const storage = await starter.part("storage", "close", () => openStorage(config, logger, { applyDurability: true }), (opened) => opened.close());
+      // Not ready while inserts fail for storage's own reasons (a full disk): a balancer sends elsewhere.
+      readiness.addCheck(storage.writeHealth.check);
+      const keys = await ensureDefaultProject(config, storage);
+      const keyStore = await KeyStore.load(storage);
+      const { writer } = await starter.part(
+        "writer",
+        "flush",
+        () => createInstrumentedEventWriter(storage, config, metrics, logger),
+        async (started) => {
+          started.stopGauge();
+          await started.writer.close();
+        },
+      );
+      const app = createHttpApp({
+        readiness,
+        metrics,
+        logger,
+        collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
+        api: { storage, keys: keyStore, metrics, logger },
+        dashboardDir,
+      });
+      const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
+      storage.writeHealth.probeNow();
+      return { url, keys };
+    },
   });
-  const { server, url } = await listen(app, config.HOST, config.PORT);
-  readiness.markReady();
-  storage.writeHealth.probeNow();
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = () => {
-    stopping ??= (async () => {
-      readiness.markNotReady("stopping");
-      stopGauge();
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS).unref());
-      const ordered = (async () => {
-        await closeServer(server);
-        await writer.close();
-        await storage.close();
-      })();
-      await Promise.race([ordered, deadline]);
-    })();
-    return stopping;
-  };
-  return { url, keys, server, shutdown };
+  return { ...running, shutdown: running.close };
 }

@@ -1,4 +1,3 @@
-import type { Server } from "node:http";
 import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen } from "../http/listen.js";
 import { createHttpShell } from "../http/http-shell.js";
@@ -8,13 +7,14 @@ import { KeyStore, registerKey, type KeyOwner } from "../auth/key-store.js";
 import { ensureProject } from "../auth/embedded-keys.js";
 import type { Storage } from "../storage/clickhouse.js";
 import { openStorage } from "../storage/open-storage.js";
-import { createLogger, type Logger } from "../observability/logger.js";
+import { createLogger } from "../observability/logger.js";
 import { createMetrics } from "../observability/metrics.js";
 import { Readiness } from "../observability/health.js";
 import { createKafka } from "../kafka/client.js";
 import { ensureTopics } from "../kafka/topics.js";
 import { SendQueue, createDurableProducer } from "../kafka/producer.js";
 import { createKafkaSink } from "./kafka-sink.js";
+import { runProcess, type ProcessHandle, type StartOptions } from "../process/run-process.js";
 
 /**
  * One produce request carries at most this much. Partitions receive slices of it, so a record
@@ -22,11 +22,8 @@ import { createKafkaSink } from "./kafka-sink.js";
  */
 const MAX_PRODUCE_REQUEST_BYTES = 4 * 1024 * 1024;
 
-export interface CollectorProcess {
+export interface CollectorProcess extends ProcessHandle {
   url: string;
-  server: Server;
-  /** Once, in order, within SHUTDOWN_TIMEOUT_MS: HTTP (in-flight requests finish), producer, storage. */
-  shutdown(): Promise<void>;
 }
 
 /**
@@ -35,45 +32,50 @@ export interface CollectorProcess {
  * CLICKHOUSE_URL is set; without it the collector opens no storage at all and accepts exactly
  * CHATFUNNEL_WRITE_KEY (a chDB directory of its own would hold no key the API created).
  */
-export async function startCollectorProcess(config: Config, logger: Logger = createLogger(config.LOG_LEVEL, "collector")): Promise<CollectorProcess> {
+export function startCollectorProcess(config: Config, options: StartOptions = {}): Promise<CollectorProcess> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, "collector");
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const storage = config.CLICKHOUSE_URL ? await openStorage(config, logger) : undefined;
-  if (storage) await registerConfiguredKeys(config, storage);
-  const keyStore = storage ? await KeyStore.load(storage) : KeyStore.fixed(configuredKeys(config));
+  return runProcess({
+    logger,
+    readiness,
+    host: options.host,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    deadlineNote: "unanswered senders will retry",
+    async start(starter) {
+      const storage = config.CLICKHOUSE_URL ? await starter.part("storage", "close", () => openStorage(config, logger), (opened) => opened.close()) : undefined;
+      if (storage) await registerConfiguredKeys(config, storage);
+      const keyStore = storage ? await KeyStore.load(storage) : KeyStore.fixed(configuredKeys(config));
 
-  const kafka = createKafka(config, logger);
-  const created = await ensureTopics(kafka, config);
-  if (created.length > 0) logger.info("topics created", { topics: created });
-  const producer = createDurableProducer(kafka);
-  await producer.connect();
-  const queue = new SendQueue(producer, config.KAFKA_TOPIC, { maxRequestBytes: MAX_PRODUCE_REQUEST_BYTES });
-  // The same bound as the embedded writer's backlog: beyond it the sender hears 429, not a timeout.
-  const sink = createKafkaSink(queue, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS);
+      const kafka = createKafka(config, logger);
+      const created = await ensureTopics(kafka, config);
+      if (created.length > 0) logger.info("topics created", { topics: created });
+      const producer = await starter.part(
+        "producer",
+        "flush",
+        async () => {
+          const connecting = createDurableProducer(kafka);
+          await connecting.connect();
+          return connecting;
+        },
+        (connected) => connected.disconnect(),
+      );
+      // Started after the producer, so it is flushed before the producer disconnects.
+      const queue = await starter.part(
+        "send queue",
+        "flush",
+        () => new SendQueue(producer, config.KAFKA_TOPIC, { maxRequestBytes: MAX_PRODUCE_REQUEST_BYTES }),
+        (sending) => sending.flush(),
+      );
+      // The same bound as the embedded writer's backlog: beyond it the sender hears 429, not a timeout.
+      const sink = createKafkaSink(queue, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS);
 
-  const app = createHttpShell({ readiness, metrics, logger, routers: [createCollectorRouter({ keys: keyStore, sink, metrics, logger }), createUpdatesRouter({ keys: keyStore, sink, metrics, logger })] });
-  const { server, url } = await listen(app, config.HOST, config.PORT);
-  readiness.markReady();
-  logger.info("collector running", { url, topic: config.KAFKA_TOPIC });
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = () => {
-    stopping ??= (async () => {
-      readiness.markNotReady("stopping");
-      const ordered = (async () => {
-        await closeServer(server);
-        await queue.flush();
-        await producer.disconnect();
-        await storage?.close();
-      })();
-      const deadline = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.SHUTDOWN_TIMEOUT_MS).unref());
-      if ((await Promise.race([ordered, deadline])) === "timeout") {
-        logger.warn("shutdown deadline passed; unanswered senders will retry", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-      }
-    })();
-    return stopping;
-  };
-  return { url, server, shutdown };
+      const app = createHttpShell({ readiness, metrics, logger, routers: [createCollectorRouter({ keys: keyStore, sink, metrics, logger }), createUpdatesRouter({ keys: keyStore, sink, metrics, logger })] });
+      const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
+      logger.info("collector running", { url, topic: config.KAFKA_TOPIC });
+      return { url };
+    },
+  });
 }
 
 /**

@@ -71,6 +71,13 @@ export interface ProcessHandle {
   close(): Promise<ShutdownOutcome>;
 }
 
+/** What every process's start function takes besides its config. */
+export interface StartOptions {
+  logger?: Logger;
+  /** An entry point passes nodeProgram: SIGINT/SIGTERM shut it down and end it with the outcome's exit code. */
+  host?: ProgramHost;
+}
+
 export interface RunProcessOptions<T> {
   logger: Logger;
   readiness: Readiness;
