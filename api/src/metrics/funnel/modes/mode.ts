@@ -1,0 +1,26 @@
+import type { KeyLayout } from "../keys.js";
+
+/**
+ * What one funnel mode adds to the per-user query (user-funnels-sql.ts). Its SQL reads, per user,
+ *   keys: the sorted, distinct keys (keys.ts) of the user's events in [from, to + window) that match a step,
+ *   t, m: each key's time (ms from `from`) and set of steps matched,
+ *   seps: (when `separators`) the times of the user's other events in that span,
+ * with {windowMs} and {toRelMs} (to − from) as parameters, and names level (furthest step, 0 for none),
+ * start_rel (the chosen attempt's start) and completed (when each step 1..level was completed).
+ *
+ * Lambdas that capture a whole array copy it once per element, so modes work elementwise on shifted or
+ * filled copies of the arrays, with one expression per step written out (n ≤ MAX_FUNNEL_STEPS).
+ */
+export interface FunnelModeSql {
+  /** Whether two copies of one key with different event ids must stay two events. */
+  needsEventId: boolean;
+  /** Whether the events matching no step are read too (as `seps`). */
+  separators: boolean;
+  attemptsSql(n: number, layout: KeyLayout): string;
+}
+
+/** [from, to): the step indexes one expression per step is written for. */
+export const stepRange = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, index) => from + index);
+
+/** `o0 + (o0 AND o1) + …`: how many of the flags hold before the first that does not. */
+export const leadingTrue = (names: string[]): string => names.map((_, k) => `(${names.slice(0, k + 1).join(" AND ")})`).join(" + ") || "0";
