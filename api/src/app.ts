@@ -1,11 +1,13 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/ingest";
 import { requireKey, sendError } from "@chatfunnel/ingest";
-import { overviewDocs, overviewRoutes } from "./routes/overview-routes.js";
-import { funnelDocs, funnelRoutes } from "./routes/funnel-routes.js";
-import { metricDocs, metricRoutes } from "./routes/metric-routes.js";
-import { eventsDocs, eventsRoutes } from "./routes/events-routes.js";
-import { linksDocs, linksRoutes } from "./routes/links-routes.js";
+import { metricHandler } from "./http/handle.js";
+import { expressPath, type ApiRoute } from "./routes/api-route.js";
+import { overviewRoutes } from "./routes/overview-routes.js";
+import { funnelRoutes } from "./routes/funnel-routes.js";
+import { metricRoutes } from "./routes/metric-routes.js";
+import { eventsRoutes } from "./routes/events-routes.js";
+import { linksRoutes } from "./routes/links-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 
 export interface ApiDeps {
@@ -15,18 +17,23 @@ export interface ApiDeps {
   logger: Logger;
 }
 
+/** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
+export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes];
+
 /** /api/v1: every route takes a read key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {
   const router = Router();
   const v1 = Router();
-  v1.use(overviewRoutes(deps));
-  v1.use(funnelRoutes(deps));
-  v1.use(metricRoutes(deps));
-  v1.use(eventsRoutes(deps));
-  v1.use(linksRoutes(deps));
+  for (const route of API_ROUTES) {
+    v1[route.method](
+      expressPath(route.path),
+      ...(route.middleware ?? []),
+      metricHandler(route.metric, deps, (req, res, projectId) => route.handle({ deps, req, res, projectId })),
+    );
+  }
   v1.use((_req, res) => sendError(res, 404, "not_found", "no such endpoint"));
   // The contract is public: clients generate code from it before they have a key.
-  const openApi = openApiDocument([...overviewDocs, ...funnelDocs, ...metricDocs, ...eventsDocs, ...linksDocs]);
+  const openApi = openApiDocument(API_ROUTES);
   router.get("/api/v1/openapi.json", (_req, res) => res.json(openApi));
   router.use("/api/v1", requireKey(deps.keys, "read"), v1);
   return router;

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { ApiErrorSchema, SpendImportErrorDetailsSchema } from "@chatfunnel/schemas";
-import type { EndpointDoc } from "./endpoint-doc.js";
+import type { ApiRoute } from "../routes/api-route.js";
+
+/** What a route tells the document: everything but its handler. */
+export type DocumentedRoute = Pick<ApiRoute, "method" | "path" | "query" | "body" | "doc">;
 
 type JsonSchema = Record<string, unknown>;
 
@@ -43,20 +46,21 @@ function pathParameters(path: string): JsonSchema[] {
 
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: bodySchema(ApiErrorSchema, "output") } } });
 
-function operation(doc: EndpointDoc): JsonSchema {
+function operation(route: DocumentedRoute): JsonSchema {
+  const { doc } = route;
   const responseContent: JsonSchema = { "application/json": { schema: bodySchema(doc.response, "output") } };
   for (const mediaType of doc.responseMediaTypes ?? []) responseContent[mediaType] = { schema: { type: "string" } };
   const op: JsonSchema = {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
-    operationId: `${doc.method}${doc.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+    operationId: `${route.method}${route.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
     security: [{ readKey: [] }],
-    parameters: [...pathParameters(doc.path), ...queryParameters(doc.query)],
+    parameters: [...pathParameters(route.path), ...queryParameters(route.query)],
     responses: {
       ...(doc.status === 204
         ? { "204": { description: "No content" }, "404": errorResponse("No such resource in this project") }
         : { [String(doc.status ?? 200)]: { description: doc.status === 201 ? "Created" : "OK", content: responseContent } }),
-      "400": doc.body
+      "400": route.body
         ? {
             description: "Bad parameter or body; for imports `details` lists every bad line",
             content: {
@@ -67,24 +71,24 @@ function operation(doc: EndpointDoc): JsonSchema {
           }
         : errorResponse("A bad parameter, named in the message and in details[].path"),
       "401": errorResponse("Missing or unknown read key"),
-      ...(doc.body ? { "413": errorResponse("Body too large") } : {}),
+      ...(route.body ? { "413": errorResponse("Body too large") } : {}),
       "503": errorResponse("The query ran past its time or memory limit"),
     },
   };
-  if (doc.body) {
-    const content: JsonSchema = { "application/json": { schema: bodySchema(doc.body, "input") } };
+  if (route.body) {
+    const content: JsonSchema = { "application/json": { schema: bodySchema(route.body, "input") } };
     for (const mediaType of doc.bodyMediaTypes ?? []) content[mediaType] = { schema: { type: "string" } };
     op.requestBody = { required: true, content };
   }
   return op;
 }
 
-/** OpenAPI 3.1 (JSON Schema 2020-12) from the endpoint docs each routes module keeps beside its routes. */
-export function openApiDocument(docs: EndpointDoc[]): JsonSchema {
+/** OpenAPI 3.1 (JSON Schema 2020-12) from the route declarations the API router is built from. */
+export function openApiDocument(routes: readonly DocumentedRoute[]): JsonSchema {
   const paths: Record<string, JsonSchema> = {};
-  for (const doc of docs) {
-    paths[doc.path] ??= {};
-    paths[doc.path]![doc.method] = operation(doc);
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = operation(route);
   }
   return {
     openapi: "3.1.0",

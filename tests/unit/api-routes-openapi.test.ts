@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { Router } from "express";
+import { KeyStore, createLogger, createMetrics, type Storage } from "@chatfunnel/ingest";
+import { createApiRouter } from "../../api/src/app.js";
+
+interface RouterLayer {
+  rawPath?: string;
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: RouterLayer[] };
+}
+
+/** What Express will actually answer: every route in the router tree, as "METHOD /path" with `{id}` params. */
+function registered(stack: RouterLayer[], prefix = ""): string[] {
+  return stack.flatMap((layer) => {
+    if (layer.route) {
+      const path = `${prefix}${layer.route.path}`.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+      return Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${path}`);
+    }
+    if (layer.handle.stack) return registered(layer.handle.stack, `${prefix}${typeof layer.rawPath === "string" && layer.rawPath !== "/" ? layer.rawPath : ""}`);
+    return [];
+  });
+}
+
+describe("the API router and openapi.json", () => {
+  // Building the router touches neither storage nor keys: only handlers do.
+  const router = createApiRouter({ storage: {} as Storage, keys: new KeyStore({} as Storage, 0), metrics: createMetrics(), logger: createLogger("silent", "test") });
+
+  function documented(): string[] {
+    const layer = (router as unknown as { stack: RouterLayer[] }).stack.find((l) => l.route?.path === "/api/v1/openapi.json");
+    let body: { paths: Record<string, Record<string, unknown>> } | undefined;
+    const res = { json: (value: typeof body) => (body = value) };
+    (layer as unknown as { route: { stack: Array<{ handle: (req: unknown, res: unknown) => void }> } }).route.stack[0]!.handle({}, res);
+    return Object.entries(body!.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+  }
+
+  it("serves exactly the operations openapi.json documents, and documents every one it serves", () => {
+    const served = registered((router as unknown as Router & { stack: RouterLayer[] }).stack)
+      // The document itself is public and not an operation of the API it describes.
+      .filter((operation) => operation !== "GET /api/v1/openapi.json");
+    const docs = documented();
+    expect(served.length).toBeGreaterThan(10);
+    expect(new Set(served).size).toBe(served.length);
+    expect([...served].sort()).toEqual([...docs].sort());
+    expect(served).toEqual(expect.arrayContaining(["GET /api/v1/overview", "POST /api/v1/spend", "DELETE /api/v1/links/{id}", "GET /api/v1/funnel/dropoff"]));
+  });
+});
