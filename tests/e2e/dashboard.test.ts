@@ -59,7 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.shutdown();
+  await server?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

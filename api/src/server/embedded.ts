@@ -25,7 +25,7 @@ export const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(imp
 export interface EmbeddedServer extends ProcessHandle {
   url: string;
   keys: ProjectKeys;
-  /** close() under its former name, which bench/ still calls. */
+  /** close() under its former name, which bench/dashboard.bench.ts and bench/sdk.bench.ts still call. */
   shutdown(): Promise<ShutdownOutcome>;
 }
 
