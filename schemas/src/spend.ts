@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { MAX_RANGE_DATE, MAX_SOURCE_FIELD_LENGTH, MIN_RANGE_DATE } from "@chatfunnel/contract";
 import { ChannelSchema, CurrencySchema, textSchema } from "./event.js";
-import { MAX_RANGE_DATE, MIN_RANGE_DATE } from "./api/common.js";
 
 /**
  * Spend amounts are stored as Decimal(18, 4), like revenue: below 1e14 (the bound of an event's revenue)
@@ -18,7 +18,8 @@ export const SpendRowSchema = z.strictObject({
     .refine((date) => date >= MIN_RANGE_DATE && date < MAX_RANGE_DATE, `must be from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}`)
     .meta({ description: `The local day of the spend, YYYY-MM-DD, from ${MIN_RANGE_DATE} to before ${MAX_RANGE_DATE}` }),
   channel: ChannelSchema,
-  campaign: textSchema(256).optional(),
+  // The campaign spend is matched to: an event's source.campaign.
+  campaign: textSchema(MAX_SOURCE_FIELD_LENGTH).optional(),
   amount: z
     .number()
     .finite()

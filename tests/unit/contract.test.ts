@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { z } from "zod";
@@ -173,11 +175,47 @@ describe("the contract's checks agree with the zod schemas", () => {
   });
 });
 
+const root = path.resolve(import.meta.dirname, "../..");
+const sourcesOf = (dir: string): string[] =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? sourcesOf(full) : /\.tsx?$/.test(entry.name) ? [full] : [];
+  });
+
+describe("one home for the contract", () => {
+  it("the dashboard takes only types from the zod schemas, so its bundle has no zod", () => {
+    for (const file of sourcesOf(path.join(root, "dashboard/src"))) {
+      const code = fs.readFileSync(file, "utf8");
+      expect(code, file).not.toMatch(/from "zod"/);
+      for (const [statement] of code.matchAll(/(?:import|export)\b[^;]*?from "@chatfunnel\/schemas"/g)) expect(statement, file).toMatch(/^(?:import|export) type /);
+    }
+  });
+
+  it("the SDK and the dashboard hold no copy of the contract's lists and grammars", () => {
+    const copies = [
+      /"telegram",\s*"whatsapp",\s*"vk"/, // the channel list
+      /"telegram",\s*"vk",\s*"whatsapp"/, // the link channels
+      /"broadcast_sent",\s*"broadcast_delivered"/, // the reserved event types
+      /"ordered",\s*"strict",\s*"any"/, // funnel modes
+      /\[\^\[\\\]\]\+/, // the bracket step grammar
+      /\{0,5\}\[mhd\]/, // the window grammar
+      /\[a-z\]\[a-z0-9_\]/, // the event type grammar
+      /\[ref:/, // the WhatsApp ref marker (prose aside)
+      /timeZone: tz \}\);\s*return true/, // the time-zone check
+      /1024 \* 1024/, // the batch byte limit
+    ];
+    for (const dir of ["sdk/src", "dashboard/src"]) {
+      for (const file of sourcesOf(path.join(root, dir))) {
+        const code = fs.readFileSync(file, "utf8").replace(/^\s*(?:\/\/|\*|\/\*\*).*$/gm, "");
+        for (const copy of copies) expect(code, `${path.relative(root, file)} copies ${copy}`).not.toMatch(copy);
+      }
+    }
+  });
+});
+
 describe("the contract package", () => {
-  it("depends on nothing", async () => {
-    const fs = await import("node:fs");
-    const path = await import("node:path");
-    const dir = path.resolve(import.meta.dirname, "../../contract");
+  it("depends on nothing", () => {
+    const dir = path.join(root, "contract");
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
     for (const field of ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"]) expect(manifest[field], field).toBeUndefined();
     for (const file of fs.readdirSync(path.join(dir, "src"))) {

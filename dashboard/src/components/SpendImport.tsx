@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
+import { MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
 import type { SpendImportResponse, SpendLineError, SpendRow } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
 import { ApiRequestError } from "../api/client.js";
@@ -89,7 +90,7 @@ export function SpendImport() {
           </label>
           <label className="field">
             <span>{t("filters.campaign")}</span>
-            <input name="campaign" value={row.campaign} maxLength={256} onChange={(e) => setRow({ ...row, campaign: e.target.value })} />
+            <input name="campaign" value={row.campaign} maxLength={MAX_SOURCE_FIELD_LENGTH} onChange={(e) => setRow({ ...row, campaign: e.target.value })} />
           </label>
           <label className="field">
             <span>{t("costs.amount")}</span>

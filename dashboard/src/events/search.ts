@@ -1,16 +1,15 @@
+import { MAX_ID_LENGTH, isEventType } from "@chatfunnel/contract";
 import type { ExplorerEvent } from "@chatfunnel/schemas";
 import type { EventSearch } from "../api/queries.js";
 
-/** The event contract's type grammar and the API's bounds; anything else in the URL is ignored. */
-const TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+/** How many types the explorer's URL may pick (the UI's bound; the types and the user id obey the contract's). */
 const MAX_TYPES = 20;
-const MAX_USER_ID = 128;
 
 /** The explorer's filters of the URL: `type` (repeatable, any of) and `user`. */
 export function parseEventSearch(params: URLSearchParams): EventSearch {
-  const types = [...new Set(params.getAll("type").map((t) => t.trim()).filter((t) => TYPE.test(t)))].slice(0, MAX_TYPES).sort();
+  const types = [...new Set(params.getAll("type").map((t) => t.trim()).filter(isEventType))].slice(0, MAX_TYPES).sort();
   const user = (params.get("user") ?? "").trim();
-  return { types, userId: user.length <= MAX_USER_ID ? user : "" };
+  return { types, userId: user.length <= MAX_ID_LENGTH ? user : "" };
 }
 
 export function writeEventSearch(params: URLSearchParams, search: EventSearch): URLSearchParams {
@@ -22,9 +21,7 @@ export function writeEventSearch(params: URLSearchParams, search: EventSearch): 
   return next;
 }
 
-export function isEventType(text: string): boolean {
-  return TYPE.test(text);
-}
+export { isEventType };
 
 /**
  * The polled head and the loaded pages as one list: each id once, newest first. Each page is already in the

@@ -1,12 +1,14 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { Channel } from "@chatfunnel/schemas";
+import type { Channel } from "@chatfunnel/contract";
 import { useApi } from "../api/context.js";
 import { costsQuery } from "../api/queries.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
+import { useKeyedDraft } from "../drafts/keyed-draft.js";
 import { navigate, replaceAll, useUpdateParams } from "../router/location.js";
 import { CHANNEL_OPTIONS, PRESETS, browserTimeZone, presetRange, todayIn, writeFilters, type Filters, type Preset } from "./filters.js";
+import { filterTextKey, filterTextReducer, textDraftFromFilters } from "./text-draft.js";
 import { useFilters } from "./use-filters.js";
 
 const COMMON_ZONES = ["UTC", "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka", "Europe/Minsk", "Asia/Almaty", "Asia/Tashkent", "Europe/London", "Europe/Berlin", "America/New_York"];
@@ -24,13 +26,11 @@ export function FilterBar() {
   const update = useUpdateParams();
   const set = (next: Partial<Filters>) => update((params) => replaceAll(params, writeFilters(params, { ...filters, ...next })));
 
-  const [botId, setBotId] = useState(filters.botId);
-  const [campaign, setCampaign] = useState(filters.campaign);
+  // The text fields are a draft keyed on the URL's bot and campaign: Back/forward or a link changes them and
+  // the fields follow; a change of another filter (a channel, the period) keeps what is being typed.
+  const [{ botId, campaign }, editText] = useKeyedDraft(filters, filterTextKey(filters), textDraftFromFilters, filterTextReducer);
   // On a phone the filters fold away behind one button; on a laptop they are always shown.
   const [open, setOpen] = useState(false);
-  // Back/forward or a link changes the URL: the text fields follow it.
-  useEffect(() => setBotId(filters.botId), [filters.botId]);
-  useEffect(() => setCampaign(filters.campaign), [filters.campaign]);
 
   const onPreset = (preset: Preset) => {
     if (preset === "custom") set({ preset, from: filters.from, to: filters.to });
@@ -97,7 +97,7 @@ export function FilterBar() {
       <form className="field-group" onSubmit={onText}>
         <label className="field">
           <span>{t("filters.bot")}</span>
-          <input name="bot" value={botId} placeholder={t("filters.any")} onChange={(e) => setBotId(e.target.value)} onBlur={onText} />
+          <input name="bot" value={botId} placeholder={t("filters.any")} onChange={(e) => editText({ botId: e.target.value })} onBlur={onText} />
         </label>
         <label className="field">
           <span>{t("filters.campaign")}</span>
@@ -107,7 +107,7 @@ export function FilterBar() {
             value={campaign}
             placeholder={t("filters.any")}
             onFocus={() => setWantCampaigns(true)}
-            onChange={(e) => setCampaign(e.target.value)}
+            onChange={(e) => editText({ campaign: e.target.value })}
             onBlur={onText}
           />
           <datalist id="campaign-names">

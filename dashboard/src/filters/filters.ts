@@ -1,7 +1,7 @@
-import type { Channel } from "@chatfunnel/schemas";
+import { CHANNELS as CHANNEL_OPTIONS, isChannel, isValidTimeZone, type Channel } from "@chatfunnel/contract";
 
-/** The channels a filter can pick; the same list as the event schema's enum (kept as data for the UI). */
-export const CHANNEL_OPTIONS = ["telegram", "whatsapp", "vk", "max", "viber", "web", "other"] as const satisfies readonly Channel[];
+/** The channels a filter can pick: the event contract's list. */
+export { CHANNEL_OPTIONS };
 
 export const PRESETS = ["7d", "30d", "90d", "thisMonth", "lastMonth", "custom"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -29,15 +29,6 @@ export function browserTimeZone(): string {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   } catch {
     return "UTC";
-  }
-}
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -79,11 +70,11 @@ export function presetRange(preset: Exclude<Preset, "custom">, today: string): {
 /** Reads the filters from the query string; anything missing or invalid falls back to a default. */
 export function parseFilters(params: URLSearchParams, now: Date = new Date(), defaultTz = browserTimeZone()): Filters {
   const tzParam = params.get("tz");
-  const tz = tzParam && isTimeZone(tzParam) ? tzParam : defaultTz;
+  const tz = tzParam && isValidTimeZone(tzParam) ? tzParam : defaultTz;
   const from = params.get("from");
   const to = params.get("to");
   const rangeParam = params.get("range");
-  const channels = params.getAll("channel").filter((c): c is Channel => (CHANNEL_OPTIONS as readonly string[]).includes(c));
+  const channels = params.getAll("channel").filter(isChannel);
   const common = { tz, channels: [...new Set(channels)], botId: params.get("bot") ?? "", campaign: params.get("campaign") ?? "" };
   if (validDate(from) && validDate(to) && from <= to && (rangeParam === null || rangeParam === "custom")) {
     return { preset: "custom", from, to, ...common };

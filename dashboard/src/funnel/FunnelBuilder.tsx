@@ -1,18 +1,17 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { FunnelBreakdown, FunnelMode } from "@chatfunnel/schemas";
+import { EVENT_TYPE_PATTERN_SOURCE, RESERVED_EVENT_TYPES as RESERVED_TYPES, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/contract";
 import { useApi } from "../api/context.js";
 import { eventTypesQuery, type FunnelDefinition } from "../api/queries.js";
+import { useKeyedDraft } from "../drafts/keyed-draft.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
-import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS, canAddFilter, stepToText, textToStep, type DraftStep } from "./definition.js";
-import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "./limits.js";
+import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS, canAddFilter } from "./definition.js";
+import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer, isDraftType } from "./draft.js";
+import { MAX_FUNNEL_STEPS, MAX_FUNNEL_WINDOW_SECONDS, MIN_FUNNEL_STEPS } from "./limits.js";
 
-/**
- * The schema's RESERVED_EVENT_TYPES as data (importing it would ship zod; logic.test.ts keeps them equal):
- * offered after the types the project has sent, so a funnel can be built before its traffic arrives.
- */
-export const RESERVED_TYPES = ["bot_started", "message_received", "message_sent", "button_clicked", "lead", "order", "payment", "handoff", "resolved", "subscribed", "unsubscribed", "blocked", "broadcast_sent", "broadcast_delivered", "broadcast_read", "broadcast_clicked", "broadcast_failed", "survey_answered"];
+/** The contract's reserved types, offered after the types the project has sent, so a funnel can be built before its traffic arrives. */
+export { RESERVED_TYPES };
 
 /** Edits a draft; the URL (and so the query) changes only on submit, not on every keystroke. */
 export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefinition; onApply: (definition: FunnelDefinition) => void }) {
@@ -24,30 +23,16 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
   const typesQuery = useQuery({ ...eventTypesQuery(api), enabled: wantTypes });
   const seenTypes = typesQuery.data?.types ?? [];
   const seen = new Set(seenTypes.map((stat) => stat.type));
-  const fromDefinition = () => definition.steps.map((text) => textToStep(text) ?? { type: text, filters: [] });
-  const [steps, setSteps] = useState<DraftStep[]>(fromDefinition);
-  const [windowAmount, setWindowAmount] = useState(definition.window.slice(0, -1));
-  const [windowUnit, setWindowUnit] = useState(definition.window.slice(-1));
-  const [mode, setMode] = useState<FunnelMode>(definition.mode);
-  const [breakdown, setBreakdown] = useState<FunnelBreakdown | "">(definition.breakdown ?? "");
-  const definitionKey = JSON.stringify(definition);
-  // Back/forward to another funnel: the form shows it.
-  useEffect(() => {
-    setSteps(fromDefinition());
-    setWindowAmount(definition.window.slice(0, -1));
-    setWindowUnit(definition.window.slice(-1));
-    setMode(definition.mode);
-    setBreakdown(definition.breakdown ?? "");
-  }, [definitionKey]);
+  // The draft is keyed on the URL's funnel: Back/forward to another funnel and the form shows it.
+  const [draft, edit] = useKeyedDraft(definition, definitionKey(definition), draftFromDefinition, funnelDraftReducer);
+  const { steps, windowAmount, windowUnit, mode, breakdown } = draft;
 
   // A typo in a step's type gives an empty funnel with no word why; say so when the project has data to compare with.
-  const unseen = (type: string) => seen.size > 0 && /^[a-z][a-z0-9_]*$/.test(type.trim()) && !seen.has(type.trim());
-  const updateStep = (index: number, change: (step: DraftStep) => DraftStep) => setSteps((all) => all.map((step, i) => (i === index ? change(step) : step)));
-  const valid = steps.length >= MIN_FUNNEL_STEPS && steps.every((step) => /^[a-z][a-z0-9_]*$/.test(step.type.trim()));
+  const unseen = (type: string) => seen.size > 0 && isDraftType(type) && !seen.has(type.trim());
+  const applicable = definitionFromDraft(draft);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!valid) return;
-    onApply({ steps: steps.map(stepToText), window: `${Math.max(1, Number(windowAmount) || 1)}${windowUnit}`, mode, breakdown: breakdown || null });
+    if (applicable) onApply(applicable);
   };
 
   return (
@@ -75,10 +60,10 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
                   name={`step-${index + 1}`}
                   list="event-types"
                   required
-                  pattern="[a-z][a-z0-9_]*"
+                  pattern={EVENT_TYPE_PATTERN_SOURCE}
                   value={step.type}
                   aria-describedby={unseen(step.type) ? `step-${index + 1}-unseen` : undefined}
-                  onChange={(e) => updateStep(index, (s) => ({ ...s, type: e.target.value }))}
+                  onChange={(e) => edit({ type: "stepType", step: index, value: e.target.value })}
                 />
               </label>
               {unseen(step.type) && (
@@ -94,7 +79,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
                       name={`step-${index + 1}-key-${filterIndex + 1}`}
                       required
                       value={filter.key}
-                      onChange={(e) => updateStep(index, (s) => ({ ...s, filters: s.filters.map((f, i) => (i === filterIndex ? { ...f, key: e.target.value } : f)) }))}
+                      onChange={(e) => edit({ type: "filterKey", step: index, filter: filterIndex, value: e.target.value })}
                     />
                   </label>
                   <span aria-hidden="true">=</span>
@@ -103,19 +88,19 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
                     <input
                       name={`step-${index + 1}-value-${filterIndex + 1}`}
                       value={filter.value}
-                      onChange={(e) => updateStep(index, (s) => ({ ...s, filters: s.filters.map((f, i) => (i === filterIndex ? { ...f, value: e.target.value } : f)) }))}
+                      onChange={(e) => edit({ type: "filterValue", step: index, filter: filterIndex, value: e.target.value })}
                     />
                   </label>
-                  <button type="button" className="link" onClick={() => updateStep(index, (s) => ({ ...s, filters: s.filters.filter((_, i) => i !== filterIndex) }))}>
+                  <button type="button" className="link" onClick={() => edit({ type: "removeFilter", step: index, filter: filterIndex })}>
                     {t("funnel.removeFilter")}
                   </button>
                 </div>
               ))}
               <div className="step-actions">
-                <button type="button" className="link" disabled={!canAddFilter(step)} onClick={() => updateStep(index, (s) => ({ ...s, filters: [...s.filters, { key: "", value: "" }] }))}>
+                <button type="button" className="link" disabled={!canAddFilter(step)} onClick={() => edit({ type: "addFilter", step: index })}>
                   + {t("funnel.addFilter")}
                 </button>
-                <button type="button" className="link" disabled={steps.length <= MIN_FUNNEL_STEPS} onClick={() => setSteps((all) => all.filter((_, i) => i !== index))}>
+                <button type="button" className="link" disabled={steps.length <= MIN_FUNNEL_STEPS} onClick={() => edit({ type: "removeStep", step: index })}>
                   {t("funnel.removeStep", { n: index + 1 })}
                 </button>
               </div>
@@ -124,13 +109,13 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
         ))}
       </ol>
       <div className="funnel-options">
-        <button type="button" className="secondary" disabled={steps.length >= MAX_FUNNEL_STEPS} onClick={() => setSteps((all) => [...all, { type: "", filters: [] }])}>
+        <button type="button" className="secondary" disabled={steps.length >= MAX_FUNNEL_STEPS} onClick={() => edit({ type: "addStep" })}>
           + {t("funnel.addStep")}
         </button>
         <fieldset className="field window">
           <legend>{t("funnel.window")}</legend>
-          <input name="window" type="number" min={1} max={129600} required aria-label={t("funnel.window")} value={windowAmount} onChange={(e) => setWindowAmount(e.target.value)} />
-          <select name="window-unit" aria-label={t("funnel.window")} value={windowUnit} onChange={(e) => setWindowUnit(e.target.value)}>
+          <input name="window" type="number" min={1} max={MAX_FUNNEL_WINDOW_SECONDS / 60} required aria-label={t("funnel.window")} value={windowAmount} onChange={(e) => edit({ type: "windowAmount", value: e.target.value })} />
+          <select name="window-unit" aria-label={t("funnel.window")} value={windowUnit} onChange={(e) => edit({ type: "windowUnit", value: e.target.value })}>
             <option value="m">{t("unit.m")}</option>
             <option value="h">{t("unit.h")}</option>
             <option value="d">{t("unit.d")}</option>
@@ -138,7 +123,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
         </fieldset>
         <label className="field">
           <span>{t("funnel.mode")}</span>
-          <select name="mode" value={mode} onChange={(e) => setMode(e.target.value as FunnelMode)}>
+          <select name="mode" value={mode} onChange={(e) => edit({ type: "mode", value: e.target.value as FunnelMode })}>
             {FUNNEL_MODE_OPTIONS.map((option) => (
               <option key={option} value={option}>
                 {t(`funnel.mode.${option}` as MessageKey)}
@@ -148,7 +133,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
         </label>
         <label className="field">
           <span>{t("funnel.breakdown")}</span>
-          <select name="breakdown" value={breakdown} onChange={(e) => setBreakdown(e.target.value as FunnelBreakdown | "")}>
+          <select name="breakdown" value={breakdown} onChange={(e) => edit({ type: "breakdown", value: e.target.value as FunnelBreakdown | "" })}>
             <option value="">{t("funnel.breakdown.none")}</option>
             {BREAKDOWN_OPTIONS.map((option) => (
               <option key={option} value={option}>
@@ -157,7 +142,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
             ))}
           </select>
         </label>
-        <button type="submit" disabled={!valid}>
+        <button type="submit" disabled={!applicable}>
           {t("funnel.run")}
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { EVENT_TYPE_PATTERN_SOURCE, MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH } from "@chatfunnel/contract";
 import type { ExplorerEvent } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
 import { eventTypesQuery, eventsQuery, type EventSearch } from "../api/queries.js";
@@ -216,11 +217,11 @@ function EventFilters({ search, onApply }: { search: EventSearch; onApply: (sear
       )}
       <label className="field">
         <span>{search.types.length > 0 ? t("events.addType") : t("events.type")}</span>
-        <input name="type" list="explorer-event-types" autoComplete="off" pattern="[a-z][a-z0-9_]*" maxLength={64} value={typeText} onChange={(e) => setTypeText(e.target.value)} />
+        <input name="type" list="explorer-event-types" autoComplete="off" pattern={EVENT_TYPE_PATTERN_SOURCE} maxLength={MAX_EVENT_TYPE_LENGTH} value={typeText} onChange={(e) => setTypeText(e.target.value)} />
       </label>
       <label className="field">
         <span>{t("events.user")}</span>
-        <input name="user" autoComplete="off" maxLength={128} value={userId} onChange={(e) => setUserId(e.target.value)} />
+        <input name="user" autoComplete="off" maxLength={MAX_ID_LENGTH} value={userId} onChange={(e) => setUserId(e.target.value)} />
       </label>
       <button type="submit">{t("events.apply")}</button>
       {(search.types.length > 0 || search.userId) && (

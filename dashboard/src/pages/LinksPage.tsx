@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { DEFAULT_FUNNEL_WINDOW, LINK_CHANNELS, MAX_LINK_TARGET_LENGTH, MAX_LINK_TEXT_LENGTH } from "@chatfunnel/contract";
 import type { Link, LinkChannel, LinkCreateBody, LinkReport } from "@chatfunnel/schemas";
 import { ApiRequestError } from "../api/client.js";
 import { useApi } from "../api/context.js";
@@ -9,13 +10,12 @@ import { QueryState } from "../components/QueryState.js";
 import { writeFilters, type Filters } from "../filters/filters.js";
 import { useFilters } from "../filters/use-filters.js";
 import { writeFunnelParams } from "../funnel/definition.js";
-import { DEFAULT_FUNNEL_WINDOW } from "../funnel/limits.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { onLinkClick } from "../router/location.js";
 
-/** The schema's LINK_CHANNELS as data for the select (importing it would ship zod); logic.test.ts keeps them equal. */
-export const LINK_CHANNEL_OPTIONS = ["telegram", "vk", "whatsapp"] as const satisfies readonly LinkChannel[];
+/** The channels a link can open, for the select: the contract's list. */
+export { LINK_CHANNELS as LINK_CHANNEL_OPTIONS };
 /** What a link's funnel page shows: arrival, lead, order. */
 export const LINK_FUNNEL_STEPS = ["bot_started", "lead", "order"];
 
@@ -105,7 +105,7 @@ function CreateLink({ onCreated }: { onCreated: (link: Link) => void }) {
           id={id}
           name={name}
           required={options.required}
-          maxLength={name === "target" ? 64 : 256}
+          maxLength={name === "target" ? MAX_LINK_TARGET_LENGTH : MAX_LINK_TEXT_LENGTH}
           placeholder={options.placeholder}
           autoComplete="off"
           value={draft[name]}
@@ -126,7 +126,7 @@ function CreateLink({ onCreated }: { onCreated: (link: Link) => void }) {
           <Field name="channel" label={t("links.channel")} error={errors.fields.channel}>
             {({ id, describedBy }) => (
               <select id={id} name="channel" value={draft.channel} aria-describedby={describedBy} onChange={(e) => set("channel", e.target.value)}>
-                {LINK_CHANNEL_OPTIONS.map((channel) => (
+                {LINK_CHANNELS.map((channel) => (
                   <option key={channel} value={channel}>
                     {t(`channel.${channel}` as MessageKey)}
                   </option>

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CommonQuerySchema, MoneyRatioSchema, MoneySchema, RangeBoundSchema, RangeEchoSchema } from "./common.js";
-import { LINK_CHANNELS, LINK_CODE_MESSAGE, LINK_CODE_PATTERN } from "@chatfunnel/contract";
+import { LINK_CHANNELS, LINK_CODE_MESSAGE, LINK_CODE_PATTERN, MAX_LINK_TARGET_LENGTH, MAX_LINK_TEXT_LENGTH } from "@chatfunnel/contract";
 import { textSchema } from "../event.js";
 
 // The link channels, the code grammar and the WhatsApp ref marker are plain contract/ (the SDK's adapters read it).
@@ -23,15 +23,15 @@ const optionalText = (max: number) => textSchema(max, 1).optional();
 export const LinkCreateBodySchema = z
   .strictObject({
     channel: LinkChannelSchema,
-    target: z.string().min(1).max(64),
-    campaign: textSchema(256, 1),
-    source: optionalText(256),
-    medium: optionalText(256),
-    content: optionalText(256),
-    term: optionalText(256),
-    name: optionalText(256),
+    target: z.string().min(1).max(MAX_LINK_TARGET_LENGTH),
+    campaign: textSchema(MAX_LINK_TEXT_LENGTH, 1),
+    source: optionalText(MAX_LINK_TEXT_LENGTH),
+    medium: optionalText(MAX_LINK_TEXT_LENGTH),
+    content: optionalText(MAX_LINK_TEXT_LENGTH),
+    term: optionalText(MAX_LINK_TEXT_LENGTH),
+    name: optionalText(MAX_LINK_TEXT_LENGTH),
     /** Click-to-WhatsApp ad id (the referral's source_id): its leads take this link's campaign. */
-    adId: optionalText(256),
+    adId: optionalText(MAX_LINK_TEXT_LENGTH),
   })
   .superRefine((body, ctx) => {
     const pattern = body.channel === "telegram" ? TELEGRAM_TARGET : body.channel === "vk" ? VK_TARGET : WHATSAPP_TARGET;
