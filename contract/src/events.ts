@@ -50,6 +50,10 @@ export const MAX_SOURCE_FIELD_LENGTH = 256;
 export const MAX_SOURCE_PAYLOAD_LENGTH = 512;
 export const MAX_PROPERTIES = 64;
 
+/** GET /api/v1/events: a page of the explorer, by default and at most. */
+export const EVENTS_DEFAULT_LIMIT = 100;
+export const EVENTS_MAX_LIMIT = 1000;
+
 /** Revenue is stored as Decimal(18, 4): larger amounts would make the engine refuse the whole insert. */
 export const MAX_REVENUE = 1e14;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_RANGE_DATE, MAX_SOURCE_FIELD_LENGTH, MIN_RANGE_DATE } from "@chatfunnel/contract";
+import { MAX_RANGE_DATE, MAX_REVENUE, MAX_SOURCE_FIELD_LENGTH, MIN_RANGE_DATE } from "@chatfunnel/contract";
 import { ChannelSchema, CurrencySchema, textSchema } from "./event.js";
 
 /**
@@ -7,7 +7,7 @@ import { ChannelSchema, CurrencySchema, textSchema } from "./event.js";
  * with at most four decimal places, so storage never truncates or overflows one; every sum of them is
  * taken in 128 bits.
  */
-export const MAX_SPEND_AMOUNT = 1e14;
+export const MAX_SPEND_AMOUNT = MAX_REVENUE;
 
 const hasAtMostFourDecimals = (amount: number): boolean => Math.abs(Math.round(amount * 1e4) - amount * 1e4) <= 1e-6;
 

@@ -1,4 +1,5 @@
 import { infiniteQueryOptions, keepPreviousData, queryOptions } from "@tanstack/react-query";
+import { EVENTS_DEFAULT_LIMIT } from "@chatfunnel/contract";
 import type {
   ChannelsResponse,
   CostsGrouping,
@@ -113,7 +114,8 @@ export interface EventSearch {
   userId: string;
 }
 
-export const EVENTS_PAGE = 100;
+/** The explorer's page: the API's default page. */
+export const EVENTS_PAGE = EVENTS_DEFAULT_LIMIT;
 
 /**
  * Newest first, older pages through the answer's cursor; the previous list stays on screen while a new

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_RANGE_DATE, MAX_TIME_ZONE_LENGTH, MIN_RANGE_DATE, TIME_ZONE_MESSAGE, inSupportedDates, isValidTimeZone } from "@chatfunnel/contract";
+import { MAX_ID_LENGTH, MAX_RANGE_DATE, MAX_SOURCE_FIELD_LENGTH, MAX_TIME_ZONE_LENGTH, MIN_RANGE_DATE, TIME_ZONE_MESSAGE, inSupportedDates, isValidTimeZone } from "@chatfunnel/contract";
 import { ChannelSchema, CurrencySchema } from "../event.js";
 
 // The supported dates and the zone check are plain functions in contract/ (the dashboard checks them too).
@@ -33,8 +33,8 @@ export const CommonQuerySchema = z.object({
   to: RangeBoundSchema,
   tz: TimeZoneSchema.optional(),
   channel: repeatable(ChannelSchema),
-  botId: z.string().min(1).max(128).optional(),
-  campaign: z.string().min(1).max(256).optional(),
+  botId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
+  campaign: z.string().min(1).max(MAX_SOURCE_FIELD_LENGTH).optional(),
   /** Money is reported in one currency; amounts in others are listed, never converted. */
   currency: CurrencySchema.optional(),
 });

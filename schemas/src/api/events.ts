@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH } from "@chatfunnel/contract";
+import { EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT, MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH } from "@chatfunnel/contract";
 import { ChannelSchema, SourceSchema } from "../event.js";
 import { CommonQuerySchema, RangeBoundSchema } from "./common.js";
 
-export const EVENTS_DEFAULT_LIMIT = 100;
-export const EVENTS_MAX_LIMIT = 1000;
+export { EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT } from "@chatfunnel/contract";
 /** Without from/to the explorer shows the last day: what a developer checking an integration wants. */
 export const EVENTS_DEFAULT_RANGE_MS = 24 * 60 * 60 * 1000;
 /** Without from/to the type list covers the last 30 days. */
