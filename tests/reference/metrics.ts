@@ -224,6 +224,7 @@ export function refChannels(data: RefData, filters: ResolvedFilters): ChannelsRe
       cpl: perCount(spend4, leads, currency),
       cpo: perCount(spend4, orders, currency),
       leadConversion: rate(new Set(mine.filter((event) => event.type === "lead").map(userKey)).size, users),
+      returningShare: returningShare(sessions.filter((session) => session.channel === channel)),
     };
   });
   channels.sort((a, b) => b.users - a.users || a.channel.localeCompare(b.channel));
@@ -271,6 +272,13 @@ export function refCosts(data: RefData, filters: ResolvedFilters, by: CostsGroup
   });
   const { key: _key, ...total } = toRow(null, all);
   return { range: { from: iso(filters.fromMs), to: iso(filters.toMs), tz: filters.tz }, by, currency, rows, total, otherCurrencies: others };
+}
+
+/** Users with 2+ sessions over users with 1+, as repeat's returningShare. */
+function returningShare(sessions: { user: string }[]): number | null {
+  const perUser = new Map<string, number>();
+  for (const session of sessions) perUser.set(session.user, (perUser.get(session.user) ?? 0) + 1);
+  return rate([...perUser.values()].filter((n) => n >= 2).length, perUser.size);
 }
 
 export function refRepeat(data: RefData, filters: ResolvedFilters): RepeatResponse {

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type { z } from "zod";
 import { CommonQuerySchema, isValidTimeZone, toFieldErrors, type CommonQuery, type FieldError } from "@chatfunnel/schemas";
+import type { ResolvedFilters } from "../warehouse/scope.js";
 import { boundToUtcMs } from "./time-range.js";
 import { loadedTimeZones, type TimeZones } from "./time-zones.js";
 
@@ -26,17 +27,8 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Request["query
 
 export const MAX_RANGE_DAYS = 3660;
 
-/** The common filters after resolution: UTC instants and the time zone every bucket follows. */
-export interface ResolvedFilters {
-  projectId: string;
-  fromMs: number;
-  toMs: number;
-  tz: string;
-  channels: string[] | undefined;
-  botId: string | undefined;
-  campaign: string | undefined;
-  currency: string | undefined;
-}
+// The domain type lives in the warehouse (scope.ts); the http layer only parses into it.
+export type { ResolvedFilters };
 
 const UNKNOWN_ZONE = "must be an IANA time zone the engine knows, such as Europe/Moscow or UTC (see system.time_zones)";
 

@@ -1,5 +1,5 @@
 import type { RangeEcho } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../http/params.js";
+import type { ResolvedFilters } from "../warehouse/scope.js";
 
 export const rangeEcho = (filters: ResolvedFilters): RangeEcho => ({
   from: new Date(filters.fromMs).toISOString(),

@@ -1,39 +1,26 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/ingest";
 import { REPEAT_BUCKETS, type RepeatResponse } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../http/params.js";
+import { choosePath } from "../warehouse/paths.js";
+import { runQuery } from "../warehouse/run-query.js";
+import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
+import { sessionsPerUserSql } from "../warehouse/sessions.js";
 import { ratio, round4 } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { rollupServes, rollupSessionsCte } from "./rollup.js";
-import { runQuery } from "./run-query.js";
-import { scopeParams, scopeSql } from "./scope.js";
-import { RANGE_HEAD, sessionCtes } from "./sessions-sql.js";
 
 const num = z.coerce.number();
-const RowSchema = z.object({ sessions: num, users: num });
+const RowSchema = z.object({ sessions: num, users: num, total: num });
 
 /** Users by their number of sessions starting in range, capped at 5 (the "5+" bucket). */
-function repeatSql(scope: string, db: string): string {
-  return `
-WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
-SELECT least(n, 5) AS sessions, count() AS users, sum(n) AS total
-FROM (SELECT sessions AS n FROM users WHERE sessions > 0)
-GROUP BY sessions ORDER BY sessions`;
-}
-
-/** The same from the rollups, for ranges on quarter hours. */
-function repeatRollupSql(scope: string, db: string): string {
-  return `
-WITH ${RANGE_HEAD}, ${rollupSessionsCte(scope, db)}
-SELECT least(n, 5) AS sessions, count() AS users, sum(n) AS total
-FROM (SELECT count() AS n FROM rollup_sessions GROUP BY channel, user_id)
-GROUP BY sessions ORDER BY sessions`;
-}
-
 export async function repeat(storage: Storage, filters: ResolvedFilters): Promise<RepeatResponse> {
-  const scope = scopeSql(filters, storage.database);
-  const sql = rollupServes(filters) ? repeatRollupSql(scope, storage.database) : repeatSql(scope, storage.database);
-  const rows = await runQuery(storage, sql, scopeParams(filters), RowSchema.extend({ total: num }));
+  const scope = eventScope(filters, storage.database);
+  const perUser = sessionsPerUserSql(scope.sql, storage.database, await choosePath(storage, filters));
+  const sql = `
+WITH ${RANGE_HEAD}, ${perUser.ctes}
+SELECT least(n, 5) AS sessions, count() AS users, sum(n) AS total
+FROM (${perUser.select})
+GROUP BY sessions ORDER BY sessions`;
+  const rows = await runQuery(storage, sql, scope.params, RowSchema);
   const users = rows.reduce((sum, row) => sum + row.users, 0);
   const sessions = rows.reduce((sum, row) => sum + row.total, 0);
   const returning = rows.filter((row) => row.sessions >= 2).reduce((sum, row) => sum + row.users, 0);

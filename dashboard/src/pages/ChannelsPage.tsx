@@ -1,7 +1,7 @@
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { ChannelFigures } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
-import { channelsQuery, repeatQuery } from "../api/queries.js";
+import { channelsQuery } from "../api/queries.js";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
 import { OtherCurrencies } from "../components/OtherCurrencies.js";
 import { QueryState } from "../components/QueryState.js";
@@ -9,18 +9,15 @@ import { useFilters } from "../filters/use-filters.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 
-/** Telegram, WhatsApp, VK… side by side: the table has every figure, the charts the ones compared most. */
+/**
+ * Telegram, WhatsApp, VK… side by side: the table has every figure, the charts the ones compared most.
+ * One request: the channels answer carries each channel's repeat share too.
+ */
 export function ChannelsPage() {
   const { t, format } = useI18n();
   const api = useApi();
   const { api: filters } = useFilters();
   const query = useQuery(channelsQuery(api, filters));
-  const channels = query.data?.channels ?? [];
-  // Repeat share is a per-user figure of the repeat endpoint: one small query per channel shown.
-  const repeats = useQueries({
-    queries: channels.map((row) => repeatQuery(api, { ...filters, channel: [row.channel] })),
-  });
-  const repeatShare = new Map(channels.map((row, index) => [row.channel, repeats[index]?.data?.returningShare]));
   const name = (row: ChannelFigures) => t(`channel.${row.channel}` as MessageKey);
 
   return (
@@ -50,7 +47,6 @@ export function ChannelsPage() {
                 </thead>
                 <tbody>
                   {data.channels.map((row) => {
-                    const share = repeatShare.get(row.channel);
                     return (
                       <tr key={row.channel} data-channel={row.channel}>
                         <th scope="row">{name(row)}</th>
@@ -64,7 +60,7 @@ export function ChannelsPage() {
                         <td data-metric="cpo">{format.money(row.cpo)}</td>
                         <td data-metric="revenue">{format.money(row.revenue)}</td>
                         <td data-metric="spend">{format.money(row.spend)}</td>
-                        <td data-metric="repeatShare">{share === undefined ? "…" : format.percent(share)}</td>
+                        <td data-metric="repeatShare">{format.percent(row.returningShare)}</td>
                       </tr>
                     );
                   })}

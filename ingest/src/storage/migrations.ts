@@ -1,4 +1,6 @@
 import type { Storage } from "./clickhouse.js";
+// The rollup contract (slot, sentinel, table names) has one home, shared with the facts that read it.
+import { ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "../../../api/src/warehouse/rollup-schema.js";
 
 interface Migration {
   version: number;
@@ -75,7 +77,7 @@ const MIGRATIONS: Migration[] = [
     version: 2,
     name: "rollups of events per user and 15-minute slot, and per sessionId, for fast exact metrics",
     statements: (db) => [
-      `CREATE TABLE IF NOT EXISTS ${db}.user_slots (
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLES.userSlots} (
         project_id LowCardinality(String),
         channel LowCardinality(String),
         user_id String,
@@ -91,8 +93,8 @@ const MIGRATIONS: Migration[] = [
       ENGINE = AggregatingMergeTree
       PARTITION BY toYYYYMM(slot)
       ORDER BY (project_id, channel, user_id, bot_id, slot)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.user_slots_mv TO ${db}.user_slots AS ${userSlotsSelect(db)}`,
-      `CREATE TABLE IF NOT EXISTS ${db}.id_sessions (
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLES.userSlots}_mv TO ${db}.${ROLLUP_TABLES.userSlots} AS ${userSlotsSelect(db)}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLES.idSessions} (
         project_id LowCardinality(String),
         channel LowCardinality(String),
         user_id String,
@@ -105,18 +107,18 @@ const MIGRATIONS: Migration[] = [
       )
       ENGINE = AggregatingMergeTree
       ORDER BY (project_id, channel, user_id, bot_id, session_id)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.id_sessions_mv TO ${db}.id_sessions AS ${idSessionsSelect(db)}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLES.idSessions}_mv TO ${db}.${ROLLUP_TABLES.idSessions} AS ${idSessionsSelect(db)}`,
       // Events stored before the views existed. Every rollup column is a min, a max or a set, so
       // rows counted twice (inserted between the view and this backfill, or a re-run) change nothing.
-      `INSERT INTO ${db}.user_slots ${userSlotsSelect(db)}`,
-      `INSERT INTO ${db}.id_sessions ${idSessionsSelect(db)}`,
+      `INSERT INTO ${db}.${ROLLUP_TABLES.userSlots} ${userSlotsSelect(db)}`,
+      `INSERT INTO ${db}.${ROLLUP_TABLES.idSessions} ${idSessionsSelect(db)}`,
     ],
   },
   {
     version: 3,
     name: "leads, orders and payments per user and 15-minute slot, apart from the much larger slot rollup",
     statements: (db) => [
-      `CREATE TABLE IF NOT EXISTS ${db}.user_outcomes (
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLES.userOutcomes} (
         project_id LowCardinality(String),
         channel LowCardinality(String),
         user_id String,
@@ -127,15 +129,15 @@ const MIGRATIONS: Migration[] = [
       ENGINE = AggregatingMergeTree
       PARTITION BY toYYYYMM(slot)
       ORDER BY (project_id, channel, user_id, bot_id, slot)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.user_outcomes_mv TO ${db}.user_outcomes AS ${userOutcomesSelect(db)}`,
-      `INSERT INTO ${db}.user_outcomes ${userOutcomesSelect(db)}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLES.userOutcomes}_mv TO ${db}.${ROLLUP_TABLES.userOutcomes} AS ${userOutcomesSelect(db)}`,
+      `INSERT INTO ${db}.${ROLLUP_TABLES.userOutcomes} ${userOutcomesSelect(db)}`,
     ],
   },
   {
     version: 4,
     name: "first-touch campaign per user",
     statements: (db) => [
-      `CREATE TABLE IF NOT EXISTS ${db}.user_first_touch (
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLES.userFirstTouch} (
         project_id LowCardinality(String),
         channel LowCardinality(String),
         user_id String,
@@ -143,8 +145,8 @@ const MIGRATIONS: Migration[] = [
       )
       ENGINE = AggregatingMergeTree
       ORDER BY (project_id, channel, user_id)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.user_first_touch_mv TO ${db}.user_first_touch AS ${firstTouchSelect(db)}`,
-      `INSERT INTO ${db}.user_first_touch ${firstTouchSelect(db)}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLES.userFirstTouch}_mv TO ${db}.${ROLLUP_TABLES.userFirstTouch} AS ${firstTouchSelect(db)}`,
+      `INSERT INTO ${db}.${ROLLUP_TABLES.userFirstTouch} ${firstTouchSelect(db)}`,
     ],
   },
   {
@@ -156,7 +158,7 @@ const MIGRATIONS: Migration[] = [
     // rewritten fewer times: ingest of 1M events went from ~56,000 to ~62,000 events/s, at the
     // price of a few more parts for reads to look at (still tens per partition, not hundreds).
     statements: (db) =>
-      ["events", "user_slots", "id_sessions", "user_outcomes", "user_first_touch"].map(
+      ["events", ROLLUP_TABLES.userSlots, ROLLUP_TABLES.idSessions, ROLLUP_TABLES.userOutcomes, ROLLUP_TABLES.userFirstTouch].map(
         (table) => `ALTER TABLE ${db}.${table} MODIFY SETTING merge_selector_base = 10`,
       ),
   },
@@ -206,9 +208,6 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
-export const ROLLUP_NONE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')";
-
 /**
  * Per user, bot and 15-minute slot. Every aggregate is idempotent (min, max, a set keyed by event
  * id), so a resent event changes nothing and the rollup stays exact without FINAL. A slot never
@@ -218,7 +217,7 @@ export const ROLLUP_NONE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')";
  */
 function userSlotsSelect(db: string): string {
   return `
-    SELECT project_id, channel, user_id, bot_id, toStartOfFifteenMinutes(ts) AS slot,
+    SELECT project_id, channel, user_id, bot_id, ${slotOf("ts")} AS slot,
       min(ts) AS first_ts,
       min(if(session_id = '', ts, ${ROLLUP_NONE})) AS loose_first,
       max(if(session_id = '', ts, toDateTime64(0, 3, 'UTC'))) AS loose_last,
@@ -232,7 +231,7 @@ function userSlotsSelect(db: string): string {
 /** Outcome events as a set keyed by event id: a resend is the same element, so sums stay exact. */
 function userOutcomesSelect(db: string): string {
   return `
-    SELECT project_id, channel, user_id, bot_id, toStartOfFifteenMinutes(ts) AS slot,
+    SELECT project_id, channel, user_id, bot_id, ${slotOf("ts")} AS slot,
       groupUniqArrayState((event_id, toString(type), revenue, toString(currency))) AS outcomes
     FROM ${db}.events
     WHERE type IN ('lead', 'order', 'payment')

@@ -38,9 +38,9 @@ export const channels = (): ChannelsResponse => ({
   range,
   currency: "RUB",
   channels: [
-    { channel: "telegram", users: 700, newUsers: 300, sessions: 1200, leads: 70, orders: 20, revenue: rub(100000), spend: rub(30000), cpl: rub(428.57), cpo: rub(1500), leadConversion: 0.1 },
-    { channel: "whatsapp", users: 400, newUsers: 120, sessions: 600, leads: 30, orders: 5, revenue: rub(25000), spend: rub(20000), cpl: rub(666.67), cpo: rub(4000), leadConversion: 0.075 },
-    { channel: "vk", users: 134, newUsers: 36, sessions: 200, leads: 0, orders: 0, revenue: rub(0), spend: rub(0), cpl: null, cpo: null, leadConversion: 0 },
+    { channel: "telegram", users: 700, newUsers: 300, sessions: 1200, leads: 70, orders: 20, revenue: rub(100000), spend: rub(30000), cpl: rub(428.57), cpo: rub(1500), leadConversion: 0.1, returningShare: 0.4 },
+    { channel: "whatsapp", users: 400, newUsers: 120, sessions: 600, leads: 30, orders: 5, revenue: rub(25000), spend: rub(20000), cpl: rub(666.67), cpo: rub(4000), leadConversion: 0.075, returningShare: 0.2 },
+    { channel: "vk", users: 134, newUsers: 36, sessions: 200, leads: 0, orders: 0, revenue: rub(0), spend: rub(0), cpl: null, cpo: null, leadConversion: 0, returningShare: 0.2 },
   ],
   otherCurrencies: [],
 });
