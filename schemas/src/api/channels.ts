@@ -6,6 +6,8 @@ export const ChannelFiguresSchema = HeadlineFiguresSchema.extend({
   channel: ChannelSchema,
   /** Users of the channel with at least one lead in range, over the channel's users in range. */
   leadConversion: RateSchema,
+  /** Users of the channel with two or more sessions starting in range, over those with one or more (as repeat's returningShare). */
+  returningShare: RateSchema,
 });
 export type ChannelFigures = z.infer<typeof ChannelFiguresSchema>;
 
