@@ -69,6 +69,41 @@ export const PropertiesSchema = z.preprocess((value: z.input<typeof PropertyReco
 }, PropertyRecordSchema);
 export type Properties = z.infer<typeof PropertiesSchema>;
 
+/** `sender` on `message_sent`: who answered. Absent means the bot, the common case. */
+export const MESSAGE_SENDERS = ["bot", "operator"] as const;
+export const MessageSenderSchema = z.enum(MESSAGE_SENDERS);
+export type MessageSender = z.infer<typeof MessageSenderSchema>;
+
+/** `survey_answered` with this `question` is a satisfaction rating the support report averages. */
+export const CSAT_QUESTION = "csat";
+export const CSAT_MIN = 1;
+export const CSAT_MAX = 5;
+/**
+ * A CSAT answer is a whole rating 1–5, as a number or as the same digit in a string: a messenger button
+ * carries its value as text ("5" in callback data), and both are stored as the text "5", so the report
+ * reads them alike. Anything else ("5.0", 4.5, "five", a missing answer) would be an average of nothing.
+ */
+export function isCsatAnswer(value: unknown): boolean {
+  const rating = typeof value === "string" && /^[0-9]$/.test(value) ? Number(value) : value;
+  return typeof rating === "number" && Number.isInteger(rating) && rating >= CSAT_MIN && rating <= CSAT_MAX;
+}
+
+type ReservedPropertyCheck = { type: string; name: string; applies?: (props: Properties) => boolean; valid: (value: unknown, present: boolean) => boolean; message: string };
+/**
+ * Reserved properties whose value the metrics read (DESIGN.md "Event contract additions"): a value they
+ * cannot read is refused at ingest with the field named, instead of being counted as something else later.
+ */
+const RESERVED_PROPERTY_CHECKS: readonly ReservedPropertyCheck[] = [
+  { type: "message_sent", name: "sender", valid: (value, present) => !present || MessageSenderSchema.safeParse(value).success, message: `must be "bot" or "operator" (leave it out for the bot)` },
+  {
+    type: "survey_answered",
+    name: "answer",
+    applies: (props) => props["question"] === CSAT_QUESTION,
+    valid: (value) => isCsatAnswer(value),
+    message: `must be a rating ${CSAT_MIN}–${CSAT_MAX} (a whole number, or the same digit as text) when question is "${CSAT_QUESTION}"`,
+  },
+];
+
 export const EventSchema = z
   .strictObject({
     id: z.uuid("must be a UUID"),
@@ -89,6 +124,13 @@ export const EventSchema = z
   .refine((event) => event.revenue === undefined || event.currency !== undefined, {
     path: ["currency"],
     message: "is required when revenue is set",
+  })
+  .superRefine((event, ctx) => {
+    const props = event.properties ?? {};
+    for (const check of RESERVED_PROPERTY_CHECKS) {
+      if (event.type !== check.type || (check.applies !== undefined && !check.applies(props))) continue;
+      if (!check.valid(props[check.name], Object.hasOwn(props, check.name))) ctx.addIssue({ code: "custom", path: ["properties", check.name], message: check.message });
+    }
   });
 export type Event = z.infer<typeof EventSchema>;
 /** What a sender builds before validation: the same fields, with the same types. */
