@@ -1,36 +1,92 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/ingest";
 import type { EngagementResponse } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../http/params.js";
+import { choosePath, type FactPath } from "../warehouse/paths.js";
+import { ROLLUP_NONE } from "../warehouse/rollup-schema.js";
+import { runQuery } from "../warehouse/run-query.js";
+import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
+import { sessionCtes, sessionGapHead } from "../warehouse/sessions.js";
 import { ratio } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { runQuery } from "./run-query.js";
-import { scopeParams, scopeSql } from "./scope.js";
-import { RANGE_HEAD, sessionCtes } from "./sessions-sql.js";
+
+/** The rollup engagement reads (migration 11 in ingest/src/storage/migrations.ts). */
+export const ENGAGEMENT_SLOTS_TABLE = "engagement_slots";
 
 const num = z.coerce.number();
 const RowSchema = z.object({ new_users: num, sessions: num, answered: num, median_ms: num, resolved: num, with_request: num });
 
-/**
- * First response: in each session, from its first message_received to the first message_sent at
- * or after it (same millisecond counts as 0 s). The median interpolates between the two middle
- * values for an even count (R7, quantileExactInclusive).
- */
-function engagementSql(scope: string, db: string): string {
-  return `
-WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
-SELECT
-  countIf(first_seen >= range_from) AS new_users,
+/** The figures both paths select from their `users` (one row per user, `isNew` true for a new one). */
+const figures = (isNew: string) => `
+  countIf(${isNew}) AS new_users,
   sum(sessions) AS sessions,
   sum(answered_sessions) AS answered,
   if(answered = 0, 0, quantileExactInclusiveArray(0.5)(responses)) AS median_ms,
   sum(resolved_sessions) AS resolved,
-  sum(request_sessions) AS with_request
+  sum(request_sessions) AS with_request`;
+
+/**
+ * First response: in each session, from its first message_received to the first message_sent at
+ * or after it (same millisecond counts as 0 s). The median interpolates between the two middle
+ * values for an even count (R7, quantileExactInclusive). Events path: the session fact's CTEs.
+ */
+function eventsSql(scope: string, db: string): string {
+  return `
+WITH ${RANGE_HEAD}, ${sessionCtes(scope, db)}
+SELECT ${figures("first_seen >= range_from")}
 FROM users`;
 }
 
-export async function engagement(storage: Storage, filters: ResolvedFilters): Promise<EngagementResponse> {
-  const [row] = await runQuery(storage, engagementSql(scopeSql(filters, storage.database), storage.database), scopeParams(filters), RowSchema);
+/**
+ * The same figures from engagement_slots: per user, bot, sessionId and slot, the first and last event,
+ * the first request, resolution and handoff, and the instant of every reply (message_sent). Slots before
+ * `to` are the events before `to` (bounds on slot boundaries). A user's rows, sorted by (sessionId, first
+ * event), are cut into sessions like the events path: a sessionId is one session; loose rows (sessionId
+ * '', sorted first) start a new session where the gap from the latest event of every earlier row reaches
+ * the project's timeout. Several rows can hold pieces of one slot (several bots, parts not merged yet):
+ * the gap is taken from the latest of all earlier rows, not the previous row, and a piece never splits
+ * from its slot (the timeout is at least a slot wide when this path is chosen). A session's first
+ * response is the earliest of its replies at or after its first request.
+ */
+function rollupSql(scope: string, db: string): string {
+  const ms = (column: string) => `toUnixTimestamp64Milli(${column})`;
+  // slot_rows: (session_id, first event ms, last event ms, first request ms, kinds, reply instants ms), where
+  // kinds has bit 1 for a resolved and 2 for a handoff; absent instants are `none` (ROLLUP_NONE in ms).
+  const row = `(session_id, ${ms("first_ts")}, ${ms("last_ts")}, ${ms("request")},
+      toUInt8(resolved < ${ROLLUP_NONE}) + 2 * toUInt8(handoff < ${ROLLUP_NONE}), arrayMap(t -> ${ms("t")}, replies))`;
+  return `
+WITH ${RANGE_HEAD}, ${ms(ROLLUP_NONE)} AS none, ${ms("range_from")} AS from_ms, ${sessionGapHead(db)},
+users AS (
+  SELECT
+    min(${ms("first_ts")}) AS first_seen_ms,
+    arraySort(groupArray(${row})) AS slot_rows,
+    arrayMap(r -> r.3, slot_rows) AS lasts,
+    arraySplit((r, starts) -> starts, slot_rows,
+      arrayMap((r, i) -> i > 1 AND (r.1 != slot_rows[i - 1].1 OR (r.1 = '' AND r.2 - arrayMax(arraySlice(lasts, 1, i - 1)) >= session_gap_ms)),
+        slot_rows, arrayEnumerate(slot_rows))) AS user_sessions,
+    -- per session starting in range: (start, first request, kinds OR-ed, first reply at or after the request)
+    arrayFilter(x -> x.1 >= from_ms, arrayMap(ss -> (ss[1].2, arrayMin(arrayMap(r -> r.4, ss)) AS request_ms,
+        arrayReduce('groupBitOr', arrayMap(r -> r.5, ss)),
+        arrayMin(arrayMap(r -> arrayMin(arrayPushBack(arrayFilter(t -> t >= request_ms, r.6), none)), ss))), user_sessions)) AS in_range,
+    length(in_range) AS sessions,
+    arrayCount(x -> x.2 < none, in_range) AS request_sessions,
+    arrayCount(x -> x.2 < none AND x.3 = 1, in_range) AS resolved_sessions,
+    arrayFilter(x -> x.2 < none AND x.4 < none, in_range) AS answered_in_range,
+    length(answered_in_range) AS answered_sessions,
+    arrayMap(x -> toFloat64(x.4 - x.2), answered_in_range) AS responses
+  FROM ${db}.${ENGAGEMENT_SLOTS_TABLE}
+  WHERE ${scope} AND slot < range_to
+  GROUP BY channel, user_id
+)
+SELECT ${figures("first_seen_ms >= from_ms")}
+FROM users`;
+}
+
+/** `path` forces one implementation (tests prove both equal); by default the rollup answers when it can. */
+export async function engagement(storage: Storage, filters: ResolvedFilters, path?: FactPath): Promise<EngagementResponse> {
+  const chosen = path ?? (await choosePath(storage, filters));
+  const scope = eventScope(filters, storage.database);
+  const sql = chosen === "rollup" ? rollupSql(scope.sql, storage.database) : eventsSql(scope.sql, storage.database);
+  const [row] = await runQuery(storage, sql, { ...scope.params }, RowSchema);
   const r = row ?? { new_users: 0, sessions: 0, answered: 0, median_ms: 0, resolved: 0, with_request: 0 };
   return {
     range: rangeEcho(filters),

@@ -206,6 +206,36 @@ const MIGRATIONS: Migration[] = [
       ENGINE = MergeTree ORDER BY at TTL toDateTime(at) + INTERVAL 1 DAY`,
     ],
   },
+  {
+    version: 11,
+    name: "engagement rollup: per user, bot, sessionId and 15-minute slot, with every reply's instant",
+    // The engagement endpoint read every event (1.4 s on 10M events) for one figure the other rollups
+    // cannot give: a session's first reply at or after its first request. Replies are kept as a set of
+    // instants per slot (min and max would lose the reply that follows a request arriving later), a
+    // few per slot; the rest are min/max like user_slots, so the rollup stays exact without FINAL.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.engagement_slots (
+        project_id LowCardinality(String),
+        channel LowCardinality(String),
+        user_id String,
+        bot_id LowCardinality(String),
+        session_id String,
+        slot DateTime('UTC'),
+        first_ts SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+        request SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        resolved SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        handoff SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+        replies SimpleAggregateFunction(groupUniqArrayArray, Array(DateTime64(3, 'UTC')))
+      )
+      ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(slot)
+      ORDER BY (project_id, channel, user_id, bot_id, session_id, slot)
+      SETTINGS merge_selector_base = 10`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.engagement_slots_mv TO ${db}.engagement_slots AS ${engagementSlotsSelect(db)}`,
+      `INSERT INTO ${db}.engagement_slots ${engagementSlotsSelect(db)}`,
+    ],
+  },
 ];
 
 /**
@@ -248,6 +278,23 @@ function firstTouchSelect(db: string): string {
     FROM ${db}.events
     WHERE source_campaign != ''
     GROUP BY project_id, channel, user_id`;
+}
+
+/**
+ * Per user, bot, sessionId ('' for none) and slot: what engagement needs to cut sessions and time the
+ * first response (api/src/metrics/engagement.ts). A resent event repeats a min, a max or a set member.
+ */
+function engagementSlotsSelect(db: string): string {
+  return `
+    SELECT project_id, channel, user_id, bot_id, session_id, ${slotOf("ts")} AS slot,
+      min(ts) AS first_ts,
+      max(ts) AS last_ts,
+      min(if(type = 'message_received', ts, ${ROLLUP_NONE})) AS request,
+      min(if(type = 'resolved', ts, ${ROLLUP_NONE})) AS resolved,
+      min(if(type = 'handoff', ts, ${ROLLUP_NONE})) AS handoff,
+      groupUniqArrayIf(ts, type = 'message_sent') AS replies
+    FROM ${db}.events
+    GROUP BY project_id, channel, user_id, bot_id, session_id, slot`;
 }
 
 /** Per sessionId (and bot): when it started and when it first had a request, a resolution, a handoff. */
