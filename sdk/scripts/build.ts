@@ -17,22 +17,23 @@ import ts from "typescript";
 
 const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = path.join(sdkDir, "src");
-const distDir = path.join(sdkDir, "dist");
+const defaultDistDir = path.join(sdkDir, "dist");
 const SCHEMAS = "@chatfunnel/schemas";
 /** Bundled in: the collector's plain contract, which has no dependencies of its own. */
 const contractDir = path.resolve(sdkDir, "..", "contract", "src");
 
-export async function buildSdk(): Promise<{ distDir: string }> {
+/** Builds into sdk/dist, or into `distDir` (a test installs it outside the monorepo to prove it stands alone). */
+export async function buildSdk(distDir: string = defaultDistDir): Promise<{ distDir: string }> {
   fs.rmSync(distDir, { recursive: true, force: true });
   fs.mkdirSync(distDir, { recursive: true });
-  await bundle();
-  emitDeclarations();
-  writeManifest();
-  checkDeclarationsStandalone();
+  await bundle(distDir);
+  emitDeclarations(distDir);
+  writeManifest(distDir);
+  checkDeclarationsStandalone(distDir);
   return { distDir };
 }
 
-async function bundle(): Promise<void> {
+async function bundle(distDir: string): Promise<void> {
   const common = {
     absWorkingDir: sdkDir,
     entryPoints: [path.join(srcDir, "index.ts")],
@@ -71,7 +72,7 @@ function compilerOptions(): ts.CompilerOptions {
 }
 
 /** Emits .d.ts for the SDK's own files and the contract's, and inlines the schema types they name. */
-function emitDeclarations(): void {
+function emitDeclarations(distDir: string): void {
   const sdkFiles = listTs(srcDir);
   const contractFiles = listTs(contractDir);
   const program = ts.createProgram([...sdkFiles, ...contractFiles], compilerOptions());
@@ -130,7 +131,7 @@ function inlineSchemaTypes(program: ts.Program, names: string[]): string {
   return lines.join("\n");
 }
 
-function writeManifest(): void {
+function writeManifest(distDir: string): void {
   const source = JSON.parse(fs.readFileSync(path.join(sdkDir, "package.json"), "utf8")) as Record<string, unknown>;
   const manifest = {
     name: source["name"],
@@ -152,7 +153,7 @@ function writeManifest(): void {
 }
 
 /** The published types must compile on their own: no path back into the monorepo. */
-function checkDeclarationsStandalone(): void {
+function checkDeclarationsStandalone(distDir: string): void {
   const entry = path.join(distDir, "index.d.ts");
   const program = ts.createProgram([entry], { ...compilerOptions(), noEmit: true, skipLibCheck: false, emitDeclarationOnly: false, declaration: false });
   const diagnostics = ts.getPreEmitDiagnostics(program);
