@@ -95,16 +95,18 @@ function parseJsonStep(text: string): { step: StepText } | { error: string } {
   // took both). JSON.parse makes every key an own property, `__proto__` included: Object.entries sees them all.
   const entries = isPlainObject(raw) ? Object.entries(raw) : Array.isArray(raw) ? raw : null;
   if (entries === null) return { error: STEP_JSON_MESSAGE };
-  const filters: StepText["filters"] = [];
+  // A Map: a property given twice in a list keeps its first place and its last value, as an object would.
+  const filters = new Map<string, string>();
   for (const entry of entries as unknown[]) {
     if (!Array.isArray(entry) || entry.length !== 2) return { error: STEP_JSON_MESSAGE };
     const [key, value] = entry as [unknown, unknown];
     if (typeof key !== "string" || key.length === 0 || key.length > MAX_PROPERTY_NAME_LENGTH) return { error: STEP_JSON_MESSAGE };
-    if (typeof value === "string") filters.push([key, value]);
-    else if (typeof value === "number" || typeof value === "boolean" || value === null) filters.push([key, JSON.stringify(value)]);
+    // 1e400 parses as Infinity, which has no JSON text of its own: refused, not read as "null".
+    if (typeof value === "string") filters.set(key, value);
+    else if ((typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" || value === null) filters.set(key, JSON.stringify(value));
     else return { error: STEP_JSON_MESSAGE };
   }
-  return { step: { type: json["type"], filters } };
+  return { step: { type: json["type"], filters: [...filters] } };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
