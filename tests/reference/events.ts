@@ -14,7 +14,13 @@ export interface RefEvent {
   /** Revenue in ten-thousandths (storage is Decimal(18, 4)), so sums are exact integers. */
   revenue4: number;
   currency: string;
+  /** "" when the event has none. */
+  broadcastId: string;
+  /** As stored: strings as they are; numbers, booleans and null as their JSON text. */
+  properties: Record<string, string>;
 }
+
+const propertyText = (value: string | number | boolean | null): string => (typeof value === "string" ? value : JSON.stringify(value));
 
 export const userKey = (event: { channel: string; userId: string }): string => `${event.channel}\u0000${event.userId}`;
 export const toUnits4 = (amount: number): number => Math.round(amount * 1e4);
@@ -35,6 +41,8 @@ export function dedupe(events: Event[]): RefEvent[] {
       campaign: event.source?.campaign ?? "",
       revenue4: toUnits4(event.revenue ?? 0),
       currency: event.currency ?? "",
+      broadcastId: event.broadcastId ?? "",
+      properties: Object.fromEntries(Object.entries(event.properties ?? {}).map(([key, value]) => [key, propertyText(value)])),
     });
   }
   return [...byKey.values()];

@@ -9,3 +9,7 @@ export * from "./spend.js";
 export * from "./engagement.js";
 export * from "./events.js";
 export * from "./links.js";
+export * from "./broadcasts.js";
+export * from "./support.js";
+export * from "./surveys.js";
+export * from "./paths.js";

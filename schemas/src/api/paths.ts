@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { EventTypeSchema } from "../event.js";
+import { CommonQuerySchema, RangeEchoSchema } from "./common.js";
+
+/**
+ * Conversation paths (a Sankey). Semantics (tests/reference/paths.ts follows these; README "Decisions"):
+ *
+ * - Each user has at most one path: it starts at their earliest event of type `start` in [from, to) (events in
+ *   scope, a resend counted once; a user's events are ordered by timestamp, ties by event id as text) and follows
+ *   the events after it in the same session (the session fact, judged on events before `to`): the conversation.
+ * - Every event is a step. Step 1 is labelled with the start's type; a later step with `properties.button` when it
+ *   is a `button_clicked` that has one (kind `button`), else with `properties.node` when present (kind `node`),
+ *   else with its type (kind `type`). Empty texts count as absent.
+ * - Consecutive steps with the same kind and label collapse into one (message_received ×3 is one step; a button
+ *   pressed twice in a row is one step). Then the path is cut at `depth` steps (the start included).
+ * - A node is (step, kind, label); its users are the users whose path has it; a link joins step s to s + 1;
+ *   `endedUsers` are the users whose whole path ends at that node (cut paths do not end at step `depth`).
+ */
+
+export const DEFAULT_PATHS_START = "bot_started";
+export const DEFAULT_PATHS_DEPTH = 5;
+export const MIN_PATHS_DEPTH = 2;
+export const MAX_PATHS_DEPTH = 10;
+export const PATH_NODE_KINDS = ["type", "button", "node"] as const;
+
+export const PathsQuerySchema = CommonQuerySchema.extend({
+  start: EventTypeSchema.default(DEFAULT_PATHS_START).meta({ description: "The event type paths start from (each user's earliest one in range)" }),
+  depth: z.coerce
+    .number()
+    .int()
+    .min(MIN_PATHS_DEPTH)
+    .max(MAX_PATHS_DEPTH)
+    .default(DEFAULT_PATHS_DEPTH)
+    .meta({ description: `Steps shown, the start included (${MIN_PATHS_DEPTH}–${MAX_PATHS_DEPTH}); consecutive repeats are collapsed first` }),
+});
+export type PathsQuery = z.infer<typeof PathsQuerySchema>;
+
+export const PathNodeKindSchema = z.enum(PATH_NODE_KINDS);
+export type PathNodeKind = z.infer<typeof PathNodeKindSchema>;
+
+export const PathNodeSchema = z.object({
+  /** 1-based; step 1 is the start. */
+  step: z.number().int().min(1),
+  kind: PathNodeKindSchema,
+  label: z.string(),
+  users: z.number().int().positive(),
+  /** Users whose path ends here (no later step in their session). */
+  endedUsers: z.number().int().nonnegative(),
+});
+export type PathNode = z.infer<typeof PathNodeSchema>;
+
+export const PathLinkSchema = z.object({
+  /** Indexes into `nodes` (as a Sankey takes them). */
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+  users: z.number().int().positive(),
+});
+export type PathLink = z.infer<typeof PathLinkSchema>;
+
+export const PathsResponseSchema = z
+  .object({
+    range: RangeEchoSchema,
+    start: z.string(),
+    depth: z.number().int().min(MIN_PATHS_DEPTH).max(MAX_PATHS_DEPTH),
+    /** Users with a path (a `start` event in range). */
+    users: z.number().int().nonnegative(),
+    /** By step, then most users, then kind (button, node, type), then label. */
+    nodes: z.array(PathNodeSchema),
+    /** By `from`, then `to`. */
+    links: z.array(PathLinkSchema),
+  })
+  .meta({ description: "Paths from `start`: nodes (step, kind, label, users, endedUsers) and links between consecutive steps" });
+export type PathsResponse = z.infer<typeof PathsResponseSchema>;
