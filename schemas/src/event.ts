@@ -74,10 +74,14 @@ export const MESSAGE_SENDERS = ["bot", "operator"] as const;
 export const MessageSenderSchema = z.enum(MESSAGE_SENDERS);
 export type MessageSender = z.infer<typeof MessageSenderSchema>;
 
-/** `survey_answered` with this `question` is a satisfaction rating the support report averages. */
-export const CSAT_QUESTION = "csat";
-export const CSAT_MIN = 1;
-export const CSAT_MAX = 5;
+/**
+ * `survey_answered` with this `question` is a satisfaction rating the support report averages. Not exported:
+ * schemas/src/api/support.ts (in progress, another owner) exports the same name, and two exports of one name
+ * through index.ts is a type error; that module should take it from here once committed.
+ */
+const CSAT_QUESTION = "csat";
+const CSAT_MIN = 1;
+const CSAT_MAX = 5;
 /**
  * A CSAT answer is a whole rating 1–5, as a number or as the same digit in a string: a messenger button
  * carries its value as text ("5" in callback data), and both are stored as the text "5", so the report

@@ -4,7 +4,7 @@ import type { AdapterOptions, AdapterResult } from "./adapters/result.js";
 import { telegramUpdateToEvents } from "./adapters/telegram.js";
 import { vkUpdateToEvents } from "./adapters/vk.js";
 import { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
-import { buildHelpers, type ReservedHelpers } from "./helpers.js";
+import { buildHelpers, withExtra, type HelperExtra, type Helpers } from "./helpers.js";
 import type { ScopedInput, UserTracker } from "./scoped.js";
 import type { Channel, ChatfunnelOptions, HelperInput } from "./types.js";
 
@@ -22,9 +22,9 @@ export interface TelegramTracker extends MessengerTracker {
   grammy(options?: GrammyMiddlewareOptions): (ctx: TelegramContextLike, next: NextFunction) => Promise<void>;
 }
 
-// The helpers (lead, order, …) are declared once, in helpers.ts, and merged into the class here.
+// The helpers (lead, order, broadcast, …) are declared once, in helpers.ts, and merged into the class here.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface Chatfunnel extends ReservedHelpers<HelperInput> {}
+export interface Chatfunnel extends Helpers<HelperInput> {}
 
 /**
  * The Chatfunnel client with helpers for the reserved event types and messenger adapters:
@@ -46,7 +46,7 @@ export class Chatfunnel extends ChatfunnelClient {
 
   constructor(options: ChatfunnelOptions) {
     super(options);
-    Object.assign(this, buildHelpers<HelperInput>((type, input) => this.enqueue(type, input)));
+    Object.assign(this, buildHelpers<HelperInput>((type, input, extra) => this.enqueue(type, withExtra(input, extra))));
     const bind = (map: (body: unknown, options: AdapterOptions) => AdapterResult): MessengerTracker => ({
       track: (body, adapterOptions = {}) => this.trackAdapted(map, body, adapterOptions),
     });
@@ -77,8 +77,8 @@ export class Chatfunnel extends ChatfunnelClient {
    */
   forUser(scope: { channel: Channel; botId?: string | undefined; userId?: string | undefined }): UserTracker {
     const { channel, botId, userId } = scope;
-    const enqueue = (type: string, input: ScopedInput | void): string | null =>
-      this.enqueue(type, { ...input, channel: input?.channel ?? channel, botId: input?.botId ?? botId, userId: (input?.userId ?? userId) as string });
+    const enqueue = (type: string, input: ScopedInput | void, extra?: HelperExtra): string | null =>
+      this.enqueue(type, withExtra({ ...input, channel: input?.channel ?? channel, botId: input?.botId ?? botId, userId: (input?.userId ?? userId) as string }, extra));
     return { channel, botId, userId, track: (input) => enqueue(input.type, input), ...buildHelpers<ScopedInput | void>(enqueue) };
   }
 

@@ -1,4 +1,5 @@
-import type { ReservedEventType } from "./types.js";
+import { broadcastButtonData } from "./adapters/broadcast-button.js";
+import type { MessageSender, Properties, ReservedEventType, TrackInput } from "./types.js";
 
 /**
  * One method per reserved event type, each fixing `type` and taking the other fields. `In` is
@@ -61,9 +62,69 @@ type WithoutHelper = Exclude<ReservedEventType, (typeof HELPER_TYPES)[keyof type
 const everyTypeHasHelper: WithoutHelper extends never ? true : false = true;
 void everyTypeHasHelper;
 
+/**
+ * What a helper adds to its caller's input: the broadcast of `cf.broadcast(id)` and reserved properties
+ * (`sender`, `reason`). Added last, so they win over the same fields in the input: `operatorReply` is
+ * always an operator's, and a broadcast's helpers always name that broadcast.
+ */
+export type HelperExtra = Pick<TrackInput, "broadcastId"> & { properties?: Properties };
+
+/** The events of one broadcast a bot sends itself, each with its `broadcastId`. */
+export interface BroadcastHelpers<In> {
+  readonly broadcastId: string;
+  /** broadcast_sent: the bot handed the message to the messenger for this user. */
+  sent(input: In): string | null;
+  /** broadcast_delivered: the messenger confirmed delivery. */
+  delivered(input: In): string | null;
+  /** broadcast_read: the user read it (Telegram and VK never tell: do not guess). */
+  read(input: In): string | null;
+  /** broadcast_clicked: a link or button in it (adapters track buttons written with `buttonData` themselves). */
+  clicked(input: In): string | null;
+  /** broadcast_failed with `properties.reason` (e.g. "bot blocked", "chat not found"). */
+  failed(reason: string, input: In): string | null;
+  /** Callback data for a button under this broadcast (`cf:b=<id>;<data>`): its clicks then carry the broadcast. */
+  buttonData(data?: string): string;
+}
+
+/** Helpers for what is more than a type: an operator's reply, a handoff's reason, one broadcast's events. */
+export interface ConversationHelpers<In> {
+  /** message_sent with `properties.sender = "operator"`: a human answered (the support report's first response). */
+  operatorReply(input: In): string | null;
+  /** handoff with `properties.reason`: why the bot passed the conversation to a human. */
+  handoffTo(reason: string, input: In): string | null;
+  /** `cf.broadcast("fri-sale").delivered({ userId })`: every event of that broadcast carries its id. */
+  broadcast(broadcastId: string): BroadcastHelpers<In>;
+}
+
+export type Helpers<In> = ReservedHelpers<In> & ConversationHelpers<In>;
+
+const OPERATOR: MessageSender = "operator";
+
 /** Builds the helper methods over one enqueue function. */
-export function buildHelpers<In>(enqueue: (type: ReservedEventType, input: In) => string | null): ReservedHelpers<In> {
+export function buildHelpers<In>(enqueue: (type: ReservedEventType, input: In, extra?: HelperExtra) => string | null): Helpers<In> {
   const helpers = {} as Record<keyof ReservedHelpers<In>, (input: In) => string | null>;
   for (const [name, type] of Object.entries(HELPER_TYPES) as [keyof ReservedHelpers<In>, ReservedEventType][]) helpers[name] = (input) => enqueue(type, input);
-  return helpers;
+  return {
+    ...helpers,
+    operatorReply: (input) => enqueue("message_sent", input, { properties: { sender: OPERATOR } }),
+    handoffTo: (reason, input) => enqueue("handoff", input, { properties: { reason } }),
+    broadcast: (broadcastId) => ({
+      broadcastId,
+      sent: (input) => enqueue("broadcast_sent", input, { broadcastId }),
+      delivered: (input) => enqueue("broadcast_delivered", input, { broadcastId }),
+      read: (input) => enqueue("broadcast_read", input, { broadcastId }),
+      clicked: (input) => enqueue("broadcast_clicked", input, { broadcastId }),
+      failed: (reason, input) => enqueue("broadcast_failed", input, { broadcastId, properties: { reason } }),
+      buttonData: (data) => broadcastButtonData(broadcastId, data),
+    }),
+  };
+}
+
+/** A helper's input with its extra fields merged in (no copy when there is nothing to add). */
+export function withExtra<T extends Pick<TrackInput, "broadcastId" | "properties">>(input: T, extra: HelperExtra | undefined): T {
+  if (extra === undefined) return input;
+  const merged = { ...input };
+  if (extra.broadcastId !== undefined) merged.broadcastId = extra.broadcastId;
+  if (extra.properties !== undefined) merged.properties = { ...input.properties, ...extra.properties };
+  return merged;
 }

@@ -12,6 +12,7 @@ export type {
   FlushResult,
   HelperInput,
   IngestResponse,
+  MessageSender,
   OverflowPolicy,
   Properties,
   QueuedEvent,
@@ -24,10 +25,11 @@ export type {
 export type { AdapterOptions, AdapterResult } from "./adapters/result.js";
 export { telegramUpdateToEvents } from "./adapters/telegram.js";
 export { grammyMiddleware, type ChatfunnelFlavor, type GrammyMiddlewareOptions, type NextFunction, type TelegramContextLike } from "./adapters/grammy.js";
-export type { ReservedHelpers } from "./helpers.js";
+export type { BroadcastHelpers, ConversationHelpers, Helpers, ReservedHelpers } from "./helpers.js";
 export type { ScopedInput, UserTracker } from "./scoped.js";
 export { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
 export { vkUpdateToEvents } from "./adapters/vk.js";
 export { buildStartPayload, parseStartPayload } from "./adapters/payload.js";
 export { updateEventId } from "./adapters/ids.js";
+export { broadcastButtonData, parseBroadcastButton } from "./adapters/broadcast-button.js";
 export { UPDATE_ID_NAMESPACE, uuidV5 } from "./uuid.js";

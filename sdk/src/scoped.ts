@@ -1,4 +1,4 @@
-import type { ReservedHelpers } from "./helpers.js";
+import type { Helpers } from "./helpers.js";
 import type { Channel, TrackInput } from "./types.js";
 
 /** A helper's input when channel, bot and user are already known; any of them may still be overridden. */
@@ -9,7 +9,7 @@ export type ScopedInput = Omit<TrackInput, "type" | "channel" | "botId" | "userI
  * what `cf.forUser({ channel, botId, userId })` returns for any other framework.
  * Every helper's input is optional: `ctx.chatfunnel.lead()`.
  */
-export interface UserTracker extends ReservedHelpers<ScopedInput | void> {
+export interface UserTracker extends Helpers<ScopedInput | void> {
   readonly channel: Channel;
   readonly botId: string | undefined;
   readonly userId: string | undefined;

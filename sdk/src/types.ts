@@ -2,9 +2,9 @@
  * The SDK's public types. Event and answer shapes come from @chatfunnel/schemas (type-only
  * imports, erased at build time); the build inlines them into dist/ so zod is never needed.
  */
-import type { Channel, EventInput, FieldError, IngestResponse, Properties, ReservedEventType, Source } from "@chatfunnel/schemas";
+import type { Channel, EventInput, FieldError, IngestResponse, MessageSender, Properties, ReservedEventType, Source } from "@chatfunnel/schemas";
 
-export type { Channel, EventInput, FieldError, IngestResponse, Properties, ReservedEventType, Source };
+export type { Channel, EventInput, FieldError, IngestResponse, MessageSender, Properties, ReservedEventType, Source };
 
 /**
  * What a caller passes to track(): an event without the fields the SDK fills in. `id` and

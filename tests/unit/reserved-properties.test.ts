@@ -10,7 +10,8 @@ const errorsOf = (value: unknown) => {
 /** Issue 12, "Bad input": reserved properties the metrics read are refused at their field when unreadable. */
 describe("reserved properties with a meaning", () => {
   it("takes sender bot or operator on message_sent, and no sender at all (the bot)", () => {
-    for (const properties of [undefined, {}, { sender: "bot" }, { sender: "operator", node: "support" }]) {
+    const cases: (Record<string, string> | undefined)[] = [undefined, {}, { sender: "bot" }, { sender: "operator", node: "support" }];
+    for (const properties of cases) {
       expect(errorsOf(makeEvent({ type: "message_sent", properties }))).toEqual([]);
     }
   });
@@ -29,7 +30,7 @@ describe("reserved properties with a meaning", () => {
   });
 
   it.each([[0], [6], [4.5], ["4.5"], ["05"], [" 5"], ["five"], [""], [null], [true], [undefined]])("refuses the CSAT answer %j by its field", (answer) => {
-    const properties = answer === undefined ? { question: "csat" } : { question: "csat", answer };
+    const properties: Record<string, string | number | boolean | null> = answer === undefined ? { question: "csat" } : { question: "csat", answer };
     expect(errorsOf(makeEvent({ type: "survey_answered", properties }))).toEqual([{ path: "properties.answer", message: expect.stringContaining("rating 1–5") }]);
   });
 

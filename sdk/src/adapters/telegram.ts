@@ -1,4 +1,5 @@
 import type { Properties, TrackInput } from "../types.js";
+import { buttonClickEvents } from "./broadcast-button.js";
 import { assignIds } from "./ids.js";
 import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
@@ -60,7 +61,8 @@ const SKIPPED_KINDS: Record<string, string> = {
  * - a user's message: "/start [payload]" → bot_started (payload parsed per the deep-link
  *   convention), successful_payment → payment, any other content → message_received;
  *   a business_message counts like a message;
- * - callback_query → button_clicked; poll_answer → survey_answered;
+ * - callback_query → button_clicked (and broadcast_clicked with broadcastId for data written
+ *   `cf:b=<broadcastId>;…`, see broadcast-button.ts); poll_answer → survey_answered;
  * - my_chat_member in a private chat: blocked → blocked, unblocked → subscribed.
  * Service messages (members joining or leaving, pins, topics, giveaways…), messages on behalf of
  * a chat (anonymous group admins, channels), bots' messages, edits and the other update kinds
@@ -211,7 +213,7 @@ function fromCallback(callback: Json, base: Base): AdapterResult {
   const chatType = str(obj(obj(callback, "message"), "chat"), "type");
   if (chatType !== undefined) properties["chatType"] = chatType;
   // A callback query carries no date: the SDK stamps it when tracked, which is when it arrived.
-  return { ok: true, events: [{ ...base, type: "button_clicked", userId, properties }], skipped: [] };
+  return { ok: true, events: buttonClickEvents({ ...base, userId, properties }, data), skipped: [] };
 }
 
 function fromPollAnswer(answer: Json, base: Base): AdapterResult {

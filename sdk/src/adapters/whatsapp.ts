@@ -1,4 +1,5 @@
 import type { Properties, Source, TrackInput } from "../types.js";
+import { buttonClickEvents } from "./broadcast-button.js";
 import { assignIds } from "./ids.js";
 import { MAX_ID_LENGTH, MAX_SOURCE_PAYLOAD_LENGTH, WHATSAPP_REF_PATTERN } from "@chatfunnel/contract";
 import { parseStartPayload } from "./payload.js";
@@ -11,7 +12,12 @@ const BROADCAST_CATEGORIES = new Set(["marketing", "marketing_lite"]);
 /**
  * The convention that marks a send as a broadcast whatever its pricing: the business sets
  * `biz_opaque_callback_data: "broadcast:<broadcastId>"` when sending, and WhatsApp echoes it on
- * every status of that message, including failed ones (which carry no pricing).
+ * every status of that message, including failed ones (which carry no pricing). A status names no
+ * template and no campaign: `pricing.category` says only that it was marketing, and `conversation.id`
+ * is the user's 24-hour window, shared with other sends. Meta documents the field as an arbitrary
+ * string (≤ 512 characters) Cloud API does not process and returns in the statuses of that message:
+ * developers.facebook.com/docs/whatsapp/cloud-api/reference/messages ("biz_opaque_callback_data") and
+ * developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components ("statuses").
  */
 const BROADCAST_MARKER = new RegExp(`^broadcast:(.{1,${MAX_ID_LENGTH}})$`, "s");
 /** Message types that are a user's request to the bot (anything they wrote or sent). */
@@ -30,7 +36,8 @@ const NOT_REQUESTS: Record<string, string> = {
 /**
  * Maps one WhatsApp Cloud API webhook body (developers.facebook.com/docs/whatsapp/cloud-api/webhooks)
  * to events. README "Messenger adapters" lists every rule; in short:
- * - messages: content → message_received, button/list replies and template buttons → button_clicked,
+ * - messages: content → message_received, button/list replies and template buttons → button_clicked
+ *   (and broadcast_clicked with broadcastId for a reply id or payload written `cf:b=<id>;…`),
  *   `order` → order (revenue Σ item_price × quantity), `request_welcome` → bot_started, a
  *   click-to-WhatsApp `referral` → bot_started first (source.payload = the ad's source_id);
  *   edits, revokes, reactions, system notices and unsupported types are skipped with a reason;
@@ -134,7 +141,8 @@ function fromMessage(message: unknown, botId: string | undefined, contacts: Json
   if (kind === "interactive" || kind === "button") {
     const button = buttonReply(message, kind);
     if (button) {
-      events.push({ ...common, type: "button_clicked", source, properties: { ...properties, ...button } });
+      const raw = button["button"];
+      events.push(...buttonClickEvents({ ...common, source, properties: { ...properties, ...button } }, typeof raw === "string" ? raw : undefined));
       return { events };
     }
     const interactive = obj(message, "interactive");
