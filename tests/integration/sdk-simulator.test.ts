@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "@chatfunnel/ingest";
-import { generateSpend, simulate, type SimulateProgress } from "../../scripts/simulator/index.js";
+import { generateSpend, generateTraffic, simulate, type SimulateProgress } from "../../scripts/simulator/index.js";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 
@@ -39,6 +39,17 @@ describe("simulator → SDK → real collector", () => {
     expect(result.events).toEqual({ generated: 4000, accepted: 4000, rejected: 0, dropped: 0 });
     expect(progress.at(-1)).toMatchObject({ accepted: 4000, total: 4000, percent: 100 });
     expect(await scalar(`SELECT count() AS n FROM ${storage.database}.events FINAL WHERE project_id = {p:String}`, project.projectId)).toBe(4000);
+
+    // Issue 12's kinds arrive as the contract stores them: broadcast ids, operator replies, CSAT ratings.
+    const generated = [...generateTraffic({ days: 14, seed: 7, events: 4000, now })];
+    const db = storage.database;
+    expect(await scalar(`SELECT count() AS n FROM ${db}.events FINAL WHERE project_id = {p:String} AND broadcast_id != ''`, project.projectId)).toBe(generated.filter((e) => e.broadcastId !== undefined).length);
+    const operatorReplies = generated.filter((e) => e.type === "message_sent" && e.properties?.["sender"] === "operator").length;
+    expect(operatorReplies).toBeGreaterThan(0);
+    expect(await scalar(`SELECT count() AS n FROM ${db}.events FINAL WHERE project_id = {p:String} AND type = 'message_sent' AND properties['sender'] = 'operator'`, project.projectId)).toBe(operatorReplies);
+    const ratings = generated.filter((e) => e.type === "survey_answered" && e.properties?.["question"] === "csat").length;
+    expect(ratings).toBeGreaterThan(0);
+    expect(await scalar(`SELECT count() AS n FROM ${db}.events FINAL WHERE project_id = {p:String} AND properties['question'] = 'csat' AND properties['answer'] IN ('1','2','3','4','5')`, project.projectId)).toBe(ratings);
 
     const spendRows = generateSpend({ days: 14, seed: 7, events: 4000, now });
     expect(result.spend).toEqual({ rows: spendRows.length, imported: spendRows.length });

@@ -6,6 +6,11 @@ import { parseSimulateArgs } from "../../../scripts/simulator/args.js";
 const NOW = Date.parse("2026-05-31T12:00:00Z");
 const DAY = 86_400_000;
 const run = (seed: number, events: number, days = 30): SimulatedEvent[] => [...generateTraffic({ seed, events, days, now: NOW })];
+const groupByUser = (events: SimulatedEvent[]) => {
+  const byUser = new Map<string, SimulatedEvent[]>();
+  for (const e of events) byUser.set(`${e.channel}:${e.userId}`, [...(byUser.get(`${e.channel}:${e.userId}`) ?? []), e]);
+  return byUser;
+};
 
 describe("traffic simulator", () => {
   it("is deterministic: the same seed gives the same events, ids included; another seed differs", () => {
@@ -63,6 +68,108 @@ describe("traffic simulator", () => {
     expect(events.filter((e) => e.type === "bot_started" && e.source?.campaign).length).toBeGreaterThan(events.filter((e) => e.type === "bot_started").length / 3);
     // Revenue lands on exactly one of order/payment per purchase, always with a currency.
     for (const e of events.filter((x) => x.revenue !== undefined)) expect(e.currency).toBe("RUB");
+  });
+
+  it("sends a few broadcasts a month per channel, with ids, reads only where the messenger reports them, failures with reasons", () => {
+    const events = run(42, 60_000);
+    const broadcastEvents = events.filter((e) => e.type.startsWith("broadcast_"));
+    for (const e of broadcastEvents) expect(e.broadcastId, e.type).toMatch(/^[a-z]+-\d{4}-\d{2}-\d{2}-[a-z_]+$/);
+    for (const channel of ["telegram", "whatsapp", "vk"]) {
+      const ids = new Set(broadcastEvents.filter((e) => e.channel === channel).map((e) => e.broadcastId));
+      expect(ids.size, channel).toBeGreaterThanOrEqual(2);
+      expect(ids.size, channel).toBeLessThanOrEqual(6);
+    }
+    const count = (type: string, channel?: string) => events.filter((e) => e.type === type && (channel === undefined || e.channel === channel)).length;
+    expect(count("broadcast_read", "telegram") + count("broadcast_read", "vk")).toBe(0);
+    expect(count("broadcast_read", "whatsapp") / count("broadcast_delivered", "whatsapp")).toBeGreaterThan(0.5);
+    const failedShare = count("broadcast_failed") / count("broadcast_sent");
+    expect(failedShare).toBeGreaterThan(0.01);
+    expect(failedShare).toBeLessThan(0.15);
+    for (const e of events.filter((x) => x.type === "broadcast_failed")) expect(typeof e.properties?.["reason"]).toBe("string");
+    const clickShare = count("broadcast_clicked") / count("broadcast_delivered");
+    expect(clickShare).toBeGreaterThan(0.02);
+    expect(clickShare).toBeLessThan(0.2);
+    // The clicks carry the broadcast as the adapters map a button under it; some clickers buy within 3 days.
+    const byUser = groupByUser(events);
+    let optOuts = 0;
+    let converted = 0;
+    for (const list of byUser.values()) {
+      for (const delivered of list.filter((e) => e.type === "broadcast_delivered")) {
+        const at = Date.parse(delivered.timestamp);
+        if (list.some((e) => (e.type === "unsubscribed" || e.type === "blocked") && Date.parse(e.timestamp) > at && Date.parse(e.timestamp) <= at + 2 * DAY)) optOuts++;
+      }
+      for (const click of list.filter((e) => e.type === "broadcast_clicked")) {
+        const at = Date.parse(click.timestamp);
+        expect(list.some((e) => e.type === "button_clicked" && e.broadcastId === click.broadcastId && e.timestamp === click.timestamp)).toBe(true);
+        if (list.some((e) => e.type === "lead" && Date.parse(e.timestamp) > at && Date.parse(e.timestamp) <= at + 3 * DAY)) converted++;
+      }
+    }
+    expect(optOuts / count("broadcast_delivered")).toBeGreaterThan(0.01);
+    expect(optOuts / count("broadcast_delivered")).toBeLessThan(0.1);
+    expect(converted / count("broadcast_clicked")).toBeGreaterThan(0.1);
+  });
+
+  it("hands some sessions to operators who answer in minutes (slower at night), asks CSAT after resolved requests, and surveys the audience", () => {
+    const events = run(42, 60_000);
+    const handoffs = events.filter((e) => e.type === "handoff");
+    expect(handoffs.length / events.filter((e) => e.type === "bot_started").length).toBeGreaterThan(0.05);
+    for (const e of handoffs) expect(typeof e.properties?.["reason"]).toBe("string");
+    const waits: { minutes: number; night: boolean }[] = [];
+    for (const list of groupByUser(events).values()) {
+      list.forEach((e, i) => {
+        if (e.type === "handoff") {
+          const reply = list.slice(i).find((x) => x.type === "message_sent" && x.properties?.["sender"] === "operator");
+          const hour = (new Date(e.timestamp).getUTCHours() + 3) % 24;
+          if (reply) waits.push({ minutes: (Date.parse(reply.timestamp) - Date.parse(e.timestamp)) / 60_000, night: hour >= 22 || hour < 8 });
+        }
+        if (e.type === "survey_answered" && e.properties?.["question"] === "csat") {
+          // A rating follows a resolved request of the same user, within minutes.
+          expect(list.slice(0, i).some((x) => x.type === "resolved" && Date.parse(e.timestamp) - Date.parse(x.timestamp) <= 10 * 60_000)).toBe(true);
+        }
+      });
+    }
+    expect(waits.length).toBe(handoffs.length);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+    const day = median(waits.filter((w) => !w.night).map((w) => w.minutes));
+    const night = median(waits.filter((w) => w.night).map((w) => w.minutes));
+    expect(day).toBeGreaterThan(1);
+    expect(day).toBeLessThan(8);
+    expect(night).toBeGreaterThan(day * 1.5);
+    // Every answer still falls inside the session it answers (30 min without events ends a session).
+    expect(Math.max(...waits.map((w) => w.minutes))).toBeLessThan(30);
+    const senders = new Set(events.filter((e) => e.type === "message_sent").map((e) => e.properties?.["sender"]));
+    expect([...senders].sort()).toEqual(["operator", undefined]);
+
+    const ratings = events.filter((e) => e.type === "survey_answered" && e.properties?.["question"] === "csat").map((e) => e.properties!["answer"]);
+    expect(ratings.length / events.filter((e) => e.type === "resolved").length).toBeGreaterThan(0.2);
+    expect(new Set(ratings)).toEqual(new Set([1, 2, 3, 4, 5]));
+    const mean = (ratings as number[]).reduce((a, b) => a + b, 0) / ratings.length;
+    expect(mean).toBeGreaterThan(3.5);
+    expect(mean).toBeLessThan(4.5);
+
+    const answers = new Map<string, Set<unknown>>();
+    for (const e of events.filter((x) => x.type === "survey_answered" && x.properties?.["question"] !== "csat")) {
+      const question = String(e.properties?.["question"]);
+      answers.set(question, (answers.get(question) ?? new Set()).add(e.properties?.["answer"]));
+    }
+    expect(answers.size).toBeGreaterThanOrEqual(2);
+    expect(answers.size).toBeLessThanOrEqual(3);
+    for (const [question, set] of answers) {
+      expect(set.size, question).toBeGreaterThanOrEqual(3);
+      expect(set.size, question).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it("puts the bot's events on script nodes, so paths show where people leave", () => {
+    const events = run(42, 60_000);
+    const botEvents = events.filter((e) => ["message_received", "message_sent", "button_clicked", "lead", "order", "handoff"].includes(e.type));
+    expect(botEvents.every((e) => typeof e.properties?.["node"] === "string")).toBe(true);
+    const users = (node: string) => new Set(botEvents.filter((e) => e.properties?.["node"] === node).map((e) => `${e.channel}:${e.userId}`)).size;
+    for (const node of ["menu", "catalog", "product", "cart", "checkout", "support"]) expect(users(node), node).toBeGreaterThan(0);
+    // Fewer people get further into the script.
+    expect(users("menu")).toBeGreaterThan(users("catalog"));
+    expect(users("catalog")).toBeGreaterThan(users("product"));
+    expect(users("product")).toBeGreaterThan(users("cart"));
   });
 
   it("produces valid spend rows for every campaign and day, sized to the traffic", () => {
