@@ -76,8 +76,8 @@ export type MessageSender = z.infer<typeof MessageSenderSchema>;
 
 /**
  * `survey_answered` with this `question` is a satisfaction rating the support report averages. Not exported:
- * schemas/src/api/support.ts (in progress, another owner) exports the same name, and two exports of one name
- * through index.ts is a type error; that module should take it from here once committed.
+ * the support answer's schema (api/support.ts) exports CSAT_QUESTION and CSAT_RATINGS, the stored text it reads,
+ * and importing them here would make the event contract depend on an API answer; a test holds the two equal.
  */
 const CSAT_QUESTION = "csat";
 const CSAT_MIN = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventSchema, eventJsonSchema, toFieldErrors } from "@chatfunnel/schemas";
+import { CSAT_QUESTION, CSAT_RATINGS, EventSchema, eventJsonSchema, toFieldErrors } from "@chatfunnel/schemas";
 import { makeEvent } from "../support/events.js";
 
 const errorsOf = (value: unknown) => {
@@ -32,6 +32,13 @@ describe("reserved properties with a meaning", () => {
   it.each([[0], [6], [4.5], ["4.5"], ["05"], [" 5"], ["five"], [""], [null], [true], [undefined]])("refuses the CSAT answer %j by its field", (answer) => {
     const properties: Record<string, string | number | boolean | null> = answer === undefined ? { question: "csat" } : { question: "csat", answer };
     expect(errorsOf(makeEvent({ type: "survey_answered", properties }))).toEqual([{ path: "properties.answer", message: expect.stringContaining("rating 1–5") }]);
+  });
+
+  it("lets through exactly the ratings the support report reads (its CSAT_QUESTION and CSAT_RATINGS)", () => {
+    const accepted = (answer: string | number) => errorsOf(makeEvent({ type: "survey_answered", properties: { question: CSAT_QUESTION, answer } })).length === 0;
+    const digits = Array.from({ length: 10 }, (_, d) => String(d));
+    expect(digits.filter((d) => accepted(d))).toEqual([...CSAT_RATINGS]);
+    expect(digits.filter((d) => accepted(Number(d)))).toEqual([...CSAT_RATINGS]);
   });
 
   it("leaves answers of other questions free text", () => {
