@@ -1,0 +1,48 @@
+/**
+ * The generic half of a "this endpoint equals the reference" property test: one fresh project per scenario,
+ * its events stored in two parts (so resends sit in different parts), and a GET that sends the scenario's
+ * common filters plus an endpoint's own parameters. The test compares what `get` answers to the reference.
+ */
+import { expect } from "vitest";
+import request from "supertest";
+import type { Express } from "express";
+import type { Event } from "@chatfunnel/schemas";
+import type { Storage } from "@chatfunnel/ingest";
+import type { ResolvedFilters } from "@chatfunnel/api";
+import { createProject, loadEventsInTwoParts } from "./engine.js";
+import { toQueryString, type RandomQuery } from "./random-events.js";
+import { dedupe, type RefEvent } from "../reference/events.js";
+import { refFilters } from "../reference/bounds.js";
+
+export interface ReferenceScenario {
+  projectId: string;
+  /** The events as the references see them (deduplicated). */
+  events: RefEvent[];
+  /** The query's common filters resolved independently of the API's code. */
+  filters: ResolvedFilters;
+  /** GET /api/v1/<path> with the common filters and `extra`; returns status and body. */
+  request(path: string, extra?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  /** The same, expecting 200 (the body is named in the failure). */
+  get(path: string, extra?: Record<string, string>): Promise<unknown>;
+}
+
+export async function referenceScenario(storage: Storage, app: Express, events: Event[], query: RandomQuery): Promise<ReferenceScenario> {
+  const project = await createProject(storage);
+  await loadEventsInTwoParts(storage, project.projectId, events);
+  const auth = { Authorization: `Bearer ${project.readKey}` };
+  const send = async (path: string, extra: Record<string, string> = {}) => {
+    const res = await request(app).get(`/api/v1/${path}?${toQueryString(query, extra)}`).set(auth);
+    return { status: res.status, body: res.body as unknown };
+  };
+  return {
+    projectId: project.projectId,
+    events: dedupe(events),
+    filters: refFilters(project.projectId, query),
+    request: send,
+    get: async (path, extra) => {
+      const res = await send(path, extra);
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
+      return res.body;
+    },
+  };
+}
