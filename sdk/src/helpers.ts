@@ -1,4 +1,4 @@
-import { broadcastButtonData } from "./adapters/broadcast-button.js";
+import { broadcastButtonData, broadcastPayload } from "./adapters/broadcast-button.js";
 import type { MessageSender, Properties, ReservedEventType, TrackInput } from "./types.js";
 
 /**
@@ -82,8 +82,10 @@ export interface BroadcastHelpers<In> {
   clicked(input: In): string | null;
   /** broadcast_failed with `properties.reason` (e.g. "bot blocked", "chat not found"). */
   failed(reason: string, input: In): string | null;
-  /** Callback data for a button under this broadcast (`cf:b=<id>;<data>`): its clicks then carry the broadcast. */
+  /** Telegram callback data or a WhatsApp reply button id for a button under this broadcast (`cf:b=<id>;<data>`): its clicks then carry the broadcast. */
   buttonData(data?: string): string;
+  /** The same for a VK button's payload object (adds `"cf_b": <id>`). */
+  vkPayload(payload?: Record<string, unknown>): Record<string, unknown>;
 }
 
 /** Helpers for what is more than a type: an operator's reply, a handoff's reason, one broadcast's events. */
@@ -116,6 +118,7 @@ export function buildHelpers<In>(enqueue: (type: ReservedEventType, input: In, e
       clicked: (input) => enqueue("broadcast_clicked", input, { broadcastId }),
       failed: (reason, input) => enqueue("broadcast_failed", input, { broadcastId, properties: { reason } }),
       buttonData: (data) => broadcastButtonData(broadcastId, data),
+      vkPayload: (payload) => broadcastPayload(broadcastId, payload),
     }),
   };
 }

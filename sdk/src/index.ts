@@ -31,5 +31,5 @@ export { whatsappWebhookToEvents } from "./adapters/whatsapp.js";
 export { vkUpdateToEvents } from "./adapters/vk.js";
 export { buildStartPayload, parseStartPayload } from "./adapters/payload.js";
 export { updateEventId } from "./adapters/ids.js";
-export { broadcastButtonData, parseBroadcastButton } from "./adapters/broadcast-button.js";
+export { broadcastButtonData, broadcastPayload, parseBroadcastButton, parseBroadcastPayload } from "./adapters/broadcast-button.js";
 export { UPDATE_ID_NAMESPACE, uuidV5 } from "./uuid.js";

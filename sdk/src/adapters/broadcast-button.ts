@@ -39,12 +39,38 @@ export function broadcastButtonData(broadcastId: string, data = ""): string {
 }
 
 /**
- * The events of a click on a button whose data is `raw`: `button_clicked`, and for a broadcast's button
- * (`broadcastId` set, `button` then the bot's own part) `broadcast_clicked` beside it, so the broadcasts
- * report counts the click without the bot tracking it a second time.
+ * VK's form of the convention: a button's payload is a JSON object, so the broadcast is one more key in it,
+ * `{"cf_b": "<broadcastId>", …the bot's own keys}`; the bot's part is the payload without that key.
  */
-export function buttonClickEvents(event: Omit<TrackInput, "type">, raw: string | undefined): TrackInput[] {
-  const broadcast = raw === undefined ? undefined : parseBroadcastButton(raw);
+const VK_KEY = "cf_b";
+
+/** The broadcast of a VK payload (JSON text) written in the convention, else undefined. */
+export function parseBroadcastPayload(payload: string): BroadcastButton | undefined {
+  if (!payload.includes(VK_KEY)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+  const { [VK_KEY]: broadcastId, ...own } = parsed as Record<string, unknown>;
+  if (typeof broadcastId !== "string" || broadcastId.length === 0 || broadcastId.length > MAX_ID_LENGTH) return undefined;
+  return { broadcastId, data: Object.keys(own).length === 0 ? "" : JSON.stringify(own) };
+}
+
+/** A VK button payload in the convention: `broadcastPayload("fri-sale", { action: "buy" })` → `{"action":"buy","cf_b":"fri-sale"}`. */
+export function broadcastPayload(broadcastId: string, payload: Record<string, unknown> = {}): Record<string, unknown> {
+  if (broadcastId.length === 0 || broadcastId.length > MAX_ID_LENGTH) throw new RangeError(`broadcastId must be 1–${MAX_ID_LENGTH} characters, got ${JSON.stringify(broadcastId)}`);
+  return { ...payload, [VK_KEY]: broadcastId };
+}
+
+/**
+ * The events of a click on a button: `button_clicked`, and for a broadcast's button (`broadcastId` set,
+ * `button` then the bot's own part) `broadcast_clicked` beside it, so the broadcasts report counts the
+ * click without the bot tracking it a second time.
+ */
+export function buttonClickEvents(event: Omit<TrackInput, "type">, broadcast: BroadcastButton | undefined): TrackInput[] {
   if (broadcast === undefined) return [{ ...event, type: "button_clicked" }];
   const properties: Properties = { ...event.properties };
   if (broadcast.data === "") delete properties["button"];

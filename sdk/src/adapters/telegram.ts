@@ -1,5 +1,5 @@
 import type { Properties, TrackInput } from "../types.js";
-import { buttonClickEvents } from "./broadcast-button.js";
+import { buttonClickEvents, parseBroadcastButton } from "./broadcast-button.js";
 import { assignIds } from "./ids.js";
 import { parseStartPayload } from "./payload.js";
 import { arr, clip, id, isObject, num, obj, str, unixSecondsToIso, type Json } from "./read.js";
@@ -213,7 +213,7 @@ function fromCallback(callback: Json, base: Base): AdapterResult {
   const chatType = str(obj(obj(callback, "message"), "chat"), "type");
   if (chatType !== undefined) properties["chatType"] = chatType;
   // A callback query carries no date: the SDK stamps it when tracked, which is when it arrived.
-  return { ok: true, events: buttonClickEvents({ ...base, userId, properties }, data), skipped: [] };
+  return { ok: true, events: buttonClickEvents({ ...base, userId, properties }, data === undefined ? undefined : parseBroadcastButton(data)), skipped: [] };
 }
 
 function fromPollAnswer(answer: Json, base: Base): AdapterResult {

@@ -1,4 +1,5 @@
 import type { Properties, Source, TrackInput } from "../types.js";
+import { buttonClickEvents, parseBroadcastPayload } from "./broadcast-button.js";
 import { assignIds } from "./ids.js";
 import { MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
 import { parseStartPayload } from "./payload.js";
@@ -20,10 +21,11 @@ const SKIPPED_TYPES: Record<string, string> = {
  * - message_new with `ref` (a vk.me/…?ref=…&ref_source=… link) or the Start button
  *   (payload {"command":"start"}) → bot_started; source.payload = ref, source.source = ref_source,
  *   and a ref written in the deep-link convention fills medium/campaign/… as for Telegram;
- * - message_new with a keyboard button payload → button_clicked; other incoming messages →
+ * - message_new with a keyboard button payload → button_clicked (and broadcast_clicked with broadcastId
+ *   for a payload carrying "cf_b", see broadcast-button.ts); other incoming messages →
  *   message_received; service actions (chat_invite_user, chat_kick_user, pins…) and outgoing or
  *   community messages are skipped;
- * - message_event (callback button) → button_clicked;
+ * - message_event (callback button) → button_clicked (the same for "cf_b");
  * - message_allow / message_deny → subscribed / unsubscribed (properties.subscription = "messages");
  *   group_join / group_leave → subscribed / unsubscribed (properties.subscription = "community");
  * - poll_vote_new → survey_answered.
@@ -92,7 +94,7 @@ function mapEvent(event: unknown, options: AdapterOptions): AdapterResult {
       if (userId === undefined) return skip("a message_event without user_id");
       const payload = clip(payloadText(object?.["payload"]) ?? "");
       const properties: Properties = { button: payload, payload, peerType: peerType(object?.["peer_id"]) };
-      return { ok: true, events: [{ channel: "vk", botId, userId, type: "button_clicked", properties }], skipped: [] };
+      return { ok: true, events: buttonClickEvents({ channel: "vk", botId, userId, properties }, parseBroadcastPayload(payload)), skipped: [] };
     }
     case "message_allow":
     case "message_deny": {
@@ -145,7 +147,7 @@ function fromMessage(message: Json, botId: string | undefined): AdapterResult {
   if (source || isStartPayload(payload)) return { ok: true, events: [{ ...common, type: "bot_started", source, properties }], skipped: [] };
   if (payload !== undefined) {
     const button = clip(payload);
-    return { ok: true, events: [{ ...common, type: "button_clicked", properties: { ...properties, button, payload: button } }], skipped: [] };
+    return { ok: true, events: buttonClickEvents({ ...common, properties: { ...properties, button, payload: button } }, parseBroadcastPayload(button)), skipped: [] };
   }
   return { ok: true, events: [{ ...common, type: "message_received", properties }], skipped: [] };
 }

@@ -1,5 +1,5 @@
 import type { Properties, Source, TrackInput } from "../types.js";
-import { buttonClickEvents } from "./broadcast-button.js";
+import { buttonClickEvents, parseBroadcastButton } from "./broadcast-button.js";
 import { assignIds } from "./ids.js";
 import { MAX_ID_LENGTH, MAX_SOURCE_PAYLOAD_LENGTH, WHATSAPP_REF_PATTERN } from "@chatfunnel/contract";
 import { parseStartPayload } from "./payload.js";
@@ -142,7 +142,7 @@ function fromMessage(message: unknown, botId: string | undefined, contacts: Json
     const button = buttonReply(message, kind);
     if (button) {
       const raw = button["button"];
-      events.push(...buttonClickEvents({ ...common, source, properties: { ...properties, ...button } }, typeof raw === "string" ? raw : undefined));
+      events.push(...buttonClickEvents({ ...common, source, properties: { ...properties, ...button } }, typeof raw === "string" ? parseBroadcastButton(raw) : undefined));
       return { events };
     }
     const interactive = obj(message, "interactive");

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EventSchema } from "@chatfunnel/schemas";
-import { Chatfunnel, broadcastButtonData, parseBroadcastButton, telegramUpdateToEvents, whatsappWebhookToEvents } from "@chatfunnel/sdk";
+import { Chatfunnel, broadcastButtonData, broadcastPayload, parseBroadcastButton, parseBroadcastPayload, telegramUpdateToEvents, vkUpdateToEvents, whatsappWebhookToEvents } from "@chatfunnel/sdk";
 import { scriptedFetch } from "./fake-fetch.js";
 
 const fixtures = path.resolve(import.meta.dirname, "../../fixtures");
@@ -121,6 +121,32 @@ describe("buttons under a broadcast (cf:b=<id>;<data>)", () => {
       ]);
       expect(marked.events[0]!.properties?.["button"], file).toBe(original.events[0]!.properties?.["button"]);
     }
+  });
+
+  it("VK: a callback button's and a keyboard button's payload carrying cf_b are clicks of that broadcast", () => {
+    expect(parseBroadcastPayload('{"action":"buy","cf_b":"vk-promo"}')).toEqual({ broadcastId: "vk-promo", data: '{"action":"buy"}' });
+    expect(parseBroadcastPayload('{"cf_b":"vk-promo"}')).toEqual({ broadcastId: "vk-promo", data: "" });
+    for (const raw of ['{"action":"buy"}', '{"cf_b":1}', '{"cf_b":""}', '["cf_b"]', "cf_b", '"cf_b"']) expect(parseBroadcastPayload(raw), raw).toBeUndefined();
+    const { cf } = client();
+    expect(cf.broadcast("vk-promo").vkPayload({ action: "buy" })).toEqual(broadcastPayload("vk-promo", { action: "buy" }));
+
+    // The hand-written message_event (VK's public corpus has no callback button) and a real message_new given a keyboard payload.
+    const callback = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../adapters/fixtures/vk-message-event.json"), "utf8")) as { object: Record<string, unknown> };
+    const plain = vkUpdateToEvents(structuredClone(callback));
+    callback.object["payload"] = broadcastPayload("vk-promo", callback.object["payload"] as Record<string, unknown>);
+    const marked = vkUpdateToEvents(callback);
+    if (!plain.ok || !marked.ok) throw new Error("not mapped");
+    expect(marked.events.map((e) => [e.type, e.broadcastId, e.properties?.["button"]])).toEqual([
+      ["button_clicked", "vk-promo", plain.events[0]!.properties?.["button"]],
+      ["broadcast_clicked", "vk-promo", plain.events[0]!.properties?.["button"]],
+    ]);
+    const message = fixture("vk/vkwave/test-message-new-event-message-new.json") as { object: { message: Record<string, unknown> } };
+    message.object.message["payload"] = JSON.stringify(broadcastPayload("vk-promo", { button: "catalog" }));
+    const keyboard = vkUpdateToEvents(message);
+    expect(keyboard.ok && keyboard.events.map((e) => [e.type, e.broadcastId, e.properties?.["button"]])).toEqual([
+      ["button_clicked", "vk-promo", '{"button":"catalog"}'],
+      ["broadcast_clicked", "vk-promo", '{"button":"catalog"}'],
+    ]);
   });
 
   it("WhatsApp: a marketing template's statuses are broadcast events, with the id only when the send carried the marker", () => {
