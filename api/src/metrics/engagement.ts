@@ -39,19 +39,22 @@ FROM users`;
 /**
  * The same figures from engagement_slots: per user, bot, sessionId and slot, the first and last event,
  * the first request, resolution and handoff, and the instant of every reply (message_sent). Slots before
- * `to` are the events before `to` (bounds on slot boundaries). A user's rows, sorted by (sessionId, first
- * event), are cut into sessions like the events path: a sessionId is one session; loose rows (sessionId
- * '', sorted first) start a new session where the gap from the latest event of every earlier row reaches
- * the project's timeout. Several rows can hold pieces of one slot (several bots, parts not merged yet):
- * the gap is taken from the latest of all earlier rows, not the previous row, and a piece never splits
- * from its slot (the timeout is at least a slot wide when this path is chosen). A session's first
- * response is the earliest of its replies at or after its first request.
+ * `to` are the events before `to` (bounds on slot boundaries). A user's rows, sorted by (sessionId, slot,
+ * first event), are cut into sessions like the events path: a sessionId is one session; loose rows
+ * (sessionId '', sorted first) start a new session at a slot whose first event comes the project's timeout
+ * or more after the previous slot's last event. Several rows can hold pieces of one slot (several bots,
+ * parts not merged yet): a slot never splits (the timeout is at least a slot wide when this path is
+ * chosen), its first piece in that order has its first event, and the lasts sorted by (sessionId, last)
+ * line up slot by slot with the rows, so the one before a slot's first piece is the previous slot's last
+ * event. A session's first response is the earliest of its replies at or after its first request.
+ * Arrays are shifted rather than indexed inside lambdas: a lambda copies every array it captures per element.
  */
 function rollupSql(scope: string, db: string): string {
   const ms = (column: string) => `toUnixTimestamp64Milli(${column})`;
-  // slot_rows: (session_id, first event ms, last event ms, first request ms, kinds, reply instants ms), where
-  // kinds has bit 1 for a resolved and 2 for a handoff; absent instants are `none` (ROLLUP_NONE in ms).
-  const row = `(session_id, ${ms("first_ts")}, ${ms("last_ts")}, ${ms("request")},
+  const previous = (array: string, first: string) => `arrayPushFront(arrayPopBack(${array}), ${first})`;
+  // slot_rows: (session_id, slot, first event ms, last event ms, first request ms, kinds, reply instants ms),
+  // where kinds has bit 1 for a resolved and 2 for a handoff; absent instants are `none` (ROLLUP_NONE in ms).
+  const row = `(session_id, slot, ${ms("first_ts")}, ${ms("last_ts")}, ${ms("request")},
       toUInt8(resolved < ${ROLLUP_NONE}) + 2 * toUInt8(handoff < ${ROLLUP_NONE}), arrayMap(t -> ${ms("t")}, replies))`;
   return `
 WITH ${RANGE_HEAD}, ${ms(ROLLUP_NONE)} AS none, ${ms("range_from")} AS from_ms, ${sessionGapHead(db)},
@@ -59,14 +62,18 @@ users AS (
   SELECT
     min(${ms("first_ts")}) AS first_seen_ms,
     arraySort(groupArray(${row})) AS slot_rows,
-    arrayMap(r -> r.3, slot_rows) AS lasts,
-    arraySplit((r, starts) -> starts, slot_rows,
-      arrayMap((r, i) -> i > 1 AND (r.1 != slot_rows[i - 1].1 OR (r.1 = '' AND r.2 - arrayMax(arraySlice(lasts, 1, i - 1)) >= session_gap_ms)),
-        slot_rows, arrayEnumerate(slot_rows))) AS user_sessions,
+    arrayMap(r -> r.1, slot_rows) AS sids,
+    arrayMap(r -> r.2, slot_rows) AS slots,
+    arrayMap(r -> r.3, slot_rows) AS firsts,
+    ${previous("sids", "''")} AS prev_sids,
+    arraySort((l, k) -> (k, l), arrayMap(r -> r.4, slot_rows), arrayCumSum(arrayMap((s, p) -> toUInt32(s != p), sids, prev_sids))) AS lasts,
+    arraySplit((r, sid, prev_sid, slot_, prev_slot, first, prev_last) -> sid != prev_sid
+        OR (sid = '' AND slot_ != prev_slot AND first - prev_last >= session_gap_ms),
+      slot_rows, sids, prev_sids, slots, ${previous("slots", "slots[1]")}, firsts, ${previous("lasts", "0")}) AS user_sessions,
     -- per session starting in range: (start, first request, kinds OR-ed, first reply at or after the request)
-    arrayFilter(x -> x.1 >= from_ms, arrayMap(ss -> (ss[1].2, arrayMin(arrayMap(r -> r.4, ss)) AS request_ms,
-        arrayReduce('groupBitOr', arrayMap(r -> r.5, ss)),
-        arrayMin(arrayMap(r -> arrayMin(arrayPushBack(arrayFilter(t -> t >= request_ms, r.6), none)), ss))), user_sessions)) AS in_range,
+    arrayFilter(x -> x.1 >= from_ms, arrayMap(ss -> (ss[1].3, arrayMin(arrayMap(r -> r.5, ss)) AS request_ms,
+        arrayReduce('groupBitOr', arrayMap(r -> r.6, ss)),
+        arrayMin(arrayMap(r -> arrayMin(arrayPushBack(arrayFilter(t -> t >= request_ms, r.7), none)), ss))), user_sessions)) AS in_range,
     length(in_range) AS sessions,
     arrayCount(x -> x.2 < none, in_range) AS request_sessions,
     arrayCount(x -> x.2 < none AND x.3 = 1, in_range) AS resolved_sessions,
