@@ -4,29 +4,18 @@ import { ChannelSchema } from "../event.js";
 import { CommonQuerySchema, MoneySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { FunnelWindowSchema } from "./funnel.js";
 
-/**
- * Broadcasts (рассылки). Semantics (tests/reference/broadcasts.ts follows these; README "Decisions"):
- *
- * - Events in scope: the common filters, a resend counted once. A user is (channel, userId).
- * - A broadcast is a `broadcastId` carried by at least one `broadcast_*` event in scope. It starts at its first
- *   send: the earliest `broadcast_sent`, or, when none was tracked, the earliest `broadcast_*` event of it. It is
- *   listed when that instant is in [from, to); everything about it then counts whenever it happened, even at or
- *   after `to` (like the funnel's conversions), so Friday's broadcast shows Saturday's leads.
- * - Stages are per unique user over the events carrying the broadcastId, and imply the earlier ones: a click or a
- *   read proves a delivery, a delivery or a failure proves a send. clicked = users with a broadcast_clicked or a
- *   button_clicked carrying the broadcastId; delivered = users with a broadcast_delivered, a broadcast_read or a
- *   click; sent = delivered users and users with a broadcast_sent or broadcast_failed; failed = users with a
- *   broadcast_failed who were never delivered (a retry that got through is a delivery, not a failure).
- *   Replies (message_received with the broadcastId) are no stage.
- * - read: counted only on channels that report reads (not Telegram, not VK); null when none of the broadcast's
- *   channels does — never 0 for "unknown". Its rate is over the users delivered on those channels.
- * - A user's delivery instant is the earliest event proving their delivery. After-delivery figures count only
- *   delivered users (no delivery, no "after"), over events at t with delivery ≤ t ≤ delivery + limit, both edges
- *   included: unsubscribedOrBlocked (an `unsubscribed` or `blocked` event, 48 h), and within `window` users with a
- *   `lead`, users with an `order`, and revenue (sum of `order` and `payment` amounts). Those events need not carry
- *   the broadcastId; a user reached by two broadcasts counts in both.
- * - Rates are over delivered users (read's over delivered-on-reporting-channels), null on a zero denominator.
- */
+/** Broadcasts (рассылки). The definitions, which tests/reference/broadcasts.ts follows (README "Decisions"); also the answer's description in openapi.json. */
+export const BROADCASTS_SEMANTICS = [
+  "- Events in scope: the common filters, a resend counted once. A user is (channel, userId).",
+  "- A broadcast is a `broadcastId` carried by at least one `broadcast_*` event in scope. It starts at its first send: the earliest `broadcast_sent`, or, when none was tracked, the earliest `broadcast_*` event of it. It is listed when that instant is in [from, to); everything about it then counts whenever it happened, even at or after `to` (like the funnel's conversions), so Friday's broadcast shows Saturday's leads.",
+  "- Stages are per unique user over the events carrying the broadcastId, and imply the earlier ones: a click or a read proves a delivery, a delivery or a failure proves a send. clicked = users with a broadcast_clicked or a button_clicked carrying the broadcastId; delivered = users with a broadcast_delivered, a broadcast_read or a click; sent = delivered users and users with a broadcast_sent or broadcast_failed; failed = users with a broadcast_failed who were never delivered (a retry that got through is a delivery, not a failure). Replies (message_received with the broadcastId) are no stage.",
+  "- read: counted only on channels that report reads (not Telegram, not VK); null when none of the broadcast's channels does — never 0 for \"unknown\". Its rate is over the users delivered on those channels.",
+  "- A user's delivery instant is the earliest event proving their delivery. After-delivery figures count only delivered users (no delivery, no \"after\"), over events at t with delivery ≤ t ≤ delivery + limit, both edges included: unsubscribedOrBlocked (an `unsubscribed` or `blocked` event, 48 h), and within `window` users with a `lead`, users with an `order`, and revenue (sum of `order` and `payment` amounts). Those events need not carry the broadcastId; a user reached by two broadcasts counts in both.",
+  "- Rates are over delivered users (read's over delivered-on-reporting-channels), null on a zero denominator.",
+  "- failureReasons: per failed user the `reason` of their latest broadcast_failed (equal times: the larger event id; missing or empty = null), the 5 with most users, ties by reason, null last.",
+  "- Money: `currency` when given, else the currency with the most attributed revenue over the listed broadcasts (ties by code), else RUB; other currencies per broadcast in `otherRevenue`, never converted. Broadcasts newest first, then by id.",
+  "- Detail timeline: each user in the local hour (of `tz`) of the event that first proved delivered / read / clicked, so the hours sum to the totals; only non-empty hours, each named by the ISO UTC instant it starts.",
+].join("\n");
 
 export const DEFAULT_BROADCAST_WINDOW = "3d";
 /** After-delivery limit for unsubscribes and blocks (DESIGN: 48 h). */
@@ -47,6 +36,10 @@ export const BroadcastsQuerySchema = CommonQuerySchema.extend({
   }),
 });
 export type BroadcastsQuery = z.infer<typeof BroadcastsQuerySchema>;
+
+/** The 404 message of /broadcasts/{id}: it names the id (JSON-quoted, so any text stays readable). */
+export const broadcastNotFoundMessage = (broadcastId: string): string =>
+  `broadcast ${JSON.stringify(broadcastId)} not found: no broadcast with this id starts in the range under these filters`;
 
 export const BroadcastIdParamSchema = z
   .string()
@@ -96,14 +89,16 @@ export const BroadcastFiguresSchema = z
   .meta({ description: "One broadcast; figures are unique users except revenue; rates over delivered users unless noted" });
 export type BroadcastFigures = z.infer<typeof BroadcastFiguresSchema>;
 
-export const BroadcastsResponseSchema = z.object({
-  range: RangeEchoSchema,
-  windowSeconds: z.number().int().positive(),
-  /** `currency` when given, else the currency with the most attributed revenue over the listed broadcasts (ties by code), else RUB. */
-  currency: z.string(),
-  /** Newest first (firstSentAt descending), then by broadcastId. */
-  broadcasts: z.array(BroadcastFiguresSchema),
-});
+export const BroadcastsResponseSchema = z
+  .object({
+    range: RangeEchoSchema,
+    windowSeconds: z.number().int().positive(),
+    /** `currency` when given, else the currency with the most attributed revenue over the listed broadcasts (ties by code), else RUB. */
+    currency: z.string(),
+    /** Newest first (firstSentAt descending), then by broadcastId. */
+    broadcasts: z.array(BroadcastFiguresSchema),
+  })
+  .meta({ description: BROADCASTS_SEMANTICS });
 export type BroadcastsResponse = z.infer<typeof BroadcastsResponseSchema>;
 
 export const BroadcastHourSchema = z.object({
@@ -126,5 +121,7 @@ export const BroadcastDetailResponseSchema = z
      */
     hours: z.array(BroadcastHourSchema),
   })
-  .meta({ description: "The list's row for one broadcast (same query, same figures) plus its timeline; 404 naming the id when the list would not contain it" });
+  .meta({
+    description: `The list's row for one broadcast (same query, same figures, same currency) plus its timeline; 404 naming the id when the list would not contain it.\n${BROADCASTS_SEMANTICS}`,
+  });
 export type BroadcastDetailResponse = z.infer<typeof BroadcastDetailResponseSchema>;

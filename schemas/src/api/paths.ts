@@ -2,20 +2,13 @@ import { z } from "zod";
 import { EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, RangeEchoSchema } from "./common.js";
 
-/**
- * Conversation paths (a Sankey). Semantics (tests/reference/paths.ts follows these; README "Decisions"):
- *
- * - Each user has at most one path: it starts at their earliest event of type `start` in [from, to) (events in
- *   scope, a resend counted once; a user's events are ordered by timestamp, ties by event id as text) and follows
- *   the events after it in the same session (the session fact, judged on events before `to`): the conversation.
- * - Every event is a step. Step 1 is labelled with the start's type; a later step with `properties.button` when it
- *   is a `button_clicked` that has one (kind `button`), else with `properties.node` when present (kind `node`),
- *   else with its type (kind `type`). Empty texts count as absent.
- * - Consecutive steps with the same kind and label collapse into one (message_received ×3 is one step; a button
- *   pressed twice in a row is one step). Then the path is cut at `depth` steps (the start included).
- * - A node is (step, kind, label); its users are the users whose path has it; a link joins step s to s + 1;
- *   `endedUsers` are the users whose whole path ends at that node (cut paths do not end at step `depth`).
- */
+/** Conversation paths (a Sankey). The definitions, which tests/reference/paths.ts follows (README "Decisions"); also the answer's description in openapi.json. */
+export const PATHS_SEMANTICS = [
+  "- Each user has at most one path: it starts at their earliest event of type `start` in [from, to) (events in scope, a resend counted once; a user's events are ordered by timestamp, ties by event id as text) and follows the events after it in the same session (the session fact, judged on events before `to`): the conversation.",
+  "- Every event is a step. Step 1 is labelled with the start's type; a later step with `properties.button` when it is a `button_clicked` that has one (kind `button`), else with `properties.node` when present (kind `node`), else with its type (kind `type`). Empty texts count as absent.",
+  "- Consecutive steps with the same kind and label collapse into one (message_received ×3 is one step; a button pressed twice in a row is one step). Then the path is cut at `depth` steps (the start included).",
+  "- A node is (step, kind, label); its users are the users whose path has it; a link joins step s to s + 1; `endedUsers` are the users whose whole path ends at that node (cut paths do not end at step `depth`).",
+].join("\n");
 
 export const DEFAULT_PATHS_START = "bot_started";
 export const DEFAULT_PATHS_DEPTH = 5;
@@ -69,5 +62,5 @@ export const PathsResponseSchema = z
     /** By `from`, then `to`. */
     links: z.array(PathLinkSchema),
   })
-  .meta({ description: "Paths from `start`: nodes (step, kind, label, users, endedUsers) and links between consecutive steps" });
+  .meta({ description: PATHS_SEMANTICS });
 export type PathsResponse = z.infer<typeof PathsResponseSchema>;

@@ -2,26 +2,15 @@ import { z } from "zod";
 import { CommonQuerySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { IntervalSchema } from "./timeseries.js";
 
-/**
- * Support by the bot and by people. Semantics (tests/reference/support.ts follows these; README "Decisions"):
- *
- * - Sessions are the session fact's (one sessionId, or gaps below the project's timeout); a session belongs to
- *   the range where it starts and is judged on its events before `to`, like every session metric.
- * - A request is a session with a `message_received`; every rate below is over requests unless noted.
- *   contained = no `handoff`; handoff = a `handoff`; resolved = a `resolved` (by the bot or by a person);
- *   botResolved = resolved and no handoff (the overview's bot resolution rate, same definition).
- * - reopened: a resolved request after whose last `resolved` event the same user starts another session with a
- *   request at resolvedAt < start ≤ resolvedAt + 24 h. Over resolved requests. Only sessions starting before `to`
- *   are seen, so the last day of a range can only gain reopens when the range grows.
- * - Bot first response: first `message_received` → first `message_sent` by the bot (`sender` absent or `bot`)
- *   at or after it. Human first response: first `handoff` → first `message_sent` with `sender = operator` at or
- *   after it; an operator message before the handoff does not answer it. Each over the sessions that have both
- *   ends; medians are the mean of the two middle values for an even count (ms precision, in seconds).
- * - CSAT: `survey_answered` events in [from, to) with question `csat` and an answer 1–5; mean of the answers.
- * - Use-case mix per `interval` bucket of session start (local dates in `tz`, weeks from Monday): over all sessions
- *   starting in the bucket (a payment needs no request), the share with an `order` or `payment`, a `lead`, a
- *   `survey_answered`, a `handoff`; a session can count in several.
- */
+/** Support by the bot and by people. The definitions, which tests/reference/support.ts follows (README "Decisions"); also the answer's description in openapi.json. */
+export const SUPPORT_SEMANTICS = [
+  "- Sessions are the session fact's (one sessionId, or gaps below the project's timeout); a session belongs to the range where it starts and is judged on its events before `to`, like every session metric.",
+  "- A request is a session with a `message_received`; every rate below is over requests unless noted. contained = no `handoff`; handoff = a `handoff`; resolved = a `resolved` (by the bot or by a person); botResolved = resolved and no handoff (the overview's bot resolution rate, same definition).",
+  "- reopened: a resolved request after whose last `resolved` event the same user starts another session with a request at resolvedAt < start ≤ resolvedAt + 24 h. Over resolved requests. Only sessions starting before `to` are seen, so the last day of a range can only gain reopens when the range grows.",
+  "- Bot first response: first `message_received` → first `message_sent` by the bot (`sender` absent or `bot`) at or after it. Human first response: first `handoff` → first `message_sent` with `sender = operator` at or after it; an operator message before the handoff does not answer it. Each over the sessions that have both ends; medians are the mean of the two middle values for an even count (ms precision, in seconds).",
+  "- CSAT: `survey_answered` events in [from, to) with question `csat` and an answer 1–5; mean of the answers.",
+  "- Use-case mix per `interval` bucket of session start (local dates in `tz`, weeks from Monday): over all sessions starting in the bucket (a payment needs no request), the share with an `order` or `payment`, a `lead`, a `survey_answered`, a `handoff`; a session can count in several.",
+].join("\n");
 
 export const SupportQuerySchema = CommonQuerySchema.extend({
   interval: IntervalSchema.default("day").meta({ description: "Buckets of the use-case mix: day, week (from Monday) or month, of session start in tz" }),
@@ -72,5 +61,5 @@ export const SupportResponseSchema = z
     }),
     mix: z.array(SupportMixBucketSchema),
   })
-  .meta({ description: "Support: rates over sessions with a request; medians over sessions with both ends" });
+  .meta({ description: SUPPORT_SEMANTICS });
 export type SupportResponse = z.infer<typeof SupportResponseSchema>;
