@@ -14,13 +14,13 @@ import {
 } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "@chatfunnel/api";
 import { scoped, userKey, type RefEvent } from "./events.js";
-import { hourStartMs, iso, money4, rate } from "./figures.js";
+import { byTimeThenId, byteOrder, byteOrderNullLast, hourStartMs, iso, money4, rate } from "./figures.js";
 
 const FALLBACK_CURRENCY = "RUB";
 const HOUR_MS = 3_600_000;
 const reportsReads = (channel: string): boolean => !(CHANNELS_WITHOUT_READS as readonly string[]).includes(channel);
 
-const byTime = (a: RefEvent, b: RefEvent): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byTime = byTimeThenId;
 const earliest = (events: RefEvent[]): RefEvent | undefined => [...events].sort(byTime)[0];
 
 // Over events carrying the broadcastId: a click under the message proves its delivery, a delivery its send.
@@ -78,7 +78,7 @@ function compute(events: RefEvent[], filters: ResolvedFilters, windowSeconds: nu
     }
     const failureReasons = [...reasons]
       .map(([reason, count]) => ({ reason, users: count }))
-      .sort((a, b) => b.users - a.users || (a.reason === null ? 1 : b.reason === null ? -1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))
+      .sort((a, b) => b.users - a.users || byteOrderNullLast(a.reason, b.reason))
       .slice(0, MAX_BROADCAST_FAILURE_REASONS);
     // After-delivery figures read every event of the user in scope, tagged or not.
     const within = (key: string, deliveredAt: number, limitMs: number, test: (e: RefEvent) => boolean) =>
@@ -145,7 +145,7 @@ export function refBroadcasts(events: RefEvent[], filters: ResolvedFilters, wind
   const currency = chooseCurrency(rows, filters);
   const broadcasts = rows
     .map((row) => finish(row, currency))
-    .sort((a, b) => (a.firstSentAt > b.firstSentAt ? -1 : a.firstSentAt < b.firstSentAt ? 1 : a.broadcastId < b.broadcastId ? -1 : a.broadcastId > b.broadcastId ? 1 : 0));
+    .sort((a, b) => (a.firstSentAt > b.firstSentAt ? -1 : a.firstSentAt < b.firstSentAt ? 1 : byteOrder(a.broadcastId, b.broadcastId)));
   return { range: { from: iso(filters.fromMs), to: iso(filters.toMs), tz: filters.tz }, windowSeconds, currency, broadcasts };
 }
 

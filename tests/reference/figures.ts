@@ -48,3 +48,11 @@ export function bucketLabels(fromMs: number, toMs: number, tz: string, interval:
 }
 
 export const bucketAt = (ms: number, tz: string, interval: Interval): string => bucketOf(refLocalDate(ms, tz), interval);
+
+/** Text order as the engine sorts String: by UTF-8 bytes (JS `<` compares UTF-16 units, which differs past U+FFFF). */
+export const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+/** byteOrder with null last. */
+export const byteOrderNullLast = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? 1 : b === null ? -1 : byteOrder(a, b));
+
+/** A user's events in time order; equal times by event id as text (ids are lowercase UUIDs, so plain comparison). */
+export const byTimeThenId = (a: { ts: number; id: string }, b: { ts: number; id: string }): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

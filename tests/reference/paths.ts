@@ -3,14 +3,14 @@ import { PATH_NODE_KINDS, type PathLink, type PathNode, type PathNodeKind, type 
 import type { ResolvedFilters } from "@chatfunnel/api";
 import { inRange, scoped, type RefEvent } from "./events.js";
 import { sessionsOf } from "./sessions.js";
-import { iso } from "./figures.js";
+import { byTimeThenId, byteOrder, iso } from "./figures.js";
 
 export interface PathStep {
   kind: PathNodeKind;
   label: string;
 }
 
-const byTime = (a: RefEvent, b: RefEvent): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byTime = byTimeThenId;
 
 /** A later step's label: the button of a button_clicked, else the script node, else the type ("" is absent). */
 export function stepOf(event: RefEvent): PathStep {
@@ -66,7 +66,7 @@ export function refPaths(events: RefEvent[], filters: ResolvedFilters, start: st
     });
   }
   const ordered = [...nodes].sort(
-    ([, a], [, b]) => a.step - b.step || b.users - a.users || kindOrder(a.kind) - kindOrder(b.kind) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0),
+    ([, a], [, b]) => a.step - b.step || b.users - a.users || kindOrder(a.kind) - kindOrder(b.kind) || byteOrder(a.label, b.label),
   );
   const indexOf = new Map(ordered.map(([key], index) => [key, index]));
   const linkList: PathLink[] = [...links.values()]

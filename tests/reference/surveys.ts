@@ -2,10 +2,9 @@
 import { MAX_SURVEY_ANSWERS, type SurveyAnswer, type SurveysResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "@chatfunnel/api";
 import { inRange, scoped, userKey, type RefEvent } from "./events.js";
-import { iso, rate } from "./figures.js";
+import { byteOrderNullLast, iso, rate } from "./figures.js";
 
-/** Texts sort ascending with null last. */
-const byText = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+const byText = byteOrderNullLast;
 // The engine's Map(String, String) cannot tell a missing property from "": both are "none".
 const textOrNull = (value: string | undefined): string | null => value || null;
 

@@ -81,4 +81,10 @@ describe("surveys reference", () => {
     expect(question!.answers.at(-1)!.answer).toBe("a47");
     expect(question!.otherResponses).toBe(2);
   });
+
+  it("breaks ties by the answer's UTF-8 bytes, as the engine sorts text", () => {
+    // UTF-16 puts the emoji (a surrogate pair, 0xD83D…) before U+FF21; UTF-8 puts it after (F0… > EF…).
+    const events = [answered("a", 0, { question: "q", answer: "\u{1F600}" }), answered("b", 0, { question: "q", answer: "\uFF21" })];
+    expect(refSurveys(refEvents(events), hfilters(0, HOUR), W7D).questions[0]!.answers.map((a) => a.answer)).toEqual(["\uFF21", "\u{1F600}"]);
+  });
 });

@@ -5,6 +5,9 @@ import { CommonQuerySchema, MoneySchema, RangeEchoSchema, RateSchema } from "./c
 import { FunnelWindowSchema } from "./funnel.js";
 
 /** Broadcasts (рассылки). The definitions, which tests/reference/broadcasts.ts follows (README "Decisions"); also the answer's description in openapi.json. */
+/** Failure reasons listed per broadcast, most users first. */
+export const MAX_BROADCAST_FAILURE_REASONS = 5;
+
 export const BROADCASTS_SEMANTICS = [
   "- Events in scope: the common filters, a resend counted once. A user is (channel, userId).",
   "- A broadcast is a `broadcastId` carried by at least one `broadcast_*` event in scope. It starts at its first send: the earliest `broadcast_sent`, or, when none was tracked, the earliest `broadcast_*` event of it. It is listed when that instant is in [from, to); everything about it then counts whenever it happened, even at or after `to` (like the funnel's conversions), so Friday's broadcast shows Saturday's leads.",
@@ -12,7 +15,7 @@ export const BROADCASTS_SEMANTICS = [
   "- read: counted only on channels that report reads (not Telegram, not VK); null when none of the broadcast's channels does — never 0 for \"unknown\". Its rate is over the users delivered on those channels.",
   "- A user's delivery instant is the earliest event proving their delivery. After-delivery figures count only delivered users (no delivery, no \"after\"), over events at t with delivery ≤ t ≤ delivery + limit, both edges included: unsubscribedOrBlocked (an `unsubscribed` or `blocked` event, 48 h), and within `window` users with a `lead`, users with an `order`, and revenue (sum of `order` and `payment` amounts). Those events need not carry the broadcastId; a user reached by two broadcasts counts in both.",
   "- Rates are over delivered users (read's over delivered-on-reporting-channels), null on a zero denominator.",
-  "- failureReasons: per failed user the `reason` of their latest broadcast_failed (equal times: the larger event id; missing or empty = null), the 5 with most users, ties by reason, null last.",
+  `- failureReasons: per failed user the \`reason\` of their latest broadcast_failed (equal times: the larger event id; missing or empty = null), the ${MAX_BROADCAST_FAILURE_REASONS} with most users, ties by reason (UTF-8 bytes), null last.`,
   "- Money: `currency` when given, else the currency with the most attributed revenue over the listed broadcasts (ties by code), else RUB; other currencies per broadcast in `otherRevenue`, never converted. Broadcasts newest first, then by id.",
   "- Detail timeline: each user in the local hour (of `tz`) of the event that first proved delivered / read / clicked, so the hours sum to the totals; only non-empty hours, each named by the ISO UTC instant it starts.",
 ].join("\n");
@@ -22,8 +25,6 @@ export const DEFAULT_BROADCAST_WINDOW = "3d";
 export const BROADCAST_OPT_OUT_HOURS = 48;
 /** Channels whose messengers never report that a message was read. */
 export const CHANNELS_WITHOUT_READS = ["telegram", "vk"] as const;
-/** Failure reasons listed per broadcast, most users first. */
-export const MAX_BROADCAST_FAILURE_REASONS = 5;
 
 export const BroadcastsQuerySchema = CommonQuerySchema.extend({
   // prefault: the default goes through the same parsing, so `window` is always seconds.

@@ -8,6 +8,7 @@ export const PATHS_SEMANTICS = [
   "- Every event is a step. Step 1 is labelled with the start's type; a later step with `properties.button` when it is a `button_clicked` that has one (kind `button`), else with `properties.node` when present (kind `node`), else with its type (kind `type`). Empty texts count as absent.",
   "- Consecutive steps with the same kind and label collapse into one (message_received ×3 is one step; a button pressed twice in a row is one step). Then the path is cut at `depth` steps (the start included).",
   "- A node is (step, kind, label); its users are the users whose path has it; a link joins step s to s + 1; `endedUsers` are the users whose whole path ends at that node (cut paths do not end at step `depth`).",
+  "- Order: nodes by step, then most users, then kind (button, node, type), then label by UTF-8 bytes (the engine's String order); links by `from`, then `to`.",
 ].join("\n");
 
 export const DEFAULT_PATHS_START = "bot_started";

@@ -4,14 +4,15 @@ import { CommonQuerySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { FunnelWindowSchema } from "./funnel.js";
 
 /** Surveys (опросы, бриф). The definitions, which tests/reference/surveys.ts follows (README "Decisions"); also the answer's description in openapi.json. */
+export const MAX_SURVEY_ANSWERS = 50;
+
 export const SURVEYS_SEMANTICS = [
   "- Responses are `survey_answered` events in scope with timestamp in [from, to), a resend counted once. Their `properties.question` and `properties.answer` are read as stored text (numbers and booleans as JSON text: a rating 5 is \"5\"); a response without one is grouped under null, never dropped.",
   "- Per question: responses (events) and users (distinct). Per answer: responses, users, and of those users the share with a `lead` / an `order` at answeredAt ≤ t ≤ answeredAt + window, answeredAt being the user's earliest response with that answer in range; those events may fall after `to`. A user who gave two answers counts in both.",
-  "- Answers: the MAX_SURVEY_ANSWERS with most responses (ties by answer text, null last); the rest summed in `otherResponses`. Questions: most responses first, ties by question text, null last.",
+  `- Answers: the ${MAX_SURVEY_ANSWERS} with most responses (ties by answer text, null last); the rest summed in \`otherResponses\`. Questions: most responses first, ties by question text, null last. Texts compare by UTF-8 bytes (the engine's String order).`,
 ].join("\n");
 
 export const DEFAULT_SURVEY_WINDOW = "7d";
-export const MAX_SURVEY_ANSWERS = 50;
 
 export const SurveysQuerySchema = CommonQuerySchema.extend({
   window: FunnelWindowSchema.prefault(DEFAULT_SURVEY_WINDOW).meta({
