@@ -1,7 +1,7 @@
 /** Conversation paths in plain TypeScript over an in-memory event list, from the semantics in schemas/src/api/paths.ts. */
 import { PATH_NODE_KINDS, type PathLink, type PathNode, type PathNodeKind, type PathsResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "@chatfunnel/api";
-import { inRange, scoped, type RefEvent } from "./events.js";
+import { inRange, scoped, userKey, type RefEvent } from "./events.js";
 import { sessionsOf } from "./sessions.js";
 import { byTimeThenId, byteOrder, iso } from "./figures.js";
 
@@ -80,4 +80,26 @@ export function refPaths(events: RefEvent[], filters: ResolvedFilters, start: st
     nodes: ordered.map(([, node]) => node),
     links: linkList,
   };
+}
+
+/**
+ * The users behind one node (the Sankey's click-through list, like the funnel's drop-off list): users whose cut
+ * path has `kind`/`label` at `step`, with whether their path ends there; ordered by channel, then userId (bytes).
+ */
+export function refPathNodeUsers(
+  events: RefEvent[],
+  filters: ResolvedFilters,
+  start: string,
+  depth: number,
+  node: { step: number; kind: PathNodeKind; label: string },
+): { channel: string; userId: string; ended: boolean }[] {
+  const scopedEvents = scoped(events, filters);
+  const names = new Map(scopedEvents.map((e) => [userKey(e), { channel: e.channel, userId: e.userId }]));
+  const users: { channel: string; userId: string; ended: boolean }[] = [];
+  for (const [user, steps] of refUserPaths(events, filters, start)) {
+    const at = steps[node.step - 1];
+    if (node.step > depth || !at || at.kind !== node.kind || at.label !== node.label) continue;
+    users.push({ ...names.get(user)!, ended: steps.length === node.step });
+  }
+  return users.sort((a, b) => byteOrder(a.channel, b.channel) || byteOrder(a.userId, b.userId));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PathsResponseSchema } from "@chatfunnel/schemas";
-import { refPaths } from "../reference/paths.js";
+import { refPathNodeUsers, refPaths } from "../reference/paths.js";
 import { HOUR, MIN, hev, hfilters, refEvents } from "../reference/hand-events.js";
 
 const props = (properties: Record<string, string>) => ({ properties });
@@ -41,6 +41,16 @@ describe("paths reference", () => {
       { from: 1, to: 3, users: 1 },
       { from: 2, to: 4, users: 1 },
     ]);
+    // The users behind a node: those whose path has it, whether it ends there; a cut path ends nowhere.
+    const behind = (step: number, kind: "type" | "button" | "node", label: string, depth = 4) => refPathNodeUsers(refEvents(events), hfilters(0, HOUR), "bot_started", depth, { step, kind, label });
+    expect(behind(2, "type", "message_received")).toEqual([
+      { channel: "telegram", userId: "u1", ended: false },
+      { channel: "telegram", userId: "u2", ended: false },
+      { channel: "telegram", userId: "u3", ended: true },
+    ]);
+    expect(behind(4, "node", "catalog")).toEqual([{ channel: "telegram", userId: "u1", ended: false }]);
+    expect(behind(5, "button", "buy", 4)).toEqual([]);
+    expect(behind(5, "button", "buy", 6)).toEqual([{ channel: "telegram", userId: "u1", ended: false }]);
   });
 
   it("starts at the user's earliest start in range, follows only that session, orders equal times by event id", () => {
