@@ -3,12 +3,14 @@
  * 10M events, 200k users, 3 channels, 30 days by default; BENCH_SCALE multiplies events and users.
  * Each endpoint is called over HTTP (the real app on 127.0.0.1) a few times after one warm-up;
  * p50/p95 are over those calls. chDB keeps no query_log, so memory is bounded instead: every query
- * runs under max_memory_usage = QUERY_MAX_MEMORY_BYTES (default 2 GiB; set it lower to find the
- * peak) and would fail the bench past it. Targets on a 2-core machine: overview and channels
- * p50 ≤ 300 ms, no query > 2 GB.
+ * runs under max_memory_usage = QUERY_MAX_MEMORY_BYTES (default 2 GiB, 4 GiB at BENCH_SCALE > 1; set it
+ * lower to find the peak) and would fail the bench past it. Targets on a 2-core machine: overview, channels
+ * and engagement p50 ≤ 300 ms, no query > 2 GiB; at BENCH_SCALE=10 (100M events, generated in the engine
+ * like every scale) overview p50 ≤ 1.5 s, no query > 4 GiB.
  *
  *   npx tsx bench/api.bench.ts                     # full size
  *   BENCH_SCALE=0.01 npx tsx bench/api.bench.ts    # quick check
+ *   BENCH_SCALE=10 BENCH_DATA_DIR=/tmp/b100 …      # 100M events (~7 GB on disk; delete the dir after)
  *   BENCH_CALLS=10 BENCH_DATA_DIR=/tmp/x …         # more calls; keep the data between runs
  *   BENCH_ONLY=overview,channels …                 # a subset, by name prefix
  */
