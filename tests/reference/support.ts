@@ -2,9 +2,9 @@
  * Support in plain TypeScript over an in-memory event list, from the semantics in schemas/src/api/support.ts.
  * Sessions are tests/reference/sessions.ts's (the session fact), so support and overview agree on them.
  */
-import { CSAT_QUESTION, CSAT_RATINGS, REOPEN_WITHIN_HOURS, type Interval, type SupportResponse } from "@chatfunnel/schemas";
+import { CSAT_QUESTION, CSAT_RATINGS, OPERATOR_ANSWER_WITHIN_HOURS, REOPEN_WITHIN_HOURS, type Interval, type SupportResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "@chatfunnel/api";
-import { inRange, scoped, type RefEvent } from "./events.js";
+import { inRange, scoped, userKey, type RefEvent } from "./events.js";
 import { hasRequest, hasType, isResolved, sessionsInRange, type RefSession } from "./sessions.js";
 import { bucketAt, bucketLabels, iso, medianSeconds, rate, round4 } from "./figures.js";
 
@@ -24,7 +24,17 @@ function responseMs(session: RefSession, from: (e: RefEvent) => boolean, reply: 
 }
 
 export const botFirstResponseMs = (s: RefSession) => responseMs(s, (e) => e.type === "message_received", isBotReply);
-export const operatorFirstResponseMs = (s: RefSession) => responseMs(s, (e) => e.type === "handoff", isOperatorReply);
+
+/**
+ * The session's first handoff → the user's first operator message at or after it, within 24 h, in this session or
+ * a later one (a person may take longer than the session gap); `operatorTimes` are the user's operator messages.
+ */
+export function operatorFirstResponseMs(session: RefSession, operatorTimes: number[]): number | undefined {
+  const handoff = firstTs(session.events, (e) => e.type === "handoff");
+  if (handoff === undefined) return undefined;
+  const answers = operatorTimes.filter((ts) => ts >= handoff && ts <= handoff + OPERATOR_ANSWER_WITHIN_HOURS * 3_600_000);
+  return answers.length === 0 ? undefined : Math.min(...answers) - handoff;
+}
 
 /** A CSAT rating as stored text "1".."5", or undefined for anything else. */
 export function csatRating(event: RefEvent): string | undefined {
@@ -46,7 +56,10 @@ export function refSupport(events: RefEvent[], filters: ResolvedFilters, interva
     return (requestStarts.get(s.user) ?? []).some((start) => start > resolvedAt && start <= resolvedAt + REOPEN_WITHIN_HOURS * 3_600_000);
   });
   const bot = requests.map(botFirstResponseMs).filter((ms): ms is number => ms !== undefined);
-  const operator = requests.map(operatorFirstResponseMs).filter((ms): ms is number => ms !== undefined);
+  // Operator messages before `to` (the answer is judged on what exists by then), per user.
+  const operatorTimes = new Map<string, number[]>();
+  for (const e of inScope) if (isOperatorReply(e) && e.ts < filters.toMs) operatorTimes.set(userKey(e), [...(operatorTimes.get(userKey(e)) ?? []), e.ts]);
+  const operator = requests.map((s) => operatorFirstResponseMs(s, operatorTimes.get(s.user) ?? [])).filter((ms): ms is number => ms !== undefined);
   const ratings = inScope.filter((e) => inRange(e.ts, filters)).map(csatRating).filter((r): r is string => r !== undefined);
   const share = (list: RefSession[], test: (s: RefSession) => boolean) => rate(list.filter(test).length, list.length);
   const mix = bucketLabels(filters.fromMs, filters.toMs, filters.tz, interval).map((bucket) => {

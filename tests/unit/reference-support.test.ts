@@ -74,6 +74,30 @@ describe("support reference", () => {
     expect(refSupport(refEvents(events), hfilters(0, DAY), "day")).toMatchObject({ requests: 5, resolved: 4, reopened: 1 });
   });
 
+  it("a person's first answer counts in a later session too, up to 24 h after the handoff and before `to`", () => {
+    const events = [
+      // a: the operator answers 45 min later, past the session gap: 2 700 s
+      hev("a", "message_received", 0),
+      hev("a", "handoff", 0),
+      hev("a", "message_sent", 45 * MIN, operator),
+      // b: exactly 24 h later: counts
+      hev("b", "message_received", 0),
+      hev("b", "handoff", 0),
+      hev("b", "message_sent", DAY, operator),
+      // c: 1 ms past 24 h: unanswered
+      hev("c", "message_received", 0),
+      hev("c", "handoff", 0),
+      hev("c", "message_sent", DAY + 1, operator),
+      // d: the same user's operator messages on another channel are another user's
+      hev("d", "message_received", 0),
+      hev("d", "handoff", 0),
+      hev("d", "message_sent", MIN, { ...operator, channel: "vk" }),
+    ];
+    expect(refSupport(refEvents(events), hfilters(0, 2 * DAY), "day")).toMatchObject({ operatorAnsweredSessions: 2, medianOperatorFirstResponseSeconds: (2_700 + 86_400) / 2 });
+    // With `to` at 1 h, b's answer does not exist yet.
+    expect(refSupport(refEvents(events), hfilters(0, HOUR), "day")).toMatchObject({ operatorAnsweredSessions: 1, medianOperatorFirstResponseSeconds: 2_700 });
+  });
+
   it("medians: 0 s for an answer at the same instant, the mean of the two middle values for an even count", () => {
     const events = [0, 3, 4, 10].flatMap((seconds, i) => [hev(`u${i}`, "message_received", 0), hev(`u${i}`, "message_sent", seconds * S), hev(`u${i}`, "message_sent", seconds * S + 1)]);
     expect(refSupport(refEvents(events), hfilters(0, HOUR), "day")).toMatchObject({ botAnsweredSessions: 4, medianBotFirstResponseSeconds: 3.5 });
