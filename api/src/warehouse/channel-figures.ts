@@ -5,7 +5,7 @@ import { choosePath, type FactPath } from "./paths.js";
 import { ROLLUP_TABLES } from "./rollup-schema.js";
 import { runQuery } from "./run-query.js";
 import { RANGE_HEAD_WITH_PREVIOUS, eventScope, spendRowScope, type ResolvedFilters } from "./scope.js";
-import { LOOSE_PARTS, rollupSessionsOnlyCte, sessionCtes, sessionGapHead, sessionKinds, splitSessions } from "./sessions.js";
+import { LOOSE_PARTS, sessionCtes, sessionGapHead, sessionKinds, splitSessions } from "./sessions.js";
 
 /**
  * Every fact per channel, for a period and (in the same pass) the period before it: users, new users
@@ -174,19 +174,31 @@ ${combineSql([
 function rollupSql(scope: string, db: string, spendFilter: string, withRepeat: boolean): string {
   const resolvedCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 7) = 3, ${sessions})`;
   const requestCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 1) = 1, ${sessions})`;
-  const repeatCtes = withRepeat
-    ? `,
-  ${rollupSessionsOnlyCte(scope, db)},
-  repeat_figures AS (
-    SELECT toString(channel) AS channel, count() AS session_users, countIf(n >= 2) AS returning_users
-    FROM (SELECT channel, user_id, count() AS n FROM rollup_sessions GROUP BY channel, user_id)
-    GROUP BY channel
-  )`
+  // Sessions per user = the user's loose sessions (per_user) + their sessionId sessions starting in
+  // range, joined per user: per_user is read once (a CTE referenced twice would be computed twice).
+  const idUserSessions = withRepeat
+    ? `
+  id_user_sessions AS (
+    SELECT channel, user_id, count() AS id_n
+    FROM (
+      SELECT channel, user_id, min(first_ts) AS started
+      FROM ${db}.${ROLLUP_TABLES.idSessions}
+      WHERE ${scope}
+      GROUP BY channel, user_id, session_id
+      HAVING started >= range_from AND started < range_to
+    )
+    GROUP BY channel, user_id
+  ),`
     : "";
+  const repeatColumns = withRepeat
+    ? `,
+      countIf(length(loose_in) + id_n > 0) AS session_users, countIf(length(loose_in) + id_n >= 2) AS returning_users`
+    : "";
+  const repeatJoin = withRepeat ? "\n    LEFT JOIN id_user_sessions USING (channel, user_id)" : "";
   return `
-WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${DAY_HEAD}, ${sessionGapHead(db)},
+WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${DAY_HEAD}, ${sessionGapHead(db)},${idUserSessions}
   per_user AS (
-    SELECT channel,
+    SELECT channel, user_id,
       min(first_ts) AS first_seen,
       countIf(slot >= range_from) > 0 AS active,
       countIf(slot >= prev_from AND slot < range_from) > 0 AS p_active,
@@ -203,8 +215,8 @@ WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${DAY_HEAD}, ${sessionGapHead(db)},
       countIf(active) AS users, countIf(first_seen >= range_from) AS new_users,
       sum(length(loose_in)) AS sessions, sum(${resolvedCount("loose_in")}) AS resolved, sum(${requestCount("loose_in")}) AS requests,
       countIf(p_active) AS p_users, countIf(first_seen >= prev_from AND first_seen < range_from) AS p_new_users,
-      sum(length(p_loose_in)) AS p_sessions, sum(${resolvedCount("p_loose_in")}) AS p_resolved, sum(${requestCount("p_loose_in")}) AS p_requests
-    FROM per_user
+      sum(length(p_loose_in)) AS p_sessions, sum(${resolvedCount("p_loose_in")}) AS p_resolved, sum(${requestCount("p_loose_in")}) AS p_requests${repeatColumns}
+    FROM per_user${repeatJoin}
     GROUP BY channel
   ),
   outcome_figures AS (
@@ -244,13 +256,17 @@ WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${DAY_HEAD}, ${sessionGapHead(db)},
       HAVING started >= prev_from AND started < range_to
     )
     GROUP BY channel
-  )${repeatCtes}
+  )
 ${combineSql([
-  { name: "user_figures", counts: ["users", "new_users", "sessions", "resolved", "requests", "p_users", "p_new_users", "p_sessions", "p_resolved", "p_requests"], revenue: false, spend: false },
+  {
+    name: "user_figures",
+    counts: ["users", "new_users", "sessions", "resolved", "requests", "p_users", "p_new_users", "p_sessions", "p_resolved", "p_requests", ...(withRepeat ? REPEAT_COLUMNS : [])],
+    revenue: false,
+    spend: false,
+  },
   { name: "outcome_figures", counts: ["lead_users", "leads", "orders", "p_lead_users", "p_leads", "p_orders"], revenue: true, spend: false },
   { name: "id_figures", counts: ["sessions", "resolved", "requests", "p_sessions", "p_resolved", "p_requests"], revenue: false, spend: false },
   { name: "spend_figures", counts: [], revenue: false, spend: true },
-  ...(withRepeat ? [{ name: "repeat_figures", counts: ["session_users", "returning_users"], revenue: false, spend: false }] : []),
 ])}`;
 }
 
