@@ -3,6 +3,7 @@
  * schemas/src/api/broadcasts.ts (DESIGN "Broadcasts, support, surveys, paths"). Naive on purpose.
  */
 import {
+  BROADCAST_EVENT_TYPES,
   BROADCAST_OPT_OUT_HOURS,
   CHANNELS,
   CHANNELS_WITHOUT_READS,
@@ -21,6 +22,7 @@ const HOUR_MS = 3_600_000;
 const reportsReads = (channel: string): boolean => !(CHANNELS_WITHOUT_READS as readonly string[]).includes(channel);
 
 const byTime = byTimeThenId;
+const isBroadcastEvent = (e: RefEvent): boolean => (BROADCAST_EVENT_TYPES as readonly string[]).includes(e.type);
 const earliest = (events: RefEvent[]): RefEvent | undefined => [...events].sort(byTime)[0];
 
 // Over events carrying the broadcastId: a click under the message proves its delivery, a delivery its send.
@@ -47,12 +49,12 @@ function compute(events: RefEvent[], filters: ResolvedFilters, windowSeconds: nu
   const inScope = scoped(events, filters);
   const byUser = new Map<string, RefEvent[]>();
   for (const event of inScope) byUser.set(userKey(event), [...(byUser.get(userKey(event)) ?? []), event]);
-  const ids = new Set(inScope.filter((e) => e.broadcastId !== "" && e.type.startsWith("broadcast_")).map((e) => e.broadcastId));
+  const ids = new Set(inScope.filter((e) => e.broadcastId !== "" && isBroadcastEvent(e)).map((e) => e.broadcastId));
   const result: Computed[] = [];
   for (const id of ids) {
     const mine = inScope.filter((e) => e.broadcastId === id);
     const starts = mine.filter((e) => e.type === "broadcast_sent");
-    const start = earliest(starts.length > 0 ? starts : mine.filter((e) => e.type.startsWith("broadcast_")))!;
+    const start = earliest(starts.length > 0 ? starts : mine.filter(isBroadcastEvent))!;
     if (start.ts < filters.fromMs || start.ts >= filters.toMs) continue;
     const users = new Map<string, UserState>();
     for (const event of mine) {

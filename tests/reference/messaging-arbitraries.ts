@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { funnelWindowSeconds } from "@chatfunnel/contract";
 import {
+  BROADCAST_EVENT_TYPES,
   DEFAULT_BROADCAST_WINDOW,
   DEFAULT_PATHS_DEPTH,
   DEFAULT_PATHS_START,
@@ -42,7 +43,7 @@ export const MESSAGING_CHANNELS: Channel[] = ["telegram", "whatsapp", "vk"];
 export const WINDOWS = ["30m", "1h", "1d", "3d"] as const;
 export const PATH_STARTS = ["bot_started", "message_received", "button_clicked"] as const;
 
-const BROADCAST_TYPES = ["broadcast_sent", "broadcast_delivered", "broadcast_read", "broadcast_clicked", "broadcast_failed"] as const;
+const BROADCAST_TYPES = BROADCAST_EVENT_TYPES;
 const CONVERSATION_TYPES = ["bot_started", "message_received", "message_sent", "button_clicked", "handoff", "resolved", "survey_answered"] as const;
 const OUTCOME_TYPES = ["lead", "order", "payment", "unsubscribed", "blocked"] as const;
 
@@ -66,7 +67,12 @@ const contentArb = (kind: "broadcast" | "conversation", broadcastId: string) =>
     .record({
       type:
         kind === "broadcast"
-          ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...BROADCAST_TYPES) }, { weight: 1, arbitrary: fc.constantFrom("button_clicked", "message_received") }, { weight: 2, arbitrary: fc.constantFrom(...OUTCOME_TYPES) })
+          ? fc.oneof(
+              { weight: 6, arbitrary: fc.constantFrom(...BROADCAST_TYPES) },
+              // a custom type that merely looks like one: it makes no broadcast
+              { weight: 1, arbitrary: fc.constantFrom("button_clicked", "message_received", "broadcast_scheduled") },
+              { weight: 2, arbitrary: fc.constantFrom(...OUTCOME_TYPES) },
+            )
           : fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...CONVERSATION_TYPES) }, { weight: 1, arbitrary: fc.constantFrom(...OUTCOME_TYPES) }),
       // In a broadcast burst, clicks and replies are mostly the ones the broadcast caused.
       tagged: kind === "broadcast" ? fc.boolean() : fc.constant(false),

@@ -109,6 +109,8 @@ describe("broadcasts reference", () => {
       hev("a", "lead", 40 * MIN),
       hev("b", "broadcast_sent", -1, b("before")), // 1 ms before `from`: not listed
       hev("b", "broadcast_sent", HOUR, b("after")), // at `to`: not listed
+      hev("b", "broadcast_scheduled", 10 * MIN, b("custom")), // a custom type makes no broadcast
+      hev("b", "broadcast_scheduled", 20 * MIN, b("late")), // nor moves the start of one without broadcast_sent
     ];
     const answer = refBroadcasts(refEvents(events), hfilters(0, HOUR), W3D);
     expect(answer.broadcasts.map((r) => [r.broadcastId, r.firstSentAt, r.leads])).toEqual([

@@ -5,12 +5,14 @@ import { CommonQuerySchema, MoneySchema, RangeEchoSchema, RateSchema } from "./c
 import { FunnelWindowSchema } from "./funnel.js";
 
 /** Broadcasts (рассылки). The definitions, which tests/reference/broadcasts.ts follows (README "Decisions"); also the answer's description in openapi.json. */
+/** The reserved types that make a broadcast (a custom `broadcast_…` type does not). */
+export const BROADCAST_EVENT_TYPES = ["broadcast_sent", "broadcast_delivered", "broadcast_read", "broadcast_clicked", "broadcast_failed"] as const;
 /** Failure reasons listed per broadcast, most users first. */
 export const MAX_BROADCAST_FAILURE_REASONS = 5;
 
 export const BROADCASTS_SEMANTICS = [
   "- Events in scope: the common filters, a resend counted once. A user is (channel, userId).",
-  "- A broadcast is a `broadcastId` carried by at least one `broadcast_*` event in scope. It starts at its first send: the earliest `broadcast_sent`, or, when none was tracked, the earliest `broadcast_*` event of it. It is listed when that instant is in [from, to); everything about it then counts whenever it happened, even at or after `to` (like the funnel's conversions), so Friday's broadcast shows Saturday's leads.",
+  "- A broadcast is a `broadcastId` carried by at least one broadcast event (broadcast_sent, _delivered, _read, _clicked, _failed; not a custom `broadcast_…` type) in scope. It starts at its first send: the earliest `broadcast_sent`, or, when none was tracked, its earliest broadcast event. It is listed when that instant is in [from, to); everything about it then counts whenever it happened, even at or after `to` (like the funnel's conversions), so Friday's broadcast shows Saturday's leads.",
   "- Stages are per unique user over the events carrying the broadcastId, and imply the earlier ones: a click or a read proves a delivery, a delivery or a failure proves a send. clicked = users with a broadcast_clicked or a button_clicked carrying the broadcastId; delivered = users with a broadcast_delivered, a broadcast_read or a click; sent = delivered users and users with a broadcast_sent or broadcast_failed; failed = users with a broadcast_failed who were never delivered (a retry that got through is a delivery, not a failure). Replies (message_received with the broadcastId) are no stage.",
   "- read: counted only on channels that report reads (not Telegram, not VK); null when none of the broadcast's channels does — never 0 for \"unknown\". Its rate is over the users delivered on those channels.",
   "- A user's delivery instant is the earliest event proving their delivery. After-delivery figures count only delivered users (no delivery, no \"after\"), over events at t with delivery ≤ t ≤ delivery + limit, both edges included: unsubscribedOrBlocked (an `unsubscribed` or `blocked` event, 48 h), and within `window` users with a `lead`, users with an `order`, and revenue (sum of `order` and `payment` amounts). Those events need not carry the broadcastId; a user reached by two broadcasts counts in both.",
