@@ -1,7 +1,19 @@
 /**
  * The generic half of a "this endpoint equals the reference" property test: one fresh project per scenario,
  * its events stored in two parts (so resends sit in different parts), and a GET that sends the scenario's
- * common filters plus an endpoint's own parameters. The test compares what `get` answers to the reference.
+ * common filters plus an endpoint's own parameters. The test compares what `get` answers to the reference:
+ *
+ *   fc.asyncProperty(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms), async (events, query) => {
+ *     const scenario = await referenceScenario(storage, testApp.app, events, query);
+ *     const expected = messagingExpected(scenario.events, scenario.filters, query);
+ *     expect(await scenario.get("support", endpointParams("support", query))).toEqual(expected.support);
+ *     for (const id of BROADCAST_IDS) {
+ *       const res = await scenario.request(`broadcasts/${encodeURIComponent(id)}`, endpointParams("broadcasts", query));
+ *       const detail = expected.broadcastDetails.get(id);
+ *       expect(res.status).toBe(detail ? 200 : 404);
+ *       if (detail) expect(res.body).toEqual(detail);
+ *     }
+ *   })
  */
 import { expect } from "vitest";
 import request from "supertest";
