@@ -1,6 +1,6 @@
 import type { FunnelBreakdown, FunnelMode } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../../http/params.js";
-import { scopeParams, scopeSql } from "../scope.js";
+import { firstTouchCampaignsSql } from "../../warehouse/first-touch.js";
+import { eventScope, type ResolvedFilters } from "../../warehouse/scope.js";
 import type { FunnelDefinition } from "./definition.js";
 import { keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "./keys.js";
 import { ANY } from "./modes/any.js";
@@ -44,23 +44,40 @@ export interface UserFunnelsQuery {
   params: Record<string, unknown>;
 }
 
-export function userFunnelsSql(db: string, filters: ResolvedFilters, definition: FunnelDefinition): UserFunnelsQuery {
+/** Where the campaign of a campaign breakdown comes from; tests force each to prove them equal. */
+export type CampaignPath = "rollup" | "events";
+
+/**
+ * The campaign breakdown is first touch over the user's events in scope. Without a botId filter that is all
+ * of the user's events, which is what the first-touch rollup (warehouse/first-touch.ts) holds: joined to the
+ * funnel's users it keeps the scan narrow (only step events in the span) instead of reading every event of
+ * every user (by channel + campaign on 10M events: ~900 → ~750 ms of CPU). With a botId filter, or with
+ * source or botId in the breakdown too (the scan widens anyway), the events answer.
+ */
+export function campaignPath(filters: ResolvedFilters, definition: FunnelDefinition): CampaignPath {
+  const firstTouch = definition.breakdown.filter((d) => d !== "channel");
+  return filters.botId === undefined && firstTouch.length === 1 && firstTouch[0] === "campaign" ? "rollup" : "events";
+}
+
+export function userFunnelsSql(db: string, filters: ResolvedFilters, definition: FunnelDefinition, campaignFrom = campaignPath(filters, definition)): UserFunnelsQuery {
   const mode = FUNNEL_MODES_SQL[definition.mode];
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
-  const firstTouch = definition.breakdown.filter((d): d is Exclude<FunnelBreakdown, "channel"> => d !== "channel");
+  const joinCampaign = campaignFrom === "rollup" && definition.breakdown.includes("campaign");
+  const firstTouch = definition.breakdown.filter((d): d is Exclude<FunnelBreakdown, "channel"> => d !== "channel" && !(joinCampaign && d === "campaign"));
+  const scope = eventScope(filters, db);
   const layout = keyLayoutFor(definition, mode.needsEventId);
   const inRange = "ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({endMs:Int64}, 'UTC')";
   // First-touch values look at all of the user's events, and separators need the others' times: then the
   // scan widens and each array picks its rows by If.
   const narrow = firstTouch.length === 0 && !mode.separators;
   // `type IN` repeats what mask != 0 says in a form the engine can apply first, on the cheap type column.
-  const where = firstTouch.length > 0 ? scopeSql(filters, db) : `${scopeSql(filters, db)} AND ${inRange}${mode.separators ? "" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
+  const where = firstTouch.length > 0 ? scope.sql : `${scope.sql} AND ${inRange}${mode.separators ? "" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
   const keys = narrow ? "groupArray(key)" : `groupArrayIf(key, ${inRange} AND mask != 0)`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
   const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
-  const sql = `
+  const users = `
 SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, completed FROM (
   SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${mode.separators ? "seps, " : ""}
     arrayMap(x -> ${keyTimeSql(layout, "x")}, keys) AS t,
@@ -79,10 +96,17 @@ SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, comp
   )
 )
 WHERE level > 0`;
+  // A user without a campaign is not in the rollup: the LEFT JOIN's default '' is the "no value" group.
+  const sql = joinCampaign
+    ? `
+SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}touch.campaign AS ${DIMENSION_COLUMNS.campaign}, level, start_rel, completed
+FROM (${users}) AS funnel_users
+LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
+    : users;
   return {
     sql,
     params: {
-      ...scopeParams(filters),
+      ...scope.params,
       ...mask.params,
       n: definition.steps.length,
       stepTypes: [...new Set(definition.steps.map((step) => step.type))],
