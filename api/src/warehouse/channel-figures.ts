@@ -5,7 +5,17 @@ import { choosePath, type FactPath } from "./paths.js";
 import { ROLLUP_TABLES } from "./rollup-schema.js";
 import { runQuery } from "./run-query.js";
 import { RANGE_HEAD_WITH_PREVIOUS, eventScope, spendRowScope, type ResolvedFilters } from "./scope.js";
-import { LOOSE_PARTS, sessionCtes, sessionGapHead, sessionKinds, splitSessions } from "./sessions.js";
+import {
+  LOOSE_PARTS,
+  idHasRequestSql,
+  idResolvedSql,
+  idSessionRowsSql,
+  looseHasRequestSql,
+  looseResolvedSql,
+  sessionCtes,
+  sessionGapHead,
+  splitSessions,
+} from "./sessions.js";
 
 /**
  * Every fact per channel, for a period and (in the same pass) the period before it: users, new users
@@ -172,20 +182,15 @@ ${combineSql([
  * Sessions per user (repeat) need loose and sessionId sessions together: only with `withRepeat`.
  */
 function rollupSql(scope: string, db: string, spendFilter: string, withRepeat: boolean): string {
-  const resolvedCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 7) = 3, ${sessions})`;
-  const requestCount = (sessions: string) => `arrayCount(s -> bitAnd(${sessionKinds("s")}, 1) = 1, ${sessions})`;
+  const resolvedCount = (sessions: string) => `arrayCount(s -> ${looseResolvedSql("s")}, ${sessions})`;
+  const requestCount = (sessions: string) => `arrayCount(s -> ${looseHasRequestSql("s")}, ${sessions})`;
   // Sessions per user = the user's loose sessions (per_user) + their sessionId sessions starting in
   // range, joined per user: per_user is read once (a CTE referenced twice would be computed twice).
   const idUserSessions = withRepeat
     ? `
   id_user_sessions AS (
     SELECT channel, user_id, count() AS id_n
-    FROM (
-      SELECT channel, user_id, min(first_ts) AS started
-      FROM ${db}.${ROLLUP_TABLES.idSessions}
-      WHERE ${scope}
-      GROUP BY channel, user_id, session_id
-      HAVING started >= range_from AND started < range_to
+    FROM (${idSessionRowsSql(scope, db, "range_from")}
     )
     GROUP BY channel, user_id
   ),`
@@ -243,17 +248,12 @@ WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${DAY_HEAD}, ${sessionGapHead(db)},${idUserSes
   id_figures AS (
     SELECT toString(channel) AS channel,
       countIf(started >= range_from) AS sessions,
-      countIf(started >= range_from AND req < range_to AND res < range_to AND NOT ho < range_to) AS resolved,
-      countIf(started >= range_from AND req < range_to) AS requests,
+      countIf(started >= range_from AND ${idResolvedSql("range_to")}) AS resolved,
+      countIf(started >= range_from AND ${idHasRequestSql("range_to")}) AS requests,
       countIf(started < range_from) AS p_sessions,
-      countIf(started < range_from AND req < range_from AND res < range_from AND NOT ho < range_from) AS p_resolved,
-      countIf(started < range_from AND req < range_from) AS p_requests
-    FROM (
-      SELECT channel, min(first_ts) AS started, min(request) AS req, min(resolved) AS res, min(handoff) AS ho
-      FROM ${db}.${ROLLUP_TABLES.idSessions}
-      WHERE ${scope}
-      GROUP BY channel, user_id, session_id
-      HAVING started >= prev_from AND started < range_to
+      countIf(started < range_from AND ${idResolvedSql("range_from")}) AS p_resolved,
+      countIf(started < range_from AND ${idHasRequestSql("range_from")}) AS p_requests
+    FROM (${idSessionRowsSql(scope, db, "prev_from")}
     )
     GROUP BY channel
   )

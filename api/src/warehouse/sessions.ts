@@ -140,13 +140,32 @@ export function rollupSessionsCte(scope: string, db: string): string {
   ${sessionGapHead(db)},${rollupSessionsOnlyCte(scope, db)}`;
 }
 
+/** A loose rollup session (array of slot entries) had a request / was resolved by the bot (no handoff). */
+export const looseHasRequestSql = (session: string): string => `bitAnd(${sessionKinds(session)}, 1) = 1`;
+export const looseResolvedSql = (session: string): string => `bitAnd(${sessionKinds(session)}, 7) = 3`;
+
+/**
+ * One row per sessionId session starting in [startFrom, to) from the rollup: (channel, user_id,
+ * started, req, res, ho), the last three the first request, resolution and handoff (ROLLUP_NONE if none).
+ */
+export const idSessionRowsSql = (scope: string, db: string, startFrom: string): string => `
+      SELECT channel, user_id, min(first_ts) AS started, min(request) AS req, min(resolved) AS res, min(handoff) AS ho
+      FROM ${db}.${ROLLUP_TABLES.idSessions}
+      WHERE ${scope}
+      GROUP BY channel, user_id, session_id
+      HAVING started >= ${startFrom} AND started < range_to`;
+
+/** A sessionId session judged on its events before `before`: had a request / was resolved by the bot. */
+export const idHasRequestSql = (before: string): string => `req < ${before}`;
+export const idResolvedSql = (before: string): string => `req < ${before} AND res < ${before} AND NOT ho < ${before}`;
+
 /** rollupSessionsCte for a WITH that binds `session_gap_ms` already (sessionGapHead). */
 export function rollupSessionsOnlyCte(scope: string, db: string): string {
   return `
   rollup_sessions AS (
     SELECT channel, user_id, fromUnixTimestamp64Milli(s[1].1, 'UTC') AS started,
-      bitAnd(${sessionKinds("s")}, 1) = 1 AS has_request,
-      bitAnd(${sessionKinds("s")}, 7) = 3 AS resolved
+      ${looseHasRequestSql("s")} AS has_request,
+      ${looseResolvedSql("s")} AS resolved
     FROM (
       SELECT channel, user_id, ${LOOSE_PARTS} AS parts
       FROM ${db}.${ROLLUP_TABLES.userSlots}
@@ -156,13 +175,8 @@ export function rollupSessionsOnlyCte(scope: string, db: string): string {
     ARRAY JOIN ${splitSessions("parts")} AS s
     WHERE started >= range_from
     UNION ALL
-    SELECT channel, user_id, started, req < range_to AS has_request, req < range_to AND res < range_to AND NOT ho < range_to AS resolved
-    FROM (
-      SELECT channel, user_id, min(first_ts) AS started, min(request) AS req, min(resolved) AS res, min(handoff) AS ho
-      FROM ${db}.${ROLLUP_TABLES.idSessions}
-      WHERE ${scope}
-      GROUP BY channel, user_id, session_id
-      HAVING started >= range_from AND started < range_to
+    SELECT channel, user_id, started, ${idHasRequestSql("range_to")} AS has_request, ${idResolvedSql("range_to")} AS resolved
+    FROM (${idSessionRowsSql(scope, db, "range_from")}
     )
   )`;
 }
