@@ -70,3 +70,15 @@ const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) =>
 export const isWellFormedText: (value: string) => boolean = nativeWellFormed
   ? (value) => nativeWellFormed.call(value)
   : (value) => !LONE_SURROGATE.test(value);
+
+/** `sender` on `message_sent`: who answered. Absent means the bot, the common case. */
+export const MESSAGE_SENDERS = ["bot", "operator"] as const;
+export type MessageSender = (typeof MESSAGE_SENDERS)[number];
+
+/**
+ * `survey_answered` with this `question` is a satisfaction rating the support report averages; its
+ * `answer` is one of these ratings, stored as text (a number 5 and a button's "5" are stored alike).
+ */
+export const CSAT_QUESTION = "csat";
+export const CSAT_RATINGS = ["1", "2", "3", "4", "5"] as const;
+export type CsatRating = (typeof CSAT_RATINGS)[number];

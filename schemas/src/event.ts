@@ -1,6 +1,8 @@
 import { z } from "zod";
 import {
   CHANNELS,
+  CSAT_QUESTION,
+  CSAT_RATINGS,
   CURRENCY_PATTERN,
   EVENT_TYPE_MESSAGE,
   EVENT_TYPE_PATTERN,
@@ -14,13 +16,15 @@ import {
   MAX_REVENUE,
   MAX_SOURCE_FIELD_LENGTH,
   MAX_SOURCE_PAYLOAD_LENGTH,
+  MESSAGE_SENDERS,
   MIN_EVENT_TIME_MS,
   isWellFormedText,
+  type MessageSender,
 } from "@chatfunnel/contract";
 
 // The plain contract (lists, limits, grammars) lives in contract/ so the SDK and the browser share it without
 // zod; these schemas are built on it, and re-export it so importers of @chatfunnel/schemas see one contract.
-export { CHANNELS, RESERVED_EVENT_TYPES, MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW_MS, MAX_PROPERTIES, LONE_SURROGATE_MESSAGE, isWellFormedText } from "@chatfunnel/contract";
+export { CHANNELS, CSAT_QUESTION, CSAT_RATINGS, MESSAGE_SENDERS, RESERVED_EVENT_TYPES, MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW_MS, MAX_PROPERTIES, LONE_SURROGATE_MESSAGE, isWellFormedText } from "@chatfunnel/contract";
 export type { ReservedEventType } from "@chatfunnel/contract";
 
 export const ChannelSchema = z.enum(CHANNELS);
@@ -69,27 +73,17 @@ export const PropertiesSchema = z.preprocess((value: z.input<typeof PropertyReco
 }, PropertyRecordSchema);
 export type Properties = z.infer<typeof PropertiesSchema>;
 
-/** `sender` on `message_sent`: who answered. Absent means the bot, the common case. */
-export const MESSAGE_SENDERS = ["bot", "operator"] as const;
 export const MessageSenderSchema = z.enum(MESSAGE_SENDERS);
-export type MessageSender = z.infer<typeof MessageSenderSchema>;
+export type { MessageSender };
 
 /**
- * `survey_answered` with this `question` is a satisfaction rating the support report averages. Not exported:
- * the support answer's schema (api/support.ts) exports CSAT_QUESTION and CSAT_RATINGS, the stored text it reads,
- * and importing them here would make the event contract depend on an API answer; a test holds the two equal.
- */
-const CSAT_QUESTION = "csat";
-const CSAT_MIN = 1;
-const CSAT_MAX = 5;
-/**
- * A CSAT answer is a whole rating 1–5, as a number or as the same digit in a string: a messenger button
- * carries its value as text ("5" in callback data), and both are stored as the text "5", so the report
+ * A CSAT answer is a whole rating (CSAT_RATINGS), as a number or as the same digit in a string: a messenger
+ * button carries its value as text ("5" in callback data), and both are stored as the text "5", so the report
  * reads them alike. Anything else ("5.0", 4.5, "five", a missing answer) would be an average of nothing.
  */
 export function isCsatAnswer(value: unknown): boolean {
-  const rating = typeof value === "string" && /^[0-9]$/.test(value) ? Number(value) : value;
-  return typeof rating === "number" && Number.isInteger(rating) && rating >= CSAT_MIN && rating <= CSAT_MAX;
+  const text = typeof value === "number" && Number.isInteger(value) ? String(value) : value;
+  return typeof text === "string" && (CSAT_RATINGS as readonly string[]).includes(text);
 }
 
 type ReservedPropertyCheck = { type: string; name: string; applies?: (props: Properties) => boolean; valid: (value: unknown, present: boolean) => boolean; message: string };
@@ -104,7 +98,7 @@ const RESERVED_PROPERTY_CHECKS: readonly ReservedPropertyCheck[] = [
     name: "answer",
     applies: (props) => props["question"] === CSAT_QUESTION,
     valid: (value) => isCsatAnswer(value),
-    message: `must be a rating ${CSAT_MIN}–${CSAT_MAX} (a whole number, or the same digit as text) when question is "${CSAT_QUESTION}"`,
+    message: `must be a rating ${CSAT_RATINGS[0]}–${CSAT_RATINGS[CSAT_RATINGS.length - 1]} (a whole number, or the same digit as text) when question is "${CSAT_QUESTION}"`,
   },
 ];
 

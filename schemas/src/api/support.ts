@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CSAT_RATINGS } from "@chatfunnel/contract";
 import { CommonQuerySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { IntervalSchema } from "./timeseries.js";
 
@@ -7,8 +8,6 @@ import { IntervalSchema } from "./timeseries.js";
 export const REOPEN_WITHIN_HOURS = 24;
 /** Hours after a handoff within which an operator's message is its answer; later ones leave it unanswered. */
 export const OPERATOR_ANSWER_WITHIN_HOURS = 24;
-export const CSAT_QUESTION = "csat";
-export const CSAT_RATINGS = ["1", "2", "3", "4", "5"] as const;
 
 export const SUPPORT_SEMANTICS = [
   "- Sessions are the session fact's (one sessionId, or gaps below the project's timeout); a session belongs to the range where it starts and is judged on its events before `to`, like every session metric.",
