@@ -22,7 +22,8 @@ import { stepMaskSql } from "./step-conditions.js";
 export const FUNNEL_MODES_SQL: Record<FunnelMode, FunnelModeSql> = { ordered: ORDERED, strict: STRICT, any: ANY };
 
 /**
- * First-touch values per user: earliest by (time, event id as text), like the campaign filter in scope.ts.
+ * First-touch values per user over the events in scope: earliest by (time, event id as text), as in
+ * warehouse/first-touch.ts.
  * The id's text is only needed on rows that have a value: if() evaluates it lazily, on those rows alone.
  */
 const DIMENSION_AGGREGATES: Record<Exclude<FunnelBreakdown, "channel">, string> = {
@@ -44,7 +45,10 @@ export interface UserFunnelsQuery {
   params: Record<string, unknown>;
 }
 
-/** Where the campaign of a campaign breakdown comes from; tests force each to prove them equal. */
+/**
+ * Where the campaign of a campaign breakdown comes from; tests force each to prove them equal (the rollup
+ * holds only without a botId filter, which campaignPath checks).
+ */
 export type CampaignPath = "rollup" | "events";
 
 /**
