@@ -9,6 +9,7 @@
  *   npx tsx bench/funnel.bench.ts                     # full size
  *   BENCH_SCALE=0.01 npx tsx bench/funnel.bench.ts    # quick check
  *   BENCH_CALLS=15 BENCH_DATA_DIR=/tmp/x …            # more calls; keep the data between runs
+ *   BENCH_ONLY=ordered,dropoff …                      # a subset of the funnels, by name prefix (the floor always runs)
  */
 import os from "node:os";
 import { BENCH_PROJECT, openBenchData, serveBenchApi } from "./support/bench-data.js";
@@ -91,7 +92,9 @@ const floorP50 = percentile(floor.times, 50);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const rows: string[][] = [["floor: windowFunnel, 5 steps", floorP50.toFixed(0), percentile(floor.times, 95).toFixed(0), (floor.times[0] ?? NaN).toFixed(0), "1.00", mib(floor.peak)]];
 console.log(`  floor: p50 ${floorP50.toFixed(0)} ms`);
-for (const entry of cases) {
+/** BENCH_ONLY=ordered,dropoff measures only funnels whose name starts with one of these. */
+const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+for (const entry of cases.filter((candidate) => !only || only.some((prefix) => candidate.name.startsWith(prefix)))) {
   const { times, peak } = await measure(() => callApi(entry.path));
   const p50 = percentile(times, 50);
   rows.push([entry.name, p50.toFixed(0), percentile(times, 95).toFixed(0), (times[0] ?? NaN).toFixed(0), (p50 / floorP50).toFixed(2), mib(peak)]);
