@@ -17,6 +17,7 @@ export const ROUTES: Route[] = [
   { path: "/engagement", title: "nav.engagement", page: lazy(() => import("./pages/EngagementPage.js").then((m) => ({ default: m.EngagementPage }))) },
   { path: "/links", title: "nav.links", page: lazy(() => import("./pages/LinksPage.js").then((m) => ({ default: m.LinksPage }))) },
   { path: "/events", title: "nav.events", page: lazy(() => import("./pages/EventsPage.js").then((m) => ({ default: m.EventsPage }))) },
+  { path: "/broadcasts", title: "nav.broadcasts", page: lazy(() => import("./pages/BroadcastsPage.js").then((m) => ({ default: m.BroadcastsPage }))) },
 ];
 
 export function routeFor(path: string): Route {

@@ -1,0 +1,91 @@
+import type { BroadcastFigures } from "@chatfunnel/schemas";
+import { useI18n } from "../i18n/i18n.js";
+import type { MessageKey } from "../i18n/messages.js";
+
+/** A stage count, or the words saying the messenger never tells it (read on Telegram/VK): never a 0 for "unknown". */
+export function StageCount({ value }: { value: number | null }) {
+  const { t, format } = useI18n();
+  return value === null ? <span className="muted">{t("broadcasts.readUnknown")}</span> : <>{format.integer(value)}</>;
+}
+
+/** Every broadcast starting in the period, newest first; a row's button shows its funnel and timeline below. */
+export function BroadcastsTable({ rows, selected, onSelect, tz }: { rows: BroadcastFigures[]; selected: string | null; onSelect: (id: string) => void; tz: string }) {
+  const { t, format } = useI18n();
+  return (
+    <div className="table-wrap">
+      <table className="data" data-testid="broadcasts-table">
+        <caption>{t("broadcasts.table")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("broadcasts.broadcast")}</th>
+            <th scope="col">{t("broadcasts.channels")}</th>
+            <th scope="col">{t("broadcasts.firstSentAt")}</th>
+            <th scope="col">{t("broadcasts.sent")}</th>
+            <th scope="col">{t("broadcasts.delivered")}</th>
+            <th scope="col">{t("broadcasts.read")}</th>
+            <th scope="col">{t("broadcasts.clicked")}</th>
+            <th scope="col">{t("broadcasts.failed")}</th>
+            <th scope="col">{t("broadcasts.optOuts")}</th>
+            <th scope="col">{t("metric.leads")}</th>
+            <th scope="col">{t("metric.orders")}</th>
+            <th scope="col">{t("metric.revenue")}</th>
+            <th scope="col">{t("broadcasts.deliveryRate")}</th>
+            <th scope="col">{t("broadcasts.readRate")}</th>
+            <th scope="col">{t("broadcasts.clickRate")}</th>
+            <th scope="col">{t("broadcasts.unsubscribeRate")}</th>
+            <th scope="col">{t("broadcasts.leadRate")}</th>
+            <th scope="col">{t("broadcasts.orderRate")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.broadcastId} data-broadcast={row.broadcastId} aria-current={row.broadcastId === selected ? "true" : undefined}>
+              <th scope="row">
+                <button type="button" className="link" aria-pressed={row.broadcastId === selected} onClick={() => onSelect(row.broadcastId)}>
+                  {row.broadcastId}
+                </button>
+              </th>
+              <td data-metric="channels">{row.channels.map((channel) => t(`channel.${channel}` as MessageKey)).join(", ")}</td>
+              <td data-metric="firstSentAt">{format.dateTime(row.firstSentAt, tz)}</td>
+              <td data-metric="sent">{format.integer(row.sent)}</td>
+              <td data-metric="delivered">{format.integer(row.delivered)}</td>
+              <td data-metric="read">
+                <StageCount value={row.read} />
+              </td>
+              <td data-metric="clicked">{format.integer(row.clicked)}</td>
+              <td data-metric="failed">
+                {format.integer(row.failed)}
+                {row.failureReasons.length > 0 && (
+                  <ul className="reasons" aria-label={t("broadcasts.reasons")}>
+                    {row.failureReasons.map((reason) => (
+                      <li key={reason.reason ?? ""} className="note">
+                        {reason.reason ?? t("broadcasts.noReason")}: {format.integer(reason.users)}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td data-metric="unsubscribedOrBlocked">{format.integer(row.unsubscribedOrBlocked)}</td>
+              <td data-metric="leads">{format.integer(row.leads)}</td>
+              <td data-metric="orders">{format.integer(row.orders)}</td>
+              <td data-metric="revenue">
+                {format.money(row.revenue)}
+                {row.otherRevenue.map((money) => (
+                  <div key={money.currency} className="note">
+                    + {format.money(money)}
+                  </div>
+                ))}
+              </td>
+              <td data-metric="deliveryRate">{format.percent(row.deliveryRate)}</td>
+              <td data-metric="readRate">{row.read === null ? <StageCount value={null} /> : format.percent(row.readRate)}</td>
+              <td data-metric="clickRate">{format.percent(row.clickRate)}</td>
+              <td data-metric="unsubscribeRate">{format.percent(row.unsubscribeRate)}</td>
+              <td data-metric="leadRate">{format.percent(row.leadRate)}</td>
+              <td data-metric="orderRate">{format.percent(row.orderRate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
