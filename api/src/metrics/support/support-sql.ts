@@ -1,0 +1,122 @@
+import { CSAT_QUESTION, CSAT_RATINGS, OPERATOR_ANSWER_WITHIN_HOURS, REOPEN_WITHIN_HOURS, type Interval } from "@chatfunnel/schemas";
+import { RANGE_HEAD } from "../../warehouse/scope.js";
+import { sessionGapHead } from "../../warehouse/sessions.js";
+import { BUCKET_OF_TIME } from "../buckets.js";
+
+/**
+ * SQL of /api/v1/support (semantics: SUPPORT_SEMANTICS in schemas/src/api/support.ts).
+ *
+ * Sessions are cut exactly like the session fact's events path (warehouse/sessions.ts sessionCtes: the
+ * project's timeout from sessionGapHead, one session per sessionId, loose events split where a gap reaches
+ * the timeout). sessionCtes keeps only (ts, type) per event, and support also needs who sent a message, so
+ * the timelines here carry a kind code instead; the cut itself is the same expression.
+ */
+
+/** One code per event: what support asks of it. Other events still shape sessions (kind OTHER). */
+export const KIND = {
+  other: 0,
+  request: 1,
+  botReply: 2,
+  operatorReply: 3,
+  handoff: 4,
+  resolved: 5,
+  payment: 6,
+  lead: 7,
+  survey: 8,
+} as const;
+
+/** A message_sent is the bot's unless `sender` says operator (absent or `bot` is the bot). */
+const KIND_SQL = `multiIf(
+      type = 'message_received', ${KIND.request},
+      type = 'message_sent', if(properties['sender'] = 'operator', ${KIND.operatorReply}, ${KIND.botReply}),
+      type = 'handoff', ${KIND.handoff},
+      type = 'resolved', ${KIND.resolved},
+      type IN ('order', 'payment'), ${KIND.payment},
+      type = 'lead', ${KIND.lead},
+      type = 'survey_answered', ${KIND.survey},
+      ${KIND.other})`;
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * One row per `interval` bucket of session start (`bucket` = the label) and one totals row (GROUPING SETS;
+ * its `bucket` is the String default '', which is why the label is a column of the inner query: an expression
+ * in the outer one would be computed from the defaulted inputs, giving 1970-01-01): sessions and the mix counts per bucket; the request figures are read from the totals row.
+ * Times are epoch ms (Int64); an absent instant is -1.
+ */
+export function supportSql(scope: string, db: string, interval: Interval): string {
+  const bucketOf = BUCKET_OF_TIME[interval]("fromUnixTimestamp64Milli(m.1, 'UTC')");
+  return `
+WITH ${RANGE_HEAD}, ${sessionGapHead(db)}, toUnixTimestamp64Milli(range_from) AS from_ms,
+timelines AS (
+  SELECT channel, user_id, session_id, arraySort(e -> e.1, groupArray((toUnixTimestamp64Milli(ts), toUInt8(${KIND_SQL})))) AS evs
+  FROM ${db}.events FINAL
+  WHERE ${scope} AND ts < range_to
+  GROUP BY channel, user_id, session_id
+),
+sessions AS (
+  SELECT channel, user_id, s[1].1 AS started,
+    arrayExists(e -> e.2 = ${KIND.request}, s) AS has_request,
+    arrayFirst(e -> e.2 = ${KIND.request}, s).1 AS first_request,
+    arrayFirstIndex(e -> e.2 = ${KIND.botReply} AND e.1 >= first_request, s) AS bot_reply_at,
+    if(has_request AND bot_reply_at > 0, s[bot_reply_at].1 - first_request, -1) AS bot_ms,
+    if(arrayExists(e -> e.2 = ${KIND.handoff}, s), arrayFirst(e -> e.2 = ${KIND.handoff}, s).1, -1) AS handoff_at,
+    if(arrayExists(e -> e.2 = ${KIND.resolved}, s), arrayMax(arrayMap(e -> e.1, arrayFilter(e -> e.2 = ${KIND.resolved}, s))), -1) AS last_resolved,
+    arrayMap(e -> e.1, arrayFilter(e -> e.2 = ${KIND.operatorReply}, s)) AS operator_times,
+    arrayExists(e -> e.2 = ${KIND.payment}, s) AS has_payment,
+    arrayExists(e -> e.2 = ${KIND.lead}, s) AS has_lead,
+    arrayExists(e -> e.2 = ${KIND.survey}, s) AS has_survey
+  FROM timelines
+  ARRAY JOIN if(session_id = '',
+    arraySplit((e, gap_ms) -> gap_ms >= session_gap_ms, evs, arrayDifference(arrayMap(e -> e.1, evs))),
+    [evs]) AS s
+),
+per_user AS (
+  SELECT
+    -- every operator message of the user before \`to\`, in any session: a person may answer after the session gap
+    arraySort(arrayFlatten(groupArray(operator_times))) AS user_operator_times,
+    groupArrayIf(started, has_request AND started >= from_ms) AS request_starts,
+    groupArrayIf((started, has_request, bot_ms, handoff_at, last_resolved, has_payment, has_lead, has_survey), started >= from_ms) AS in_range
+  FROM sessions
+  GROUP BY channel, user_id
+  HAVING length(in_range) > 0
+)
+SELECT bucket,
+  count() AS sessions,
+  countIf(has_payment) AS with_payment,
+  countIf(has_lead) AS with_lead,
+  countIf(has_survey) AS with_survey,
+  countIf(handoff_at >= 0) AS with_handoff,
+  countIf(has_request) AS requests,
+  countIf(has_request AND handoff_at < 0) AS contained,
+  countIf(has_request AND handoff_at >= 0) AS handoffs,
+  countIf(has_request AND last_resolved >= 0) AS resolved,
+  countIf(has_request AND last_resolved >= 0 AND handoff_at < 0) AS bot_resolved,
+  countIf(has_request AND last_resolved >= 0 AND reopens) AS reopened,
+  countIf(has_request AND bot_ms >= 0) AS bot_answered,
+  quantileExactInclusiveIf(0.5)(toFloat64(bot_ms), has_request AND bot_ms >= 0) AS bot_median_ms,
+  countIf(has_request AND operator_ms >= 0) AS operator_answered,
+  quantileExactInclusiveIf(0.5)(toFloat64(operator_ms), has_request AND operator_ms >= 0) AS operator_median_ms
+FROM (
+  SELECT ${bucketOf} AS bucket, m.2 AS has_request, m.3 AS bot_ms, m.4 AS handoff_at, m.5 AS last_resolved,
+    m.6 AS has_payment, m.7 AS has_lead, m.8 AS has_survey,
+    last_resolved >= 0 AND arrayExists(start -> start > last_resolved AND start <= last_resolved + ${REOPEN_WITHIN_HOURS * HOUR_MS}, request_starts) AS reopens,
+    -- the operator times are sorted, so the first one in the window is the earliest answer
+    if(handoff_at < 0, 0, arrayFirstIndex(t -> t >= handoff_at AND t <= handoff_at + ${OPERATOR_ANSWER_WITHIN_HOURS * HOUR_MS}, user_operator_times)) AS operator_index,
+    if(operator_index = 0, -1, user_operator_times[operator_index] - handoff_at) AS operator_ms
+  FROM per_user
+  ARRAY JOIN in_range AS m
+)
+GROUP BY GROUPING SETS ((bucket), ())`;
+}
+
+/** CSAT responses in [from, to) per rating: question `csat`, answer one of the five stored digits. */
+export function csatSql(scope: string, db: string): string {
+  return `
+WITH ${RANGE_HEAD}
+SELECT properties['answer'] AS rating, count() AS responses
+FROM ${db}.events FINAL
+WHERE ${scope} AND ts >= range_from AND ts < range_to AND type = 'survey_answered'
+  AND properties['question'] = '${CSAT_QUESTION}' AND rating IN (${CSAT_RATINGS.map((r) => `'${r}'`).join(", ")})
+GROUP BY rating`;
+}

@@ -1,0 +1,115 @@
+/**
+ * Property test: /api/v1/support equals tests/reference/support.ts on random messaging streams (gaps on the
+ * 30-minute session edge and either side of 24 h for reopens and late operator answers, bot and operator
+ * replies, CSAT answers, sessionId and loose sessions, resends in separate parts), for every interval.
+ * The reference cuts loose sessions at a fixed 30 minutes; the projects here keep the default session
+ * timeout (unset = 30 min), so both cut alike while the endpoint reads the project's setting.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import type { Storage } from "@chatfunnel/ingest";
+import { INTERVALS, type Event, type SupportResponse } from "@chatfunnel/schemas";
+import { freshDatabase } from "../support/engine.js";
+import { createTestApp, type TestApp } from "../support/test-app.js";
+import { referenceScenario } from "../support/reference-harness.js";
+import { ANCHORS } from "../support/random-events.js";
+import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb, type MessagingQuery } from "../reference/messaging-arbitraries.js";
+
+const RUNS = Number(process.env.SUPPORT_PROPERTY_RUNS ?? 60);
+const EDGE_RUNS = Number(process.env.SUPPORT_EDGE_RUNS ?? 40);
+
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+/** Offsets either side of the two 24-hour windows, and of "at or after" (0 counts, -1 does not). */
+const EDGE_OFFSETS_MS = [-1, 0, 1, DAY - 1, DAY, DAY + 1] as const;
+
+/**
+ * Streams aimed at support's own edges, rare in the generic streams: per user a request, a handoff, operator
+ * messages at the handoff ± 1 ms and 24 h ± 1 ms (several, so the earliest in the window must win), a resolution,
+ * and a next request 24 h ± 1 ms after it; a range whose end can fall on those instants.
+ */
+const edgeArb = fc
+  .record({
+    users: fc.array(
+      fc.record({
+        handoffAfterMs: fc.constantFrom(0, 1, 5 * MIN),
+        operatorOffsets: fc.subarray([...EDGE_OFFSETS_MS], { minLength: 1 }),
+        resolvedAfterMs: fc.constantFrom(0, 10 * MIN),
+        reopenOffset: fc.constantFrom(...EDGE_OFFSETS_MS.filter((offset) => offset > 0)),
+        sessionId: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    toAfterDays: fc.constantFrom(1, 2),
+    toOffset: fc.constantFrom(0, 1, 10 * MIN),
+    interval: fc.constantFrom(...INTERVALS),
+  })
+  .map(({ users, toAfterDays, toOffset, interval }) => {
+    const start = Date.UTC(2026, 4, 12, 10);
+    const events: Event[] = [];
+    users.forEach((user, index) => {
+      const at = (ms: number, type: string, extra: Partial<Event> = {}, sessionId?: string): void => {
+        const id = `00000000-0000-4000-8000-${(index * 100 + events.length).toString(16).padStart(12, "0")}`;
+        const event: Event = { id, type, channel: "telegram", botId: "bot-a", userId: `u${index}`, timestamp: new Date(start + index * MIN + ms).toISOString(), ...extra };
+        if (sessionId) event.sessionId = sessionId;
+        events.push(event);
+      };
+      const sid = user.sessionId ? "s1" : undefined;
+      at(0, "message_received", {}, sid);
+      at(1000, "message_sent", {}, sid);
+      const handoff = user.handoffAfterMs;
+      at(handoff, "handoff", {}, sid);
+      for (const offset of user.operatorOffsets) at(handoff + offset, "message_sent", { properties: { sender: "operator" } });
+      const resolved = handoff + user.resolvedAfterMs;
+      at(resolved, "resolved", {}, sid);
+      at(resolved + user.reopenOffset, "message_received", {}, user.sessionId ? "s2" : undefined);
+    });
+    const query: MessagingQuery = { from: "2026-05-12", to: new Date(start + toAfterDays * DAY + toOffset).toISOString(), tz: "UTC", interval };
+    return { events, query };
+  });
+
+describe("support equals the reference implementation on random messaging streams", () => {
+  let storage: Storage;
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    storage = await freshDatabase();
+    testApp = createTestApp(storage);
+  });
+  afterAll(async () => testApp.close());
+
+  it(`matches on ${RUNS} random streams around the anchors`, { timeout: 300_000 }, async () => {
+    // The streams must reach the interesting figures, not just empty answers: counted, asserted at the end.
+    const seen = { requests: 0, reopened: 0, operator: 0, csat: 0, evenMedian: 0 };
+    const scenarioArb = fc
+      .constantFrom(...ANCHORS)
+      .chain((anchor) => fc.tuple(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms)));
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async ([events, query]) => {
+        const scenario = await referenceScenario(storage, testApp.app, events, query);
+        const expected = messagingExpected(scenario.events, scenario.filters, query).support;
+        const answer = (await scenario.get("support", endpointParams("support", query))) as SupportResponse;
+        expect(answer).toEqual(expected);
+        if (expected.requests > 0) seen.requests++;
+        if (expected.reopened > 0) seen.reopened++;
+        if (expected.operatorAnsweredSessions > 0) seen.operator++;
+        if (expected.csat.responses > 0) seen.csat++;
+        if (expected.botAnsweredSessions % 2 === 0 && expected.botAnsweredSessions > 0) seen.evenMedian++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(seen.requests).toBeGreaterThan(RUNS / 3);
+    for (const [figure, runs] of Object.entries(seen)) expect(runs, figure).toBeGreaterThan(RUNS / 20);
+  });
+
+  it(`matches on ${EDGE_RUNS} streams on the 24-hour and at-or-after edges`, { timeout: 300_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(edgeArb, async ({ events, query }) => {
+        const scenario = await referenceScenario(storage, testApp.app, events, query);
+        const expected = messagingExpected(scenario.events, scenario.filters, query).support;
+        expect(await scenario.get("support", endpointParams("support", query))).toEqual(expected);
+      }),
+      { numRuns: EDGE_RUNS },
+    );
+  });
+});
