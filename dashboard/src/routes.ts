@@ -18,6 +18,7 @@ export const ROUTES: Route[] = [
   { path: "/links", title: "nav.links", page: lazy(() => import("./pages/LinksPage.js").then((m) => ({ default: m.LinksPage }))) },
   { path: "/events", title: "nav.events", page: lazy(() => import("./pages/EventsPage.js").then((m) => ({ default: m.EventsPage }))) },
   { path: "/broadcasts", title: "nav.broadcasts", page: lazy(() => import("./pages/BroadcastsPage.js").then((m) => ({ default: m.BroadcastsPage }))) },
+  { path: "/support", title: "nav.support", page: lazy(() => import("./pages/SupportPage.js").then((m) => ({ default: m.SupportPage }))) },
 ];
 
 export function routeFor(path: string): Route {
