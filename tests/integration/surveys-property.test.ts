@@ -1,0 +1,68 @@
+/**
+ * Property test: /api/v1/surveys equals the plain-TypeScript reference (tests/reference/surveys.ts) on random
+ * messaging streams (resends in separate parts, several channels and bots, every anchor, each window of the
+ * arbitraries), plus leads and orders placed right at a window's edge after some answers (1 ms before, at, 1 ms
+ * past answeredAt + window), so an edge off by one fails.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import type { Storage } from "@chatfunnel/ingest";
+import { DEFAULT_SURVEY_WINDOW, type Event } from "@chatfunnel/schemas";
+import { funnelWindowSeconds } from "@chatfunnel/contract";
+import { freshDatabase } from "../support/engine.js";
+import { createTestApp, type TestApp } from "../support/test-app.js";
+import { referenceScenario } from "../support/reference-harness.js";
+import { ANCHORS } from "../support/random-events.js";
+import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb, type MessagingQuery } from "../reference/messaging-arbitraries.js";
+
+const RUNS = Number(process.env.SURVEYS_PROPERTY_RUNS ?? 16);
+
+/** The stream with a lead or an order at answeredAt + window + delta for a few of its answers. */
+const withEdgeOutcomes = (anchorMs: number): fc.Arbitrary<[Event[], MessagingQuery]> =>
+  fc.tuple(messagingStreamArb(anchorMs), messagingQueryArb(anchorMs)).chain(([events, query]) =>
+    fc
+      .array(fc.record({ pick: fc.nat(), deltaMs: fc.constantFrom(-1, 0, 1), type: fc.constantFrom("lead", "order") }), { minLength: 1, maxLength: 3 })
+      .map((adds): [Event[], MessagingQuery] => {
+        const answers = events.filter((e) => e.type === "survey_answered");
+        const windowMs = funnelWindowSeconds(query.window ?? DEFAULT_SURVEY_WINDOW)! * 1000;
+        const added = answers.length === 0 ? [] : adds.map(({ pick, deltaMs, type }, index): Event => {
+          const answer = answers[pick % answers.length]!;
+          return {
+            id: `eeeeeeee-0000-4000-8000-${index.toString(16).padStart(12, "0")}`,
+            type,
+            channel: answer.channel,
+            botId: answer.botId,
+            userId: answer.userId,
+            timestamp: new Date(Date.parse(answer.timestamp) + windowMs + deltaMs).toISOString(),
+          };
+        });
+        return [[...events, ...added], query];
+      }),
+  );
+
+describe("surveys equals the reference on random streams", () => {
+  let storage: Storage;
+  let testApp: TestApp;
+  // The streams must exercise conversions, not only empty shares: counted over every anchor, asserted at the end.
+  let converting = 0;
+  beforeAll(async () => {
+    storage = await freshDatabase();
+    testApp = createTestApp(storage);
+  });
+  afterAll(async () => {
+    await testApp.close();
+    expect(converting).toBeGreaterThan(RUNS / 4);
+  });
+
+  it.each(ANCHORS)(`matches on ${RUNS} streams around $name`, { timeout: 240_000 }, async (anchor) => {
+    await fc.assert(
+      fc.asyncProperty(withEdgeOutcomes(anchor.ms), async ([events, query]) => {
+        const scenario = await referenceScenario(storage, testApp.app, events, query);
+        const expected = messagingExpected(scenario.events, scenario.filters, query).surveys;
+        expect(await scenario.get("surveys", endpointParams("surveys", query))).toEqual(expected);
+        if (expected.questions.some((q) => q.answers.some((a) => (a.leadShare ?? 0) > 0 || (a.orderShare ?? 0) > 0))) converting++;
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
