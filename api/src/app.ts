@@ -10,6 +10,7 @@ import { eventsRoutes } from "./routes/events-routes.js";
 import { linksRoutes } from "./routes/links-routes.js";
 import { broadcastsRoutes } from "./routes/broadcasts-routes.js";
 import { surveysRoutes } from "./routes/surveys-routes.js";
+import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 
@@ -21,7 +22,7 @@ export interface ApiDeps {
 }
 
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes];
 
 /** /api/v1: every route takes a read key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {

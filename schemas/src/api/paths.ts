@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { EventTypeSchema } from "../event.js";
+import { DEFAULT_DROPOFF_LIMIT, MAX_DROPOFF_LIMIT, MAX_EVENT_TYPE_LENGTH, MAX_PROPERTY_VALUE_LENGTH } from "@chatfunnel/contract";
+import { ChannelSchema, EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, RangeEchoSchema } from "./common.js";
 
 /** Conversation paths (a Sankey). The definitions, which tests/reference/paths.ts follows (README "Decisions"); also the answer's description in openapi.json. */
@@ -65,3 +66,38 @@ export const PathsResponseSchema = z
   })
   .meta({ description: PATHS_SEMANTICS });
 export type PathsResponse = z.infer<typeof PathsResponseSchema>;
+
+/**
+ * The users behind one node (the Sankey's click-through list, like funnel/dropoff): every parameter of paths plus
+ * the node's `step` (1..depth), `kind` and `label`; one page ordered by channel, then userId (bytes).
+ */
+export const PathNodeUsersQuerySchema = PathsQuerySchema.extend({
+  step: z.coerce.number().int().min(1).max(MAX_PATHS_DEPTH).meta({ description: "The node's step (1..depth)" }),
+  kind: PathNodeKindSchema,
+  // A label is a button or node text (a property value) or an event type.
+  label: z.string().min(1).max(Math.max(MAX_PROPERTY_VALUE_LENGTH, MAX_EVENT_TYPE_LENGTH)),
+  format: z.enum(["json", "csv"]).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_DROPOFF_LIMIT).default(DEFAULT_DROPOFF_LIMIT),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type PathNodeUsersQuery = z.infer<typeof PathNodeUsersQuerySchema>;
+
+export const PathNodeUserSchema = z.object({
+  channel: ChannelSchema,
+  userId: z.string(),
+  /** The user's path ends at this node (no later step in their session). */
+  ended: z.boolean(),
+});
+export type PathNodeUser = z.infer<typeof PathNodeUserSchema>;
+
+export const PathNodeUsersResponseSchema = z.object({
+  step: z.number().int().min(1),
+  kind: PathNodeKindSchema,
+  label: z.string(),
+  /** Users at the node, in all; `users` is one page of them. */
+  total: z.number().int().nonnegative(),
+  limit: z.number().int().positive(),
+  offset: z.number().int().nonnegative(),
+  users: z.array(PathNodeUserSchema),
+});
+export type PathNodeUsersResponse = z.infer<typeof PathNodeUsersResponseSchema>;
