@@ -68,7 +68,7 @@ export function CsatDistribution({ csat }: { csat: SupportResponse["csat"] }) {
   const { t, format } = useI18n();
   const most = Math.max(1, ...csat.distribution.map((row) => row.responses));
   return (
-    <table data-testid="csat-distribution">
+    <table className="data" data-testid="csat-distribution">
       <caption>{t("support.csatDistribution")}</caption>
       <thead>
         <tr>
