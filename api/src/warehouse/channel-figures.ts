@@ -178,7 +178,8 @@ ${combineSql([
  * previous non-empty slot) stays below the timeout; sessionId sessions are judged on their first
  * request, resolution and handoff before `to`; users, leads, orders and revenue are the slots in range.
  * A slot can appear more than once (several bots, parts not merged yet): its entries are less than a
- * slot apart so they never split a session, and every figure is a min, a max or a distinct set.
+ * slot apart so they never split a session, the gap to the next slot is from the latest of their last
+ * events (splitSessions), and every figure is a min, a max or a distinct set.
  * Sessions per user (repeat) need loose and sessionId sessions together: only with `withRepeat`.
  */
 function rollupSql(scope: string, db: string, spendFilter: string, withRepeat: boolean): string {

@@ -122,10 +122,18 @@ export const LOOSE_PARTS = `arraySort(groupArrayIf(
        toUInt8((loose_request < ${ROLLUP_NONE}) + 2 * (loose_resolved < ${ROLLUP_NONE}) + 4 * (loose_handoff < ${ROLLUP_NONE}))),
       loose_first < ${ROLLUP_NONE}))`;
 
-/** Loose sessions of a sorted array of slot entries: split where a gap reaches the session timeout. */
+/**
+ * Loose sessions of a sorted array of slot entries: split where the gap from the latest last event of
+ * the entries before reaches the session timeout. Not the entry just before: pieces of one slot (several
+ * bots, parts not merged yet) sort by first event, so 10:00-10:14 comes before 10:01-10:02, and a
+ * 10:43 event is 29 minutes after the slot's last event, not 41.
+ * The running max is read from the lasts sorted on their own: entry i's gap to the (i-1)-th smallest
+ * last reaches the (positive) timeout exactly when its gap to the max of the i-1 lasts before it does,
+ * because every last below entry i's first belongs to an entry before it (entries after start no earlier).
+ */
 export const splitSessions = (parts: string): string =>
-  `arraySplit((p, gap_ms) -> gap_ms >= session_gap_ms, ${parts},
-     arrayMap((p, i) -> if(i = 1, 0, p.1 - ${parts}[i - 1].2), ${parts}, arrayEnumerate(${parts})))`;
+  `arraySplit((p, prev_last) -> p.1 - prev_last >= session_gap_ms, ${parts},
+     arrayPopBack(arrayPushFront(arraySort(arrayMap(p -> p.2, ${parts})), ${parts}[1].1)))`;
 
 /** The kinds of a session (bits OR-ed over its slots): 1 and 2 without 4 is resolved by the bot. */
 export const sessionKinds = (session: string): string => `arrayReduce('groupBitOr', arrayMap(p -> p.3, ${session}))`;
