@@ -19,6 +19,8 @@ export const ROUTES: Route[] = [
   { path: "/events", title: "nav.events", page: lazy(() => import("./pages/EventsPage.js").then((m) => ({ default: m.EventsPage }))) },
   { path: "/broadcasts", title: "nav.broadcasts", page: lazy(() => import("./pages/BroadcastsPage.js").then((m) => ({ default: m.BroadcastsPage }))) },
   { path: "/support", title: "nav.support", page: lazy(() => import("./pages/SupportPage.js").then((m) => ({ default: m.SupportPage }))) },
+  { path: "/surveys", title: "nav.surveys", page: lazy(() => import("./pages/SurveysPage.js").then((m) => ({ default: m.SurveysPage }))) },
+  { path: "/paths", title: "nav.paths", page: lazy(() => import("./pages/PathsPage.js").then((m) => ({ default: m.PathsPage }))) },
 ];
 
 export function routeFor(path: string): Route {
