@@ -2,15 +2,12 @@ import { z } from "zod";
 import type { Storage } from "@chatfunnel/ingest";
 import type { EngagementResponse } from "@chatfunnel/schemas";
 import { choosePath, type FactPath } from "../warehouse/paths.js";
-import { ROLLUP_NONE } from "../warehouse/rollup-schema.js";
+import { ROLLUP_NONE, ROLLUP_TABLES } from "../warehouse/rollup-schema.js";
 import { runQuery } from "../warehouse/run-query.js";
 import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
 import { sessionCtes, sessionGapHead } from "../warehouse/sessions.js";
 import { ratio } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-
-/** The rollup engagement reads (migration 11 in ingest/src/storage/migrations.ts). */
-export const ENGAGEMENT_SLOTS_TABLE = "engagement_slots";
 
 const num = z.coerce.number();
 const RowSchema = z.object({ new_users: num, sessions: num, answered: num, median_ms: num, resolved: num, with_request: num });
@@ -80,7 +77,7 @@ users AS (
     arrayFilter(x -> x.2 < none AND x.4 < none, in_range) AS answered_in_range,
     length(answered_in_range) AS answered_sessions,
     arrayMap(x -> toFloat64(x.4 - x.2), answered_in_range) AS responses
-  FROM ${db}.${ENGAGEMENT_SLOTS_TABLE}
+  FROM ${db}.${ROLLUP_TABLES.engagementSlots}
   WHERE ${scope} AND slot < range_to
   GROUP BY channel, user_id
 )

@@ -23,6 +23,8 @@ export const ROLLUP_TABLES = {
   userOutcomes: "user_outcomes",
   /** Per user: argMin state of the first campaign. */
   userFirstTouch: "user_first_touch",
+  /** Per user, bot, sessionId and slot: first and last event, first request/resolved/handoff, reply instants (engagement). */
+  engagementSlots: "engagement_slots",
 } as const;
 
 /** True when [from, to) can be answered from the slot rollups: both bounds on slot boundaries. */

@@ -214,7 +214,7 @@ const MIGRATIONS: Migration[] = [
     // instants per slot (min and max would lose the reply that follows a request arriving later), a
     // few per slot; the rest are min/max like user_slots, so the rollup stays exact without FINAL.
     statements: (db) => [
-      `CREATE TABLE IF NOT EXISTS ${db}.engagement_slots (
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLES.engagementSlots} (
         project_id LowCardinality(String),
         channel LowCardinality(String),
         user_id String,
@@ -232,8 +232,8 @@ const MIGRATIONS: Migration[] = [
       PARTITION BY toYYYYMM(slot)
       ORDER BY (project_id, channel, user_id, bot_id, session_id, slot)
       SETTINGS merge_selector_base = 10`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.engagement_slots_mv TO ${db}.engagement_slots AS ${engagementSlotsSelect(db)}`,
-      `INSERT INTO ${db}.engagement_slots ${engagementSlotsSelect(db)}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLES.engagementSlots}_mv TO ${db}.${ROLLUP_TABLES.engagementSlots} AS ${engagementSlotsSelect(db)}`,
+      `INSERT INTO ${db}.${ROLLUP_TABLES.engagementSlots} ${engagementSlotsSelect(db)}`,
     ],
   },
 ];
