@@ -29,7 +29,7 @@ import { ANCHORS, BOTS, CAMPAIGNS, CURRENCIES, STREAM_CHANNELS, TIME_ZONES, even
 import { makeEvent } from "../support/events.js";
 
 /**
- * 6 streams per anchor (30 in all, ~35 s under load). Enough because each stream is dense in edges: in a
+ * 6 streams per anchor (30 in all; the file ~40 s at load 6-10 on 2 cores, 21 s CPU). Enough because each stream is dense in edges: in a
  * model of the session rule over 5,000 streams of these arbitraries (sessions per user only, ranges with a
  * campaign filter left out, so a lower bound), taking the gap from the previous piece instead of the latest
  * event changes a count in 21-24% of streams and `>` for `>=` in 56%, so 30 streams miss them with
