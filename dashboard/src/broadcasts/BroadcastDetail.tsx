@@ -62,7 +62,8 @@ export function BroadcastDetail({ filters, broadcastId }: { filters: ApiFilters;
                 />
                 <ChartFigure
                   title={t("broadcasts.timeline", { name: b.broadcastId })}
-                  kind="line"
+                  // Bars: a broadcast often lands within an hour or two, where a line would be a lone dot.
+                  kind="bar"
                   testId="broadcast-timeline"
                   data={data.hours.map((h) => ({ hour: h.hour, delivered: h.delivered, read: h.read, clicked: h.clicked }))}
                   xKey="hour"

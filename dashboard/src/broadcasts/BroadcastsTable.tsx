@@ -8,6 +8,9 @@ export function StageCount({ value }: { value: number | null }) {
   return value === null ? <span className="muted">{t("broadcasts.readUnknown")}</span> : <>{format.integer(value)}</>;
 }
 
+// Messenger error texts are long: folded under the count, they would otherwise make the table twice as wide.
+const REASONS_STYLE = { listStyle: "none", margin: "0.2rem 0 0", padding: 0 } as const;
+
 /** Every broadcast starting in the period, newest first; a row's button shows its funnel and timeline below. */
 export function BroadcastsTable({ rows, selected, onSelect, tz }: { rows: BroadcastFigures[]; selected: string | null; onSelect: (id: string) => void; tz: string }) {
   const { t, format } = useI18n();
@@ -56,13 +59,16 @@ export function BroadcastsTable({ rows, selected, onSelect, tz }: { rows: Broadc
               <td data-metric="failed">
                 {format.integer(row.failed)}
                 {row.failureReasons.length > 0 && (
-                  <ul className="reasons" aria-label={t("broadcasts.reasons")}>
-                    {row.failureReasons.map((reason) => (
-                      <li key={reason.reason ?? ""} className="note">
-                        {reason.reason ?? t("broadcasts.noReason")}: {format.integer(reason.users)}
-                      </li>
-                    ))}
-                  </ul>
+                  <details className="note">
+                    <summary>{t("broadcasts.reasons")}</summary>
+                    <ul style={REASONS_STYLE}>
+                      {row.failureReasons.map((reason) => (
+                        <li key={reason.reason ?? ""}>
+                          {reason.reason ?? t("broadcasts.noReason")}: {format.integer(reason.users)}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
                 )}
               </td>
               <td data-metric="unsubscribedOrBlocked">{format.integer(row.unsubscribedOrBlocked)}</td>
