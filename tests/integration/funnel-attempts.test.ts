@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { MAX_FUNNEL_WINDOW_SECONDS, type Event, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
 import { MAX_RANGE_DAYS } from "../../api/src/http/params.js";
 import { runQuery } from "../../api/src/metrics/run-query.js";

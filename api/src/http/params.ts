@@ -1,7 +1,7 @@
 import type { Request } from "express";
 import type { z } from "zod";
 import { CommonQuerySchema, isValidTimeZone, toFieldErrors, type CommonQuery, type FieldError } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../warehouse/scope.js";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { boundToUtcMs } from "./time-range.js";
 import { loadedTimeZones, type TimeZones } from "./time-zones.js";
 

@@ -1,15 +1,11 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { EngagementResponse } from "@chatfunnel/schemas";
-import { choosePath, type FactPath } from "../warehouse/paths.js";
-import { ROLLUP_NONE } from "../warehouse/rollup-schema.js";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
-import { sessionCtes, sessionGapHead } from "../warehouse/sessions.js";
+import { choosePath, ROLLUP_NONE, runQuery, RANGE_HEAD, eventScope, sessionCtes, sessionGapHead, type FactPath, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { ratio } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 
-/** The rollup engagement reads (migration 11 in ingest/src/storage/migrations.ts). */
+/** The rollup engagement reads (migration 11 in warehouse/src/migrations.ts). */
 export const ENGAGEMENT_SLOTS_TABLE = "engagement_slots";
 
 const num = z.coerce.number();

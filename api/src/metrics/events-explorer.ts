@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { ChannelSchema, type EventTypesResponse, type EventsResponse, type ExplorerEvent } from "@chatfunnel/schemas";
 import { InvalidParameterError, type ResolvedFilters } from "../http/params.js";
 import { runQuery } from "./run-query.js";

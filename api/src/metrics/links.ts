@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { linkCatalogFor, toClickHouseTime, type Storage } from "@chatfunnel/ingest";
+import { linkCatalogFor } from "@chatfunnel/ingest";
+import { toClickHouseTime, type Storage } from "@chatfunnel/core";
 import { whatsappPrefilledText, type Link, type LinkChannel, type LinkCreateBody, type LinkReport, type LinksResponse } from "@chatfunnel/schemas";
 import { InvalidParameterError, type ResolvedFilters } from "../http/params.js";
 import { chooseCurrency, money, moneyRatio, moneyTotals, spendFilterSql } from "./money.js";

@@ -1,7 +1,6 @@
 import type { Money, OtherCurrency } from "@chatfunnel/schemas";
-import type { Storage } from "@chatfunnel/ingest";
-import { amountOf, currencyTotals, spendInRangeScope, type CurrencyUnits, type Units } from "../warehouse/money.js";
-import { spendRowScope, type ResolvedFilters } from "../warehouse/scope.js";
+import type { Storage } from "@chatfunnel/core";
+import { amountOf, currencyTotals, spendInRangeScope, spendRowScope, type CurrencyUnits, type Units, type ResolvedFilters } from "@chatfunnel/warehouse";
 
 /**
  * How money is reported: the warehouse's money fact (warehouse/money.ts) sums exact units; this module

@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler } from "express";
-import { sendError } from "@chatfunnel/ingest";
+import { sendError } from "@chatfunnel/core";
 import {
   ChannelsResponseSchema,
   CommonQuerySchema,

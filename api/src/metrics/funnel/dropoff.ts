@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { FunnelDropoffResponse } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "../../http/params.js";
 import { runQuery } from "../run-query.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import {
   MAX_FUNNEL_BREAKDOWN_GROUPS,
   type FunnelBreakdown,
