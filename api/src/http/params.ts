@@ -27,9 +27,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Request["query
 
 export const MAX_RANGE_DAYS = 3660;
 
-// The domain type lives in the warehouse (scope.ts); the http layer only parses into it.
-export type { ResolvedFilters };
-
 const UNKNOWN_ZONE = "must be an IANA time zone the engine knows, such as Europe/Moscow or UTC (see system.time_zones)";
 
 /**
