@@ -4,9 +4,9 @@ import { linkCatalogFor } from "@chatfunnel/ingest";
 import { toClickHouseTime, type Storage } from "@chatfunnel/core";
 import { whatsappPrefilledText, type Link, type LinkChannel, type LinkCreateBody, type LinkReport, type LinksResponse } from "@chatfunnel/schemas";
 import { InvalidParameterError } from "../http/params.js";
-import { chooseCurrency, money, moneyRatio, moneyTotals, spendFilterSql } from "./money.js";
+import { chooseCurrency, money, moneyRatio, moneyTotals } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { RANGE_HEAD, eventScope, runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { RANGE_HEAD, eventScope, runQuery, spendRowScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 
 /** Generated codes: 10 of A-Za-z0-9 (62^10 ≈ 8·10^17), inside Telegram's start-parameter alphabet. */
 const CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -184,7 +184,7 @@ function campaignSpendSql(filters: ResolvedFilters, db: string): string {
 WITH ${RANGE_HEAD}
 SELECT channel, campaign, toFloat64(sumIf(amount, currency = {currency:String})) AS spend
 FROM ${db}.spend FINAL
-WHERE ${spendFilterSql(filters)} AND campaign IN {campaigns:Array(String)}
+WHERE ${spendRowScope(filters).sql} AND campaign IN {campaigns:Array(String)}
   AND date >= toDate(toTimeZone(range_from, {tz:String}))
   AND date <= toDate(toTimeZone(range_to - toIntervalMillisecond(1), {tz:String}))
 GROUP BY channel, campaign`;
