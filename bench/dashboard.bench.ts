@@ -16,8 +16,8 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { loadConfig } from "@chatfunnel/schemas";
-import { startEmbedded } from "@chatfunnel/api";
-import { createStorage } from "@chatfunnel/ingest";
+import { startEmbedded } from "@chatfunnel/server";
+import { createStorage } from "@chatfunnel/core";
 import { DASHBOARD_DIST, REPO_ROOT, launchBrowser } from "../tests/support/browser.js";
 import { generateDataset } from "./support/dataset.js";
 

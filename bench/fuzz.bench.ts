@@ -21,7 +21,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { z } from "zod";
 import { EventSchema, MAX_RANGE_DATE, MAX_SPEND_AMOUNT, MIN_RANGE_DATE, loadConfig, type Event } from "@chatfunnel/schemas";
-import { createStorage } from "@chatfunnel/ingest";
+import { createStorage } from "@chatfunnel/core";
 import { startEmbeddedProcess } from "../tests/support/embedded-process.js";
 import { apiAnswerProblem, apiRequestArb, fuzzEndpoints, spendAnswerProblem, spendRequestArb, type FuzzRequest, type SpendFuzzRequest } from "../tests/support/api-fuzz.js";
 import { hostileIngestRequests, type HostileRequest } from "../tests/support/hostile-ingest.js";

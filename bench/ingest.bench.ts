@@ -1,8 +1,8 @@
 /**
  * Ingest throughput, end to end: generated events posted over HTTP in batches of 500 by a few
  * concurrent clients, timed from the first POST until the last row is stored (queryable), for
- *   (a) the embedded default (`api/src/bin/embedded.ts`, chDB), and
- *   (b) the distributed path (`ingest/src/bin/collector.ts` → real Kafka → `ingest/src/bin/consumer.ts`, chDB),
+ *   (a) the embedded default (`server/src/bin/embedded.ts`, chDB), and
+ *   (b) the distributed path (`server/src/bin/collector.ts` → real Kafka → `server/src/bin/consumer.ts`, chDB),
  * each beside the floor: the same rows bulk-inserted straight into the same engine.
  *
  *   npx tsx bench/ingest.bench.ts                 1,000,000 events (needs `npm run kafka:start`)
@@ -19,7 +19,8 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { loadConfig, type Event } from "@chatfunnel/schemas";
-import { createStorage, migrate, toEventRow, type EventRow } from "@chatfunnel/ingest";
+import { createStorage } from "@chatfunnel/core";
+import { migrate, toEventRow, type EventRow } from "@chatfunnel/warehouse";
 import {
   countStoredEvents,
   counterValue,
@@ -148,7 +149,7 @@ const baseEnv = { ...tuning, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", CH
 
 async function runEmbedded(bodies: string[], durability: "default" | "fsync" = "default"): Promise<PathResult> {
   const dataDir = path.join(root, `embedded-${durability}`);
-  const child = spawnTs("api/src/bin/embedded.ts", { ...baseEnv, DATA_DIR: dataDir, DURABILITY: durability });
+  const child = spawnTs("server/src/bin/embedded.ts", { ...baseEnv, DATA_DIR: dataDir, DURABILITY: durability });
   try {
     const url = await child.waitForOutput(/Dashboard:\s+(http:\/\/[^/\s]+)/);
     const cpuBefore = cpuSeconds(child.process.pid);
@@ -173,9 +174,9 @@ async function runKafka(bodies: string[]): Promise<PathResult> {
   const names = uniqueKafkaNames("bench");
   const env = { ...baseEnv, ...names, KAFKA_BROKERS: TEST_BROKER };
   const consumerDir = path.join(root, "consumer");
-  const collector = spawnTs("ingest/src/bin/collector.ts", { ...env, DATA_DIR: path.join(root, "collector") });
+  const collector = spawnTs("server/src/bin/collector.ts", { ...env, DATA_DIR: path.join(root, "collector") });
   // One process on storage (the bench counts the consumer's directory itself): chDB is allowed here.
-  const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...env, DATA_DIR: consumerDir, CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
+  const consumer = spawnTs("server/src/bin/consumer.ts", { ...env, DATA_DIR: consumerDir, CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
   try {
     const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
     const consumerUrl = await consumer.waitForOutput(/health at (http:\/\/\S+)/);

@@ -12,7 +12,7 @@
  */
 import os from "node:os";
 import { randomUUID } from "node:crypto";
-import { toClickHouseTime } from "@chatfunnel/ingest";
+import { toClickHouseTime } from "@chatfunnel/core";
 import { BENCH_PROJECT, openBenchData, serveBenchApi } from "./support/bench-data.js";
 
 const calls = Number(process.env.BENCH_CALLS ?? 7);

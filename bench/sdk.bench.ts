@@ -16,7 +16,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "@chatfunnel/schemas";
-import { startEmbedded } from "@chatfunnel/api";
+import { startEmbedded } from "@chatfunnel/server";
 import { Chatfunnel, type FetchLike } from "@chatfunnel/sdk";
 
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");

@@ -159,7 +159,7 @@ async function postAll(url: string, requests: Request[]): Promise<{ seconds: num
 }
 
 async function run(name: string, requests: Request[]): Promise<string[]> {
-  const embedded = spawnTs("api/src/bin/embedded.ts", { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", DATA_DIR: path.join(root, name.replace(/\W+/g, "-")), CHATFUNNEL_WRITE_KEY: WRITE_KEY });
+  const embedded = spawnTs("server/src/bin/embedded.ts", { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", DATA_DIR: path.join(root, name.replace(/\W+/g, "-")), CHATFUNNEL_WRITE_KEY: WRITE_KEY });
   try {
     const url = await embedded.waitForOutput(/Dashboard:\s+(http:\/\/[^/\s]+)/);
     const updates = requests.reduce((sum, request) => sum + request.updates, 0);

@@ -1,6 +1,6 @@
 import { Router } from "express";
-import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/ingest";
-import { requireKey, sendError } from "@chatfunnel/ingest";
+import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
+import { requireKey, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
 import { expressPath, type ApiRoute } from "./routes/api-route.js";
 import { overviewRoutes } from "./routes/overview-routes.js";

@@ -3,21 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import type { Server } from "node:http";
 import { loadConfig } from "@chatfunnel/schemas";
-import {
-  KeyStore,
-  Readiness,
-  closeServer,
-  createLogger,
-  createMetrics,
-  createStorage,
-  ensureProject,
-  generateKey,
-  listen,
-  migrate,
-  registerKey,
-  type Storage,
-} from "@chatfunnel/ingest";
-import { createHttpApp } from "@chatfunnel/api";
+import { KeyStore, Readiness, closeServer, createLogger, createMetrics, createStorage, ensureProject, generateKey, listen, registerKey, type Storage } from "@chatfunnel/core";
+import { migrate } from "@chatfunnel/warehouse";
+import { createHttpApp } from "@chatfunnel/server";
 import { generateDataset } from "./dataset.js";
 
 export const BENCH_PROJECT = "bench";

@@ -4,12 +4,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { loadConfig, type FunnelDropoffResponse, type FunnelResponse, type ChannelsResponse, type CostsResponse, type EngagementResponse, type OverviewResponse, type RepeatResponse, type TimeseriesResponse } from "@chatfunnel/schemas";
-import { startEmbedded, type EmbeddedServer } from "@chatfunnel/api";
+import { startEmbedded, type EmbeddedServer } from "@chatfunnel/server";
 import { createFormat } from "../../dashboard/src/i18n/format.js";
 import { parseFilters, toApiFilters, type ApiFilters } from "../../dashboard/src/filters/filters.js";
 import { parseFunnelParams } from "../../dashboard/src/funnel/definition.js";
 import { ensureDashboardBuilt, launchBrowser, screenshot, type BrowserSession } from "../support/browser.js";
-import { simulate } from "../../scripts/simulator/index.js";
+import { simulate } from "../../simulator/src/index.js";
 
 /**
  * The dashboard in real headless Chromium against the embedded default: each page must show what

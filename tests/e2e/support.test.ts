@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { loadConfig, type EventInput, type SupportResponse } from "@chatfunnel/schemas";
-import { startEmbedded, type EmbeddedServer } from "@chatfunnel/api";
+import { startEmbedded, type EmbeddedServer } from "@chatfunnel/server";
 import { createFormat } from "../../dashboard/src/i18n/format.js";
 import { parseFilters, toApiFilters, type ApiFilters } from "../../dashboard/src/filters/filters.js";
 import { ensureDashboardBuilt, launchBrowser, screenshot, type BrowserSession } from "../support/browser.js";

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import { toEventRow, type Storage } from "@chatfunnel/ingest";
+import { toEventRow } from "@chatfunnel/warehouse";
+import { type Storage } from "@chatfunnel/core";
 import type { Event, SpendRow } from "@chatfunnel/schemas";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";

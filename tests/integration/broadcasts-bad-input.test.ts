@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { MAX_ID_LENGTH } from "@chatfunnel/contract";
 import { broadcastNotFoundMessage, type Event } from "@chatfunnel/schemas";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceScenario } from "../support/reference-harness.js";

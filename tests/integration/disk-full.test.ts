@@ -131,8 +131,8 @@ describe("Kafka consumer on a full disk", () => {
 
   it("is not ready while inserts fail, commits nothing, and stores everything once space is back", { timeout: 240_000 }, async () => {
     const common = { ...names, KAFKA_BROKERS: TEST_BROKER, KAFKA_TOPIC_PARTITIONS: "2", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", CHATFUNNEL_PROJECT_ID: "diskfull", CHATFUNNEL_WRITE_KEY: WRITE_KEY };
-    const collector = spawnTs("ingest/src/bin/collector.ts", { ...common, DATA_DIR: path.join(os.tmpdir(), "disk-full-collector-opens-no-storage") });
-    const consumer = spawnTs("ingest/src/bin/consumer.ts", { ...common, DATA_DIR: disk.dir, BATCH_MAX_WAIT_MS: "5", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
+    const collector = spawnTs("server/src/bin/collector.ts", { ...common, DATA_DIR: path.join(os.tmpdir(), "disk-full-collector-opens-no-storage") });
+    const consumer = spawnTs("server/src/bin/consumer.ts", { ...common, DATA_DIR: disk.dir, BATCH_MAX_WAIT_MS: "5", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
     children.push(collector, consumer);
     const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
     const consumerUrl = await consumer.waitForOutput(/health at (http:\/\/\S+)/);

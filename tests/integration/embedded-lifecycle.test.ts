@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@chatfunnel/schemas";
-import { startEmbedded, type EmbeddedServer } from "@chatfunnel/api";
+import { startEmbedded, type EmbeddedServer } from "@chatfunnel/server";
 import { makeEvent } from "../support/events.js";
 
 /** The embedded default through its start function: ready once up, and HTTP → writer → storage on close. */

@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Event } from "@chatfunnel/schemas";
-import { toEventRow, type Storage } from "@chatfunnel/ingest";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import { toEventRow } from "@chatfunnel/warehouse";
+import { type Storage } from "@chatfunnel/core";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { engagement } from "../../api/src/metrics/engagement.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { ANCHORS, eventStreamArb, queryArb } from "../support/random-events.js";

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import type { Storage } from "@chatfunnel/ingest";
-import { toEventRow } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
+import { toEventRow } from "@chatfunnel/warehouse";
 import { FunnelDropoffResponseSchema, FunnelResponseSchema, MAX_FUNNEL_BREAKDOWN_GROUPS, type Event } from "@chatfunnel/schemas";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";

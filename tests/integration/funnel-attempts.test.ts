@@ -8,10 +8,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { MAX_FUNNEL_WINDOW_SECONDS, type Event, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
 import { MAX_RANGE_DAYS } from "../../api/src/http/params.js";
-import { runQuery } from "../../api/src/metrics/run-query.js";
+import { runQuery } from "../../warehouse/src/run-query.js";
 import { KEY_LAYOUTS, NO_STEP, keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "../../api/src/metrics/funnel/keys.js";
 import { stepMaskSql } from "../../api/src/metrics/funnel/step-conditions.js";
 import { userFunnelsSql } from "../../api/src/metrics/funnel/user-funnels-sql.js";

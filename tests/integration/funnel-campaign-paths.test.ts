@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
-import { runQuery } from "../../api/src/metrics/run-query.js";
+import type { Storage } from "@chatfunnel/core";
+import { runQuery } from "../../warehouse/src/run-query.js";
 import { campaignPath, userFunnelsSql, type CampaignPath } from "../../api/src/metrics/funnel/user-funnels-sql.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { BASE_MS, MINUTE, scenarioArb } from "../reference/funnel-arbitraries.js";

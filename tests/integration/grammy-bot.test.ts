@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bot, type Context } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import request from "supertest";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { FunnelResponseSchema, OverviewResponseSchema } from "@chatfunnel/schemas";
 import { Chatfunnel, type ChatfunnelFlavor } from "@chatfunnel/sdk";
 import { createProject, freshDatabase } from "../support/engine.js";

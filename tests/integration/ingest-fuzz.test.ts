@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Event } from "@chatfunnel/schemas";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { acknowledgedEvents, checkStoredEvents, hostileAnswerProblem, hostileIngestRequests, type HostileRequest } from "../support/hostile-ingest.js";

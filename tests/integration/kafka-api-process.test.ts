@@ -4,7 +4,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@chatfunnel/schemas";
-import { startApiProcess, type ApiProcess } from "@chatfunnel/api";
+import { startApiProcess, type ApiProcess } from "@chatfunnel/server";
 import { spawnTs, stopChild, type Child } from "../support/kafka.js";
 
 const keyPair = () => ({ readKey: `cf_r_${randomBytes(16).toString("hex")}`, writeKey: `cf_w_${randomBytes(16).toString("hex")}` });
@@ -51,7 +51,7 @@ describe("distributed API process", () => {
 
   it("as a real process prints its keys and exits 0 on SIGTERM", async () => {
     const { readKey, writeKey } = keyPair();
-    child = spawnTs("api/src/bin/api.ts", {
+    child = spawnTs("server/src/bin/api.ts", {
       DATA_DIR: tempDir(),
       // Alone on its chDB directory (no consumer feeds it): allowed explicitly, for this test only.
       CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1",

@@ -23,7 +23,7 @@ const WRITE_KEY = `cf_w_${randomUUID().replaceAll("-", "")}`;
 /**
  * The broker's own failures, on a PRIVATE broker (own port and data directory, started with
  * scripts/kafka/start.sh): the shared broker on 9092 serves every other test and is never stopped.
- * Real processes: `ingest/src/bin/collector.ts` (no storage) and `ingest/src/bin/consumer.ts` (chDB).
+ * Real processes: `server/src/bin/collector.ts` (no storage) and `server/src/bin/consumer.ts` (chDB).
  */
 describe("the broker down, killed and restarted (private broker, real processes)", () => {
   const root = fs.mkdtempSync(path.join(process.env.CHATFUNNEL_TEST_ROOT ?? os.tmpdir(), "broker-restart-"));
@@ -53,7 +53,7 @@ describe("the broker down, killed and restarted (private broker, real processes)
   });
 
   const startConsumer = () => {
-    const child = spawnTs("ingest/src/bin/consumer.ts", { ...common, DATA_DIR: consumerDataDir, BATCH_MAX_WAIT_MS: "20", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
+    const child = spawnTs("server/src/bin/consumer.ts", { ...common, DATA_DIR: consumerDataDir, BATCH_MAX_WAIT_MS: "20", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
     children.push(child);
     return child;
   };
@@ -72,7 +72,7 @@ describe("the broker down, killed and restarted (private broker, real processes)
     const url = await consumer.waitForOutput(/health at (http:\/\/\S+)/, 90_000);
     expect((await ready(url)).ready).toBe(true);
 
-    const collector = spawnTs("ingest/src/bin/collector.ts", { ...common, DATA_DIR: path.join(root, "collector") });
+    const collector = spawnTs("server/src/bin/collector.ts", { ...common, DATA_DIR: path.join(root, "collector") });
     children.push(collector);
     const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
     const events = Array.from({ length: 500 }, (_, i) => makeEvent({ userId: `early-${i % 40}` }));
@@ -91,7 +91,7 @@ describe("the broker down, killed and restarted (private broker, real processes)
   it("loses and duplicates nothing acknowledged when the broker and the consumer are SIGKILLed mid-stream", { timeout: 300_000 }, async () => {
     await broker.start(); // idempotent: already up after the first test
     const earlier = fs.existsSync(consumerDataDir) ? (await countStoredEvents(consumerDataDir)).final : 0;
-    const collector = spawnTs("ingest/src/bin/collector.ts", { ...common, DATA_DIR: path.join(root, "collector") });
+    const collector = spawnTs("server/src/bin/collector.ts", { ...common, DATA_DIR: path.join(root, "collector") });
     children.push(collector);
     const collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
     let consumer = startConsumer();

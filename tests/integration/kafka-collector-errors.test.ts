@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import type { Producer } from "kafkajs";
-import { KeyStore, Readiness, createLogger, createMetrics, type Storage } from "@chatfunnel/ingest";
-import { createHttpApp } from "@chatfunnel/api";
+import { KeyStore, Readiness, createLogger, createMetrics, type Storage } from "@chatfunnel/core";
+import { createHttpApp } from "@chatfunnel/server";
 import { createKafka } from "../../ingest/src/kafka/client.js";
 import { SendQueue, createDurableProducer } from "../../ingest/src/kafka/producer.js";
 import { createKafkaSink } from "../../ingest/src/collector/kafka-sink.js";

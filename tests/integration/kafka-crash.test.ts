@@ -50,7 +50,7 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
 
   const startConsumer = async () => {
     // The consumer is the one process on storage (the collector opens none): chDB is allowed for it.
-    const child = spawnTs("ingest/src/bin/consumer.ts", { ...common, DATA_DIR: consumerDataDir, BATCH_MAX_WAIT_MS: "20", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
+    const child = spawnTs("server/src/bin/consumer.ts", { ...common, DATA_DIR: consumerDataDir, BATCH_MAX_WAIT_MS: "20", CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" });
     children.push(child);
     const url = await child.waitForOutput(/health at (http:\/\/\S+)/);
     return { child, url };
@@ -59,7 +59,7 @@ describe("consumer killed mid-stream (real processes, real broker)", () => {
   beforeAll(async () => {
     await requireBroker();
     // No CLICKHOUSE_URL: the collector accepts exactly CHATFUNNEL_WRITE_KEY and opens no storage.
-    collector = spawnTs("ingest/src/bin/collector.ts", { ...common, DATA_DIR: path.join(root, "collector"), CHATFUNNEL_WRITE_KEY: WRITE_KEY });
+    collector = spawnTs("server/src/bin/collector.ts", { ...common, DATA_DIR: path.join(root, "collector"), CHATFUNNEL_WRITE_KEY: WRITE_KEY });
     children.push(collector);
     collectorUrl = await collector.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
   });

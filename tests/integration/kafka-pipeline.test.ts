@@ -3,18 +3,10 @@ import request from "supertest";
 import type { Express } from "express";
 import type { Producer } from "kafkajs";
 import { EventSchema, type Config } from "@chatfunnel/schemas";
-import {
-  KeyStore,
-  Readiness,
-  createEventWriter,
-  createLogger,
-  createMetrics,
-  type BatchWriter,
-  type EventRow,
-  type Metrics,
-  type Storage,
-} from "@chatfunnel/ingest";
-import { createHttpApp } from "@chatfunnel/api";
+import { KeyStore, Readiness, createLogger, createMetrics, type Metrics, type Storage } from "@chatfunnel/core";
+import { createEventWriter, type BatchWriter } from "@chatfunnel/ingest";
+import { type EventRow } from "@chatfunnel/warehouse";
+import { createHttpApp } from "@chatfunnel/server";
 import { createKafka } from "../../ingest/src/kafka/client.js";
 import { ensureTopics } from "../../ingest/src/kafka/topics.js";
 import { SendQueue, createDurableProducer } from "../../ingest/src/kafka/producer.js";

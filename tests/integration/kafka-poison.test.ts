@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Producer } from "kafkajs";
 import type { Config, Event } from "@chatfunnel/schemas";
-import { createEventWriter, createLogger, createMetrics, type BatchWriter, type EventRow, type Storage } from "@chatfunnel/ingest";
+import { createEventWriter, type BatchWriter } from "@chatfunnel/ingest";
+import { createLogger, createMetrics, type Storage } from "@chatfunnel/core";
+import { type EventRow } from "@chatfunnel/warehouse";
 import { createKafka } from "../../ingest/src/kafka/client.js";
 import { ensureTopics } from "../../ingest/src/kafka/topics.js";
 import { toEventMessage } from "../../ingest/src/kafka/event-messages.js";

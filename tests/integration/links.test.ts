@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import { createEventWriter, linkCatalogFor, toEventRows, type Storage } from "@chatfunnel/ingest";
+import { createEventWriter, linkCatalogFor } from "@chatfunnel/ingest";
+import { toEventRows } from "@chatfunnel/warehouse";
+import { type Storage } from "@chatfunnel/core";
 import { LINK_CODE_PATTERN, LinkSchema, LinksResponseSchema, type Link } from "@chatfunnel/schemas";
 import { createProject, freshDatabase, testConfig, waitFor } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";

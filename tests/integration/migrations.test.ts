@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LATEST_SCHEMA_VERSION, migrate } from "@chatfunnel/ingest";
+import { LATEST_SCHEMA_VERSION, migrate } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 
 describe("migrations on the real engine", () => {

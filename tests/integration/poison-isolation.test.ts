@@ -2,8 +2,9 @@ import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import type { Event } from "@chatfunnel/schemas";
-import { createDirectSink, createEventWriter, type Storage } from "@chatfunnel/ingest";
-import { classifyInsertError } from "../../ingest/src/storage/insert-errors.js";
+import { createDirectSink, createEventWriter } from "@chatfunnel/ingest";
+import { type Storage } from "@chatfunnel/core";
+import { classifyInsertError } from "../../core/src/storage/insert-errors.js";
 import { createProject, freshDatabase, testConfig } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { makeEvent } from "../support/events.js";
@@ -178,7 +179,7 @@ describe("classifying engine errors by what they blame", () => {
   });
 
   it("a lone surrogate that reached the engine blames the row (it used to be retried for ever)", async () => {
-    const { toEventRow } = await import("@chatfunnel/ingest");
+    const { toEventRow } = await import("@chatfunnel/warehouse");
     const error = await storage
       .insertRows("events", [toEventRow("p", makeEvent(), Date.now()), toEventRow("p", makeEvent({ properties: { text: "hello 😀".slice(0, 7) } }), Date.now())])
       .catch((e: unknown) => e);

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger } from "@chatfunnel/ingest";
-import { startCollectorProcess, type CollectorProcess } from "../../ingest/src/collector/collector-process.js";
-import { startConsumerProcess, type ConsumerProcess } from "../../ingest/src/consumer/consumer-process.js";
+import { createLogger } from "@chatfunnel/core";
+import { startCollectorProcess, type CollectorProcess } from "../../server/src/collector-process.js";
+import { startConsumerProcess, type ConsumerProcess } from "../../server/src/consumer-process.js";
 import { testConfig, waitFor } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
 import { TEST_BROKER, counterValue, deleteTopics, requireBroker, testKafka, uniqueKafkaNames } from "../support/kafka.js";

@@ -6,9 +6,9 @@ import { spawnTs } from "../support/kafka.js";
  * process with the outcome's exit code. `stopMs` is how long the one part takes to stop.
  */
 const program = (stopMs: number, shutdownTimeoutMs: number) => `
-import { runProcess, nodeProgram } from "./ingest/src/process/run-process.ts";
-import { Readiness } from "./ingest/src/observability/health.ts";
-import { createLogger } from "./ingest/src/observability/logger.ts";
+import { runProcess, nodeProgram } from "./core/src/process/run-process.ts";
+import { Readiness } from "./core/src/observability/health.ts";
+import { createLogger } from "./core/src/observability/logger.ts";
 await runProcess({
   logger: createLogger("info", "signals-test"),
   readiness: new Readiness(),

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { Chatfunnel, type DropReason, type QueuedEvent, type RejectedEvent } from "@chatfunnel/sdk";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";

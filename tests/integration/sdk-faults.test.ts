@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { Chatfunnel, type DropReason } from "@chatfunnel/sdk";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { startFaultServer, type Fault, type FaultServer } from "../support/fault-server.js";

@@ -1,8 +1,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Storage } from "@chatfunnel/ingest";
-import { generateSpend, generateTraffic, simulate, type SimulateProgress } from "../../scripts/simulator/index.js";
+import type { Storage } from "@chatfunnel/core";
+import { generateSpend, generateTraffic, simulate, type SimulateProgress } from "../../simulator/src/index.js";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 

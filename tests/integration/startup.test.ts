@@ -4,7 +4,8 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@chatfunnel/schemas";
-import { applyDurability, ensureDefaultProject, migrate, type Storage } from "@chatfunnel/ingest";
+import { applyDurability, ensureDefaultProject, type Storage } from "@chatfunnel/core";
+import { migrate } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 import { TEST_BROKER, requireBroker, spawnTs, stopChild, uniqueKafkaNames } from "../support/kafka.js";
 
@@ -74,22 +75,22 @@ describe("distributed processes refuse to start without the ClickHouse they need
   };
 
   it("the consumer: its events would be invisible to the API", async () => {
-    await refuses("ingest/src/bin/consumer.ts", {}, /the API would never see them/);
+    await refuses("server/src/bin/consumer.ts", {}, /the API would never see them/);
   });
 
   it("the API: it would answer zeros", async () => {
-    await refuses("api/src/bin/api.ts", { CHATFUNNEL_READ_KEY: key("r") }, /would answer zeros/);
+    await refuses("server/src/bin/api.ts", { CHATFUNNEL_READ_KEY: key("r") }, /would answer zeros/);
   });
 
   it("the collector without a write key: it would accept none", async () => {
-    await refuses("ingest/src/bin/collector.ts", {}, /CHATFUNNEL_WRITE_KEY, which is not set/);
+    await refuses("server/src/bin/collector.ts", {}, /CHATFUNNEL_WRITE_KEY, which is not set/);
   });
 
   it("the collector with CHATFUNNEL_WRITE_KEY and no CLICKHOUSE_URL runs without storage and accepts that key only", async () => {
     await requireBroker();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "startup-collector-"));
     const writeKey = key("w");
-    const child = spawnTs("ingest/src/bin/collector.ts", { ...base, DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: writeKey });
+    const child = spawnTs("server/src/bin/collector.ts", { ...base, DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: writeKey });
     try {
       const url = await child.waitForOutput(/collector: (http:\/\/\S+)\/v1\/events/);
       const post = (bearer: string) =>

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ClickHouseError } from "@clickhouse/client";
-import { toEventRow, toSpendRow, type Storage } from "@chatfunnel/ingest";
-import { classifyInsertError } from "../../ingest/src/storage/insert-errors.js";
+import { toEventRow, toSpendRow } from "@chatfunnel/warehouse";
+import { type Storage } from "@chatfunnel/core";
+import { classifyInsertError } from "../../core/src/storage/insert-errors.js";
 import { freshDatabase } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
 

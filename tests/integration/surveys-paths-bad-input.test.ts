@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { Event } from "@chatfunnel/schemas";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";

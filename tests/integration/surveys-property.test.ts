@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { DEFAULT_SURVEY_WINDOW, type Event } from "@chatfunnel/schemas";
 import { funnelWindowSeconds } from "@chatfunnel/contract";
 import { freshDatabase } from "../support/engine.js";

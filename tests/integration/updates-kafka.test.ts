@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "@chatfunnel/schemas";
-import { createEventWriter, createLogger, createMetrics, generateKey, type BatchWriter, type EventRow, type Storage } from "@chatfunnel/ingest";
-import { startCollectorProcess, type CollectorProcess } from "../../ingest/src/collector/collector-process.js";
+import { createEventWriter, type BatchWriter } from "@chatfunnel/ingest";
+import { createLogger, createMetrics, generateKey, type Storage } from "@chatfunnel/core";
+import { type EventRow } from "@chatfunnel/warehouse";
+import { startCollectorProcess, type CollectorProcess } from "../../server/src/collector-process.js";
 import { createKafka } from "../../ingest/src/kafka/client.js";
 import { createEventConsumer, type EventConsumer } from "../../ingest/src/consumer/event-consumer.js";
 import { createLink } from "../../api/src/metrics/links.js";

@@ -1,4 +1,4 @@
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import type { RandomQuery } from "../support/random-events.js";
 import { refLocalDate } from "./metrics.js";
 

@@ -13,7 +13,7 @@ import {
   type BroadcastsResponse,
   type Money,
 } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { scoped, userKey, type RefEvent } from "./events.js";
 import { byTimeThenId, byteOrder, byteOrderNullLast, hourStartMs, iso, money4, rate } from "./figures.js";
 

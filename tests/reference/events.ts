@@ -1,5 +1,5 @@
 import type { Event, SpendRow } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 
 /** An event as the metrics see it: after dedup, timestamps as epoch ms, money in 1/10 000 units. */
 export interface RefEvent {

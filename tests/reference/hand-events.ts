@@ -1,6 +1,6 @@
 /** Hand-written streams for the reference unit tests: one line per event, times in minutes from T0. */
 import type { Event } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { dedupe, type RefEvent } from "./events.js";
 
 export const T0 = Date.UTC(2026, 4, 12, 9, 0);

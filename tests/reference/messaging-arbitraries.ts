@@ -23,7 +23,7 @@ import {
   type SupportResponse,
   type SurveysResponse,
 } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { queryArb, type RandomQuery } from "../support/random-events.js";
 import { refBroadcastDetail, refBroadcasts } from "./broadcasts.js";
 import type { RefEvent } from "./events.js";

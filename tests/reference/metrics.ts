@@ -18,7 +18,7 @@ import type {
   TimeseriesMetric,
   TimeseriesResponse,
 } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { firstTouchCampaigns, inRange, scoped, userKey, type RefEvent, type RefSpend } from "./events.js";
 import { firstResponseMs, hasRequest, isResolved, sessionsInRange, type RefSession } from "./sessions.js";
 

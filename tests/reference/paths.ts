@@ -1,6 +1,6 @@
 /** Conversation paths in plain TypeScript over an in-memory event list, from the semantics in schemas/src/api/paths.ts. */
 import { PATH_NODE_KINDS, type PathLink, type PathNode, type PathNodeKind, type PathsResponse } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { inRange, scoped, userKey, type RefEvent } from "./events.js";
 import { sessionsOf } from "./sessions.js";
 import { byTimeThenId, byteOrder, iso } from "./figures.js";

@@ -1,4 +1,4 @@
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { userKey, type RefEvent } from "./events.js";
 
 export const SESSION_GAP_MS = 30 * 60 * 1000;

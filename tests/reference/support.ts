@@ -3,7 +3,7 @@
  * Sessions are tests/reference/sessions.ts's (the session fact), so support and overview agree on them.
  */
 import { CSAT_QUESTION, CSAT_RATINGS, OPERATOR_ANSWER_WITHIN_HOURS, REOPEN_WITHIN_HOURS, type Interval, type SupportResponse } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { inRange, scoped, userKey, type RefEvent } from "./events.js";
 import { hasRequest, hasType, isResolved, sessionsInRange, type RefSession } from "./sessions.js";
 import { bucketAt, bucketLabels, iso, medianSeconds, rate, round4 } from "./figures.js";

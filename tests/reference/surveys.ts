@@ -1,6 +1,6 @@
 /** Surveys in plain TypeScript over an in-memory event list, from the semantics in schemas/src/api/surveys.ts. */
 import { MAX_SURVEY_ANSWERS, type SurveyAnswer, type SurveysResponse } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "@chatfunnel/api";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { inRange, scoped, userKey, type RefEvent } from "./events.js";
 import { byteOrderNullLast, iso, rate } from "./figures.js";
 

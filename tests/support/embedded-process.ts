@@ -13,11 +13,11 @@ export interface EmbeddedProcess {
 }
 
 /**
- * Starts `tsx api/src/bin/embedded.ts` as its own process, exactly as `npm start` does after
+ * Starts `tsx server/src/bin/embedded.ts` as its own process, exactly as `npm start` does after
  * building the dashboard, and waits for the printed dashboard URL.
  */
 export async function startEmbeddedProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<EmbeddedProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "api/src/bin/embedded.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/src/bin/embedded.ts"], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { loadConfig, type Config, type Event } from "@chatfunnel/schemas";
-import { createStorage, ensureProject, generateKey, migrate, registerKey, toEventRow, type ProjectKeys, type Storage } from "@chatfunnel/ingest";
+import { createStorage, ensureProject, generateKey, registerKey, type ProjectKeys, type Storage } from "@chatfunnel/core";
+import { migrate, toEventRow } from "@chatfunnel/warehouse";
 
 let engine: Storage | undefined;
 

@@ -3,7 +3,8 @@ import zlib from "node:zlib";
 import type fastCheck from "fast-check";
 import type { Arbitrary } from "fast-check";
 import { CHANNELS, RESERVED_EVENT_TYPES, type Event } from "@chatfunnel/schemas";
-import { toEventRow, type Storage } from "@chatfunnel/ingest";
+import { toEventRow } from "@chatfunnel/warehouse";
+import { type Storage } from "@chatfunnel/core";
 
 type FC = typeof fastCheck;
 

@@ -1,7 +1,9 @@
 import type { Express } from "express";
-import type { Storage } from "@chatfunnel/ingest";
-import { KeyStore, Readiness, createDirectSink, createEventWriter, createLogger, createMetrics, type BatchWriter, type EventRow } from "@chatfunnel/ingest";
-import { createHttpApp } from "@chatfunnel/api";
+import type { Storage } from "@chatfunnel/core";
+import { KeyStore, Readiness, createLogger, createMetrics } from "@chatfunnel/core";
+import { createDirectSink, createEventWriter, type BatchWriter } from "@chatfunnel/ingest";
+import { type EventRow } from "@chatfunnel/warehouse";
+import { createHttpApp } from "@chatfunnel/server";
 import { testConfig } from "./engine.js";
 
 export interface TestApp {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../api/src/openapi/document.js";
-import { overviewDocs } from "../../api/src/routes/overview-routes.js";
-import { metricDocs } from "../../api/src/routes/metric-routes.js";
-import { funnelDocs } from "../../api/src/routes/funnel-routes.js";
+import { overviewRoutes } from "../../api/src/routes/overview-routes.js";
+import { metricRoutes } from "../../api/src/routes/metric-routes.js";
+import { funnelRoutes } from "../../api/src/routes/funnel-routes.js";
 
 type Json = Record<string, any>;
 
 describe("openapi.json", () => {
-  const doc = openApiDocument([...overviewDocs, ...funnelDocs, ...metricDocs]) as Json;
+  const doc = openApiDocument([...overviewRoutes, ...funnelRoutes, ...metricRoutes]) as Json;
 
   it("is OpenAPI 3.1 with every documented endpoint", () => {
     expect(doc.openapi).toBe("3.1.0");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Router } from "express";
-import { KeyStore, createLogger, createMetrics, type Storage } from "@chatfunnel/ingest";
+import { KeyStore, createLogger, createMetrics, type Storage } from "@chatfunnel/core";
 import { createApiRouter } from "../../api/src/app.js";
 
 interface RouterLayer {

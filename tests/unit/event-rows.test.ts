@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EventSchema } from "@chatfunnel/schemas";
-import { toEventRow } from "@chatfunnel/ingest";
+import { toEventRow } from "@chatfunnel/warehouse";
 
 const base = { id: "0b7c2a8e-1f3d-4c5b-9a6e-2d4f6a8b0c1e", type: "lead", channel: "telegram", botId: "bot", userId: "u1" };
 

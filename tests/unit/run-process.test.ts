@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Readiness, type Logger } from "@chatfunnel/ingest";
-import { StoppedWhileStartingError, abortableDelay, runProcess, type ProgramHost, type StopSignal } from "../../ingest/src/process/run-process.js";
+import { Readiness, type Logger } from "@chatfunnel/core";
+import { StoppedWhileStartingError, abortableDelay, runProcess, type ProgramHost, type StopSignal } from "../../core/src/process/run-process.js";
 
 /** Collects what the lifecycle logs, to check each step is logged with its duration. */
 function recordingLogger(): Logger & { lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> } {

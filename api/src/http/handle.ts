@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from "express";
-import { sendError, type Logger, type Metrics, type Storage } from "@chatfunnel/ingest";
+import { sendError, type Logger, type Metrics, type Storage } from "@chatfunnel/core";
 import { InvalidParameterError } from "./params.js";
 import { engineTimeZones } from "./time-zones.js";
 

@@ -1,7 +1,7 @@
 import type { Request } from "express";
 import type { z } from "zod";
 import { CommonQuerySchema, isValidTimeZone, toFieldErrors, type CommonQuery, type FieldError } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../warehouse/scope.js";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { boundToUtcMs } from "./time-range.js";
 import { loadedTimeZones, type TimeZones } from "./time-zones.js";
 
@@ -26,9 +26,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Request["query
 }
 
 export const MAX_RANGE_DAYS = 3660;
-
-// The domain type lives in the warehouse (scope.ts); the http layer only parses into it.
-export type { ResolvedFilters };
 
 const UNKNOWN_ZONE = "must be an IANA time zone the engine knows, such as Europe/Moscow or UTC (see system.time_zones)";
 

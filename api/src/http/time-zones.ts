@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { isValidTimeZone } from "@chatfunnel/schemas";
-import { runQuery } from "../metrics/run-query.js";
+import { runQuery } from "@chatfunnel/warehouse";
 
 /**
  * The time zones a query may use: the names the storage engine lists in system.time_zones (every query

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import {
   CHANNELS,
   CHANNELS_WITHOUT_READS,
@@ -9,9 +9,7 @@ import {
   type BroadcastsResponse,
   type Money,
 } from "@chatfunnel/schemas";
-import { UnitsSchema, type Units } from "../warehouse/money.js";
-import { runQuery } from "../warehouse/run-query.js";
-import { eventScope, type ResolvedFilters } from "../warehouse/scope.js";
+import { UnitsSchema, runQuery, eventScope, type Units, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { broadcastsSql } from "./broadcasts/sql.js";
 import { FALLBACK_CURRENCY, ratio, unitsMoney } from "./money.js";
 import { rangeEcho } from "./range-echo.js";

@@ -1,8 +1,7 @@
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { ChannelSchema, type ChannelFigures, type ChannelsResponse } from "@chatfunnel/schemas";
-import { channelFacts } from "../warehouse/channel-figures.js";
-import { addCurrencyUnits, amountOf } from "../warehouse/money.js";
-import type { ResolvedFilters } from "../warehouse/scope.js";
+import { channelFacts, addCurrencyUnits, amountOf } from "@chatfunnel/warehouse";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { chooseCurrency, money, moneyRatio, otherCurrencies, ratio, reportedTotals } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 

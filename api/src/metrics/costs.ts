@@ -1,10 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { CostsGrouping, CostsResponse, CostsRow } from "@chatfunnel/schemas";
-import { firstTouchCampaignsSql } from "../warehouse/first-touch.js";
-import { amountOf, currencyTotals, isRevenueEventSql, spendInRangeScope, unitsSql, UnitsSchema, type Units } from "../warehouse/money.js";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
+import { firstTouchCampaignsSql, amountOf, currencyTotals, isRevenueEventSql, spendInRangeScope, unitsSql, UnitsSchema, runQuery, RANGE_HEAD, eventScope, type Units, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { chooseCurrency, money, moneyRatio, otherCurrencies, reportedTotals, roas } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 

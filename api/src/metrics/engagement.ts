@@ -1,11 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { EngagementResponse } from "@chatfunnel/schemas";
-import { choosePath, type FactPath } from "../warehouse/paths.js";
-import { ROLLUP_NONE, ROLLUP_TABLES } from "../warehouse/rollup-schema.js";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
-import { sessionCtes, sessionGapHead } from "../warehouse/sessions.js";
+import { choosePath, ROLLUP_NONE, ROLLUP_TABLES, runQuery, RANGE_HEAD, eventScope, sessionCtes, sessionGapHead, type FactPath, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { ratio } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 

@@ -1,10 +1,8 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { ChannelSchema, type EventTypesResponse, type EventsResponse, type ExplorerEvent } from "@chatfunnel/schemas";
-import { InvalidParameterError, type ResolvedFilters } from "../http/params.js";
-import { runQuery } from "./run-query.js";
-import { scopeParams, scopeSql } from "./scope.js";
-import { RANGE_HEAD } from "./sessions-sql.js";
+import { InvalidParameterError } from "../http/params.js";
+import { RANGE_HEAD, eventScope, runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
 
 export interface ExplorerFilters {
   types: string[] | undefined;
@@ -79,8 +77,9 @@ function explorerFilterSql(filters: ExplorerFilters): string {
 export async function exploreEvents(storage: Storage, filters: ResolvedFilters, explorer: ExplorerFilters): Promise<EventsResponse> {
   const db = storage.database;
   const cursor = explorer.cursor === undefined ? undefined : decodeCursor(explorer.cursor);
+  const scope = eventScope(filters, db);
   const params = {
-    ...scopeParams(filters),
+    ...scope.params,
     types: explorer.types ?? [],
     userId: explorer.userId ?? "",
     broadcastId: explorer.broadcastId ?? "",
@@ -96,7 +95,7 @@ export async function exploreEvents(storage: Storage, filters: ResolvedFilters, 
        source_source, source_medium, source_campaign, source_content, source_term, source_payload,
        toFloat64(revenue) AS revenue, currency, properties, received_at
      FROM ${db}.events
-     WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to${explorerFilterSql(explorer)}
+     WHERE ${scope.sql} AND ts >= range_from AND ts < range_to${explorerFilterSql(explorer)}
      ORDER BY ts DESC, event_id DESC
      LIMIT {limit:UInt32}`,
     params,
@@ -153,15 +152,16 @@ const TypeRowSchema = z.object({ type: z.string(), events: num, users: num, last
  */
 export async function eventTypes(storage: Storage, filters: ResolvedFilters): Promise<EventTypesResponse> {
   const db = storage.database;
+  const scope = eventScope(filters, db);
   const rows = await runQuery(
     storage,
     `WITH ${RANGE_HEAD}
      SELECT toString(type) AS type, count() AS events, uniq(channel, user_id) AS users, max(ts) AS last_seen
      FROM ${db}.events FINAL
-     WHERE ${scopeSql(filters, db)} AND ts >= range_from AND ts < range_to
+     WHERE ${scope.sql} AND ts >= range_from AND ts < range_to
      GROUP BY type
      ORDER BY events DESC, type`,
-    scopeParams(filters),
+    { ...scope.params },
     TypeRowSchema,
   );
   return { types: rows.map((row) => ({ type: row.type, events: row.events, users: row.users, lastSeen: isoUtc(row.last_seen) })) };

@@ -1,13 +1,12 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { linkCatalogFor, toClickHouseTime, type Storage } from "@chatfunnel/ingest";
+import { linkCatalogFor } from "@chatfunnel/ingest";
+import { toClickHouseTime, type Storage } from "@chatfunnel/core";
 import { whatsappPrefilledText, type Link, type LinkChannel, type LinkCreateBody, type LinkReport, type LinksResponse } from "@chatfunnel/schemas";
-import { InvalidParameterError, type ResolvedFilters } from "../http/params.js";
-import { chooseCurrency, money, moneyRatio, moneyTotals, spendFilterSql } from "./money.js";
+import { InvalidParameterError } from "../http/params.js";
+import { chooseCurrency, money, moneyRatio, moneyTotals } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
-import { runQuery } from "./run-query.js";
-import { scopeParams, scopeSql } from "./scope.js";
-import { RANGE_HEAD } from "./sessions-sql.js";
+import { RANGE_HEAD, eventScope, runQuery, spendRowScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 
 /** Generated codes: 10 of A-Za-z0-9 (62^10 ≈ 8·10^17), inside Telegram's start-parameter alphabet. */
 const CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -185,7 +184,7 @@ function campaignSpendSql(filters: ResolvedFilters, db: string): string {
 WITH ${RANGE_HEAD}
 SELECT channel, campaign, toFloat64(sumIf(amount, currency = {currency:String})) AS spend
 FROM ${db}.spend FINAL
-WHERE ${spendFilterSql(filters)} AND campaign IN {campaigns:Array(String)}
+WHERE ${spendRowScope(filters).sql} AND campaign IN {campaigns:Array(String)}
   AND date >= toDate(toTimeZone(range_from, {tz:String}))
   AND date <= toDate(toTimeZone(range_to - toIntervalMillisecond(1), {tz:String}))
 GROUP BY channel, campaign`;
@@ -196,8 +195,8 @@ export async function linksReport(storage: Storage, filters: ResolvedFilters): P
   const links = await readLinks(storage, filters.projectId);
   // No links, no figures: the currency is then only what was asked for (or the fallback).
   if (links.length === 0) return { range: rangeEcho(filters), currency: chooseCurrency([], filters.currency), links: [] };
-  const scope = scopeSql(filters, storage.database);
-  const params = scopeParams(filters);
+  const { sql: scope, params: scopeParams } = eventScope(filters, storage.database);
+  const params = { ...scopeParams };
   const totals = await moneyTotals(storage, scope, filters, params);
   const currency = chooseCurrency(totals, filters.currency);
 

@@ -1,7 +1,6 @@
 import type { Money, OtherCurrency } from "@chatfunnel/schemas";
-import type { Storage } from "@chatfunnel/ingest";
-import { amountOf, currencyTotals, spendInRangeScope, type CurrencyUnits, type Units } from "../warehouse/money.js";
-import { spendRowScope, type ResolvedFilters } from "../warehouse/scope.js";
+import type { Storage } from "@chatfunnel/core";
+import { amountOf, currencyTotals, type CurrencyUnits, type Units, type ResolvedFilters } from "@chatfunnel/warehouse";
 
 /**
  * How money is reported: the warehouse's money fact (warehouse/money.ts) sums exact units; this module
@@ -25,10 +24,6 @@ export const unitsMoney = (units: Units, currency: string): Money => money(amoun
 /** Per-currency units as the contract's list of currencies (amounts rounded to four places). */
 export const reportedTotals = (totals: CurrencyUnits[]): OtherCurrency[] =>
   totals.map((row) => ({ currency: row.currency, revenue: round4(amountOf(row.revenue)), spend: round4(amountOf(row.spend)) }));
-
-// Kept for modules outside this owner (links.ts): the spend scope as SQL text, bound by scopeParams.
-export const spendScopeSql = (filters: ResolvedFilters): string => spendInRangeScope(filters).sql;
-export const spendFilterSql = (filters: ResolvedFilters): string => spendRowScope(filters).sql;
 
 /** Revenue and spend in range per currency, largest first (the money fact, reported). */
 export async function moneyTotals(storage: Storage, scope: string, filters: ResolvedFilters, params: Record<string, unknown>): Promise<OtherCurrency[]> {

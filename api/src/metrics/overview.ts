@@ -1,8 +1,7 @@
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { OverviewFigures, OverviewResponse } from "@chatfunnel/schemas";
-import { channelFacts, type ChannelCounts } from "../warehouse/channel-figures.js";
-import { addCurrencyUnits } from "../warehouse/money.js";
-import type { ResolvedFilters } from "../warehouse/scope.js";
+import { channelFacts, addCurrencyUnits, type ChannelCounts } from "@chatfunnel/warehouse";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { chooseCurrency, money, moneyRatio, otherCurrencies, ratio, reportedTotals, roas } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 

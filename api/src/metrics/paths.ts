@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import {
   PATH_NODE_KINDS,
   PathNodeKindSchema,
@@ -10,9 +10,7 @@ import {
   type PathNodeUsersResponse,
   type PathsResponse,
 } from "@chatfunnel/schemas";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
-import { sessionGapHead } from "../warehouse/sessions.js";
+import { runQuery, RANGE_HEAD, eventScope, sessionGapHead, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { rangeEcho } from "./range-echo.js";
 import { byteOrder } from "./surveys/text-order.js";
 

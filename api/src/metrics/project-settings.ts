@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { isValidTimeZone } from "@chatfunnel/schemas";
-import { runQuery } from "./run-query.js";
+import { runQuery } from "@chatfunnel/warehouse";
 
 const RowSchema = z.object({ timezone: z.string() });
 

@@ -1,5 +1,5 @@
 import type { RangeEcho } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../warehouse/scope.js";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
 
 export const rangeEcho = (filters: ResolvedFilters): RangeEcho => ({
   from: new Date(filters.fromMs).toISOString(),

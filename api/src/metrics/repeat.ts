@@ -1,10 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { REPEAT_BUCKETS, type RepeatResponse } from "@chatfunnel/schemas";
-import { choosePath } from "../warehouse/paths.js";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
-import { sessionsPerUserSql } from "../warehouse/sessions.js";
+import { choosePath, runQuery, RANGE_HEAD, eventScope, sessionsPerUserSql, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { ratio, round4 } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
 

@@ -1,5 +1,5 @@
-import type { Storage } from "@chatfunnel/ingest";
-import { toSpendRow } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
+import { toSpendRow } from "@chatfunnel/warehouse";
 import type { SpendRow } from "@chatfunnel/schemas";
 
 let lastVersionMs = 0;

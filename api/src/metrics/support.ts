@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { CSAT_RATINGS, type Interval, type SupportResponse } from "@chatfunnel/schemas";
-import { runQuery } from "../warehouse/run-query.js";
-import { eventScope, type ResolvedFilters } from "../warehouse/scope.js";
+import { runQuery, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { bucketLabels } from "./buckets.js";
 import { ratio, round4 } from "./money.js";
 import { rangeEcho } from "./range-echo.js";

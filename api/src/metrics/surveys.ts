@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import { MAX_SURVEY_ANSWERS, type SurveyAnswer, type SurveyQuestion, type SurveysResponse } from "@chatfunnel/schemas";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../warehouse/scope.js";
+import { runQuery, RANGE_HEAD, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { rangeEcho } from "./range-echo.js";
 import { byteOrderNullLast } from "./surveys/text-order.js";
 

@@ -1,13 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { Interval, TimeseriesMetric, TimeseriesResponse } from "@chatfunnel/schemas";
-import { amountOf, currencyTotals, revenueUnitsSql, spendUnitsSql, UnitsSchema } from "../warehouse/money.js";
-import { outcomeCountSql } from "../warehouse/outcomes.js";
-import { choosePath } from "../warehouse/paths.js";
-import { runQuery } from "../warehouse/run-query.js";
-import { RANGE_HEAD, eventScope, type ResolvedFilters, type Scope } from "../warehouse/scope.js";
-import { sessionsByBucketSql } from "../warehouse/sessions.js";
-import { activeUsersSql, newUsersSql } from "../warehouse/users.js";
+import { amountOf, currencyTotals, revenueUnitsSql, spendUnitsSql, UnitsSchema, outcomeCountSql, choosePath, runQuery, RANGE_HEAD, eventScope, sessionsByBucketSql, activeUsersSql, newUsersSql, type ResolvedFilters, type Scope } from "@chatfunnel/warehouse";
 import { BUCKET_OF_DATE, BUCKET_OF_TIME, bucketLabels } from "./buckets.js";
 import { chooseCurrency, otherCurrencies, ratio, reportedTotals, round4 } from "./money.js";
 import { rangeEcho } from "./range-echo.js";

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import type { z } from "zod";
 import type { CommonQuery, CommonQuerySchema } from "@chatfunnel/schemas";
-import { parseQuery, resolveFilters, type ResolvedFilters } from "../http/params.js";
+import type { ResolvedFilters } from "@chatfunnel/warehouse";
+import { parseQuery, resolveFilters } from "../http/params.js";
 import { boundToUtcMs } from "../http/time-range.js";
 import { projectTimeZone } from "../metrics/project-settings.js";
 import type { RouteDeps } from "./route-deps.js";

@@ -1,4 +1,4 @@
-import { sendError } from "@chatfunnel/ingest";
+import { sendError } from "@chatfunnel/core";
 import {
   BroadcastDetailResponseSchema,
   BroadcastIdParamSchema,

@@ -1,6 +1,6 @@
 import express from "express";
 import { z } from "zod";
-import { sendError } from "@chatfunnel/ingest";
+import { sendError } from "@chatfunnel/core";
 import { LINKS_DEFAULT_RANGE_MS, LinkCreateBodySchema, LinkSchema, LinksQuerySchema, LinksResponseSchema, toFieldErrors } from "@chatfunnel/schemas";
 import { createLink, deleteLink, linksReport } from "../metrics/links.js";
 import { recentRoute, type ApiRoute } from "./api-route.js";

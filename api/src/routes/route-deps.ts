@@ -1,4 +1,4 @@
-import type { Logger, Metrics, Storage } from "@chatfunnel/ingest";
+import type { Logger, Metrics, Storage } from "@chatfunnel/core";
 
 export interface RouteDeps {
   storage: Storage;

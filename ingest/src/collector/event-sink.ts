@@ -1,7 +1,7 @@
 import type { Event, FieldError } from "@chatfunnel/schemas";
 import type { BatchWriter } from "../writer/batch-writer.js";
-import { toEventRows, type EventRow } from "../storage/event-rows.js";
-import { blamedColumn, insertErrorReason } from "../storage/insert-errors.js";
+import { toEventRows, type EventRow } from "@chatfunnel/warehouse";
+import { blamedColumn, insertErrorReason } from "@chatfunnel/core";
 
 /** Events of one send() the engine refused for themselves, by index in `events`; the rest are stored. */
 export interface SinkOutcome {

@@ -9,12 +9,8 @@ import {
   type Event,
   type IngestResponse,
 } from "@chatfunnel/schemas";
-import type { KeyStore } from "../auth/key-store.js";
-import { sendError } from "../http/errors.js";
-import { jsonBody } from "../http/json-body.js";
-import { requireKey } from "../auth/require-key.js";
-import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
+import type { KeyStore, Logger, Metrics } from "@chatfunnel/core";
+import { sendError, jsonBody, requireKey } from "@chatfunnel/core";
 import type { EventSink } from "./event-sink.js";
 
 export interface CollectorDeps {

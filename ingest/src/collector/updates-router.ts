@@ -3,9 +3,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { telegramUpdateToEvents, vkUpdateToEvents, whatsappWebhookToEvents, type AdapterResult, type TrackInput } from "@chatfunnel/sdk";
 import { EventSchema, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, toFieldErrors, type Event, type UpdatesResponse } from "@chatfunnel/schemas";
-import { sendError } from "../http/errors.js";
-import { requireKey } from "../auth/require-key.js";
-import { jsonBody } from "../http/json-body.js";
+import { sendError, requireKey, jsonBody } from "@chatfunnel/core";
 import type { CollectorDeps } from "./router.js";
 
 const RETRY_AFTER_S = "1";

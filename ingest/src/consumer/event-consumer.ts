@@ -1,9 +1,8 @@
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Config } from "@chatfunnel/schemas";
 import type { BatchWriter } from "../writer/batch-writer.js";
-import { queuedToEventRow, type EventRow } from "../storage/event-rows.js";
-import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
+import { queuedToEventRow, type EventRow } from "@chatfunnel/warehouse";
+import type { Logger, Metrics } from "@chatfunnel/core";
 import { createDurableProducer } from "../kafka/producer.js";
 import { decodeMessage } from "./decode-message.js";
 import { sendDeadLetters, type DeadLetter } from "./dead-letter.js";

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from "kafkajs";
 import type { Config } from "@chatfunnel/schemas";
-import type { Logger } from "../observability/logger.js";
+import type { Logger } from "@chatfunnel/core";
 
 export class KafkaNotConfiguredError extends Error {
   override name = "KafkaNotConfiguredError";

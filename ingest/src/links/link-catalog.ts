@@ -1,5 +1,5 @@
-import type { Storage } from "../storage/clickhouse.js";
-import type { EventRow } from "../storage/event-rows.js";
+import type { Storage } from "@chatfunnel/core";
+import type { EventRow } from "@chatfunnel/warehouse";
 
 /** What attribution needs of a tracked link (the links table, migration 7). */
 export interface CatalogLink {

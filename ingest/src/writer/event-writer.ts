@@ -1,10 +1,8 @@
 import type { Config } from "@chatfunnel/schemas";
-import type { Storage } from "../storage/clickhouse.js";
-import type { EventRow } from "../storage/event-rows.js";
-import { blamedRow, classifyInsertError } from "../storage/insert-errors.js";
+import type { Storage, Logger, Metrics } from "@chatfunnel/core";
+import type { EventRow } from "@chatfunnel/warehouse";
+import { blamedRow, classifyInsertError } from "@chatfunnel/core";
 import { linkCatalogFor } from "../links/link-catalog.js";
-import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
 import { BatchWriter, type FlushInfo } from "./batch-writer.js";
 
 /** The one writer of the events table, used by the embedded collector and the Kafka consumer alike. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EventSchema, SpendRowSchema, RESERVED_EVENT_TYPES } from "@chatfunnel/schemas";
-import { generateSpend, generateTraffic, Prng, type SimulatedEvent } from "../../../scripts/simulator/index.js";
-import { parseSimulateArgs } from "../../../scripts/simulator/args.js";
+import { generateSpend, generateTraffic, Prng, type SimulatedEvent } from "../../../simulator/src/index.js";
+import { parseSimulateArgs } from "../../../simulator/src/args.js";
 
 const NOW = Date.parse("2026-05-31T12:00:00Z");
 const DAY = 86_400_000;

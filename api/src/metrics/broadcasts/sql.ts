@@ -1,6 +1,5 @@
 import { BROADCAST_EVENT_TYPES, BROADCAST_OPT_OUT_HOURS, CHANNELS_WITHOUT_READS } from "@chatfunnel/schemas";
-import { isRevenueEventSql, unitsSql } from "../../warehouse/money.js";
-import { RANGE_HEAD } from "../../warehouse/scope.js";
+import { isRevenueEventSql, unitsSql, RANGE_HEAD } from "@chatfunnel/warehouse";
 
 /**
  * The SQL of the broadcasts report (schemas/src/api/broadcasts.ts BROADCASTS_SEMANTICS), ONE query per answer

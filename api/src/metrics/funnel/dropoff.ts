@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import type { FunnelDropoffResponse } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../../http/params.js";
-import { runQuery } from "../run-query.js";
+import { runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
 import { userFunnelsSql } from "./user-funnels-sql.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Storage } from "@chatfunnel/ingest";
+import type { Storage } from "@chatfunnel/core";
 import {
   MAX_FUNNEL_BREAKDOWN_GROUPS,
   type FunnelBreakdown,
@@ -9,8 +9,7 @@ import {
   type FunnelStep,
   type FunnelStepResult,
 } from "@chatfunnel/schemas";
-import type { ResolvedFilters } from "../../http/params.js";
-import { runQuery } from "../run-query.js";
+import { runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
 import { DIMENSION_COLUMNS, userFunnelsSql } from "./user-funnels-sql.js";
 

@@ -1,6 +1,5 @@
 import type { FunnelBreakdown, FunnelMode } from "@chatfunnel/schemas";
-import { firstTouchCampaignsSql } from "../../warehouse/first-touch.js";
-import { eventScope, type ResolvedFilters } from "../../warehouse/scope.js";
+import { firstTouchCampaignsSql, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
 import { keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "./keys.js";
 import { ANY } from "./modes/any.js";

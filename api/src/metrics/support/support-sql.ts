@@ -1,6 +1,5 @@
 import { CSAT_QUESTION, CSAT_RATINGS, OPERATOR_ANSWER_WITHIN_HOURS, REOPEN_WITHIN_HOURS, type Interval } from "@chatfunnel/schemas";
-import { RANGE_HEAD } from "../../warehouse/scope.js";
-import { sessionGapHead } from "../../warehouse/sessions.js";
+import { RANGE_HEAD, sessionGapHead } from "@chatfunnel/warehouse";
 import { BUCKET_OF_TIME } from "../buckets.js";
 
 /**

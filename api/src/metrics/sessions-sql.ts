@@ -1,3 +1,0 @@
-// The session fact lives in the warehouse; kept so modules outside its owner keep importing it here.
-export { sessionCtes } from "../warehouse/sessions.js";
-export { RANGE_HEAD, RANGE_HEAD_WITH_PREVIOUS } from "../warehouse/scope.js";

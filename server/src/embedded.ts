@@ -1,0 +1,62 @@
+import path from "node:path";
+import { createRequire } from "node:module";
+import type { Config } from "@chatfunnel/schemas";
+import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
+import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
+import { createHttpApp } from "./http-app.js";
+import { migrate } from "@chatfunnel/warehouse";
+
+// Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
+export const DEFAULT_DASHBOARD_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("@chatfunnel/dashboard/package.json")), "dist");
+
+export interface EmbeddedServer extends ProcessHandle {
+  url: string;
+  keys: ProjectKeys;
+  /** close() under its former name, which bench/dashboard.bench.ts and bench/sdk.bench.ts still call. */
+  shutdown(): Promise<ShutdownOutcome>;
+}
+
+/**
+ * The embedded default: collector, API and dashboard in one process on chDB. With no Kafka the
+ * collector hands batches to the same writer the consumer uses and answers after the insert.
+ */
+export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHBOARD_DIR, options: StartOptions = {}): Promise<EmbeddedServer> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, "embedded");
+  const metrics = createMetrics();
+  const readiness = new Readiness();
+  const running = await runProcess({
+    logger,
+    readiness,
+    host: options.host,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    deadlineNote: "unanswered senders will retry; rows not yet inserted were never acknowledged",
+    async start(starter) {
+      const storage = await starter.part("storage", "close", () => openStorage(config, logger, { migrate, applyDurability: true }), (opened) => opened.close());
+      // Not ready while inserts fail for storage's own reasons (a full disk): a balancer sends elsewhere.
+      readiness.addCheck(storage.writeHealth.check);
+      const keys = await ensureDefaultProject(config, storage);
+      const keyStore = await KeyStore.load(storage);
+      const { writer } = await starter.part(
+        "writer",
+        "flush",
+        () => createInstrumentedEventWriter(storage, config, metrics, logger),
+        async (started) => {
+          started.stopGauge();
+          await started.writer.close();
+        },
+      );
+      const app = createHttpApp({
+        readiness,
+        metrics,
+        logger,
+        collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
+        api: { storage, keys: keyStore, metrics, logger },
+        dashboardDir,
+      });
+      const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
+      storage.writeHealth.probeNow();
+      return { url, keys };
+    },
+  });
+  return { ...running, shutdown: running.close };
+}

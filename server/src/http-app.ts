@@ -1,0 +1,22 @@
+import type { Express, Router } from "express";
+import { createCollectorRouter, createUpdatesRouter, type CollectorDeps } from "@chatfunnel/ingest";
+import { createHttpShell, type Logger, type Metrics, type Readiness } from "@chatfunnel/core";
+import { createApiRouter, type ApiDeps } from "@chatfunnel/api";
+
+export interface HttpAppParts {
+  readiness: Readiness;
+  metrics: Metrics;
+  logger: Logger;
+  collector?: CollectorDeps;
+  api?: ApiDeps;
+  /** The built dashboard (dashboard/dist); served at / with client-side routes falling back to index.html. */
+  dashboardDir?: string;
+}
+
+/** The HTTP app of the embedded default and of the API process: the shared shell with the API (and collector). */
+export function createHttpApp(parts: HttpAppParts): Express {
+  const routers: Router[] = [];
+  if (parts.collector) routers.push(createCollectorRouter(parts.collector), createUpdatesRouter(parts.collector));
+  if (parts.api) routers.push(createApiRouter(parts.api));
+  return createHttpShell({ readiness: parts.readiness, metrics: parts.metrics, logger: parts.logger, routers, dashboardDir: parts.dashboardDir });
+}

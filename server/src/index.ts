@@ -1,0 +1,5 @@
+export * from "./api-process.js";
+export * from "./embedded.js";
+export * from "./http-app.js";
+export * from "./collector-process.js";
+export * from "./consumer-process.js";

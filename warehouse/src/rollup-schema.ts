@@ -1,0 +1,31 @@
+/**
+ * The rollup contract, shared by the migrations that build the rollups and the facts that read them.
+ * Dependency-free on purpose: warehouse/src/migrations.ts imports it, and the API imports it.
+ */
+
+/** Rollups are per user and 15-minute slot: exact for ranges whose bounds fall on a slot boundary. */
+export const SLOT_MINUTES = 15;
+export const SLOT_MS = SLOT_MINUTES * 60 * 1000;
+
+/** SQL for the slot of a DateTime64 column (must stay SLOT_MINUTES wide). */
+export const slotOf = (column: string): string => `toStartOfFifteenMinutes(${column})`;
+
+/** "No such event in this slot/session": later than any real timestamp, so min() ignores it. */
+export const ROLLUP_NONE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')";
+
+/** Table names of the rollups (and their materialized views, `<name>_mv`). */
+export const ROLLUP_TABLES = {
+  /** Per user, bot and slot: first event, and the loose (no sessionId) first/last/request/resolved/handoff. */
+  userSlots: "user_slots",
+  /** Per sessionId and bot: start, first request, resolution, handoff. */
+  idSessions: "id_sessions",
+  /** Per user, bot and slot: the set of (event id, type, revenue, currency) of lead/order/payment events. */
+  userOutcomes: "user_outcomes",
+  /** Per user: argMin state of the first campaign. */
+  userFirstTouch: "user_first_touch",
+  /** Per user, bot, sessionId and slot: first and last event, first request/resolved/handoff, reply instants (engagement). */
+  engagementSlots: "engagement_slots",
+} as const;
+
+/** True when [from, to) can be answered from the slot rollups: both bounds on slot boundaries. */
+export const onSlotBounds = (fromMs: number, toMs: number): boolean => fromMs % SLOT_MS === 0 && toMs % SLOT_MS === 0;
