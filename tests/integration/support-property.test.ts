@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Storage } from "@chatfunnel/ingest";
 import { INTERVALS, type Event, type SupportResponse } from "@chatfunnel/schemas";
-import { freshDatabase } from "../support/engine.js";
+import request from "supertest";
+import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
@@ -117,5 +118,31 @@ describe("support equals the reference implementation on random messaging stream
     );
     expect(reopens, "runs with a reopen").toBeGreaterThan(EDGE_RUNS / 5);
     expect(answers, "runs with an operator answer").toBeGreaterThan(EDGE_RUNS / 5);
+  });
+
+  it("cuts sessions at the project's own timeout, not a fixed 30 minutes", async () => {
+    // Two requests 15 min apart: one session at the default 30 min, two at a 10-minute timeout.
+    const start = Date.UTC(2026, 4, 12, 10);
+    const events: Event[] = [0, 15 * MIN].map((offset, index) => ({
+      id: `00000000-0000-4000-8000-${(index + 1).toString(16).padStart(12, "0")}`,
+      type: "message_received",
+      channel: "telegram",
+      botId: "bot-a",
+      userId: "u1",
+      timestamp: new Date(start + offset).toISOString(),
+    }));
+    const requestsAt = async (timeoutMin: number | undefined) => {
+      const project = await createProject(storage);
+      if (timeoutMin !== undefined) {
+        await storage.insertRows("projects", [{ project_id: project.projectId, name: project.projectId, timezone: "UTC", session_timeout_min: timeoutMin, updated_at: "2099-01-01 00:00:00.000" }]);
+      }
+      await loadEventsInTwoParts(storage, project.projectId, events);
+      const res = await request(testApp.app).get("/api/v1/support?from=2026-05-12&to=2026-05-13&tz=UTC").set("Authorization", `Bearer ${project.readKey}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return (res.body as SupportResponse).requests;
+    };
+    expect(await requestsAt(undefined)).toBe(1);
+    expect(await requestsAt(10)).toBe(2);
+    expect(await requestsAt(20)).toBe(1);
   });
 });
