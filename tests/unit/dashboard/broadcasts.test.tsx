@@ -112,6 +112,17 @@ describe("broadcasts page", () => {
     expect(app.requestsTo("broadcasts/fri-sale")[0]!.searchParams.get("tz")).toBe("UTC");
   });
 
+  it("opens the broadcast named in the URL, and the newest when the period does not list it", async () => {
+    renderApp({ url: "/broadcasts?range=30d&tz=UTC&broadcast=fri-sale", answers });
+    await screen.findByRole("group", { name: "Funnel of fri-sale: sent → delivered → read → clicked → lead / order" });
+    expect(screen.getByRole("button", { name: "fri-sale" }).getAttribute("aria-pressed")).toBe("true");
+    cleanup();
+    const app = renderApp({ url: "/broadcasts?range=30d&tz=UTC&broadcast=gone", answers });
+    await screen.findByRole("group", { name: "Funnel of tg-news: sent → delivered → read → clicked → lead / order" });
+    expect(app.requestsTo("broadcasts/gone")).toEqual([]);
+    expect(app.requestsTo("broadcasts/tg-news")).toHaveLength(1);
+  });
+
   it("speaks Russian", async () => {
     renderApp({ url: "/broadcasts?range=30d&tz=UTC", answers, locale: "ru" });
     const table = await screen.findByTestId("broadcasts-table");
