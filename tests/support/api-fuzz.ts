@@ -11,12 +11,15 @@ import fc from "fast-check";
 /** One GET endpoint as openapi.json documents it. */
 export interface FuzzEndpoint {
   path: string;
+  /** Query parameters. */
   parameters: string[];
   required: string[];
+  /** `{id}`-style parameters of the path: a 400 about one of them names it too. */
+  pathParameters: string[];
 }
 
 interface OpenApiLike {
-  paths: Record<string, Record<string, { parameters?: { name: string; required?: boolean }[] }>>;
+  paths: Record<string, Record<string, { parameters?: { name: string; in?: string; required?: boolean }[] }>>;
 }
 
 /** Every GET of the document (openapi.json itself excluded); `{id}`-style path parameters are fuzzed too. */
@@ -24,8 +27,14 @@ export function fuzzEndpoints(doc: OpenApiLike): FuzzEndpoint[] {
   return Object.entries(doc.paths)
     .filter(([path, ops]) => ops.get !== undefined && !path.endsWith("openapi.json"))
     .map(([path, ops]) => {
-      const parameters = (ops.get!.parameters ?? []).filter((p) => !("in" in p) || (p as { in?: string }).in === "query");
-      return { path, parameters: parameters.map((p) => p.name), required: parameters.filter((p) => p.required).map((p) => p.name) };
+      const all = ops.get!.parameters ?? [];
+      const parameters = all.filter((p) => p.in === undefined || p.in === "query");
+      return {
+        path,
+        parameters: parameters.map((p) => p.name),
+        required: parameters.filter((p) => p.required).map((p) => p.name),
+        pathParameters: all.filter((p) => p.in === "path").map((p) => p.name),
+      };
     });
 }
 
@@ -229,7 +238,7 @@ export function apiAnswerProblem(request: FuzzRequest, answer: FuzzAnswer): stri
   if (!answer.contentType.includes("application/json")) return `400 without a JSON body (${answer.contentType})`;
   const error = (answer.body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
   if (!error || typeof error.code !== "string" || typeof error.message !== "string") return `400 body is not {"error":{"code","message"}}: ${JSON.stringify(answer.body).slice(0, 200)}`;
-  const names = [...new Set([...request.endpoint.parameters, ...EXTRA_PARAMETERS])];
+  const names = [...new Set([...request.endpoint.parameters, ...request.endpoint.pathParameters, ...EXTRA_PARAMETERS])];
   if (!names.some((name) => (error.message as string).includes(`'${name}'`))) return `400 names no parameter: ${error.message}`;
   return undefined;
 }

@@ -173,7 +173,7 @@ export interface StoredCounts {
 
 const COUNT_EVENTS_SCRIPT = `
 import { loadConfig } from "@chatfunnel/schemas";
-import { createStorage } from "@chatfunnel/ingest";
+import { createStorage } from "@chatfunnel/core";
 const storage = createStorage(loadConfig(process.env));
 const db = storage.database;
 const result = await storage.client.query({
