@@ -24,7 +24,9 @@ export interface PathsDefinition {
  * steps)`, steps an uncut Array(Tuple(kind, label)). Built in one pass per user, never a join per step: the
  * user's events in [from, to) sorted by (time, id as text); the path is the first `start` and what follows it in
  * its session: the same sessionId, or for a loose start the loose events up to the first gap of the project's
- * session timeout. Events before `from` cannot follow a start in range, so they are not read. Shifted arrays
+ * session timeout. The tuples sort as a whole, without a lambda: (time, id) is unique per user after FINAL, so the
+ * remaining elements never decide; the start is a flag there, not the type's text; the id is
+ * its 16 bytes (UUIDToNum), which order as its text does (the UUID type itself compares its halves the other way round). Events before `from` cannot follow a start in range, so they are not read. Shifted arrays
  * (arrayPushFront / arrayPopBack) pair each element with its predecessor: a lambda indexing a captured array
  * would copy it per element.
  */
@@ -38,7 +40,7 @@ function userPathsSql(db: string, scope: string): string {
     arrayFilter((s, p) -> s != p, uncollapsed, arrayPopBack(arrayPushFront(uncollapsed, ('', '')))) AS steps
   FROM (
     SELECT channel, user_id, evs,
-      arrayFirstIndex(e -> e.3 = {start:String}, evs) AS i,
+      arrayFirstIndex(e -> e.3, evs) AS i,
       evs[i].1 AS start_ms,
       evs[i].4 AS sid,
       arrayFilter(e -> e.4 = sid, arraySlice(evs, i + 1)) AS after,
@@ -47,7 +49,7 @@ function userPathsSql(db: string, scope: string): string {
       if(sid = '' AND gap_at > 0, arraySlice(after, 1, gap_at - 1), after) AS session
     FROM (
       SELECT channel, user_id,
-        arraySort(e -> (e.1, e.2), groupArray((toUnixTimestamp64Milli(ts), toString(event_id), toString(type), session_id, ${stepOf}))) AS evs
+        arraySort(groupArray((toUnixTimestamp64Milli(ts), UUIDToNum(event_id), type = {start:String}, session_id, ${stepOf}))) AS evs
       FROM ${db}.events FINAL
       WHERE ${scope} AND ts >= range_from AND ts < range_to
         AND (channel, user_id) IN (SELECT channel, user_id FROM ${db}.events WHERE ${scope} AND type = {start:String} AND ts >= range_from AND ts < range_to)

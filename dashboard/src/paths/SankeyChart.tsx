@@ -2,7 +2,8 @@ import { Layer, Rectangle, ResponsiveContainer, Sankey, Tooltip, type SankeyNode
 
 /**
  * The recharts Sankey, in its own lazily loaded module like charts/Charts.tsx: the Paths page's table paints
- * before the charting library arrives. Nodes are drawn here so each is a labelled, clickable target.
+ * before the charting library arrives. Nodes are drawn here so each is a labelled, clickable target; aligned left, so a path that ends early stays
+ * in its step's column instead of being pushed to the right edge.
  */
 export interface SankeyInput {
   nodes: { name: string }[];
@@ -31,7 +32,7 @@ export function SankeyChart({ data, onSelect, selected, height = 420 }: { data: 
   );
   return (
     <ResponsiveContainer width="100%" height={height}>
-      <Sankey data={data} node={renderNode} nodePadding={16} nodeWidth={12} margin={{ top: 8, right: 140, bottom: 8, left: 8 }} link={{ stroke: "#b9c6f3" }} sort={false}>
+      <Sankey data={data} node={renderNode} nodePadding={16} nodeWidth={12} margin={{ top: 8, right: 140, bottom: 8, left: 8 }} link={{ stroke: "#b9c6f3" }} sort={false} align="left">
         <Tooltip />
       </Sankey>
     </ResponsiveContainer>
