@@ -25,6 +25,22 @@ interface ChartProps {
   height?: number;
 }
 
+interface BarsProps extends ChartProps {
+  /** One bar per x, its series stacked (shares of one whole, e.g. the support use-case mix). */
+  stacked?: boolean;
+}
+
+/**
+ * Whether every plotted value is a whole number (counts of users, events, orders). The axis then gets
+ * whole ticks only: with fractional ticks a maximum of 2 reads "0, 1, 1, 2, 2" once the ticks are rounded.
+ */
+export function wholeNumbersOnly(data: Row[], series: Series[]): boolean {
+  return data.every((row) => series.every((s) => {
+    const value = row[s.key];
+    return typeof value !== "number" || Number.isInteger(value);
+  }));
+}
+
 const tooltipFormatter = (format: (value: number) => string) => (value: unknown) => (typeof value === "number" ? format(value) : String(value ?? "—"));
 
 export function LinesChart({ data, xKey, series, format, formatAxis = format, formatX, formatXAxis = formatX, height = 220 }: ChartProps) {
@@ -33,7 +49,7 @@ export function LinesChart({ data, xKey, series, format, formatAxis = format, fo
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ee" />
         <XAxis dataKey={xKey} tickFormatter={formatXAxis} minTickGap={16} fontSize={12} />
-        <YAxis tickFormatter={formatAxis} width={64} fontSize={12} />
+        <YAxis tickFormatter={formatAxis} allowDecimals={!wholeNumbersOnly(data, series)} width={64} fontSize={12} />
         <Tooltip formatter={tooltipFormatter(format)} labelFormatter={(label) => (formatX ? formatX(String(label)) : String(label))} />
         {series.length > 1 && <Legend />}
         {series.map((s) => (
@@ -44,17 +60,17 @@ export function LinesChart({ data, xKey, series, format, formatAxis = format, fo
   );
 }
 
-export function BarsChart({ data, xKey, series, format, formatAxis = format, formatX, formatXAxis = formatX, height = 240 }: ChartProps) {
+export function BarsChart({ data, xKey, series, format, formatAxis = format, formatX, formatXAxis = formatX, height = 240, stacked = false }: BarsProps) {
   return (
     <ResponsiveContainer width="100%" height={height}>
       <BarChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ee" />
         <XAxis dataKey={xKey} tickFormatter={formatXAxis} fontSize={12} />
-        <YAxis tickFormatter={formatAxis} width={64} fontSize={12} />
-        <Tooltip formatter={tooltipFormatter(format)} />
+        <YAxis tickFormatter={formatAxis} allowDecimals={!wholeNumbersOnly(data, series)} width={64} fontSize={12} />
+        <Tooltip formatter={tooltipFormatter(format)} labelFormatter={(label) => (formatX ? formatX(String(label)) : String(label))} />
         {series.length > 1 && <Legend />}
         {series.map((s) => (
-          <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} isAnimationActive={false} />
+          <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} stackId={stacked ? "stack" : undefined} isAnimationActive={false} />
         ))}
       </BarChart>
     </ResponsiveContainer>

@@ -1,11 +1,11 @@
 import { lazy, Suspense, useId } from "react";
 import type { SupportMixBucket } from "@chatfunnel/schemas";
 import type { Series } from "../charts/Charts.js";
-import { PALETTE } from "../components/ChartFigure.js";
+import { PALETTE, preloadCharts } from "../components/ChartFigure.js";
 import { Loading } from "../components/QueryState.js";
 import { useI18n } from "../i18n/i18n.js";
 
-const StackedBars = lazy(() => import("./StackedBars.js").then((m) => ({ default: m.StackedBars })));
+const BarsChart = lazy(() => preloadCharts().then((m) => ({ default: m.BarsChart })));
 
 /** The mix's four shares, in the order the chart stacks them and the table lists them. */
 export const MIX_SHARES = ["paymentShare", "leadShare", "surveyShare", "handoffShare"] as const;
@@ -24,7 +24,7 @@ export function UseCaseMix({ mix, title }: { mix: SupportMixBucket[]; title: str
       <figcaption id={id}>{title}</figcaption>
       <div className="chart-canvas" style={{ minHeight: 260 }}>
         <Suspense fallback={<Loading />}>
-          <StackedBars data={data} xKey="bucket" series={series} format={format.percent} formatX={format.dayMonth} />
+          <BarsChart stacked data={data} xKey="bucket" series={series} format={format.percent} formatX={format.dayMonth} height={260} />
         </Suspense>
       </div>
       <p className="note">{t("support.mixNote")}</p>
