@@ -283,8 +283,9 @@ FROM (
     (first_sec + sess * visit_gap_sec + (sess_len - 1) * 45 + cityHash64({seed:UInt64}, u, sess_last_k, 22) % 40) * 1000
       + cityHash64({seed:UInt64}, u, sess_last_k, 23) % 1000 AS end_ms,
     (intDiv(end_ms, 3600000) % 24 + 3) % 24 AS moscow_hour,
-    sqrt(-2 * log(1 - ${rnd(50, "u, sess")})) * cos(2 * pi() * ${rnd(51, "u, sess")}) AS z,
-    least(1500, greatest(20, toInt64(if(moscow_hour >= 22 OR moscow_hour < 8, 720, 180) * exp(0.7 * z)))) AS operator_wait_sec,
+    -- (only computed where needed: most rows are no tail, and the short-circuit skips the rest)
+    if(NOT hands_off, 0, least(1500, greatest(20, toInt64(if(moscow_hour >= 22 OR moscow_hour < 8, 720, 180)
+      * exp(0.7 * sqrt(-2 * log(1 - ${rnd(50, "u, sess")})) * cos(2 * pi() * ${rnd(51, "u, sess")})))))) AS operator_wait_sec,
     ${rnd(52, "u, sess")} < 0.75 AS operator_resolves,
     ${rnd(53, "u, sess")} < 0.33 AS rates,
     -- after a handoff: operator, user, operator, resolved, CSAT; after the bot's resolved: CSAT
@@ -298,10 +299,10 @@ FROM (
       bot_resolves AND back = 1 AND rates, 'survey_answered',
       '') AS tail_type,
     -- seconds after the session's last regular instant; the tail takes the last slots but happens after them
-    if(hands_off,
+    multiIf(tail_type = '', 0, hands_off,
       arrayCumSum([0, operator_wait_sec, 20 + ${hash(54, "u, sess")} % 221, 30 + ${hash(55, "u, sess")} % 271, 30 + ${hash(56, "u, sess")} % 271, 10 + ${hash(57, "u, sess")} % 591])[back + 1],
-      if(back = 0, 0, 10 + ${hash(57, "u, sess")} % 591)) AS tail_sec,
-    if(hands_off, if(operator_wait_sec > 600, ${csat(CSAT_WEIGHTS.operatorSlow, rnd(58, "u, sess"))}, ${csat(CSAT_WEIGHTS.operatorFast, rnd(58, "u, sess"))}),
+      back = 0, 0, 10 + ${hash(57, "u, sess")} % 591) AS tail_sec,
+    multiIf(tail_type != 'survey_answered', '', hands_off, if(operator_wait_sec > 600, ${csat(CSAT_WEIGHTS.operatorSlow, rnd(58, "u, sess"))}, ${csat(CSAT_WEIGHTS.operatorFast, rnd(58, "u, sess"))}),
       ${csat(CSAT_WEIGHTS.bot, rnd(58, "u, sess"))}) AS rating,
     -- the script: each session walks menu → … as deep as it gets, in equal stretches; before the first
     -- message the user is at the menu
@@ -317,6 +318,7 @@ FROM (
     surveyed AND question_no >= 1 AND question_no <= questions AS is_survey,
     ['age', 'heard_from', 'buying_for'][greatest(1, least(3, question_no))] AS question,
     multiIf(
+      NOT is_survey, '',
       question = 'age', ${weightedPick(AGE.answers, AGE.weights, rnd(29))},
       question = 'buying_for', ${weightedPick(BUYING_FOR.answers, BUYING_FOR.weights, rnd(30))},
       campaign = 'blogger_anna', 'blogger',
