@@ -38,10 +38,12 @@ export interface DatasetOptions {
  *   buying_for) right after their first message;
  * - broadcasts: a few per channel per month (every 5–10 days, ~09:00 UTC, sends spread over 10 minutes) to the
  *   channel's subscribers who had arrived by then (CHANNEL_MODELS' share): sent → delivered → read (WhatsApp
- *   only) → clicked (broadcast_clicked, plus the button_clicked of the button under it once the user knows the
- *   bot's buttons), or failed with the messenger's reason; within 48 h of a delivery some unsubscribe (no more
- *   sends) or block the bot (every later send fails as blocked). These events come out of the user's event
- *   budget E (their conversation gets E − broadcast events), so totals and events per user are unchanged;
+ *   only) → clicked (broadcast_clicked only: a button_clicked would move the funnel's button step), or failed
+ *   with the messenger's reason; within 48 h of a delivery some unsubscribe (no more sends) or block the bot
+ *   (every later send fails as blocked). These events come out of the user's event budget E (their
+ *   conversation gets E − broadcast events, never fewer than its milestones), so the total, the events per
+ *   user, the funnel and the revenue are what they were before broadcasts existed; the sessions are not:
+ *   delivery statuses carry no sessionId and mostly fall outside visits, so they make sessions of their own;
  * - first-touch attribution (source, medium, campaign, payload) on the first event, 35% organic, and a
  *   retargeting campaign on some later visits;
  * - revenue in RUB on orders; properties plan=pro|basic on the first button click and orders, form=phone|email on leads.
