@@ -13,6 +13,7 @@ import { surveysRoutes } from "./routes/surveys-routes.js";
 import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
 import { openApiDocument } from "./openapi/document.js";
+import { undecodablePathParameter } from "./http/path-parameters.js";
 
 export interface ApiDeps {
   storage: Storage;
@@ -36,6 +37,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     );
   }
   v1.use((_req, res) => sendError(res, 404, "not_found", "no such endpoint"));
+  v1.use(undecodablePathParameter(API_ROUTES.map((route) => route.path)));
   // The contract is public: clients generate code from it before they have a key.
   const openApi = openApiDocument(API_ROUTES);
   router.get("/api/v1/openapi.json", (_req, res) => res.json(openApi));

@@ -51,6 +51,9 @@ describe("broadcasts: bad input is a 400 or a 404 naming what is wrong", () => {
     [`broadcasts/fri-sale?${RANGE}&window=0m`, "window"],
     [`broadcasts/fri-sale?to=2026-05-13`, "from"],
     [`broadcasts/${"x".repeat(MAX_ID_LENGTH + 1)}?${RANGE}`, "id"],
+    // Not UTF-8 once decoded (a lone surrogate's bytes; a stray %): the router refuses it before any handler.
+    [`broadcasts/low%ED%BF%BF?${RANGE}`, "id"],
+    [`broadcasts/50%?${RANGE}`, "id"],
   ])("GET %s is a 400 naming '%s'", async (path, parameter) => {
     const res = await get(path);
     expect(res.status, JSON.stringify(res.body)).toBe(400);
