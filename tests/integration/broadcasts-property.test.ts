@@ -15,6 +15,7 @@ import type { Event } from "@chatfunnel/schemas";
 import { BROADCAST_IDS, type MessagingQuery, endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb } from "../reference/messaging-arbitraries.js";
 
 const RUNS_PER_ANCHOR = Number(process.env.BROADCASTS_PROPERTY_RUNS ?? 16);
+const SEED = Number(process.env.BROADCASTS_PROPERTY_SEED ?? 20261201);
 
 describe("broadcasts equal the reference implementation on random streams", () => {
   let storage: Storage;
@@ -29,7 +30,7 @@ describe("broadcasts equal the reference implementation on random streams", () =
   it(`matches on ${RUNS_PER_ANCHOR} streams around each anchor`, { timeout: 300_000 }, async () => {
     // The streams must exercise the figures, not just empty lists: counted below, asserted at the end.
     const seen = { listed: 0, read: 0, nullRead: 0, failed: 0, leads: 0, optOuts: 0, hours: 0 };
-    for (const anchor of ANCHORS) {
+    for (const [index, anchor] of ANCHORS.entries()) {
       await fc.assert(
         fc.asyncProperty(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms), async (events, query) => {
           const scenario = await referenceScenario(storage, testApp.app, events, query);
@@ -52,7 +53,10 @@ describe("broadcasts equal the reference implementation on random streams", () =
             if (row.unsubscribedOrBlocked > 0) seen.optOuts++;
           }
         }),
-        { numRuns: RUNS_PER_ANCHOR },
+        // A fixed seed per anchor: a failed send that is never delivered is rare in these streams, and with a
+        // fresh seed each run the coverage floors below failed about one CI run in two with nothing wrong.
+        // BROADCASTS_PROPERTY_SEED picks other streams to explore.
+        { numRuns: RUNS_PER_ANCHOR, seed: SEED + index },
       );
     }
     expect(seen.listed, JSON.stringify(seen)).toBeGreaterThan((ANCHORS.length * RUNS_PER_ANCHOR) / 4);
