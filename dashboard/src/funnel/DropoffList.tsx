@@ -2,22 +2,11 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useApi } from "../api/context.js";
 import { DROPOFF_PAGE, dropoffCsv, dropoffQuery, type FunnelDefinition } from "../api/queries.js";
+import { downloadCsv } from "../components/download.js";
 import { ErrorState, QueryState } from "../components/QueryState.js";
 import type { ApiFilters } from "../filters/filters.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
-
-/** Hands a text to the browser as a file download. */
-function download(text: string, filename: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Users who reached step − 1 and not `step`, a page at a time, and all of them as CSV. */
 export function DropoffList({ filters, definition, step }: { filters: ApiFilters; definition: FunnelDefinition; step: number }) {
@@ -31,7 +20,7 @@ export function DropoffList({ filters, definition, step }: { filters: ApiFilters
     setExporting(true);
     setExportError(null);
     try {
-      download(await dropoffCsv(api, filters, definition, step), `funnel-dropoff-step-${step}.csv`);
+      downloadCsv(await dropoffCsv(api, filters, definition, step), `funnel-dropoff-step-${step}.csv`);
     } catch (error) {
       setExportError((error as Error).message);
     } finally {

@@ -2,22 +2,11 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useApi } from "../api/context.js";
 import { PATH_USERS_PAGE, pathNodeUsersCsv, pathNodeUsersQuery, type PathNodeParams, type PathsParams } from "../api/surveys-paths-queries.js";
+import { downloadCsv } from "../components/download.js";
 import { ErrorState, QueryState } from "../components/QueryState.js";
 import type { ApiFilters } from "../filters/filters.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
-
-/** Hands a text to the browser as a file download. */
-function download(text: string, filename: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** The users behind one Sankey node, a page at a time, and all of them as CSV (like the funnel's drop-off list). */
 export function PathNodeUsers({ filters, params, node }: { filters: ApiFilters; params: PathsParams; node: PathNodeParams }) {
@@ -29,7 +18,7 @@ export function PathNodeUsers({ filters, params, node }: { filters: ApiFilters; 
   const exportCsv = async () => {
     setExportError(null);
     try {
-      download(await pathNodeUsersCsv(api, filters, params, node), `path-step-${node.step}-${node.label}.csv`);
+      downloadCsv(await pathNodeUsersCsv(api, filters, params, node), `path-step-${node.step}-${node.label}.csv`);
     } catch (error) {
       setExportError((error as Error).message);
     }
