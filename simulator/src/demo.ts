@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { simulate } from "./index.js";
+import { simulate } from "./simulate.js";
 import { printProgress, summary } from "./progress.js";
 
 const DemoArgsSchema = z.object({

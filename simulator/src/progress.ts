@@ -1,4 +1,4 @@
-import type { SimulateProgress, SimulateResult } from "./index.js";
+import type { SimulateProgress, SimulateResult } from "./simulate.js";
 
 /** One line, rewritten in place on a terminal: `42.0 % · 41,200 / 100,000 events · 18,300 ev/s`. */
 export function progressLine(p: SimulateProgress): string {

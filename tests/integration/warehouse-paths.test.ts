@@ -18,7 +18,7 @@ import { BUCKET_OF_TIME } from "../../api/src/metrics/buckets.js";
 import { importSpend } from "../../api/src/metrics/spend-import.js";
 import { channelFacts, type ChannelCounts } from "../../warehouse/src/channel-figures.js";
 import { firstTouchCampaignsFromEventsSql, firstTouchCampaignsSql } from "../../warehouse/src/first-touch.js";
-import type { FactPath } from "../../warehouse/src/paths.js";
+import type { FactPath } from "../../warehouse/src/rollup-schema.js";
 import { SLOT_MS } from "../../warehouse/src/rollup-schema.js";
 import { runQuery } from "../../warehouse/src/run-query.js";
 import { RANGE_HEAD, eventScope, type ResolvedFilters } from "../../warehouse/src/scope.js";

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import { isRevenueEventSql, UnitsSchema, unitsSql, type Units } from "./money.js";
-import { choosePath, type FactPath } from "./paths.js";
+import { choosePath } from "./paths.js";
+import type { FactPath } from "./rollup-schema.js";
 import { ROLLUP_TABLES } from "./rollup-schema.js";
 import { runQuery } from "./run-query.js";
 import { RANGE_HEAD_WITH_PREVIOUS, eventScope, spendRowScope, type ResolvedFilters } from "./scope.js";

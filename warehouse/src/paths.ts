@@ -1,10 +1,7 @@
 import type { Storage } from "@chatfunnel/core";
-import { onSlotBounds } from "./rollup-schema.js";
+import { onSlotBounds, type FactPath } from "./rollup-schema.js";
 import type { ResolvedFilters } from "./scope.js";
 import { rollupCutsSessions, sessionTimeoutMin } from "./sessions.js";
-
-/** Which implementation of a fact answers: the events themselves, or the rollups built from them. */
-export type FactPath = "events" | "rollup";
 
 /**
  * The rollups answer ranges on slot bounds (every date bound in every zone) when the facts asked for

@@ -29,3 +29,6 @@ export const ROLLUP_TABLES = {
 
 /** True when [from, to) can be answered from the slot rollups: both bounds on slot boundaries. */
 export const onSlotBounds = (fromMs: number, toMs: number): boolean => fromMs % SLOT_MS === 0 && toMs % SLOT_MS === 0;
+
+/** Which implementation of a fact answers: the events themselves, or the rollups built from them. */
+export type FactPath = "events" | "rollup";

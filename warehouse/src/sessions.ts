@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import { ROLLUP_NONE, ROLLUP_TABLES, SLOT_MINUTES } from "./rollup-schema.js";
-import type { FactPath } from "./paths.js";
+import type { FactPath } from "./rollup-schema.js";
 import { runQuery } from "./run-query.js";
 
 /**

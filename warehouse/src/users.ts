@@ -1,4 +1,4 @@
-import type { FactPath } from "./paths.js";
+import type { FactPath } from "./rollup-schema.js";
 import { ROLLUP_TABLES } from "./rollup-schema.js";
 
 /**

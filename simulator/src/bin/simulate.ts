@@ -5,7 +5,7 @@
  */
 import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
 import { parseSimulateArgs } from "../args.js";
-import { simulate } from "../index.js";
+import { simulate } from "../simulate.js";
 import { printProgress, summary } from "../progress.js";
 
 const config = loadConfigFromEnvironment();
