@@ -6,17 +6,18 @@ import type { ApiClient } from "./client.js";
 /** Broadcasts' queries: every input in the key; the previous table stays on screen while a new range loads. */
 const shared = { placeholderData: keepPreviousData, staleTime: 30_000 } as const;
 
-export const broadcastsQuery = (api: ApiClient, filters: ApiFilters) =>
+/** `window`: the conversion window (`3d`), as the API spells it. */
+export const broadcastsQuery = (api: ApiClient, filters: ApiFilters, window: string) =>
   queryOptions({
-    queryKey: ["broadcasts", filters] as const,
-    queryFn: ({ signal }) => api.get<BroadcastsResponse>("broadcasts", { ...filters }, signal),
+    queryKey: ["broadcasts", filters, window] as const,
+    queryFn: ({ signal }) => api.get<BroadcastsResponse>("broadcasts", { ...filters, window }, signal),
     ...shared,
   });
 
-export const broadcastDetailQuery = (api: ApiClient, filters: ApiFilters, broadcastId: string) =>
+export const broadcastDetailQuery = (api: ApiClient, filters: ApiFilters, window: string, broadcastId: string) =>
   queryOptions({
-    queryKey: ["broadcast", filters, broadcastId] as const,
-    queryFn: ({ signal }) => api.get<BroadcastDetailResponse>(`broadcasts/${encodeURIComponent(broadcastId)}`, { ...filters }, signal),
+    queryKey: ["broadcast", filters, window, broadcastId] as const,
+    queryFn: ({ signal }) => api.get<BroadcastDetailResponse>(`broadcasts/${encodeURIComponent(broadcastId)}`, { ...filters, window }, signal),
     // Another broadcast's timeline must not stand in for this one's.
     staleTime: 30_000,
   });

@@ -5,10 +5,11 @@ import type { ApiFilters } from "../filters/filters.js";
 import type { ApiClient } from "./client.js";
 
 /** Surveys' one query: every input in the key; the previous answers stay on screen while a new range loads. */
-export const surveysQuery = (api: ApiClient, filters: ApiFilters) =>
+/** `window`: how long after an answer a lead or order counts (`7d`), as the API spells it. */
+export const surveysQuery = (api: ApiClient, filters: ApiFilters, window: string) =>
   queryOptions({
-    queryKey: ["surveys", filters] as const,
-    queryFn: ({ signal }) => api.get<SurveysResponse>("surveys", { ...filters }, signal),
+    queryKey: ["surveys", filters, window] as const,
+    queryFn: ({ signal }) => api.get<SurveysResponse>("surveys", { ...filters, window }, signal),
     placeholderData: keepPreviousData,
     staleTime: 30_000,
   });

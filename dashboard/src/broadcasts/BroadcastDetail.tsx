@@ -5,6 +5,7 @@ import { broadcastDetailQuery } from "../api/broadcasts-queries.js";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
 import type { Series } from "../charts/Charts.js";
 import { QueryState } from "../components/QueryState.js";
+import { useWindowText } from "../components/WindowPicker.js";
 import type { ApiFilters } from "../filters/filters.js";
 import { useI18n } from "../i18n/i18n.js";
 
@@ -28,15 +29,16 @@ const STAGE_LABEL = {
   delivered: "broadcasts.delivered",
   read: "broadcasts.read",
   clicked: "broadcasts.clicked",
-  leads: "metric.leads",
-  orders: "metric.orders",
+  leads: "broadcasts.leadsWithin",
+  orders: "broadcasts.ordersWithin",
 } as const;
 
-/** One broadcast: its funnel sent → delivered → read → clicked → lead / order, and its users hour by hour. */
-export function BroadcastDetail({ filters, broadcastId }: { filters: ApiFilters; broadcastId: string }) {
+/** One broadcast: its funnel sent → delivered → read → clicked → lead / order (within `conversionWindow`), and its users hour by hour. */
+export function BroadcastDetail({ filters, conversionWindow, broadcastId }: { filters: ApiFilters; conversionWindow: string; broadcastId: string }) {
   const { t, format } = useI18n();
   const api = useApi();
-  const query = useQuery(broadcastDetailQuery(api, filters, broadcastId));
+  const windowText = useWindowText();
+  const query = useQuery(broadcastDetailQuery(api, filters, conversionWindow, broadcastId));
   return (
     <section aria-label={broadcastId} data-testid="broadcast-detail" data-broadcast={broadcastId}>
       <QueryState query={query}>
@@ -54,7 +56,7 @@ export function BroadcastDetail({ filters, broadcastId }: { filters: ApiFilters;
                   title={t("broadcasts.funnel", { name: b.broadcastId })}
                   kind="bar"
                   testId="broadcast-funnel"
-                  data={funnelStages(b).map((s) => ({ stage: t(STAGE_LABEL[s.stage]), users: s.users }))}
+                  data={funnelStages(b).map((s) => ({ stage: t(STAGE_LABEL[s.stage], { window: windowText(data.windowSeconds) }), users: s.users }))}
                   xKey="stage"
                   xLabel={t("broadcasts.stage")}
                   series={[{ key: "users", label: t("metric.users"), color: PALETTE[0]! }]}

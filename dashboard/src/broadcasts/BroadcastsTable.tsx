@@ -1,4 +1,5 @@
 import type { BroadcastFigures } from "@chatfunnel/schemas";
+import { useWindowText } from "../components/WindowPicker.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 
@@ -11,9 +12,13 @@ export function StageCount({ value }: { value: number | null }) {
 // Messenger error texts are long: folded under the count, they would otherwise make the table twice as wide.
 const REASONS_STYLE = { listStyle: "none", margin: "0.2rem 0 0", padding: 0 } as const;
 
-/** Every broadcast starting in the period, newest first; a row's button shows its funnel and timeline below. */
-export function BroadcastsTable({ rows, selected, onSelect, tz }: { rows: BroadcastFigures[]; selected: string | null; onSelect: (id: string) => void; tz: string }) {
+/**
+ * Every broadcast starting in the period, newest first; a row's button shows its funnel and timeline below. The
+ * conversion columns name the answer's window (`windowSeconds`), the one their figures were counted with.
+ */
+export function BroadcastsTable({ rows, selected, onSelect, tz, windowSeconds }: { rows: BroadcastFigures[]; selected: string | null; onSelect: (id: string) => void; tz: string; windowSeconds: number }) {
   const { t, format } = useI18n();
+  const windowWords = useWindowText()(windowSeconds);
   return (
     <div className="table-wrap">
       <table className="data" data-testid="broadcasts-table">
@@ -29,15 +34,15 @@ export function BroadcastsTable({ rows, selected, onSelect, tz }: { rows: Broadc
             <th scope="col">{t("broadcasts.clicked")}</th>
             <th scope="col">{t("broadcasts.failed")}</th>
             <th scope="col">{t("broadcasts.optOuts")}</th>
-            <th scope="col">{t("metric.leads")}</th>
-            <th scope="col">{t("metric.orders")}</th>
-            <th scope="col">{t("metric.revenue")}</th>
+            <th scope="col">{t("broadcasts.leadsWithin", { window: windowWords })}</th>
+            <th scope="col">{t("broadcasts.ordersWithin", { window: windowWords })}</th>
+            <th scope="col">{t("broadcasts.revenueWithin", { window: windowWords })}</th>
             <th scope="col">{t("broadcasts.deliveryRate")}</th>
             <th scope="col">{t("broadcasts.readRate")}</th>
             <th scope="col">{t("broadcasts.clickRate")}</th>
             <th scope="col">{t("broadcasts.unsubscribeRate")}</th>
-            <th scope="col">{t("broadcasts.leadRate")}</th>
-            <th scope="col">{t("broadcasts.orderRate")}</th>
+            <th scope="col">{t("broadcasts.leadRate", { window: windowWords })}</th>
+            <th scope="col">{t("broadcasts.orderRate", { window: windowWords })}</th>
           </tr>
         </thead>
         <tbody>

@@ -2,8 +2,8 @@ import type { SurveyQuestion } from "@chatfunnel/schemas";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
 import { useI18n } from "../i18n/i18n.js";
 
-/** One question: its answers as bars (responses), and a table with users and what they did next. */
-export function SurveyQuestionPanel({ question, index }: { question: SurveyQuestion; index: number }) {
+/** One question: its answers as bars (responses), and a table with users and what they did next within the conversion window (`windowWords`, "7 days"). */
+export function SurveyQuestionPanel({ question, index, windowWords }: { question: SurveyQuestion; index: number; windowWords: string }) {
   const { t, format } = useI18n();
   const label = (text: string | null) => text ?? t("surveys.none");
   const headId = `survey-q-${index}`;
@@ -29,8 +29,8 @@ export function SurveyQuestionPanel({ question, index }: { question: SurveyQuest
               <th scope="col">{t("surveys.answer")}</th>
               <th scope="col">{t("surveys.responses")}</th>
               <th scope="col">{t("surveys.users")}</th>
-              <th scope="col">{t("surveys.leadShare")}</th>
-              <th scope="col">{t("surveys.orderShare")}</th>
+              <th scope="col">{t("surveys.leadShare", { window: windowWords })}</th>
+              <th scope="col">{t("surveys.orderShare", { window: windowWords })}</th>
             </tr>
           </thead>
           <tbody>

@@ -2,7 +2,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { BroadcastDetailResponse, BroadcastFigures, BroadcastsResponse } from "@chatfunnel/schemas";
+import { funnelWindowSeconds, isFunnelWindow, MAX_FUNNEL_WINDOW_SECONDS } from "@chatfunnel/contract";
+import { DEFAULT_BROADCAST_WINDOW, DEFAULT_SURVEY_WINDOW, type BroadcastDetailResponse, type BroadcastFigures, type BroadcastsResponse } from "@chatfunnel/schemas";
+import { DEFAULT_WINDOWS, WINDOW_CHOICES, parseWindowParam } from "../../../dashboard/src/components/WindowPicker.js";
 import { json, renderApp } from "./harness.js";
 
 afterEach(() => {
@@ -97,7 +99,7 @@ describe("broadcasts page", () => {
     const app = renderApp({ url: "/broadcasts?range=30d&tz=UTC", answers });
     // The newest (tg-news) first: no read stage, and a note saying why.
     const funnel = await screen.findByRole("group", { name: "Funnel of tg-news: sent → delivered → read → clicked → lead / order" });
-    expect([...funnel.querySelectorAll("tbody th")].map((th) => th.textContent)).toEqual(["Sent", "Delivered", "Clicked", "Leads", "Orders"]);
+    expect([...funnel.querySelectorAll("tbody th")].map((th) => th.textContent)).toEqual(["Sent", "Delivered", "Clicked", "Leads within 3 days", "Orders within 3 days"]);
     expect(screen.getByTestId("broadcast-read-unknown").textContent).toBe("Read: not reported by Telegram/VK");
 
     await userEvent.click(screen.getByRole("button", { name: "fri-sale" }));
@@ -128,5 +130,92 @@ describe("broadcasts page", () => {
     const table = await screen.findByTestId("broadcasts-table");
     expect(table.querySelector('tr[data-broadcast="tg-news"] [data-metric="read"]')?.textContent).toBe("Telegram/VK не сообщают");
     expect(screen.getByRole("link", { name: "Рассылки" })).toBeTruthy();
+  });
+});
+
+describe("broadcasts: the conversion window", () => {
+  // The fake API answers with the window it was asked (as the real one does), so the headers can be checked to follow it.
+  const windowed = <T extends { windowSeconds: number }>(body: T) => (url: URL) => json({ ...body, windowSeconds: funnelWindowSeconds(url.searchParams.get("window") ?? "") ?? 0 });
+  const windowedAnswers = {
+    broadcasts: windowed(list),
+    "broadcasts/tg-news": windowed(detail(list.broadcasts[0]!)),
+    "broadcasts/fri-sale": windowed(detail(list.broadcasts[1]!)),
+  };
+  const headers = () => [...screen.getByTestId("broadcasts-table").querySelectorAll("thead th")].map((th) => th.textContent);
+  const picker = () => screen.getByRole("combobox", { name: "Leads and orders within" }) as HTMLSelectElement;
+
+  it("holds the API's defaults and offers only windows the API takes", () => {
+    expect(DEFAULT_WINDOWS).toEqual({ broadcasts: DEFAULT_BROADCAST_WINDOW, surveys: DEFAULT_SURVEY_WINDOW });
+    for (const choice of WINDOW_CHOICES) expect(isFunnelWindow(choice), choice).toBe(true);
+    expect(funnelWindowSeconds(WINDOW_CHOICES.at(-1)!)).toBe(MAX_FUNNEL_WINDOW_SECONDS);
+    expect(WINDOW_CHOICES).toContain(DEFAULT_WINDOWS.broadcasts);
+    expect(WINDOW_CHOICES).toContain(DEFAULT_WINDOWS.surveys);
+  });
+
+  it("asks 3 days by default and names it in the conversion columns, the note and the funnel", async () => {
+    const app = renderApp({ url: "/broadcasts?range=30d&tz=UTC", answers: windowedAnswers });
+    await screen.findByTestId("broadcasts-table");
+    expect(picker().value).toBe("3d");
+    expect([...picker().options].map((o) => o.textContent)).toEqual(["1 hour", "6 hours", "12 hours", "1 day", "3 days", "7 days", "14 days", "30 days", "90 days"]);
+    expect(headers()).toEqual(expect.arrayContaining(["Leads within 3 days", "Orders within 3 days", "Revenue within 3 days", "Lead rate within 3 days", "Order rate within 3 days"]));
+    expect(screen.getByText(/leads, orders and revenue within 3 days of each user's delivery/)).toBeTruthy();
+    await screen.findByRole("group", { name: "Funnel of tg-news: sent → delivered → read → clicked → lead / order" });
+    expect(app.requestsTo("broadcasts")[0]!.searchParams.get("window")).toBe("3d");
+    expect(app.requestsTo("broadcasts/tg-news")[0]!.searchParams.get("window")).toBe("3d");
+  });
+
+  it("puts a picked window into the URL and into the list's and the detail's queries; the labels follow", async () => {
+    const app = renderApp({ url: "/broadcasts?range=30d&tz=UTC&broadcast=fri-sale", answers: windowedAnswers });
+    await screen.findByRole("group", { name: "Funnel of fri-sale: sent → delivered → read → clicked → lead / order" });
+    await userEvent.selectOptions(picker(), "7d");
+    const url = new URL(window.location.href).searchParams;
+    expect([url.get("window"), url.get("broadcast"), url.get("range")]).toEqual(["7d", "fri-sale", "30d"]);
+    await waitFor(() => expect(headers()).toContain("Leads within 7 days"));
+    expect(headers()).toContain("Order rate within 7 days");
+    expect(app.requestsTo("broadcasts").map((u) => u.searchParams.get("window"))).toEqual(["3d", "7d"]);
+    await waitFor(() => expect(app.requestsTo("broadcasts/fri-sale").map((u) => u.searchParams.get("window"))).toEqual(["3d", "7d"]));
+    const funnel = screen.getByRole("group", { name: "Funnel of fri-sale: sent → delivered → read → clicked → lead / order" });
+    await waitFor(() => expect([...funnel.querySelectorAll("tbody th")].map((th) => th.textContent)).toContain("Leads within 7 days"));
+  });
+
+  it("opens a shared link's window, spelled as a choice when it is one, and keeps one the picker does not list", async () => {
+    let app = renderApp({ url: "/broadcasts?range=30d&tz=UTC&window=5d", answers: windowedAnswers });
+    await screen.findByTestId("broadcasts-table");
+    expect(picker().value).toBe("5d");
+    expect([...picker().options].map((o) => o.value)).toEqual(["1h", "6h", "12h", "1d", "3d", "5d", "7d", "14d", "30d", "90d"]);
+    expect(headers()).toContain("Leads within 5 days");
+    expect(app.requestsTo("broadcasts")[0]!.searchParams.get("window")).toBe("5d");
+    cleanup();
+    app = renderApp({ url: "/broadcasts?range=30d&tz=UTC&window=24h", answers: windowedAnswers });
+    await screen.findByTestId("broadcasts-table");
+    expect(picker().value).toBe("1d");
+    expect(picker().options).toHaveLength(WINDOW_CHOICES.length);
+    expect(app.requestsTo("broadcasts")[0]!.searchParams.get("window")).toBe("1d");
+  });
+
+  it.each(["abc", "0d", "91d", "2160h1", "1w", ""])("falls back to 3 days for window=%j in the URL, without an error", async (bad) => {
+    const app = renderApp({ url: `/broadcasts?range=30d&tz=UTC&window=${encodeURIComponent(bad)}`, answers: windowedAnswers });
+    await screen.findByTestId("broadcasts-table");
+    expect(picker().value).toBe("3d");
+    expect(headers()).toContain("Leads within 3 days");
+    expect(app.requestsTo("broadcasts").map((u) => u.searchParams.get("window"))).toEqual(["3d"]);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("names the window in Russian, in the form that follows «за»", async () => {
+    renderApp({ url: "/broadcasts?range=30d&tz=UTC&window=21m", answers: windowedAnswers, locale: "ru" });
+    await screen.findByTestId("broadcasts-table");
+    const select = screen.getByRole("combobox", { name: "Лиды и заказы за" }) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(["21 минуту", "1 час", "6 часов", "12 часов", "1 день", "3 дня", "7 дней", "14 дней", "30 дней", "90 дней"]);
+    expect(headers()).toEqual(expect.arrayContaining(["Лиды за 21 минуту", "Заказы за 21 минуту", "Выручка за 21 минуту", "Доля лидов за 21 минуту", "Доля заказов за 21 минуту"]));
+    cleanup();
+    renderApp({ url: "/broadcasts?range=30d&tz=UTC", answers: windowedAnswers, locale: "ru" });
+    await screen.findByTestId("broadcasts-table");
+    expect(headers()).toContain("Лиды за 3 дня");
+  });
+
+  it("reads the window parameter as the API's grammar and bound", () => {
+    const read = (value: string | null) => parseWindowParam(new URLSearchParams(value === null ? "" : { window: value }), "3d");
+    expect([read(null), read("90d"), read("2160h"), read("129600m"), read("2161h"), read("45m"), read("1.5d"), read(" 3d")]).toEqual(["3d", "90d", "90d", "90d", "3d", "45m", "3d", "3d"]);
   });
 });

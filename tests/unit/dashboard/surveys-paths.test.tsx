@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { DEFAULT_PATHS_DEPTH, DEFAULT_PATHS_START, MAX_PATHS_DEPTH, MIN_PATHS_DEPTH, type PathNodeUsersResponse, type PathsResponse, type SurveysResponse } from "@chatfunnel/schemas";
+import { funnelWindowSeconds } from "@chatfunnel/contract";
 import { json, renderApp } from "./harness.js";
 import { DEFAULT_DEPTH, DEFAULT_START, PATHS_DEPTHS } from "../../../dashboard/src/paths/limits.js";
 
@@ -82,8 +83,42 @@ describe("surveys page", () => {
   it("speaks Russian", async () => {
     renderApp({ url: "/surveys?range=30d&tz=UTC", locale: "ru", answers: { surveys: surveys() } });
     const panels = await screen.findAllByTestId("survey-question");
-    expect(within(panels[0]!).getAllByText("Доля с лидом").length).toBeGreaterThan(0);
+    expect(within(panels[0]!).getAllByText("Доля с лидом за 7 дней").length).toBeGreaterThan(0);
+    expect(screen.getByRole("combobox", { name: "Лиды и заказы за" })).toBeTruthy();
     expect(within(panels[0]!).getByText("ответов: 12, пользователей: 10")).toBeTruthy();
+  });
+});
+
+describe("surveys: the conversion window", () => {
+  // The fake API answers with the window it was asked, as the real one does.
+  const answers = { surveys: (url: URL) => json({ ...surveys(), windowSeconds: funnelWindowSeconds(url.searchParams.get("window") ?? "") ?? 0 }) };
+  const shareHeaders = () => screen.getAllByRole("columnheader").map((th) => th.textContent).filter((text) => text?.includes("share"));
+  const picker = () => screen.getByRole("combobox", { name: "Leads and orders within" }) as HTMLSelectElement;
+
+  it("asks 7 days by default and names it in the share columns and the note", async () => {
+    const app = renderApp({ url: "/surveys?range=30d&tz=UTC", answers });
+    await screen.findAllByTestId("survey-question");
+    expect(picker().value).toBe("7d");
+    expect(new Set(shareHeaders())).toEqual(new Set(["Lead share within 7 days", "Order share within 7 days"]));
+    expect(screen.getByText(/those with a lead \/ an order within 7 days after it/)).toBeTruthy();
+    expect(app.requestsTo("surveys")[0]!.searchParams.get("window")).toBe("7d");
+  });
+
+  it("puts a picked window into the URL and the query; the columns follow the answer", async () => {
+    const app = renderApp({ url: "/surveys?range=30d&tz=UTC", answers });
+    await screen.findAllByTestId("survey-question");
+    await userEvent.selectOptions(picker(), "1h");
+    expect(new URL(window.location.href).searchParams.get("window")).toBe("1h");
+    await waitFor(() => expect(new Set(shareHeaders())).toEqual(new Set(["Lead share within 1 hour", "Order share within 1 hour"])));
+    expect(app.requestsTo("surveys").map((u) => u.searchParams.get("window"))).toEqual(["7d", "1h"]);
+  });
+
+  it("falls back to 7 days for a window the API would refuse, without an error", async () => {
+    const app = renderApp({ url: "/surveys?range=30d&tz=UTC&window=100d", answers });
+    await screen.findAllByTestId("survey-question");
+    expect(picker().value).toBe("7d");
+    expect(app.requestsTo("surveys").map((u) => u.searchParams.get("window"))).toEqual(["7d"]);
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 });
 
