@@ -13,7 +13,8 @@ import { ensureDashboardBuilt, launchBrowser, screenshot, type BrowserSession } 
 /**
  * A marketer checks how two broadcasts did, in real Chromium against the embedded default: the Broadcasts page
  * shows the API's figures, says that Telegram never reports reads instead of showing 0, and shows one
- * broadcast's funnel and hourly timeline with the API's numbers.
+ * broadcast's funnel and hourly timeline with the API's numbers; a shorter conversion window picked on the page shows
+ * the API's figures for that window, and stays in the link.
  */
 const TZ = "Europe/Moscow";
 const en = createFormat("en");
@@ -21,8 +22,8 @@ let server: EmbeddedServer;
 let browser: BrowserSession;
 let dataDir: string;
 
-async function api<T>(pathname: string, filters: ApiFilters): Promise<T> {
-  const params = new URLSearchParams({ from: filters.from, to: filters.to, tz: filters.tz });
+async function api<T>(pathname: string, filters: ApiFilters, extra: Record<string, string> = {}): Promise<T> {
+  const params = new URLSearchParams({ from: filters.from, to: filters.to, tz: filters.tz, ...extra });
   const response = await fetch(`${server.url}/api/v1/${pathname}?${params}`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } });
   if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -107,6 +108,30 @@ describe("broadcasts in Chromium on the embedded default", () => {
     expect(await timeline.locator("tbody td").allTextContents()).toEqual(cells);
     expect(detail.hours.reduce((sum, h) => sum + h.delivered, 0)).toBe(3);
     await screenshot(page, "broadcasts");
+
+    // 1 hour instead of the default 3 days: fri-sale's order (79 min after delivery) and lead (89 min) drop out.
+    await page.getByRole("combobox", { name: "Leads and orders within" }).selectOption({ label: "1 hour" });
+    expect(new URL(page.url()).searchParams.get("window")).toBe("1h");
+    const hourList = await api<BroadcastsResponse>("broadcasts", filters, { window: "1h" });
+    const hourSale = hourList.broadcasts.find((b) => b.broadcastId === "fri-sale")!;
+    expect(hourList.windowSeconds).toBe(3600);
+    expect(hourSale).toMatchObject({ sent: 4, delivered: 3, leads: 0, orders: 0 });
+    await table.getByRole("columnheader", { name: "Leads within 1 hour" }).waitFor();
+    const windowed = ["leads", "orders", "revenue", "leadRate", "orderRate"] as const;
+    const shown = async () => Object.fromEntries(await Promise.all(windowed.map(async (metric) => [metric, await row.locator(`[data-metric="${metric}"]`).innerText()] as const)));
+    const expected = { leads: en.integer(hourSale.leads), orders: en.integer(hourSale.orders), revenue: en.money(hourSale.revenue), leadRate: en.percent(hourSale.leadRate), orderRate: en.percent(hourSale.orderRate) };
+    await expect.poll(shown).toEqual(expected);
+    expect(expected).not.toEqual({ leads: en.integer(sale.leads), orders: en.integer(sale.orders), revenue: en.money(sale.revenue), leadRate: en.percent(sale.leadRate), orderRate: en.percent(sale.orderRate) });
+    const hourDetail = (await api<BroadcastDetailResponse>("broadcasts/fri-sale", filters, { window: "1h" })).broadcast;
+    const hourFunnel = [hourDetail.sent, hourDetail.delivered, hourDetail.read!, hourDetail.clicked, hourDetail.leads, hourDetail.orders].map(en.integer);
+    await expect.poll(() => funnel.locator('tbody td[data-series="users"]').allTextContents()).toEqual(hourFunnel);
+    expect(await funnel.locator("tbody th").allTextContents()).toEqual(["Sent", "Delivered", "Read", "Clicked", "Leads within 1 hour", "Orders within 1 hour"]);
+
+    // The link reproduces the view: opened afresh, the page asks the same window and shows the same figures.
+    await page.goto(page.url());
+    await table.getByRole("columnheader", { name: "Leads within 1 hour" }).waitFor();
+    expect(await page.getByRole("combobox", { name: "Leads and orders within" }).inputValue()).toBe("1h");
+    await expect.poll(shown).toEqual(expected);
     await page.close();
   });
 });

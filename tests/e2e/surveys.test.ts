@@ -10,7 +10,10 @@ import { createFormat } from "../../dashboard/src/i18n/format.js";
 import { parseFilters, toApiFilters } from "../../dashboard/src/filters/filters.js";
 import { ensureDashboardBuilt, launchBrowser, screenshot, type BrowserSession } from "../support/browser.js";
 
-/** A marketer reads what the survey said, in real Chromium on the embedded default: the page shows the API's answers and shares. */
+/**
+ * A marketer reads what the survey said, in real Chromium on the embedded default: the page shows the API's answers
+ * and shares, and, with a shorter conversion window picked, the API's shares for that window.
+ */
 const TZ = "Europe/Moscow";
 const en = createFormat("en");
 let server: EmbeddedServer;
@@ -31,6 +34,8 @@ beforeAll(async () => {
   for (const [i, answer] of ["friend", "friend", "friend", "ads"].entries()) events.push(event({ type: "survey_answered", userId: `u${i}`, timestamp: at(i), properties: { question: "source", answer } }));
   events.push(event({ type: "lead", userId: "u0", timestamp: at(60) }), event({ type: "lead", userId: "u1", timestamp: at(70) }), event({ type: "order", userId: "u1", timestamp: at(80), revenue: 500, currency: "RUB" }));
   events.push(event({ type: "survey_answered", userId: "u0", timestamp: at(90), properties: { question: "csat", answer: 5 } }));
+  // The "ads" user leaves a lead two hours after answering: inside the default 7 days, outside a 1-hour window.
+  events.push(event({ type: "lead", userId: "u3", timestamp: at(3 + 7200) }));
   const response = await fetch(`${server.url}/v1/events`, {
     method: "POST",
     headers: { Authorization: `Bearer ${server.keys.writeKey}`, "Content-Type": "application/json" },
@@ -50,33 +55,55 @@ describe("surveys in Chromium on the embedded default", () => {
     const page: Page = await browser.context.newPage();
     await page.goto(`${server.url}/surveys#key=${server.keys.readKey}`);
     const filters = toApiFilters(parseFilters(new URL(page.url()).searchParams, new Date(), TZ));
-    const get = async () => {
-      const res = await fetch(`${server.url}/api/v1/surveys?${new URLSearchParams({ from: filters.from, to: filters.to, tz: filters.tz })}`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } });
+    const get = async (window?: string) => {
+      const params = new URLSearchParams({ from: filters.from, to: filters.to, tz: filters.tz, ...(window ? { window } : {}) });
+      const res = await fetch(`${server.url}/api/v1/surveys?${params}`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } });
       return (await res.json()) as SurveysResponse;
     };
-    // Events go through the writer's batches: wait until the API sees them all.
+    // Events go through the writer's batches: wait until the API sees them all (the late lead included).
     await expect.poll(async () => (await get()).questions.reduce((sum, q) => sum + q.responses, 0), { timeout: 15_000 }).toBe(5);
+    await expect.poll(async () => (await get()).questions[0]?.answers.find((a) => a.answer === "ads")?.leadShare, { timeout: 15_000 }).toBe(1);
     const data = await get();
     expect(data.questions[0]).toMatchObject({ question: "source", responses: 4, users: 4 });
     expect(data.questions[0]!.answers[0]).toEqual({ answer: "friend", responses: 3, users: 3, leadShare: 2 / 3, orderShare: 1 / 3 });
     await page.reload();
     const panels = page.getByTestId("survey-question");
     await panels.first().waitFor();
-    expect(await panels.count()).toBe(data.questions.length);
-    for (const [index, question] of data.questions.entries()) {
-      const panel = panels.nth(index);
-      expect(await panel.locator("h2").innerText()).toBe(question.question);
-      for (const answer of question.answers) {
-        const row = panel.locator("table.data tbody tr", { has: page.locator(`th:text-is("${answer.answer}")`) });
-        const cell = (col: string) => row.locator(`[data-col="${col}"]`).innerText();
-        expect(await cell("responses")).toBe(en.integer(answer.responses));
-        expect(await cell("users")).toBe(en.integer(answer.users));
-        expect(await cell("leadShare")).toBe(en.percent(answer.leadShare));
-        expect(await cell("orderShare")).toBe(en.percent(answer.orderShare));
+    // Every answer's figures as the page shows them, and as the API's answer says they should read.
+    const shown = async () => {
+      const rows: string[][] = [];
+      for (const index of Array.from({ length: await panels.count() }, (_, i) => i)) {
+        const panel = panels.nth(index);
+        const question = await panel.locator("h2").innerText();
+        for (const row of await panel.locator("table.data tbody tr").all()) {
+          const cell = (col: string) => row.locator(`[data-col="${col}"]`).innerText();
+          rows.push([question, await row.locator("th").innerText(), await cell("responses"), await cell("users"), await cell("leadShare"), await cell("orderShare")]);
+        }
       }
-    }
+      return rows;
+    };
+    const expected = (answer: SurveysResponse) =>
+      answer.questions.flatMap((q) => q.answers.map((a) => [q.question, a.answer, en.integer(a.responses), en.integer(a.users), en.percent(a.leadShare), en.percent(a.orderShare)]));
+    expect(await panels.count()).toBe(data.questions.length);
+    expect(await shown()).toEqual(expected(data));
+    const table = panels.first().locator("table.data");
+    expect(await table.getByRole("columnheader", { name: "Lead share within 7 days" }).count()).toBe(1);
     await panels.first().locator(".recharts-bar-rectangle").first().waitFor();
     await screenshot(page, "surveys");
+
+    // 1 hour instead of 7 days: the ads user's lead, two hours after the answer, no longer counts.
+    await page.getByRole("combobox", { name: "Leads and orders within" }).selectOption({ label: "1 hour" });
+    expect(new URL(page.url()).searchParams.get("window")).toBe("1h");
+    const hour = await get("1h");
+    expect(hour.windowSeconds).toBe(3600);
+    expect(hour.questions[0]!.answers.find((a) => a.answer === "ads")!.leadShare).toBe(0);
+    await table.getByRole("columnheader", { name: "Lead share within 1 hour" }).waitFor();
+    await expect.poll(shown).toEqual(expected(hour));
+    expect(expected(hour)).not.toEqual(expected(data));
+    // The link reproduces the view.
+    await page.goto(page.url());
+    await table.getByRole("columnheader", { name: "Order share within 1 hour" }).waitFor();
+    await expect.poll(shown).toEqual(expected(hour));
     await page.close();
   });
 });
