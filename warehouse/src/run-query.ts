@@ -8,6 +8,15 @@ import type { Storage } from "@chatfunnel/core";
  */
 export const METRIC_QUERY_SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const;
 
+export interface RunQueryOptions {
+  /**
+   * Aggregate GROUP BY (channel, user_id) in the events' sort order instead of in a hash table: the funnel,
+   * which groups every step event per user into one array, spends ~10-25% less CPU this way (measured on the
+   * 10M bench set); the rollup-based facts get slower with it (their groups are small), so it is per query.
+   */
+  aggregateInOrder?: boolean;
+}
+
 /**
  * Runs one metric query and validates its rows: ClickHouse is an edge too. Settings the query
  * relies on are passed on every call because chDB can carry them over between calls.
@@ -17,12 +26,14 @@ export async function runQuery<S extends z.ZodType>(
   sql: string,
   params: Record<string, unknown>,
   rowSchema: S,
+  options: RunQueryOptions = {},
 ): Promise<z.infer<S>[]> {
   const result = await storage.client.query({
     query: sql,
     query_params: params,
     format: "JSONEachRow",
-    clickhouse_settings: { ...storage.querySettings, ...METRIC_QUERY_SETTINGS },
+    // Always sent, on or off: chDB would carry a setting over to the next query of the session.
+    clickhouse_settings: { ...storage.querySettings, ...METRIC_QUERY_SETTINGS, optimize_aggregation_in_order: options.aggregateInOrder ? 1 : 0 },
   });
   const rows = await result.json<unknown>();
   return rows.map((row) => rowSchema.parse(row));

@@ -30,11 +30,12 @@ export async function funnelDropoff(storage: Storage, filters: ResolvedFilters, 
      ORDER BY channel, user_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     params,
     DropoffRowSchema,
+    { aggregateInOrder: true },
   );
   // A page past the end has no rows to carry the total: count separately then.
   const total =
     rows[0]?.total ??
-    (page.offset === 0 ? 0 : ((await runQuery(storage, `SELECT count() AS total FROM (${users.sql}) WHERE level = {reached:UInt8}`, params, CountRowSchema))[0]?.total ?? 0));
+    (page.offset === 0 ? 0 : ((await runQuery(storage, `SELECT count() AS total FROM (${users.sql}) WHERE level = {reached:UInt8}`, params, CountRowSchema, { aggregateInOrder: true }))[0]?.total ?? 0));
   return {
     step: page.step,
     total,

@@ -28,18 +28,24 @@ const StepRowSchema = z.object({
 });
 type StepRow = z.infer<typeof StepRowSchema>;
 
-/** Per step k (1-based): users reaching it, and the sum and middle values of their times to convert. */
+/**
+ * Per step k (1-based): users reaching it, and the sum and middle values of their times to convert; with a
+ * breakdown also per group, in the same pass (GROUPING SETS: the overall rows are the set without the
+ * dimensions, where grouping() of a dimension is 1 and the dimensions read as '').
+ */
 function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[]): string {
-  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? `if(by_group = 1, ${DIMENSION_COLUMNS[d]}, '')` : "''");
+  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? DIMENSION_COLUMNS[d] : "''");
+  const dims = breakdown.map((d) => DIMENSION_COLUMNS[d]);
+  const byGroup = dims.length > 0 ? `toUInt8(1 - grouping(${dims[0]}))` : "0";
+  const groupBy = dims.length > 0 ? `GROUPING SETS ((k), (${dims.join(", ")}, k))` : "k";
   return `
-SELECT by_group,
+SELECT ${byGroup} AS by_group,
   ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot,
   k, count() AS users, sum(offset_ms) AS sum_ms,
   quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms
 FROM (${userSql})
 ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms
-ARRAY JOIN ${breakdown.length > 0 ? "[0, 1]" : "[0]"} AS by_group
-GROUP BY by_group, g_channel, g_campaign, g_source, g_bot, k`;
+GROUP BY ${groupBy}`;
 }
 
 const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
@@ -99,7 +105,7 @@ function groupValues(breakdown: FunnelBreakdown[], row: StepRow): FunnelBreakdow
 
 export async function funnel(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition): Promise<FunnelResponse> {
   const users = userFunnelsSql(storage.database, filters, definition);
-  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown), users.params, StepRowSchema);
+  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown), users.params, StepRowSchema, { aggregateInOrder: true });
   const overall = new Map<number, StepRow>();
   const groups = new Map<string, { row: StepRow; byStep: Map<number, StepRow> }>();
   for (const row of rows) {
