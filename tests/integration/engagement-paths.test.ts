@@ -1,6 +1,6 @@
 /**
  * The engagement endpoint has two implementations: sessions cut from the events themselves, and the
- * engagement_slots rollup (migration 11). Both are forced on random streams (resends in another part,
+ * conversation_slots rollup (migration 12, which replaced migration 11's engagement_slots). Both are forced on random streams (resends in another part,
  * equal timestamps, several bots in one slot, sessions with and without sessionId) and random scopes on
  * slot bounds, with a random session timeout the rollup can serve: every figure must be equal.
  */

@@ -25,6 +25,8 @@ export const ROLLUP_TABLES = {
   userFirstTouch: "user_first_touch",
   /** Per user, bot, sessionId and slot: first and last event, first request/resolved/handoff, reply instants (engagement). */
   engagementSlots: "engagement_slots",
+  /** Per user, bot, sessionId and slot: engagement_slots' figures plus last resolved, flags, bot and operator reply instants, CSAT answers (support, engagement). */
+  conversationSlots: "conversation_slots",
 } as const;
 
 /** True when [from, to) can be answered from the slot rollups: both bounds on slot boundaries. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import { CSAT_RATINGS, type Interval, type SupportResponse } from "@chatfunnel/schemas";
-import { runQuery, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { choosePath, runQuery, eventScope, type FactPath, type ResolvedFilters } from "@chatfunnel/warehouse";
 import { bucketLabels } from "./buckets.js";
 import { ratio, round4 } from "./money.js";
 import { rangeEcho } from "./range-echo.js";
@@ -58,14 +58,18 @@ function medianSeconds(answered: number, medianMs: unknown): number | null {
   return Math.round(z.coerce.number().parse(medianMs)) / 1000;
 }
 
-/** GET /api/v1/support: requests, their outcomes and first responses, CSAT, and the use-case mix per bucket. */
-export async function support(storage: Storage, filters: ResolvedFilters, interval: Interval): Promise<SupportResponse> {
+/**
+ * GET /api/v1/support: requests, their outcomes and first responses, CSAT, and the use-case mix per bucket.
+ * `path` forces one implementation (tests prove both equal); by default the rollup answers when it can.
+ */
+export async function support(storage: Storage, filters: ResolvedFilters, interval: Interval, path?: FactPath): Promise<SupportResponse> {
   const db = storage.database;
+  const chosen = path ?? (await choosePath(storage, filters));
   const scope = eventScope(filters, db);
   const params = { ...scope.params };
   const [rows, csatRows] = await Promise.all([
-    runQuery(storage, supportSql(scope.sql, db, interval), params, SupportRowSchema),
-    runQuery(storage, csatSql(scope.sql, db), params, CsatRowSchema),
+    runQuery(storage, supportSql(scope.sql, db, interval, chosen), params, SupportRowSchema),
+    runQuery(storage, csatSql(scope.sql, db, chosen), params, CsatRowSchema),
   ]);
   const totals = rows.find((row) => row.bucket === TOTALS_BUCKET) ?? EMPTY_ROW;
   const byBucket = new Map(rows.filter((row) => row.bucket !== TOTALS_BUCKET).map((row) => [row.bucket, row]));

@@ -1,6 +1,7 @@
 import { CSAT_QUESTION, CSAT_RATINGS, OPERATOR_ANSWER_WITHIN_HOURS, REOPEN_WITHIN_HOURS, type Interval } from "@chatfunnel/schemas";
-import { RANGE_HEAD, sessionGapHead } from "@chatfunnel/warehouse";
+import { RANGE_HEAD, ROLLUP_NONE, ROLLUP_TABLES, sessionGapHead, type FactPath } from "@chatfunnel/warehouse";
 import { BUCKET_OF_TIME } from "../buckets.js";
+import { ms, slotSessionColumns } from "./slot-sessions.js";
 
 /**
  * SQL of /api/v1/support (semantics: SUPPORT_SEMANTICS in schemas/src/api/support.ts).
@@ -44,12 +45,18 @@ const HOUR_MS = 3_600_000;
  * Times are epoch ms (Int64); an absent instant is -1. Each event is one Int64, ms * 16 + kind: a plain sort of
  * numbers orders by time (equal times by kind, which changes no figure: every test is "at or after" or a gap)
  * and costs ~40% less than sorting (ts, kind) tuples with a lambda (1M bench events: ~200 vs ~350 ms).
+ * Both paths build the same `per_user` rows (eventsPerUser, rollupPerUser) and share the figures over them.
  */
-export function supportSql(scope: string, db: string, interval: Interval): string {
-  const bucketOf = BUCKET_OF_TIME[interval]("fromUnixTimestamp64Milli(m.1, 'UTC')");
+export function supportSql(scope: string, db: string, interval: Interval, path: FactPath): string {
   return `
 WITH ${RANGE_HEAD}, ${sessionGapHead(db)}, toUnixTimestamp64Milli(range_from) AS from_ms,
-timelines AS (
+${path === "rollup" ? rollupPerUser(scope, db) : eventsPerUser(scope, db)}
+${figuresSql(interval)}`;
+}
+
+/** The events path's `per_user`: each (user, sessionId)'s events as one sorted Int64 array, cut into sessions. */
+function eventsPerUser(scope: string, db: string): string {
+  return `timelines AS (
   SELECT channel, user_id, session_id, arraySort(groupArray(toUnixTimestamp64Milli(ts) * 16 + ${KIND_SQL})) AS evs
   FROM ${db}.events FINAL
   WHERE ${scope} AND ts < range_to
@@ -81,8 +88,49 @@ per_user AS (
   FROM sessions
   GROUP BY channel, user_id
   HAVING length(in_range) > 0
-)
-SELECT bucket,
+)`;
+}
+
+/**
+ * The rollup path's `per_user`, the same columns from conversation_slots (migration 12): sessions cut by
+ * slotSessionColumns, and per session the minimum of the first requests and handoffs, the maximum of the last
+ * resolutions, the flags OR-ed, and the earliest bot reply at or after the session's first request among every
+ * slot's reply instants (a set, so a reply before a request stored later is still seen; a bot reply is an even
+ * element, ms * 2). Operator replies are the user's in any session.
+ */
+function rollupPerUser(scope: string, db: string): string {
+  // (session_id, slot, first, last, first request, first handoff, last resolved (0: none), payment, lead, survey, replies)
+  const row = `(session_id, slot, ${ms("first_ts")}, ${ms("last_ts")}, ${ms("request")}, ${ms("handoff")}, ${ms("resolved_last")}, payment, lead, survey, replies)`;
+  return `${ms(ROLLUP_NONE)} AS none,
+per_user AS (
+  SELECT ${slotSessionColumns(row)},
+    arraySort(groupArrayArray(operator_replies)) AS user_operator_times,
+    -- (started, has_request, bot_ms, handoff_at, last_resolved, has_payment, has_lead, has_survey), like the events path
+    arrayFilter(x -> x.1 >= from_ms, arrayMap(ss -> (ss[1].3,
+        arrayMin(arrayMap(r -> r.5, ss)) AS request_ms,
+        request_ms < none,
+        arrayMin(arrayMap(r -> arrayMin(arrayPushBack(arrayFilter(e -> e % 2 = 0 AND e >= request_ms * 2, r.11), none * 2)), ss)) AS bot_reply,
+        if(bot_reply < none * 2, intDiv(bot_reply, 2) - request_ms, -1),
+        arrayMin(arrayMap(r -> r.6, ss)) AS handoff_ms,
+        if(handoff_ms < none, handoff_ms, -1),
+        arrayMax(arrayMap(r -> r.7, ss)) AS resolved_ms,
+        if(resolved_ms > 0, resolved_ms, -1),
+        arrayMax(arrayMap(r -> r.8, ss)) = 1,
+        arrayMax(arrayMap(r -> r.9, ss)) = 1,
+        arrayMax(arrayMap(r -> r.10, ss)) = 1), user_sessions)) AS sessions_tuples,
+    arrayMap(x -> (x.1, x.3, x.5, x.7, x.9, x.10, x.11, x.12), sessions_tuples) AS in_range,
+    arrayMap(x -> x.1, arrayFilter(x -> x.2, in_range)) AS request_starts
+  FROM ${db}.${ROLLUP_TABLES.conversationSlots}
+  WHERE ${scope} AND slot < range_to
+  GROUP BY channel, user_id
+  HAVING length(in_range) > 0
+)`;
+}
+
+/** The figures of both paths from `per_user` (user_operator_times, request_starts, in_range). */
+function figuresSql(interval: Interval): string {
+  const bucketOf = BUCKET_OF_TIME[interval]("fromUnixTimestamp64Milli(m.1, 'UTC')");
+  return `SELECT bucket,
   count() AS sessions,
   countIf(has_payment) AS with_payment,
   countIf(has_lead) AS with_lead,
@@ -112,7 +160,17 @@ GROUP BY GROUPING SETS ((bucket), ())`;
 }
 
 /** CSAT responses in [from, to) per rating: question `csat`, answer one of the five stored digits. */
-export function csatSql(scope: string, db: string): string {
+export function csatSql(scope: string, db: string, path: FactPath): string {
+  if (path === "rollup") {
+    // Each (user, event id) once: a resent answer is the same element in the same user's rows.
+    return `
+WITH ${RANGE_HEAD}
+SELECT answer.2 AS rating, uniqExact(channel, user_id, answer.1) AS responses
+FROM ${db}.${ROLLUP_TABLES.conversationSlots}
+ARRAY JOIN csat AS answer
+WHERE ${scope} AND slot >= range_from AND slot < range_to
+GROUP BY rating`;
+  }
   return `
 WITH ${RANGE_HEAD}
 SELECT properties['answer'] AS rating, count() AS responses
