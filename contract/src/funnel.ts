@@ -19,6 +19,9 @@ export const MAX_DROPOFF_LIMIT = 10_000;
 /** The conversion window: `30m`, `12h`, `7d` … at most 90 days. */
 export const DEFAULT_FUNNEL_WINDOW = "7d";
 export const MAX_FUNNEL_WINDOW_SECONDS = 90 * 86_400;
+/** The same window grammar for conversions after a broadcast's delivery and after a survey answer. */
+export const DEFAULT_BROADCAST_WINDOW = "3d";
+export const DEFAULT_SURVEY_WINDOW = "7d";
 export const FUNNEL_WINDOW_PATTERN_SOURCE = "^[1-9][0-9]{0,5}[mhd]$";
 export const FUNNEL_WINDOW_PATTERN = new RegExp(FUNNEL_WINDOW_PATTERN_SOURCE);
 export const FUNNEL_WINDOW_MESSAGE = "must be a number with a unit m, h or d, e.g. 30m, 12h, 7d";

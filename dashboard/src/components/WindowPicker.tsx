@@ -1,4 +1,4 @@
-import { funnelWindowSeconds, isFunnelWindow } from "@chatfunnel/contract";
+import { DEFAULT_BROADCAST_WINDOW, DEFAULT_SURVEY_WINDOW, funnelWindowSeconds, isFunnelWindow } from "@chatfunnel/contract";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { useLocation, useUpdateParams } from "../router/location.js";
@@ -6,11 +6,8 @@ import { useLocation, useUpdateParams } from "../router/location.js";
 /** The URL parameter of the conversion window, named as the API names it. */
 export const WINDOW_PARAM = "window";
 
-/**
- * Each page's default: schemas' DEFAULT_BROADCAST_WINDOW and DEFAULT_SURVEY_WINDOW (importing values from there
- * would ship zod to the browser); tests/unit/dashboard/broadcasts.test.tsx holds them equal.
- */
-export const DEFAULT_WINDOWS = { broadcasts: "3d", surveys: "7d" } as const;
+/** Each page's default, the API's own (the contract module's). */
+export const DEFAULT_WINDOWS = { broadcasts: DEFAULT_BROADCAST_WINDOW, surveys: DEFAULT_SURVEY_WINDOW } as const;
 
 /** The windows the picker offers, shortest first; any other window the API takes stays usable through the URL. */
 export const WINDOW_CHOICES = ["1h", "6h", "12h", "1d", "3d", "7d", "14d", "30d", "90d"] as const;

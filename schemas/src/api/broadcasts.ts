@@ -1,8 +1,11 @@
 import { z } from "zod";
-import { FUNNEL_WINDOW_PATTERN_SOURCE, MAX_ID_LENGTH } from "@chatfunnel/contract";
+import { DEFAULT_BROADCAST_WINDOW, FUNNEL_WINDOW_PATTERN_SOURCE, MAX_ID_LENGTH } from "@chatfunnel/contract";
 import { ChannelSchema } from "../event.js";
 import { CommonQuerySchema, MoneySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { FunnelWindowSchema } from "./funnel.js";
+
+// The default is plain contract/ (the dashboard page starts from it).
+export { DEFAULT_BROADCAST_WINDOW } from "@chatfunnel/contract";
 
 /** Broadcasts (рассылки). The definitions, which tests/reference/broadcasts.ts follows (README "Decisions"); also the answer's description in openapi.json. */
 /** The reserved types that make a broadcast (a custom `broadcast_…` type does not). */
@@ -22,7 +25,6 @@ export const BROADCASTS_SEMANTICS = [
   "- Detail timeline: each user in the local hour (of `tz`) of the event that first proved delivered / read / clicked, so the hours sum to the totals; only non-empty hours, each named by the ISO UTC instant it starts.",
 ].join("\n");
 
-export const DEFAULT_BROADCAST_WINDOW = "3d";
 /** After-delivery limit for unsubscribes and blocks (DESIGN: 48 h). */
 export const BROADCAST_OPT_OUT_HOURS = 48;
 /** Channels whose messengers never report that a message was read. */

@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { FUNNEL_WINDOW_PATTERN_SOURCE } from "@chatfunnel/contract";
+import { DEFAULT_SURVEY_WINDOW, FUNNEL_WINDOW_PATTERN_SOURCE } from "@chatfunnel/contract";
 import { CommonQuerySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { FunnelWindowSchema } from "./funnel.js";
+
+// The default is plain contract/ (the dashboard page starts from it).
+export { DEFAULT_SURVEY_WINDOW } from "@chatfunnel/contract";
 
 /** Surveys (опросы, бриф). The definitions, which tests/reference/surveys.ts follows (README "Decisions"); also the answer's description in openapi.json. */
 export const MAX_SURVEY_ANSWERS = 50;
@@ -12,7 +15,6 @@ export const SURVEYS_SEMANTICS = [
   `- Answers: the ${MAX_SURVEY_ANSWERS} with most responses (ties by answer text, null last); the rest summed in \`otherResponses\`. Questions: most responses first, ties by question text, null last. Texts compare by UTF-8 bytes (the engine's String order).`,
 ].join("\n");
 
-export const DEFAULT_SURVEY_WINDOW = "7d";
 
 export const SurveysQuerySchema = CommonQuerySchema.extend({
   window: FunnelWindowSchema.prefault(DEFAULT_SURVEY_WINDOW).meta({
