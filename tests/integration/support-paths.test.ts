@@ -148,4 +148,17 @@ describe("support: the rollup path equals the events path", () => {
     const answer = await bothPaths({ ...UTC_DAY, projectId }, "day");
     expect(answer).toMatchObject({ requests: 1, botAnsweredSessions: 1, medianBotFirstResponseSeconds: 60 });
   });
+
+  it("finds the bot reply in a slot whose first event is a reply before the request", async () => {
+    const { projectId } = await createProject(storage);
+    // One piece: a reply at 10:01, the request at 10:03, its reply at 10:05 (120 s). The rollup skips only
+    // rows whose last event is before the request, not those whose first is.
+    await storage.insertRows("events", [
+      event(1, "message_sent", "2026-05-12T10:01:00.000Z"),
+      event(2, "message_received", "2026-05-12T10:03:00.000Z"),
+      event(3, "message_sent", "2026-05-12T10:05:00.000Z"),
+    ].map((e) => toEventRow(projectId, e, Date.now())));
+    const answer = await bothPaths({ ...UTC_DAY, projectId }, "day");
+    expect(answer).toMatchObject({ requests: 1, botAnsweredSessions: 1, medianBotFirstResponseSeconds: 120 });
+  });
 });

@@ -96,7 +96,8 @@ per_user AS (
  * slotSessionColumns, and per session the minimum of the first requests and handoffs, the maximum of the last
  * resolutions, the flags OR-ed, and the earliest bot reply at or after the session's first request among every
  * slot's reply instants (a set, so a reply before a request stored later is still seen; a bot reply is an even
- * element, ms * 2). Operator replies are the user's in any session.
+ * element, ms * 2; a row whose last event is before the request has none, so its replies are not scanned).
+ * Operator replies are the user's in any session.
  */
 function rollupPerUser(scope: string, db: string): string {
   // (session_id, slot, first, last, first request, first handoff, last resolved (0: none), payment, lead, survey, replies)
@@ -109,7 +110,7 @@ per_user AS (
     arrayFilter(x -> x.1 >= from_ms, arrayMap(ss -> (ss[1].3,
         arrayMin(arrayMap(r -> r.5, ss)) AS request_ms,
         request_ms < none,
-        arrayMin(arrayMap(r -> arrayMin(arrayPushBack(arrayFilter(e -> e % 2 = 0 AND e >= request_ms * 2, r.11), none * 2)), ss)) AS bot_reply,
+        arrayMin(arrayMap(r -> if(r.4 >= request_ms, arrayMin(arrayPushBack(arrayFilter(e -> e % 2 = 0 AND e >= request_ms * 2, r.11), none * 2)), none * 2), ss)) AS bot_reply,
         if(bot_reply < none * 2, intDiv(bot_reply, 2) - request_ms, -1),
         arrayMin(arrayMap(r -> r.6, ss)) AS handoff_ms,
         if(handoff_ms < none, handoff_ms, -1),
