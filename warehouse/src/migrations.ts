@@ -379,24 +379,44 @@ function idSessionsSelect(db: string): string {
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /** Applies the migrations this database has not seen yet, in order. Safe to run at every start. */
-export async function migrate(storage: Storage): Promise<number[]> {
+/** What migrate says while it works; a process passes its logger (core's Logger fits). */
+export interface MigrationLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * A backfill reads every event already stored (100M events: minutes), so migrations run without the query
+ * timeout, and their aggregations spill to disk past half the memory cap instead of failing at it. Without
+ * this, a start on a large database failed at QUERY_TIMEOUT_S and the next start tried again from scratch.
+ */
+function migrationSettings(storage: Storage): Storage["querySettings"] {
+  const cap = Number(storage.querySettings.max_memory_usage ?? 0);
+  return { ...storage.querySettings, max_execution_time: 0, ...(cap > 0 ? { max_bytes_before_external_group_by: String(Math.floor(cap / 2)) } : {}) };
+}
+
+export async function migrate(storage: Storage, log?: MigrationLog): Promise<number[]> {
   const { client, database: db } = storage;
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  const settings = migrationSettings(storage);
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}`, clickhouse_settings: settings });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC'))
             ENGINE = ReplacingMergeTree ORDER BY version`,
+    clickhouse_settings: settings,
   });
   const result = await client.query({
     query: `SELECT version FROM ${db}.schema_migrations FINAL`,
     format: "JSONEachRow",
-    clickhouse_settings: storage.querySettings,
+    clickhouse_settings: settings,
   });
   const applied = new Set((await result.json<{ version: number }>()).map((row) => Number(row.version)));
   const newlyApplied: number[] = [];
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.version)) continue;
-    for (const statement of migration.statements(db)) await client.command({ query: statement });
+    const started = Date.now();
+    log?.info("applying migration", { version: migration.version, name: migration.name });
+    for (const statement of migration.statements(db)) await client.command({ query: statement, clickhouse_settings: settings });
     await storage.insertRows("schema_migrations", [{ version: migration.version, name: migration.name, applied_at: Date.now() }]);
+    log?.info("migration applied", { version: migration.version, seconds: (Date.now() - started) / 1000 });
     newlyApplied.push(migration.version);
   }
   return newlyApplied;

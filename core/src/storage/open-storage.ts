@@ -15,7 +15,7 @@ export interface OpenStorageOptions {
    * Brings the schema up to date before anything reads or writes (the warehouse's `migrate`). The
    * schema belongs to the warehouse, which depends on core, so the entry points pass it in.
    */
-  migrate: (storage: Storage) => Promise<number[]>;
+  migrate: (storage: Storage, log: Logger) => Promise<number[]>;
   /**
    * Bring every table's fsync settings in line with DURABILITY. Only the processes that write
    * events do (embedded, consumer): an API or collector with another setting must not undo theirs.
@@ -26,7 +26,7 @@ export interface OpenStorageOptions {
 /** Every process starts the same way: connect (chDB or a server), then bring the schema up to date. */
 export async function openStorage(config: Config, logger: Logger, options: OpenStorageOptions): Promise<OpenedStorage> {
   const storage = createStorage(config);
-  const applied = await options.migrate(storage);
+  const applied = await options.migrate(storage, logger);
   if (applied.length > 0) logger.info("migrations applied", { versions: applied });
   if (options.applyDurability) {
     const changed = await applyDurability(storage, config.DURABILITY);
