@@ -41,8 +41,9 @@ const stepText = (kind: PathNodeKind, label: string): string => KIND_LETTER[kind
  * orders as its text does (the UUID type itself compares its halves the other way round). Users without a start
  * in range are dropped by the HAVING rather than by an IN over the start events (a second scan, costlier
  * than the arrays it saves when most users start in range). Events before `from` cannot follow a start in
- * range, so they are not read. Shifted arrays (arrayPushFront / arrayPopBack) pair each element with its
- * predecessor: a lambda indexing a captured array would copy it per element.
+ * range, so they are not read. Repeats collapse with arrayCompact (consecutive equal step texts). Shifted
+ * arrays (arrayPushFront / arrayPopBack) pair each time with its predecessor for the gap: a lambda indexing a
+ * captured array would copy it per element.
  */
 function userPathsSql(db: string, scope: string): string {
   const stepOf = `multiIf(
@@ -51,7 +52,7 @@ function userPathsSql(db: string, scope: string): string {
       concat('${KIND_LETTER.type}', toString(type)))`;
   return `
   SELECT channel, user_id, arrayPushFront(arrayMap(e -> e.5, session), concat('${KIND_LETTER.type}', {start:String})) AS uncollapsed,
-    arrayFilter((s, p) -> s != p, uncollapsed, arrayPopBack(arrayPushFront(uncollapsed, ''))) AS steps
+    arrayCompact(uncollapsed) AS steps
   FROM (
     SELECT channel, user_id, evs,
       arrayFirstIndex(e -> e.3, evs) AS i,
