@@ -216,6 +216,10 @@ WITH ${RANGE_HEAD_WITH_PREVIOUS}, ${DAY_HEAD}, ${sessionGapHead(db)},${idUserSes
     FROM ${db}.${ROLLUP_TABLES.userSlots}
     WHERE ${scope} AND slot < range_to
     GROUP BY channel, user_id
+    -- The table is sorted by (project, channel, user): in that order this grouping needs no hash table of
+    -- every user (100M-event set, 2M users: overview 3.7 -> 3.1 s; 10M: the same). Only here: the other
+    -- parts of the query group by keys that are not a sort prefix and get slower with it.
+    SETTINGS optimize_aggregation_in_order = 1
   ),
   user_figures AS (
     SELECT toString(channel) AS channel,
