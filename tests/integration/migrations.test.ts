@@ -53,5 +53,7 @@ describe("migrations on the real engine", () => {
     expect(await migrate(impatient, { info: (message, fields) => said.push({ message, fields }) })).toEqual([12]);
     expect(await count(storage, `SELECT uniqExact(user_id) AS n FROM ${db}.${table}`)).toBe(5000);
     expect(said.map((s) => [s.message, s.fields?.version])).toEqual([["applying migration", 12], ["migration applied", 12]]);
+    // The migration's spill-to-disk setting must not stay on for the queries after it (chDB keeps settings).
+    expect(await count(storage, "SELECT getSetting('max_bytes_before_external_group_by') AS n")).toBe(0);
   });
 });

@@ -32,8 +32,8 @@ export async function runQuery<S extends z.ZodType>(
     query: sql,
     query_params: params,
     format: "JSONEachRow",
-    // Always sent, on or off: chDB would carry a setting over to the next query of the session.
-    clickhouse_settings: { ...storage.querySettings, ...METRIC_QUERY_SETTINGS, optimize_aggregation_in_order: options.aggregateInOrder ? 1 : 0 },
+    // Off otherwise through storage.querySettings, which every query sends (chDB keeps settings between queries).
+    clickhouse_settings: { ...storage.querySettings, ...METRIC_QUERY_SETTINGS, ...(options.aggregateInOrder ? { optimize_aggregation_in_order: 1 } : {}) },
   });
   const rows = await result.json<unknown>();
   return rows.map((row) => rowSchema.parse(row));

@@ -56,6 +56,11 @@ export function createStorage(config: Config): Storage {
     output_format_json_quote_64bit_integers: 0,
     output_format_json_quote_decimals: 0,
     date_time_output_format: "iso",
+    // Stated on every query because chDB keeps a query's settings for the next one: a migration's disk spill
+    // (warehouse/migrations.ts) would otherwise slow every later GROUP BY, one funnel's in-order aggregation
+    // every later rollup read.
+    max_bytes_before_external_group_by: 0,
+    optimize_aggregation_in_order: 0,
   };
   return storageOn(config.CLICKHOUSE_URL ? serverEngine(config, querySettings) : chdbEngine(config, querySettings), config.CLICKHOUSE_DATABASE);
 }
