@@ -59,7 +59,7 @@ export function createStorage(config: Config): Storage {
     // Stated on every query because chDB keeps a query's settings for the next one: a migration's disk spill
     // (warehouse/migrations.ts) would otherwise slow every later GROUP BY, one funnel's in-order aggregation
     // every later rollup read.
-    max_bytes_before_external_group_by: 0,
+    max_bytes_before_external_group_by: "0",
     optimize_aggregation_in_order: 0,
   };
   return storageOn(config.CLICKHOUSE_URL ? serverEngine(config, querySettings) : chdbEngine(config, querySettings), config.CLICKHOUSE_DATABASE);
