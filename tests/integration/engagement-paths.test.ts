@@ -11,6 +11,7 @@ import { toEventRow } from "@chatfunnel/warehouse";
 import { type Storage } from "@chatfunnel/core";
 import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { engagement } from "../../api/src/metrics/engagement.js";
+import { handEvent, onSlots, setTimeoutMin, TIMEOUTS_MIN } from "../support/rollup-paths.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { ANCHORS, eventStreamArb, queryArb } from "../support/random-events.js";
 import { refFilters } from "../reference/bounds.js";
@@ -18,30 +19,9 @@ import { dedupe } from "../reference/events.js";
 import { refEngagement } from "../reference/metrics.js";
 
 const RUNS_PER_ANCHOR = Number(process.env.ENGAGEMENT_PATHS_RUNS ?? 20);
-const SLOT_MS = 15 * 60 * 1000;
-/** Timeouts the rollup can cut sessions for (at least one slot); 30 is the default the reference knows. */
-const TIMEOUTS_MIN = [15, 30, 30, 45, 120] as const;
 
-async function setTimeoutMin(storage: Storage, projectId: string, minutes: number): Promise<void> {
-  await storage.insertRows("projects", [{ project_id: projectId, name: projectId, timezone: "UTC", session_timeout_min: minutes, updated_at: "2030-01-01 00:00:00.000" }]);
-}
 
-/** Bounds moved down to slot boundaries, so the rollup path can answer them. */
-function onSlots(filters: ResolvedFilters): ResolvedFilters {
-  const fromMs = Math.floor(filters.fromMs / SLOT_MS) * SLOT_MS;
-  const toMs = Math.max(fromMs + SLOT_MS, Math.floor(filters.toMs / SLOT_MS) * SLOT_MS);
-  return { ...filters, fromMs, toMs };
-}
-
-const event = (id: number, type: string, at: string, extra: Partial<Event> = {}): Event => ({
-  id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
-  type,
-  channel: "telegram",
-  botId: "bot-a",
-  userId: "u1",
-  timestamp: at,
-  ...extra,
-});
+const event = handEvent;
 
 describe("engagement: the rollup path equals the events path", () => {
   let storage: Storage;

@@ -12,6 +12,7 @@ import { INTERVALS, type Event, type Interval, type SupportResponse } from "@cha
 import { toEventRow, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { Storage } from "@chatfunnel/core";
 import { support } from "../../api/src/metrics/support.js";
+import { handEvent, onSlots, setTimeoutMin, TIMEOUTS_MIN } from "../support/rollup-paths.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { ANCHORS } from "../support/random-events.js";
 import { refFilters } from "../reference/bounds.js";
@@ -23,32 +24,11 @@ const RUNS_PER_ANCHOR = Number(process.env.SUPPORT_PATHS_RUNS ?? 12);
 const EDGE_RUNS = Number(process.env.SUPPORT_PATHS_EDGE_RUNS ?? 30);
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
-const SLOT_MS = 15 * MIN;
-/** Timeouts the rollup can cut sessions for (at least one slot); 30 is the default the reference knows. */
-const TIMEOUTS_MIN = [15, 30, 30, 45, 120] as const;
 
-async function setTimeoutMin(storage: Storage, projectId: string, minutes: number): Promise<void> {
-  await storage.insertRows("projects", [{ project_id: projectId, name: projectId, timezone: "UTC", session_timeout_min: minutes, updated_at: "2030-01-01 00:00:00.000" }]);
-}
-
-/** Bounds moved down to slot boundaries, so the rollup path can answer them. */
-function onSlots(filters: ResolvedFilters): ResolvedFilters {
-  const fromMs = Math.floor(filters.fromMs / SLOT_MS) * SLOT_MS;
-  const toMs = Math.max(fromMs + SLOT_MS, Math.floor(filters.toMs / SLOT_MS) * SLOT_MS);
-  return { ...filters, fromMs, toMs };
-}
 
 const UTC_DAY: ResolvedFilters = { projectId: "", fromMs: Date.parse("2026-05-12T00:00:00Z"), toMs: Date.parse("2026-05-14T00:00:00Z"), tz: "UTC", channels: undefined, botId: undefined, campaign: undefined, currency: undefined };
 
-const event = (id: number, type: string, at: string, extra: Partial<Event> = {}): Event => ({
-  id: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
-  type,
-  channel: "telegram",
-  botId: "bot-a",
-  userId: "u1",
-  timestamp: at,
-  ...extra,
-});
+const event = handEvent;
 
 /**
  * Per user: a request, a bot reply, a handoff, operator messages at the handoff's at-or-after and 24-hour
