@@ -11,7 +11,7 @@ import { toEventRow } from "@chatfunnel/warehouse";
 import { type Storage } from "@chatfunnel/core";
 import type { ResolvedFilters } from "@chatfunnel/warehouse";
 import { engagement } from "../../api/src/metrics/engagement.js";
-import { handEvent, onSlots, setTimeoutMin, TIMEOUTS_MIN } from "../support/rollup-paths.js";
+import { handEvent, onSlots, REPLY_BEFORE_REQUEST, setTimeoutMin, TIMEOUTS_MIN } from "../support/rollup-paths.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { ANCHORS, eventStreamArb, queryArb } from "../support/random-events.js";
 import { refFilters } from "../reference/bounds.js";
@@ -81,13 +81,7 @@ describe("engagement: the rollup path equals the events path", () => {
 
   it("finds the reply in a slot whose first event is a reply before the request", async () => {
     const { projectId } = await createProject(storage);
-    // One piece: a reply at 10:01, the request at 10:03, its reply at 10:05 (120 s). The rollup skips only
-    // rows whose last event is before the request, not those whose first is.
-    await storage.insertRows("events", [
-      event(1, "message_sent", "2026-05-12T10:01:00.000Z"),
-      event(2, "message_received", "2026-05-12T10:03:00.000Z"),
-      event(3, "message_sent", "2026-05-12T10:05:00.000Z"),
-    ].map((e) => toEventRow(projectId, e, Date.now())));
+    await storage.insertRows("events", REPLY_BEFORE_REQUEST.map((e) => toEventRow(projectId, e, Date.now())));
     const answer = await bothPaths({ projectId, fromMs: Date.parse("2026-05-12T00:00:00Z"), toMs: Date.parse("2026-05-13T00:00:00Z"), tz: "UTC", channels: undefined, botId: undefined, campaign: undefined, currency: undefined });
     expect(answer).toMatchObject({ sessions: 1, answeredSessions: 1, medianFirstResponseSeconds: 120 });
   });

@@ -12,7 +12,7 @@ import { INTERVALS, type Event, type Interval, type SupportResponse } from "@cha
 import { toEventRow, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { Storage } from "@chatfunnel/core";
 import { support } from "../../api/src/metrics/support.js";
-import { handEvent, onSlots, setTimeoutMin, TIMEOUTS_MIN } from "../support/rollup-paths.js";
+import { handEvent, onSlots, REPLY_BEFORE_REQUEST, setTimeoutMin, TIMEOUTS_MIN } from "../support/rollup-paths.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { ANCHORS } from "../support/random-events.js";
 import { refFilters } from "../reference/bounds.js";
@@ -131,13 +131,7 @@ describe("support: the rollup path equals the events path", () => {
 
   it("finds the bot reply in a slot whose first event is a reply before the request", async () => {
     const { projectId } = await createProject(storage);
-    // One piece: a reply at 10:01, the request at 10:03, its reply at 10:05 (120 s). The rollup skips only
-    // rows whose last event is before the request, not those whose first is.
-    await storage.insertRows("events", [
-      event(1, "message_sent", "2026-05-12T10:01:00.000Z"),
-      event(2, "message_received", "2026-05-12T10:03:00.000Z"),
-      event(3, "message_sent", "2026-05-12T10:05:00.000Z"),
-    ].map((e) => toEventRow(projectId, e, Date.now())));
+    await storage.insertRows("events", REPLY_BEFORE_REQUEST.map((e) => toEventRow(projectId, e, Date.now())));
     const answer = await bothPaths({ ...UTC_DAY, projectId }, "day");
     expect(answer).toMatchObject({ requests: 1, botAnsweredSessions: 1, medianBotFirstResponseSeconds: 120 });
   });

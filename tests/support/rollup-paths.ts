@@ -32,3 +32,14 @@ export const handEvent = (id: number, type: string, at: string, extra: Partial<E
   timestamp: at,
   ...extra,
 });
+
+/**
+ * One slot piece that starts with a reply before the request: a reply at 10:01, the request at 10:03, its reply at
+ * 10:05 (first response 120 s). The rollups skip only rows whose last event is before the request, not those
+ * whose first is; both engagement and support are checked on it.
+ */
+export const REPLY_BEFORE_REQUEST: Event[] = [
+  handEvent(1, "message_sent", "2026-05-12T10:01:00.000Z"),
+  handEvent(2, "message_received", "2026-05-12T10:03:00.000Z"),
+  handEvent(3, "message_sent", "2026-05-12T10:05:00.000Z"),
+];
