@@ -2,10 +2,10 @@ import {
   DEFAULT_FUNNEL_WINDOW,
   FUNNEL_BREAKDOWNS as BREAKDOWN_OPTIONS,
   FUNNEL_MODES as FUNNEL_MODE_OPTIONS,
-  FUNNEL_WINDOW_PATTERN,
   MAX_FUNNEL_STEPS,
   MAX_STEP_FILTERS,
   formatStepText,
+  isFunnelWindow,
   parseStepText,
   type FunnelBreakdown,
   type FunnelMode,
@@ -42,7 +42,8 @@ export function parseFunnelParams(params: URLSearchParams): FunnelDefinition {
   const breakdown = params.get("breakdown");
   return {
     steps: texts.length >= 2 ? texts : DEFAULT_STEPS,
-    window: FUNNEL_WINDOW_PATTERN.test(windowParam) ? windowParam : DEFAULT_FUNNEL_WINDOW,
+    // The API's own test (grammar and the 90-day bound): a hand-edited 91d shows the default, not a 400.
+    window: isFunnelWindow(windowParam) ? windowParam : DEFAULT_FUNNEL_WINDOW,
     mode: (FUNNEL_MODE_OPTIONS as readonly string[]).includes(mode ?? "") ? (mode as FunnelMode) : "ordered",
     breakdown: (BREAKDOWN_OPTIONS as readonly string[]).includes(breakdown ?? "") ? (breakdown as FunnelBreakdown) : null,
   };

@@ -145,6 +145,9 @@ describe("funnel steps as the API spells them", () => {
     expect(definition).toEqual({ steps: ["lead", "order[plan=pro]"], window: "2d", mode: "strict", breakdown: "campaign" });
     expect(parseFunnelParams(writeFunnelParams(new URLSearchParams("range=7d"), definition))).toEqual(definition);
     expect(parseFunnelParams(new URLSearchParams("steps=lead&window=forever&mode=x"))).toEqual({ steps: ["bot_started", "message_received", "lead", "order"], window: "7d", mode: "ordered", breakdown: null });
+    // Past the API's 90 days: the default, as for any window the API would refuse.
+    expect(parseFunnelParams(new URLSearchParams("window=91d")).window).toBe("7d");
+    expect(parseFunnelParams(new URLSearchParams("window=90d")).window).toBe("90d");
   });
 
   it("mirror the schema's limits (the browser bundle does not import zod)", () => {
