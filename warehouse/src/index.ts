@@ -1,4 +1,5 @@
 export * from "./channel-figures.js";
+export * from "./conversation-sessions.js";
 export * from "./event-rows.js";
 export * from "./first-touch.js";
 export * from "./migrations.js";

@@ -338,7 +338,7 @@ function engagementSlotsSelect(db: string): string {
 
 /**
  * Per user, bot, sessionId ('' for none) and slot: what support and engagement need to cut sessions and
- * time first responses (api/src/metrics/support/slot-sessions.ts reads it). A resent event repeats a min, a
+ * time first responses (warehouse/src/conversation-sessions.ts cuts its sessions). A resent event repeats a min, a
  * max or a set member. `resolved_last` is 0 (1970) without a resolution: events start in 2000.
  * `replies` holds every message_sent as ms * 2 + 1 for an operator's (`sender`), + 0 for the bot's, so one
  * set serves "any reply" (engagement) and "the bot's" (support) without losing a bot and an operator reply in
@@ -378,7 +378,6 @@ function idSessionsSelect(db: string): string {
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
-/** Applies the migrations this database has not seen yet, in order. Safe to run at every start. */
 /** What migrate says while it works; a process passes its logger (core's Logger fits). */
 export interface MigrationLog {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -394,6 +393,7 @@ function migrationSettings(storage: Storage): Storage["querySettings"] {
   return { ...storage.querySettings, max_execution_time: 0, ...(cap > 0 ? { max_bytes_before_external_group_by: String(Math.floor(cap / 2)) } : {}) };
 }
 
+/** Applies the migrations this database has not seen yet, in order. Safe to run at every start. */
 export async function migrate(storage: Storage, log?: MigrationLog): Promise<number[]> {
   const { client, database: db } = storage;
   const settings = migrationSettings(storage);

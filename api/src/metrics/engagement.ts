@@ -1,9 +1,8 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import type { EngagementResponse } from "@chatfunnel/schemas";
-import { choosePath, ROLLUP_NONE, ROLLUP_TABLES, runQuery, RANGE_HEAD, eventScope, sessionCtes, sessionGapHead, type FactPath, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { choosePath, ROLLUP_NONE, ROLLUP_TABLES, runQuery, RANGE_HEAD, eventScope, sessionCtes, sessionGapHead, type FactPath, type ResolvedFilters, epochMsSql, slotSessionColumns } from "@chatfunnel/warehouse";
 import { ratio } from "./money.js";
-import { ms, slotSessionColumns } from "./support/slot-sessions.js";
 import { rangeEcho } from "./range-echo.js";
 
 const num = z.coerce.number();
@@ -41,13 +40,13 @@ FROM users`;
 function rollupSql(scope: string, db: string): string {
   // slot_rows: (session_id, slot, first event ms, last event ms, first request ms, kinds, replies),
   // where kinds has bit 1 for a resolved and 2 for a handoff; absent instants are `none` (ROLLUP_NONE in ms).
-  const row = `(session_id, slot, ${ms("first_ts")}, ${ms("last_ts")}, ${ms("request")},
+  const row = `(session_id, slot, ${epochMsSql("first_ts")}, ${epochMsSql("last_ts")}, ${epochMsSql("request")},
       toUInt8(resolved_last > 0) + 2 * toUInt8(handoff < ${ROLLUP_NONE}), replies)`;
   return `
-WITH ${RANGE_HEAD}, ${ms(ROLLUP_NONE)} AS none, ${ms("range_from")} AS from_ms, ${sessionGapHead(db)},
+WITH ${RANGE_HEAD}, ${epochMsSql(ROLLUP_NONE)} AS none, ${epochMsSql("range_from")} AS from_ms, ${sessionGapHead(db)},
 users AS (
   SELECT
-    min(${ms("first_ts")}) AS first_seen_ms,
+    min(${epochMsSql("first_ts")}) AS first_seen_ms,
     ${slotSessionColumns(row)},
     -- per session starting in range: (start, first request, kinds OR-ed, first reply at or after the request)
     arrayFilter(x -> x.1 >= from_ms, arrayMap(ss -> (ss[1].3, arrayMin(arrayMap(r -> r.5, ss)) AS request_ms,

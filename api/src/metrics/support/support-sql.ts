@@ -1,7 +1,6 @@
 import { CSAT_QUESTION, CSAT_RATINGS, OPERATOR_ANSWER_WITHIN_HOURS, REOPEN_WITHIN_HOURS, type Interval } from "@chatfunnel/schemas";
-import { RANGE_HEAD, ROLLUP_NONE, ROLLUP_TABLES, sessionGapHead, type FactPath } from "@chatfunnel/warehouse";
+import { RANGE_HEAD, ROLLUP_NONE, ROLLUP_TABLES, sessionGapHead, type FactPath, epochMsSql, slotSessionColumns } from "@chatfunnel/warehouse";
 import { BUCKET_OF_TIME } from "../buckets.js";
-import { ms, slotSessionColumns } from "./slot-sessions.js";
 
 /**
  * SQL of /api/v1/support (semantics: SUPPORT_SEMANTICS in schemas/src/api/support.ts).
@@ -101,8 +100,8 @@ per_user AS (
  */
 function rollupPerUser(scope: string, db: string): string {
   // (session_id, slot, first, last, first request, first handoff, last resolved (0: none), payment, lead, survey, replies)
-  const row = `(session_id, slot, ${ms("first_ts")}, ${ms("last_ts")}, ${ms("request")}, ${ms("handoff")}, ${ms("resolved_last")}, payment, lead, survey, replies)`;
-  return `${ms(ROLLUP_NONE)} AS none,
+  const row = `(session_id, slot, ${epochMsSql("first_ts")}, ${epochMsSql("last_ts")}, ${epochMsSql("request")}, ${epochMsSql("handoff")}, ${epochMsSql("resolved_last")}, payment, lead, survey, replies)`;
+  return `${epochMsSql(ROLLUP_NONE)} AS none,
 per_user AS (
   SELECT ${slotSessionColumns(row)},
     arraySort(groupArrayArray(operator_replies)) AS user_operator_times,

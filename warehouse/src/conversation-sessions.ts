@@ -1,6 +1,7 @@
 /**
- * Sessions cut from conversation_slots rows (migration 12), shared by the rollup paths of support and
- * engagement so both cut alike (and like the session fact's events path, proven in their paths tests).
+ * The session fact's cut on conversation_slots rows (migration 12): the rollup paths of support and engagement
+ * both cut sessions here, like sessions.ts does on user_slots and like the events path (proven in their paths
+ * tests, tests/integration/support-paths.test.ts and engagement-paths.test.ts).
  *
  * A user's rows, sorted by (sessionId, slot, first event), are cut into sessions: a sessionId is one
  * session; loose rows (sessionId '', sorted first) start a new session at a slot whose first event comes
@@ -13,7 +14,7 @@
  */
 
 /** ms since the epoch of a DateTime64 column. */
-export const ms = (column: string): string => `toUnixTimestamp64Milli(${column})`;
+export const epochMsSql = (column: string): string => `toUnixTimestamp64Milli(${column})`;
 
 /**
  * Columns of a per-user aggregate over conversation_slots: `slot_rows` (the sorted row tuples) and
