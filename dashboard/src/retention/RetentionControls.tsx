@@ -66,8 +66,8 @@ export function RetentionControls({ view }: { view: RetentionView }) {
           <select name="return" value={view.params.return} onChange={(e) => setParams({ return: e.target.value })}>
             <option value={RETURN_ANY}>{t("retention.return.any")}</option>
             {seen.map((stat) => (
-              <option key={stat.type} value={stat.type}>
-                {stat.type} — {t("funnel.typeSeen", { events: format.integer(stat.events), users: format.integer(stat.users) })}
+              <option key={stat.type} value={stat.type} title={t("funnel.typeSeen", { events: format.integer(stat.events), users: format.integer(stat.users) })}>
+                {stat.type}
               </option>
             ))}
             {unseen.map((type) => (
