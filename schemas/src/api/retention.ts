@@ -9,14 +9,14 @@ import { IntervalSchema } from "./timeseries.js";
  */
 export const RETENTION_SEMANTICS = [
   "- A user is (channel, userId). Events in scope: the common filters (the campaign filter is first touch, as everywhere), a resend counted once.",
-  "- Cohort event: the user's earliest event in scope ever (cohort=first_seen), earliest `lead` (first_lead) or earliest `order` (first_order), over all the user's events at any time, not only the range; ties by event id as text. The user is in a cohort when that timestamp is in [from, to); the cohort is the `interval` bucket containing it (local dates in `tz`, weeks from Monday, months from the 1st; a DST day lasts 23 or 25 hours). The first bucket may start before `from`: it is still named by its calendar start.",
+  "- Cohort event: the user's earliest event in scope ever (cohort=first_seen), earliest `lead` (first_lead) or earliest `order` (first_order), over all the user's events at any time, not only the range. The user is in a cohort when that timestamp is in [from, to); the cohort is the `interval` bucket containing it (local dates in `tz`, weeks from Monday, months from the 1st; a DST day lasts 23 or 25 hours). The first bucket may start before `from`: it is still named by its calendar start.",
   "- Breakdown group: channel; campaign or source = first touch (the `source.campaign` / `source.source` of the user's earliest event that has one). null = users without a value.",
   "- Period p (0 ≤ p < periods) of a cohort is the p-th calendar bucket from the cohort's own bucket (p = 0). A user is retained in period p when they have a return event (any event with return=any, else an event of that type) at or after their cohort event, inside period p and before `to`. With return=any period 0 is the whole cohort. A period starting at or after `to` is not observed (users, share, revenuePerUser null); a period ending after `to` is observed but not complete.",
   "- share = retained users / cohort size.",
   "- revenuePerUser (LTV) of period p = the revenue (order and payment amounts in `currency`) of the cohort's users from their cohort event (inclusive) to the end of period p or `to`, whichever is earlier, over the cohort size. Cumulative, so it never falls.",
-  "- cac = spend in `currency` of the rows dated (local days) in the cohort's bucket — the rows of the group's campaign (breakdown=campaign), of the group's channel (breakdown=channel), or all spend in scope (no breakdown) — over the cohort size. null with breakdown=source, with no such spend or when the spend is in another currency only. The spend of a bucket clipped by the range is the spend of its days inside the range.",
-  "- paybackPeriod = the smallest observed period whose revenuePerUser ≥ cac (cac > 0); null otherwise.",
-  "- groups: per group, its cohorts added up: size = all their users; per period, users and revenue summed over the cohorts that observed that period, share and revenuePerUser over the sizes of those cohorts; cac over all the group's cohorts (null as above, and null when the group spends nothing); paybackPeriod from those figures.",
+  "- cac = spend in `currency` of the rows dated (local days) in the cohort's bucket — with breakdown=campaign the rows of the group's campaign (the null group: rows without one), with breakdown=channel those of the group's channel, without breakdown all spend in scope — over the cohort size. null with breakdown=source and when that spend is 0 (none, or only in other currencies). The spend of a bucket clipped by the range is that of its days inside the range.",
+  "- paybackPeriod = the smallest observed period whose revenuePerUser ≥ cac, compared exactly (cumulative revenue ≥ spend), before rounding; null without cac or when no observed period reaches it.",
+  "- groups: per group, its cohorts added up: size = all their users; per period, users and revenue summed over the cohorts that observed that period, share and revenuePerUser over the sizes of those cohorts; cac = the group's spend on every day of the range (also days of buckets where it got no users) over its size, null as above; paybackPeriod from those figures, over the observed periods.",
   "- Money: one currency per answer, `currency=` or the one with the largest revenue + spend in range; other currencies are listed under otherCurrencies (range totals), never converted.",
 ].join("\n");
 
@@ -32,6 +32,8 @@ export type RetentionBreakdown = z.infer<typeof RetentionBreakdownSchema>;
 export const RETURN_ANY = "any";
 export const DEFAULT_RETENTION_PERIODS = 8;
 export const MAX_RETENTION_PERIODS = 24;
+/** Interval buckets a range may hold (each a cohort): a year of days, longer ranges by week or month. */
+export const MAX_RETENTION_COHORTS = 366;
 /** Groups beyond this many (largest first) are left out of an answer with a breakdown. */
 export const MAX_RETENTION_GROUPS = 100;
 export const DEFAULT_RETENTION_USERS_LIMIT = 1000;
@@ -111,7 +113,7 @@ export const RetentionResponseSchema = z
     breakdown: RetentionBreakdownSchema.nullable(),
     /** The currency of every revenuePerUser and cac. */
     currency: z.string(),
-    /** Revenue and spend in range in other currencies, not converted. */
+    /** Revenue and spend in range in other currencies, not converted (as overview lists them). */
     otherCurrencies: z.array(OtherCurrencySchema),
     /** Non-empty cohorts by start, then largest first, then by group (null last). */
     cohorts: z.array(RetentionCohortRowSchema),
