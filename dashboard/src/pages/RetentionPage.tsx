@@ -7,6 +7,7 @@ import { QueryState } from "../components/QueryState.js";
 import { useFilters } from "../filters/use-filters.js";
 import { useI18n } from "../i18n/i18n.js";
 import { CohortUsers } from "../retention/CohortUsers.js";
+import { defaultLtvPeriod } from "../retention/group-figures.js";
 import { LtvCacChart } from "../retention/LtvCacChart.js";
 import { RETURN_ANY } from "../retention/limits.js";
 import { parseRetentionView, sameCell, writeRetentionView, type SelectedCell } from "../retention/params.js";
@@ -35,6 +36,9 @@ export function RetentionPage() {
   // LTV against CAC is always by campaign; with breakdown=campaign this is the same query, asked once.
   const campaigns = useQuery(retentionQuery(api, filters, { ...view.params, breakdown: "campaign" }));
   const select = (cell: SelectedCell) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, cell })));
+  const pickLtvPeriod = (ltvPeriod: number) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, ltvPeriod })));
+  // The answer's own periods: while a new definition loads, the previous figures stay with their period.
+  const ltvPeriodOf = (data: RetentionResponse) => (view.ltvPeriod !== null && view.ltvPeriod < data.periods ? view.ltvPeriod : defaultLtvPeriod(data.cohorts, data.periods));
   const returnWords = view.params.return === RETURN_ANY ? t("retention.return.any") : view.params.return;
 
   return (
@@ -61,7 +65,7 @@ export function RetentionPage() {
               <h2 id="retention-curves-head" className="panel-title">
                 {t("retention.curvesHead")}
               </h2>
-              <RetentionCurves data={data} />
+              <RetentionCurves data={data} ltvPeriod={ltvPeriodOf(data)} />
             </section>
           </>
         )}
@@ -71,7 +75,7 @@ export function RetentionPage() {
           {t("retention.ltvHead")}
         </h2>
         <QueryState query={campaigns} isEmpty={(data) => data.groups.length === 0}>
-          {(data) => <LtvCacChart data={data} />}
+          {(data) => <LtvCacChart data={data} period={ltvPeriodOf(data)} onPeriod={pickLtvPeriod} />}
         </QueryState>
       </section>
     </>

@@ -1,14 +1,14 @@
 import type { RetentionResponse } from "@chatfunnel/schemas";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
 import { useI18n } from "../i18n/i18n.js";
-import { CHART_GROUPS, ltvToDate } from "./group-figures.js";
+import { CHART_GROUPS, ltvAt } from "./group-figures.js";
 import { groupKey, groupName } from "./groups.js";
 
 /**
  * One curve per group (the largest ones): the share of its cohorts retained in each period, over the cohorts that
- * reached that period. Beside it every group's figures: size, CAC, payback, LTV to date and the same shares.
+ * reached that period. Beside it every group's figures: size, CAC, payback, LTV at the page's LTV period and the shares.
  */
-export function RetentionCurves({ data }: { data: RetentionResponse }) {
+export function RetentionCurves({ data, ltvPeriod }: { data: RetentionResponse; ltvPeriod: number }) {
   const { t, format } = useI18n();
   const drawn = data.groups.slice(0, CHART_GROUPS);
   // Series keys are positions, not names: recharts reads a dot in a dataKey as a path, and campaigns may hold one.
@@ -44,7 +44,7 @@ export function RetentionCurves({ data }: { data: RetentionResponse }) {
               <th scope="col">{t("retention.size")}</th>
               <th scope="col">{t("retention.cac")}</th>
               <th scope="col">{t("retention.payback")}</th>
-              <th scope="col">{t("retention.ltv")}</th>
+              <th scope="col">{t("retention.ltvPeriod", { n: ltvPeriod })}</th>
               {periods.map((period) => (
                 <th scope="col" key={period} aria-label={t("retention.periodN", { n: period })}>
                   {period}
@@ -59,7 +59,7 @@ export function RetentionCurves({ data }: { data: RetentionResponse }) {
                 <td data-col="size">{format.integer(group.size)}</td>
                 <td data-col="cac">{money(group.cac)}</td>
                 <td data-col="payback">{group.paybackPeriod === null ? "—" : t("retention.periodN", { n: group.paybackPeriod })}</td>
-                <td data-col="ltv">{money(ltvToDate(group)?.revenuePerUser ?? null)}</td>
+                <td data-col="ltv">{money(ltvAt(group, ltvPeriod))}</td>
                 {group.cells.map((cell) => (
                   <td key={cell.period} data-period={cell.period}>
                     {format.percent(cell.share)}

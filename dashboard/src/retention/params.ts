@@ -30,10 +30,12 @@ export interface RetentionView {
   params: RetentionParams;
   show: CellValue;
   cell: SelectedCell | null;
+  /** The period LTV is compared with CAC at; null: the page's default for the answer (group-figures.ts). */
+  ltvPeriod: number | null;
 }
 
 /** URL parameter names the page owns (the global filters are the filter bar's). */
-export const RETENTION_URL_PARAMS = ["interval", "periods", "cohort", "return", "breakdown", "show", "cell", "cellGroup"] as const;
+export const RETENTION_URL_PARAMS = ["interval", "periods", "cohort", "return", "breakdown", "show", "cell", "cellGroup", "ltv"] as const;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -56,7 +58,9 @@ export function parseRetentionView(params: URLSearchParams): RetentionView {
     return: isEventType(returnText) ? returnText : RETURN_ANY,
     breakdown: breakdown === "" ? null : breakdown,
   };
-  return { params: query, show: params.get("show") === "users" ? "users" : "share", cell: parseCell(params, query) };
+  const ltvText = params.get("ltv") ?? "";
+  const ltvPeriod = /^\d{1,2}$/.test(ltvText) && Number(ltvText) < query.periods ? Number(ltvText) : null;
+  return { params: query, show: params.get("show") === "users" ? "users" : "share", cell: parseCell(params, query), ltvPeriod };
 }
 
 function parseCell(params: URLSearchParams, query: RetentionParams): SelectedCell | null {
@@ -71,8 +75,7 @@ function parseCell(params: URLSearchParams, query: RetentionParams): SelectedCel
 
 /**
  * Writes the view into the query string, keeping the global filters. Defaults are written too: a copied link keeps
- * its view even if a default changes later. A changed query drops the selected cell, which named a cell of the old
- * triangle.
+ * its view even if a default changes later.
  */
 export function writeRetentionView(params: URLSearchParams, view: RetentionView): URLSearchParams {
   const next = new URLSearchParams(params);
@@ -87,6 +90,7 @@ export function writeRetentionView(params: URLSearchParams, view: RetentionView)
     next.set("cell", `${view.cell.cohortStart}:${view.cell.period}`);
     if (view.params.breakdown && view.cell.group !== undefined) next.set("cellGroup", view.cell.group ?? "");
   }
+  if (view.ltvPeriod !== null) next.set("ltv", String(view.ltvPeriod));
   return next;
 }
 

@@ -29,6 +29,7 @@ import {
   RETURN_ANY,
 } from "../../../dashboard/src/retention/limits.js";
 import { parseRetentionView, writeRetentionView, type RetentionView } from "../../../dashboard/src/retention/params.js";
+import { defaultLtvPeriod, ltvAt } from "../../../dashboard/src/retention/group-figures.js";
 
 afterEach(() => {
   cleanup();
@@ -148,13 +149,29 @@ describe("retention: the colour scale", () => {
   });
 });
 
+describe("retention: the period LTV is compared at", () => {
+  it("is by default the furthest period that cohorts holding more than half of the users reached", () => {
+    // 100 + 50 + 20 users: period 3 is reached by the first cohort alone, 100 of 170.
+    expect(defaultLtvPeriod(cohorts(), 4)).toBe(3);
+    const young = cohorts().map((row, index) => (index === 0 ? { ...row, size: 60 } : row));
+    // 60 of 130 reached period 3: below half; period 2 is reached by 110 of 130.
+    expect(defaultLtvPeriod(young, 4)).toBe(2);
+    // Exactly half is not more than half.
+    const half = cohorts().map((row, index) => (index === 0 ? { ...row, size: 70 } : row));
+    expect(defaultLtvPeriod(half, 4)).toBe(2);
+    expect(defaultLtvPeriod([], 4)).toBe(0);
+    const g = group("x", 10, 2, [1, 0.5, null], [1, 2, null]);
+    expect([ltvAt(g, 1), ltvAt(g, 2), ltvAt(g, 9)]).toEqual([2, null, null]);
+  });
+});
+
 describe("retention: the URL holds the view", () => {
   it("writes every choice and reads it back", () => {
     const views: RetentionView[] = [
-      { params: { interval: "day", periods: 24, cohort: "first_order", return: "order", breakdown: "campaign" }, show: "users", cell: { cohortStart: "2026-11-09", period: 3, group: "black.friday" } },
-      { params: { interval: "month", periods: 1, cohort: "first_lead", return: "any", breakdown: "source" }, show: "share", cell: { cohortStart: "2026-10-01", period: 0, group: null } },
-      { params: { interval: "week", periods: 8, cohort: "first_seen", return: "any", breakdown: null }, show: "share", cell: { cohortStart: "2026-11-02", period: 7 } },
-      { params: { interval: "week", periods: 6, cohort: "first_seen", return: "message_received", breakdown: "channel" }, show: "share", cell: null },
+      { params: { interval: "day", periods: 24, cohort: "first_order", return: "order", breakdown: "campaign" }, show: "users", cell: { cohortStart: "2026-11-09", period: 3, group: "black.friday" }, ltvPeriod: 5 },
+      { params: { interval: "month", periods: 1, cohort: "first_lead", return: "any", breakdown: "source" }, show: "share", cell: { cohortStart: "2026-10-01", period: 0, group: null }, ltvPeriod: 0 },
+      { params: { interval: "week", periods: 8, cohort: "first_seen", return: "any", breakdown: null }, show: "share", cell: { cohortStart: "2026-11-02", period: 7 }, ltvPeriod: null },
+      { params: { interval: "week", periods: 6, cohort: "first_seen", return: "message_received", breakdown: "channel" }, show: "share", cell: null, ltvPeriod: null },
     ];
     for (const view of views) {
       const written = writeRetentionView(new URLSearchParams("range=30d&tz=UTC"), view);
@@ -167,8 +184,10 @@ describe("retention: the URL holds the view", () => {
   });
 
   it("falls back to the defaults for values the API would refuse, and drops a cell past the periods", () => {
-    const view = parseRetentionView(new URLSearchParams("interval=year&periods=25&cohort=first_click&return=Not-A-Type&breakdown=botId&show=ltv&cell=2026-11-02:9"));
-    expect(view).toEqual({ params: { interval: "week", periods: 8, cohort: "first_seen", return: "any", breakdown: null }, show: "share", cell: null });
+    const view = parseRetentionView(new URLSearchParams("interval=year&periods=25&cohort=first_click&return=Not-A-Type&breakdown=botId&show=ltv&cell=2026-11-02:9&ltv=8"));
+    expect(view).toEqual({ params: { interval: "week", periods: 8, cohort: "first_seen", return: "any", breakdown: null }, show: "share", cell: null, ltvPeriod: null });
+    expect(parseRetentionView(new URLSearchParams("ltv=7")).ltvPeriod).toBe(7);
+    expect(parseRetentionView(new URLSearchParams("ltv=-1")).ltvPeriod).toBeNull();
     expect(parseRetentionView(new URLSearchParams("periods=0")).params.periods).toBe(8);
     expect(parseRetentionView(new URLSearchParams("periods=2.5")).params.periods).toBe(8);
     expect(parseRetentionView(new URLSearchParams("cell=2026-13-45:1")).cell).toBeNull();
@@ -310,15 +329,26 @@ describe("retention page", () => {
     const table = await screen.findByTestId("ltv-cac-table");
     const friday = within(table).getByRole("row", { name: /^black\.friday/ });
     const col = (tr: HTMLElement, name: string) => tr.querySelector(`[data-col="${name}"]`)?.textContent;
-    expect(["size", "ltv", "ltvPeriod", "cac", "ltvToCac", "payback"].map((name) => col(friday, name))).toEqual(["170", "₽5.00", "3", "₽4.50", "1.11×", "period 3"]);
+    expect(["size", "ltv", "cac", "ltvToCac", "payback"].map((name) => col(friday, name))).toEqual(["170", "₽5.00", "₽4.50", "1.11×", "period 3"]);
+    expect(within(table).getByRole("columnheader", { name: "LTV, period 3" })).toBeTruthy();
     const none = within(table).getByRole("row", { name: /^\(none\)/ });
     expect(["cac", "ltvToCac", "payback"].map((name) => col(none, name))).toEqual(["—", "—", "—"]);
-    const chart = screen.getByRole("group", { name: "Revenue per user to date (LTV) and spend per user (CAC), RUB" });
-    expect([...chart.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("th, td")].map((c) => c.textContent))).toEqual([
+    const chartRows = (period: number) =>
+      [...screen.getByRole("group", { name: `Revenue per user by the end of period ${period} (LTV) and spend per user (CAC), RUB` }).querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("th, td")].map((c) => c.textContent));
+    expect(chartRows(3)).toEqual([
       ["black.friday", "₽5.00", "₽4.50"],
       ["(none)", "₽5.00", "—"],
     ]);
     expect(screen.queryByTestId("ltv-no-spend")).toBeNull();
+    // Another period: kept in the URL, the tables and the chart follow.
+    await userEvent.selectOptions(screen.getByRole("combobox", { name: "LTV at period" }), "1");
+    expect(here().get("ltv")).toBe("1");
+    await waitFor(() => expect(col(within(screen.getByTestId("ltv-cac-table")).getByRole("row", { name: /^black\.friday/ }), "ltv")).toBe("₽2.00"));
+    expect(chartRows(1)).toEqual([
+      ["black.friday", "₽2.00", "₽4.50"],
+      ["(none)", "₽3.00", "—"],
+    ]);
+    expect(col(within(screen.getByTestId("retention-groups")).getByRole("row", { name: /^All users/ }), "ltv")).toBe("₽2.00");
   });
 
   it("says when there are no cohorts, and shows the API's error", async () => {
