@@ -94,7 +94,7 @@ export function RetentionTriangle({ data, show, selected, onSelect }: { data: Re
       </div>
       <p className="note retention-legend" data-testid="retention-scale">
         <span className="retention-swatch" style={{ background: `linear-gradient(to right, ${cellColours(0, 1).background}, ${cellColours(1, 1).background})` }} aria-hidden="true" />
-        {t("retention.scale", { max: format.percent(maximum) })} {t("retention.legendIncomplete")} {t("retention.clickHint")}
+        {t("retention.scale", { min: format.percent(0), max: format.percent(maximum) })} {t("retention.legendIncomplete")} {t("retention.clickHint")}
       </p>
     </>
   );

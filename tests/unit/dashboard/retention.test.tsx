@@ -383,6 +383,7 @@ describe("retention page", () => {
     expect(screen.getByRole("heading", { name: "Кривые удержания" })).toBeTruthy();
     expect(cellButton("2026-11-02", 1)!.getAttribute("aria-label")).toBe(`2 нояб. 2026 г., период 1: 40 из 100 пользователей, ${createFormat("ru").percent(0.4)}`);
     expect(await screen.findByRole("heading", { name: "LTV и CAC по кампаниям" })).toBeTruthy();
+    expect(screen.getByTestId("retention-scale").textContent).toContain(`от ${createFormat("ru").percent(0)} до ${createFormat("ru").percent(0.4)} и выше.`);
   });
 
   it("every control has a name and every table a caption", async () => {
