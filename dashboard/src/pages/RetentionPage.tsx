@@ -45,7 +45,7 @@ export function RetentionPage() {
     <>
       <RetentionControls view={view} />
       <p className="note">
-        {t("retention.definitions", { cohort: t(`retention.cohort.${view.params.cohort}`), interval: t(`retention.interval.${view.params.interval}`), return: returnWords })}
+        {t("retention.definitions", { cohort: t(`retention.cohortEvent.${view.params.cohort}`), interval: t(`retention.bucket.${view.params.interval}`), return: returnWords })}
       </p>
       <QueryState query={query} isEmpty={(data) => data.cohorts.length === 0}>
         {(data) => (

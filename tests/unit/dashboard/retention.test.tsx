@@ -211,6 +211,7 @@ describe("retention page", () => {
     expect(cellButton("2026-11-02", 0)!.style.background).toBe("rgb(58, 111, 247)");
     expect(cellButton("2026-11-09", 1)!.style.background).toBe(cellColours(0.2, 0.4).background);
     expect(screen.getByTestId("retention-scale").textContent).toContain("0% to 40% and above.");
+    expect(screen.getByText(/^A cohort is the users whose first visit fell in the same week; .* come back with any event in it\./)).toBeTruthy();
     expect(row("2026-11-09").querySelector('td[data-period="2"]')!.className).toContain("incomplete");
     expect(row("2026-11-09").querySelector('td[data-period="3"]')!.className).toContain("not-observed");
     expect(cellButton("2026-11-02", 1)!.getAttribute("aria-label")).toBe("Nov 2, 2026, period 1: 40 of 100 users, 40%");
@@ -379,6 +380,7 @@ describe("retention page", () => {
     await screen.findByTestId("retention-triangle");
     expect(screen.getByRole("link", { name: "Удержание" })).toBeTruthy();
     expect(screen.getByRole("combobox", { name: "Когорты по" })).toBeTruthy();
+    expect(screen.getByText(/^Когорта — пользователи, у которых первый визит пришёлся на один и тот же период \(неделя\)/)).toBeTruthy();
     expect(screen.getByRole("combobox", { name: "Возврат — это" })).toBeTruthy();
     expect(screen.getByRole("heading", { name: "Кривые удержания" })).toBeTruthy();
     expect(cellButton("2026-11-02", 1)!.getAttribute("aria-label")).toBe(`2 нояб. 2026 г., период 1: 40 из 100 пользователей, ${createFormat("ru").percent(0.4)}`);
