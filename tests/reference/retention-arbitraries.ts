@@ -73,15 +73,15 @@ export function retentionStreamArb(anchorMs: number, users = 6): fc.Arbitrary<Ev
     );
 }
 
-/** Spend on days from 40 before the anchor to 60 after; one import (later rows for the same key replace, tested elsewhere). */
+/** Spend on days from 25 before the anchor to 40 after; one import (later rows for the same key replace, tested elsewhere). */
 export function retentionSpendArb(anchorMs: number): fc.Arbitrary<SpendRow[]> {
   const anchorDay = Date.parse(new Date(anchorMs).toISOString().slice(0, 10));
   const rowArb = fc
     .record({
-      day: fc.integer({ min: -40, max: 60 }),
+      day: fc.integer({ min: -25, max: 40 }),
       channel: fc.constantFrom(...STREAM_CHANNELS),
       campaign: maybe(fc.constantFrom(...CAMPAIGNS), 1, 1),
-      cents: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 20_000 }) }),
+      cents: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 5_000 }) }),
       currency: fc.constantFrom(...CURRENCIES),
     })
     .map((r): SpendRow => {
@@ -89,7 +89,7 @@ export function retentionSpendArb(anchorMs: number): fc.Arbitrary<SpendRow[]> {
       if (r.campaign) row.campaign = r.campaign;
       return row;
     });
-  return fc.uniqueArray(rowArb, { maxLength: 20, selector: (row) => `${row.date}|${row.channel}|${row.campaign ?? ""}` });
+  return fc.uniqueArray(rowArb, { maxLength: 30, selector: (row) => `${row.date}|${row.channel}|${row.campaign ?? ""}` });
 }
 
 /** A range of 1 to 70 days (mostly weeks) from up to 25 days before the anchor, as dates or instants, with the common filters. */

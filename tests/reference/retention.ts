@@ -122,9 +122,20 @@ function cohortUsers(data: RetentionData, filters: ResolvedFilters, params: Rete
   return users;
 }
 
+/** Local midnights, memoized: refBoundMs scans a quarter-hour grid with Intl, and the reference asks often. */
+const midnights = new Map<string, number>();
+function midnightMs(date: string, tz: string): number {
+  const key = `${date}|${tz}`;
+  const known = midnights.get(key);
+  if (known !== undefined) return known;
+  const ms = refBoundMs(date, tz);
+  midnights.set(key, ms);
+  return ms;
+}
+
 /** [start, end) instants of period p of a cohort starting on `start`. */
 function periodBounds(start: string, p: number, params: RetentionParams, tz: string): [number, number] {
-  return [refBoundMs(bucketAfter(start, params.interval, p), tz), refBoundMs(bucketAfter(start, params.interval, p + 1), tz)];
+  return [midnightMs(bucketAfter(start, params.interval, p), tz), midnightMs(bucketAfter(start, params.interval, p + 1), tz)];
 }
 
 const isReturn = (event: RefEvent, params: RetentionParams): boolean => params.return === "any" || event.type === params.return;
