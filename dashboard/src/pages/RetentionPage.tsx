@@ -36,6 +36,8 @@ export function RetentionPage() {
   // LTV against CAC is always by campaign; with breakdown=campaign this is the same query, asked once.
   const campaigns = useQuery(retentionQuery(api, filters, { ...view.params, breakdown: "campaign" }));
   const select = (cell: SelectedCell) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, cell })));
+  const pickRowsGroup = (rowsGroup: string | null | undefined) =>
+    update((p) => replaceAll(p, writeRetentionView(p, rowsGroup === undefined ? { ...view, rowsGroup: undefined } : { ...view, rowsGroup })));
   const pickLtvPeriod = (ltvPeriod: number) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, ltvPeriod })));
   // The answer's own periods: while a new definition loads, the previous figures stay with their period.
   const ltvPeriodOf = (data: RetentionResponse) => (view.ltvPeriod !== null && view.ltvPeriod < data.periods ? view.ltvPeriod : defaultLtvPeriod(data.cohorts, data.periods));
@@ -55,7 +57,7 @@ export function RetentionPage() {
                 {t("retention.triangleHead")}
               </h2>
               {data.groupsTruncated && <p className="note">{t("retention.groupsTruncated", { n: data.groups.length })}</p>}
-              <RetentionTriangle data={data} show={view.show} selected={view.cell} onSelect={select} />
+              <RetentionTriangle data={data} show={view.show} selected={view.cell} onSelect={select} rowsGroup={view.rowsGroup} onRowsGroup={pickRowsGroup} />
               <OtherCurrencies list={data.otherCurrencies} />
             </section>
             {view.cell && hasCell(data, view.cell) && (

@@ -12,7 +12,7 @@ const INTERVALS = ["day", "week", "month"] as const satisfies readonly Interval[
 
 /**
  * The cohort definition (bucket, periods, cohort event, what counts as a return, breakdown) and how cells read.
- * Every choice goes into the URL at once; a new definition drops the selected cell, which named a cell of the old one.
+ * Every choice goes into the URL at once.
  */
 export function RetentionControls({ view }: { view: RetentionView }) {
   const { t, format } = useI18n();
@@ -25,7 +25,9 @@ export function RetentionControls({ view }: { view: RetentionView }) {
   const unseen = [...RESERVED_EVENT_TYPES.filter((type) => !seenNames.has(type)), ...(view.params.return !== RETURN_ANY && !seenNames.has(view.params.return) && !(RESERVED_EVENT_TYPES as readonly string[]).includes(view.params.return) ? [view.params.return] : [])];
   const periods: readonly number[] = (PERIOD_CHOICES as readonly number[]).includes(view.params.periods) ? PERIOD_CHOICES : [...PERIOD_CHOICES, view.params.periods].sort((a, b) => a - b);
 
-  const setParams = (change: Partial<RetentionParams>) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, params: { ...view.params, ...change }, cell: null })));
+  // A new definition drops the selected cell and the triangle's group, which named a cell and a group of the old one.
+  const setParams = (change: Partial<RetentionParams>) =>
+    update((p) => replaceAll(p, writeRetentionView(p, { params: { ...view.params, ...change }, show: view.show, cell: null, ltvPeriod: view.ltvPeriod })));
   const setShow = (show: CellValue) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, show })));
 
   return (

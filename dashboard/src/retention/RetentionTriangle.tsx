@@ -1,7 +1,7 @@
 import type { RetentionCohortRow, RetentionResponse } from "@chatfunnel/schemas";
 import { useI18n } from "../i18n/i18n.js";
 import { cellColours, scaleMaximum } from "./color-scale.js";
-import { groupName } from "./groups.js";
+import { groupKey, groupName } from "./groups.js";
 import { RETURN_ANY } from "./limits.js";
 import { sameCell, type CellValue, type SelectedCell } from "./params.js";
 
@@ -15,14 +15,52 @@ export function cellOf(row: Pick<RetentionCohortRow, "start" | "group">, period:
  * coloured by its retained share on one scale for the whole table. Cells are buttons: one lists its users.
  * Periods not reached yet stay blank; periods not over yet are dashed, since they can still grow.
  */
-export function RetentionTriangle({ data, show, selected, onSelect }: { data: RetentionResponse; show: CellValue; selected: SelectedCell | null; onSelect: (cell: SelectedCell) => void }) {
-  const { t, format } = useI18n();
-  const maximum = scaleMaximum(data.cohorts, data.return === RETURN_ANY);
+export function RetentionTriangle({
+  data,
+  show,
+  selected,
+  onSelect,
+  rowsGroup,
+  onRowsGroup,
+}: {
+  data: RetentionResponse;
+  show: CellValue;
+  selected: SelectedCell | null;
+  onSelect: (cell: SelectedCell) => void;
+  /** With a breakdown, the one group whose rows are listed; undefined: all of them. */
+  rowsGroup: string | null | undefined;
+  onRowsGroup: (group: string | null | undefined) => void;
+}) {
+  const { t, format, locale } = useI18n();
+  // A group named in the URL that this answer does not have (another range) lists every group.
+  const picked = data.breakdown === null || rowsGroup === undefined ? -1 : data.groups.findIndex((group) => group.group === rowsGroup);
+  const rows = picked < 0 ? data.cohorts : data.cohorts.filter((row) => row.group === data.groups[picked]!.group);
+  // One scale for the table shown: a group's own triangle uses its whole range of shades.
+  const maximum = scaleMaximum(rows, data.return === RETURN_ANY);
   const money = (amount: number | null) => (amount === null ? "—" : format.money({ amount, currency: data.currency }));
-  const cohortDate = (start: string) => format.date(`${start}T12:00:00Z`, "UTC");
+  // A month cohort reads as its month; a day or week cohort by the date it starts on.
+  const monthName = new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+  const cohortDate = (start: string) => (data.interval === "month" ? monthName.format(new Date(`${start}T12:00:00Z`)) : format.date(`${start}T12:00:00Z`, "UTC"));
   const periods = Array.from({ length: data.periods }, (_, period) => period);
   return (
     <>
+      {data.breakdown !== null && (
+        <label className="field inline retention-rows">
+          <span>{t("retention.rowsGroup")}</span>
+          <select
+            name="rowsGroup"
+            value={picked < 0 ? "" : String(picked)}
+            onChange={(e) => onRowsGroup(e.target.value === "" ? undefined : data.groups[Number(e.target.value)]?.group)}
+          >
+            <option value="">{t("retention.rowsGroup.all")}</option>
+            {data.groups.map((group, index) => (
+              <option key={groupKey(group.group)} value={index}>
+                {groupName(group.group, data.breakdown, t)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <div className="table-wrap">
         <table className="data retention-triangle" data-testid="retention-triangle">
           <caption>{t("retention.triangle", { interval: t(`retention.interval.${data.interval}`) })}</caption>
@@ -58,7 +96,7 @@ export function RetentionTriangle({ data, show, selected, onSelect }: { data: Re
             </tr>
           </thead>
           <tbody>
-            {data.cohorts.map((row) => (
+            {rows.map((row) => (
               <tr key={`${row.start}:${row.group ?? ""}:${row.group === null}`} data-cohort={row.start} data-group={row.group ?? undefined}>
                 <th scope="row">{cohortDate(row.start)}</th>
                 {data.breakdown !== null && <td className="left">{groupName(row.group, data.breakdown, t)}</td>}

@@ -32,10 +32,15 @@ export interface RetentionView {
   cell: SelectedCell | null;
   /** The period LTV is compared with CAC at; null: the page's default for the answer (group-figures.ts). */
   ltvPeriod: number | null;
+  /**
+   * With a breakdown, the one group whose cohorts the triangle lists (null: the users without a value); undefined:
+   * every group. A day-by-day triangle of a hundred campaigns is thousands of rows.
+   */
+  rowsGroup?: string | null;
 }
 
 /** URL parameter names the page owns (the global filters are the filter bar's). */
-export const RETENTION_URL_PARAMS = ["interval", "periods", "cohort", "return", "breakdown", "show", "cell", "cellGroup", "ltv"] as const;
+export const RETENTION_URL_PARAMS = ["interval", "periods", "cohort", "return", "breakdown", "show", "cell", "cellGroup", "ltv", "rowsGroup"] as const;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -60,7 +65,10 @@ export function parseRetentionView(params: URLSearchParams): RetentionView {
   };
   const ltvText = params.get("ltv") ?? "";
   const ltvPeriod = /^\d{1,2}$/.test(ltvText) && Number(ltvText) < query.periods ? Number(ltvText) : null;
-  return { params: query, show: params.get("show") === "users" ? "users" : "share", cell: parseCell(params, query), ltvPeriod };
+  const view: RetentionView = { params: query, show: params.get("show") === "users" ? "users" : "share", cell: parseCell(params, query), ltvPeriod };
+  const rowsGroup = params.get("rowsGroup");
+  if (query.breakdown !== null && rowsGroup !== null) view.rowsGroup = rowsGroup === "" ? null : rowsGroup;
+  return view;
 }
 
 function parseCell(params: URLSearchParams, query: RetentionParams): SelectedCell | null {
@@ -91,6 +99,7 @@ export function writeRetentionView(params: URLSearchParams, view: RetentionView)
     if (view.params.breakdown && view.cell.group !== undefined) next.set("cellGroup", view.cell.group ?? "");
   }
   if (view.ltvPeriod !== null) next.set("ltv", String(view.ltvPeriod));
+  if (view.params.breakdown && view.rowsGroup !== undefined) next.set("rowsGroup", view.rowsGroup ?? "");
   return next;
 }
 

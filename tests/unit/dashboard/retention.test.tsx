@@ -168,8 +168,8 @@ describe("retention: the period LTV is compared at", () => {
 describe("retention: the URL holds the view", () => {
   it("writes every choice and reads it back", () => {
     const views: RetentionView[] = [
-      { params: { interval: "day", periods: 24, cohort: "first_order", return: "order", breakdown: "campaign" }, show: "users", cell: { cohortStart: "2026-11-09", period: 3, group: "black.friday" }, ltvPeriod: 5 },
-      { params: { interval: "month", periods: 1, cohort: "first_lead", return: "any", breakdown: "source" }, show: "share", cell: { cohortStart: "2026-10-01", period: 0, group: null }, ltvPeriod: 0 },
+      { params: { interval: "day", periods: 24, cohort: "first_order", return: "order", breakdown: "campaign" }, show: "users", cell: { cohortStart: "2026-11-09", period: 3, group: "black.friday" }, ltvPeriod: 5, rowsGroup: "black.friday" },
+      { params: { interval: "month", periods: 1, cohort: "first_lead", return: "any", breakdown: "source" }, show: "share", cell: { cohortStart: "2026-10-01", period: 0, group: null }, ltvPeriod: 0, rowsGroup: null },
       { params: { interval: "week", periods: 8, cohort: "first_seen", return: "any", breakdown: null }, show: "share", cell: { cohortStart: "2026-11-02", period: 7 }, ltvPeriod: null },
       { params: { interval: "week", periods: 6, cohort: "first_seen", return: "message_received", breakdown: "channel" }, show: "share", cell: null, ltvPeriod: null },
     ];
@@ -188,6 +188,8 @@ describe("retention: the URL holds the view", () => {
     expect(view).toEqual({ params: { interval: "week", periods: 8, cohort: "first_seen", return: "any", breakdown: null }, show: "share", cell: null, ltvPeriod: null });
     expect(parseRetentionView(new URLSearchParams("ltv=7")).ltvPeriod).toBe(7);
     expect(parseRetentionView(new URLSearchParams("ltv=-1")).ltvPeriod).toBeNull();
+    // A triangle group means nothing without a breakdown.
+    expect(parseRetentionView(new URLSearchParams("rowsGroup=telegram")).rowsGroup).toBeUndefined();
     expect(parseRetentionView(new URLSearchParams("periods=0")).params.periods).toBe(8);
     expect(parseRetentionView(new URLSearchParams("periods=2.5")).params.periods).toBe(8);
     expect(parseRetentionView(new URLSearchParams("cell=2026-13-45:1")).cell).toBeNull();
@@ -311,6 +313,25 @@ describe("retention page", () => {
     expect([request.searchParams.has("group"), request.searchParams.get("group"), request.searchParams.get("breakdown")]).toEqual([true, "", "campaign"]);
     await userEvent.click(rows[0]!.querySelector('td[data-period="1"] button')!);
     await waitFor(() => expect(app.requestsTo("retention/users").at(-1)!.searchParams.get("group")).toBe("black.friday"));
+
+    // One group's triangle: its rows only, kept in the URL; a new definition lists every group again.
+    const groupNames = () => [...triangle().querySelectorAll("tbody tr")].map((tr) => tr.querySelector("td.left")?.textContent);
+    expect(groupNames()).toHaveLength(4);
+    await userEvent.selectOptions(screen.getByRole("combobox", { name: "Cohorts of" }), "(none)");
+    expect([here().has("rowsGroup"), here().get("rowsGroup")]).toEqual([true, ""]);
+    await waitFor(() => expect(groupNames()).toEqual(["(none)"]));
+    await userEvent.selectOptions(screen.getByRole("combobox", { name: "Cohorts of" }), "black.friday");
+    expect(here().get("rowsGroup")).toBe("black.friday");
+    await waitFor(() => expect(groupNames()).toEqual(["black.friday", "black.friday", "black.friday"]));
+    await userEvent.selectOptions(screen.getByRole("combobox", { name: "Periods" }), "6");
+    expect(here().has("rowsGroup")).toBe(false);
+    expect(here().has("cell")).toBe(false);
+  });
+
+  it("names a month cohort by its month", async () => {
+    renderApp({ url: `${URL_3_WEEKS}&interval=month`, answers });
+    await screen.findByTestId("retention-triangle");
+    expect(row("2026-11-02").querySelector("th")?.textContent).toBe("November 2026");
   });
 
   it("draws a curve per group with its figures in tables, and LTV against CAC per campaign", async () => {
