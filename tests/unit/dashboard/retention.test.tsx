@@ -328,6 +328,14 @@ describe("retention page", () => {
     expect(here().has("cell")).toBe(false);
   });
 
+  it("keeps a return type the project has not sent yet as a choice, and asks the campaign answer once when it is the page's", async () => {
+    const app = renderApp({ url: `${URL_3_WEEKS}&return=trial_started&breakdown=campaign`, answers });
+    await screen.findByTestId("ltv-cac-table");
+    const returns = screen.getByRole("combobox", { name: "Returns with" }) as HTMLSelectElement;
+    expect(returns.value).toBe("trial_started");
+    expect(app.requestsTo("retention").map((u) => [u.searchParams.get("breakdown"), u.searchParams.get("return")])).toEqual([["campaign", "trial_started"]]);
+  });
+
   it("names a month cohort by its month", async () => {
     renderApp({ url: `${URL_3_WEEKS}&interval=month`, answers });
     await screen.findByTestId("retention-triangle");
