@@ -77,4 +77,15 @@ describe("retention equals the reference implementation on random streams", () =
     for (const [figure, runs] of Object.entries(seen)) expect(runs, figure).toBeGreaterThan(0);
     expect(seen.cohorts).toBeGreaterThan(RUNS / 3);
   });
+
+  it("a resent order (same id, another part) counts once in LTV; two orders with equal time and amount count twice", async () => {
+    const order = (id: string, userId: string) => ({ id, type: "order", channel: "telegram" as const, botId: "bot-a", userId, timestamp: "2026-05-12T10:00:00.000Z", revenue: 5, currency: "RUB" });
+    const first = order("00000000-0000-4000-8000-000000000001", "A");
+    // Two halves, two parts (one insert would collapse the copy itself): [first, B's first] and [the resend, B's second].
+    const events = [first, order("00000000-0000-4000-8000-000000000002", "B"), { ...first }, order("00000000-0000-4000-8000-000000000003", "B")];
+    const scenario = await referenceScenario(storage, testApp.app, events, { from: "2026-05-11", to: "2026-05-18", tz: "UTC" });
+    const answer = (await scenario.get("retention", { periods: "1" })) as RetentionResponse;
+    // A: 5, B: 10, over 2 users.
+    expect(answer.cohorts.map((cohort) => [cohort.size, cohort.cells[0]!.revenuePerUser])).toEqual([[2, 7.5]]);
+  });
 });

@@ -5,7 +5,7 @@ import type { BucketOf } from "./users.js";
 /**
  * The cohort fact: per user (channel, user_id) in scope, the instant of their cohort event — the earliest
  * event, `lead` or `order` over all their events in scope at any time — kept when it falls in [from, to),
- * with what they did in range afterwards that retention needs. Definitions: schemas/src/api/retention.ts.
+ * with what they did in range that retention needs. Definitions: schemas/src/api/retention.ts.
  */
 
 /**
@@ -18,40 +18,64 @@ export const COHORT_EVENT_SQL: Record<RetentionCohort, string> = {
   first_order: "minIf(ts, type = 'order')",
 };
 
+/** The type of the cohort event, when it is one type (first_seen: any event). */
+const COHORT_EVENT_TYPE: Record<RetentionCohort, string | undefined> = { first_seen: undefined, first_lead: "lead", first_order: "order" };
+
+/**
+ * How a user's return events are kept:
+ * - `buckets`: the set of bucket numbers with a return event. Enough when no return event before the cohort
+ *   event can share its bucket while the cohort event itself is not a return (see returnsKept);
+ * - `latest`: per bucket the latest return instant, which tells whether a bucket has a return at or after the
+ *   cohort event;
+ * - `all`: every (bucket, instant), for listing when each user first returned.
+ */
+export type ReturnsKept = "buckets" | "latest" | "all";
+
+/**
+ * The cheapest `returns` that decides retention exactly. With first_seen no event precedes the cohort event;
+ * when the cohort event is itself a return (return=any, or the cohort's own type), the cohort bucket is retained
+ * by it whatever came before. Otherwise (first_lead returning on order, say) a return in the cohort's bucket
+ * may precede the cohort event, and the latest return per bucket decides.
+ */
+export function returnsKept(cohort: RetentionCohort, returnType: string | undefined): Exclude<ReturnsKept, "all"> {
+  const cohortType = COHORT_EVENT_TYPE[cohort];
+  return cohortType === undefined || returnType === undefined || returnType === cohortType ? "buckets" : "latest";
+}
+
 export interface CohortUsersOptions {
   cohort: RetentionCohort;
   /** The event type that returns a user; undefined for any event. */
   returnType: string | undefined;
   /** The sequential number of the interval bucket (in tz) holding an instant: periods are differences of it. */
   bucketNumber: BucketOf;
-  /**
-   * How return events are kept: `latest` — per bucket the latest return instant (enough to tell whether a
-   * bucket has a return at or after the cohort event; small); `all` — every (bucket, instant), for listing
-   * when each user first returned.
-   */
-  returns: "latest" | "all";
+  returns: ReturnsKept;
 }
 
 /**
- * One row per user whose cohort event is in [from, to): `cohort_ts`; `returns` — return events in
- * [from, to) as (bucket numbers, latest ms per bucket) for `latest` or an array of (bucket, ms) for `all`;
- * `revenue` — the user's order and payment events in {currency:String} in [from, to) as (bucket, ms, units).
- * Events read with FINAL: a resend counts once (its revenue too). Expects RANGE_HEAD and the scope's
- * placeholders; binds {returnType:String} when a return type is given.
+ * One row per user whose cohort event is in [from, to): `cohort_ts`; `returns` — the user's return events in
+ * [from, to), kept as `options.returns` says (buckets: Array(Int64); latest: (buckets, latest ms); all: Array of
+ * (bucket, ms)); `revenue` — their order and payment events in {currency:String} in [from, to) as
+ * (bucket, ms, units, id hash). Expects RANGE_HEAD and the scope's placeholders; binds {returnType:String}
+ * when a return type is given.
+ *
+ * Read without FINAL: a resend repeats its event's id and content, so minima, maxima and sets are unchanged by
+ * it, and the revenue events are a set of distinct (…, id hash), which counts a resend once. Skipping FINAL's
+ * merge of the sort key is what the funnel measured as half the cost of its scan.
  */
 export function cohortUsersSql(scope: string, db: string, options: CohortUsersOptions): string {
   const inRange = "ts >= range_from AND ts < range_to";
   const isReturn = options.returnType === undefined ? inRange : `${inRange} AND type = {returnType:String}`;
-  const bucket = options.bucketNumber("ts");
+  const bucket = `toInt64(${options.bucketNumber("ts")})`;
   const ms = "toUnixTimestamp64Milli(ts)";
-  const returns =
-    options.returns === "latest"
-      ? `maxMapIf([toInt64(${bucket})], [${ms}], ${isReturn})`
-      : `groupArrayIf((toInt64(${bucket}), ${ms}), ${isReturn})`;
+  const returns = {
+    buckets: `groupUniqArrayIf(${bucket}, ${isReturn})`,
+    latest: `maxMapIf([${bucket}], [${ms}], ${isReturn})`,
+    all: `groupUniqArrayIf((${bucket}, ${ms}), ${isReturn})`,
+  }[options.returns];
   return `SELECT channel, user_id, ${COHORT_EVENT_SQL[options.cohort]} AS cohort_ts,
     ${returns} AS returns,
-    groupArrayIf((toInt64(${bucket}), ${ms}, ${unitsSql("revenue")}), ${inRange} AND ${isRevenueEventSql()} AND currency = {currency:String}) AS revenue
-  FROM ${db}.events FINAL
+    groupUniqArrayIf((${bucket}, ${ms}, ${unitsSql("revenue")}, cityHash64(event_id)), ${inRange} AND ${isRevenueEventSql()} AND currency = {currency:String}) AS revenue
+  FROM ${db}.events
   WHERE ${scope}
   GROUP BY channel, user_id
   HAVING cohort_ts >= range_from AND cohort_ts < range_to`;

@@ -1,5 +1,5 @@
 import type { Interval, RetentionBreakdown, RetentionCohort } from "@chatfunnel/schemas";
-import { cohortUsersSql, firstTouchCampaignsSql, firstTouchSourcesSql, RANGE_HEAD, spendInRangeScope, unitsSql, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { cohortUsersSql, firstTouchCampaignsSql, firstTouchSourcesSql, RANGE_HEAD, returnsKept, spendInRangeScope, unitsSql, type ResolvedFilters, type ReturnsKept } from "@chatfunnel/warehouse";
 import { BUCKET_NUMBER_OF_TIME, BUCKET_OF_DATE, BUCKET_OF_TIME } from "../buckets.js";
 
 /**
@@ -27,17 +27,19 @@ function groupOf(breakdown: RetentionBreakdown | undefined, db: string): { selec
 /**
  * Per cohort user: the cohort's bucket label, the group, `cb` (the cohort bucket's number), `c_ms` (the cohort
  * event), `mask` (bit p: retained in period p) and `rev` (revenue units of each period p from the cohort
- * event on). Only return events at or after the cohort event count: a bucket's latest return instant tells.
+ * event on). Only return events at or after the cohort event count (warehouse returnsKept says how that is told).
  */
-function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDefinition, returns: "latest" | "all"): string {
+function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDefinition, returns: ReturnsKept): string {
   const users = cohortUsersSql(scope, db, { cohort: definition.cohort, returnType: definition.returnType, bucketNumber: BUCKET_NUMBER_OF_TIME[definition.interval], returns });
   const group = groupOf(definition.breakdown, db);
   const inPeriods = (p: string) => `${p} >= 0 AND ${p} < {periods:UInt8}`;
+  const bit = (p: string) => `bitShiftLeft(toUInt32(1), ${p})`;
   // Filter first: if() would evaluate the shift for every element, negative ones included.
-  const mask =
-    returns === "latest"
-      ? `arrayReduce('groupBitOr', arrayMap(k -> bitShiftLeft(toUInt32(1), k - cb), arrayFilter((k, v) -> ${inPeriods("k - cb")} AND v >= c_ms, returns.1, returns.2)))`
-      : `arrayReduce('groupBitOr', arrayMap(r -> bitShiftLeft(toUInt32(1), r.1 - cb), arrayFilter(r -> ${inPeriods("r.1 - cb")} AND r.2 >= c_ms, returns)))`;
+  const mask = {
+    buckets: `arrayReduce('groupBitOr', arrayMap(k -> ${bit("k - cb")}, arrayFilter(k -> ${inPeriods("k - cb")}, returns)))`,
+    latest: `arrayReduce('groupBitOr', arrayMap(k -> ${bit("k - cb")}, arrayFilter((k, v) -> ${inPeriods("k - cb")} AND v >= c_ms, returns.1, returns.2)))`,
+    all: `arrayReduce('groupBitOr', arrayMap(r -> ${bit("r.1 - cb")}, arrayFilter(r -> ${inPeriods("r.1 - cb")} AND r.2 >= c_ms, returns)))`,
+  }[returns];
   return `SELECT u.channel AS channel, u.user_id AS user_id, ${BUCKET_OF_TIME[definition.interval]("u.cohort_ts")} AS cohort_bucket, toString(${group.select}) AS grp,
     toInt64(${BUCKET_NUMBER_OF_TIME[definition.interval]("u.cohort_ts")}) AS cb, toUnixTimestamp64Milli(u.cohort_ts) AS c_ms,
     ${mask} AS mask,
@@ -53,7 +55,7 @@ export function retentionCellsSql(scope: string, db: string, definition: Retenti
 SELECT cohort_bucket, grp, count() AS size,
   sumForEach(arrayMap(p -> toUInt64(bitTest(mask, p)), range({periods:UInt8}))) AS retained,
   sumForEach(rev) AS revenue
-FROM (${cohortUserPeriodsSql(scope, db, definition, "latest")})
+FROM (${cohortUserPeriodsSql(scope, db, definition, returnsKept(definition.cohort, definition.returnType))})
 GROUP BY cohort_bucket, grp`;
 }
 
