@@ -88,4 +88,17 @@ describe("retention equals the reference implementation on random streams", () =
     // A: 5, B: 10, over 2 users.
     expect(answer.cohorts.map((cohort) => [cohort.size, cohort.cells[0]!.revenuePerUser])).toEqual([[2, 7.5]]);
   });
+
+  it("with first_lead returning on order, an order before the lead in its own week does not retain; one after does", async () => {
+    const at = (n: number, userId: string, type: string, timestamp: string) => ({ id: `00000000-0000-4000-8000-00000000010${n}`, type, channel: "telegram" as const, botId: "bot-a", userId, timestamp, revenue: 1, currency: "RUB" });
+    const events = [
+      at(1, "A", "order", "2026-05-12T09:00:00.000Z"),
+      at(2, "A", "lead", "2026-05-12T10:00:00.000Z"),
+      at(3, "B", "lead", "2026-05-12T10:00:00.000Z"),
+      at(4, "B", "order", "2026-05-13T10:00:00.000Z"),
+    ];
+    const scenario = await referenceScenario(storage, testApp.app, events, { from: "2026-05-11", to: "2026-05-25", tz: "UTC" });
+    const answer = (await scenario.get("retention", { periods: "2", cohort: "first_lead", return: "order" })) as RetentionResponse;
+    expect(answer.cohorts.map((cohort) => [cohort.size, cohort.cells.map((cell) => cell.users)])).toEqual([[2, [1, 0]]]);
+  });
 });
