@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
 import { ChannelSchema, EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, OtherCurrencySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { IntervalSchema } from "./timeseries.js";
@@ -59,14 +60,18 @@ export type RetentionQuery = z.infer<typeof RetentionQuerySchema>;
 export const RetentionCellSchema = z.object({
   period: z.number().int().nonnegative(),
   /** False when the period starts at or after `to`: nothing of it is seen yet. */
-  observed: z.boolean(),
+  observed: z.boolean().meta({ description: "false when the period starts at or after `to` (its figures are null)" }),
   /** True when the period ends at or before `to`. */
-  complete: z.boolean(),
+  complete: z.boolean().meta({ description: "true when the period ends at or before `to`" }),
   /** Retained users; null when not observed. */
   users: z.number().int().nonnegative().nullable(),
   share: RateSchema,
   /** Cumulative revenue per cohort user to the end of this period (or `to`), in `currency`; null when not observed. */
-  revenuePerUser: z.number().nonnegative().nullable(),
+  revenuePerUser: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .meta({ description: "LTV: revenue in `currency` of the cohort's users from their cohort event to the end of this period or `to`, over the cohort size" }),
 });
 export type RetentionCell = z.infer<typeof RetentionCellSchema>;
 
@@ -77,8 +82,12 @@ export const RetentionCohortRowSchema = z.object({
   group: z.string().nullable(),
   size: z.number().int().positive(),
   /** Spend per cohort user in `currency`; see the definitions. */
-  cac: z.number().nonnegative().nullable(),
-  paybackPeriod: z.number().int().nonnegative().nullable(),
+  cac: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .meta({ description: "Spend in `currency` on the days of the cohort's bucket matching its group (campaign or channel; all without breakdown) over its size; null by source or without such spend" }),
+  paybackPeriod: z.number().int().nonnegative().nullable().meta({ description: "The first observed period whose revenuePerUser ≥ cac; null without cac or before it is reached" }),
   /** Always `periods` cells, in order. */
   cells: z.array(RetentionCellSchema),
 });
@@ -132,7 +141,7 @@ export type RetentionResponse = z.infer<typeof RetentionResponseSchema>;
 export const RetentionUsersQuerySchema = RetentionQuerySchema.extend({
   cohortStart: z.iso.date().meta({ description: "The cohort's start as the answer gives it (a bucket start in tz within the range)" }),
   period: z.coerce.number().int().min(0).meta({ description: "0 ≤ period < periods" }),
-  group: z.string().max(1000).optional().meta({ description: "The breakdown value; empty for users without one; omitted for all of the cohort start" }),
+  group: z.string().max(MAX_SOURCE_FIELD_LENGTH).optional().meta({ description: "The breakdown value; empty for users without one; omitted for all of the cohort start" }),
   format: z.enum(["json", "csv"]).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_RETENTION_USERS_LIMIT).default(DEFAULT_RETENTION_USERS_LIMIT),
   offset: z.coerce.number().int().min(0).default(0),
