@@ -66,19 +66,19 @@ export function retentionStreamArb(anchorMs: number, users = 6): fc.Arbitrary<Ev
     .tuple(...Array.from({ length: users }, (_, index) => fc.option(userArb(anchorMs, index + 1), { nil: [] as Event[], freq: 6 })))
     .map((tracks) => tracks.flat())
     .chain((events) =>
-      fc.tuple(fc.subarray(events, { maxLength: 4 }), fc.array(fc.nat(), { minLength: events.length + 4, maxLength: events.length + 4 })).map(([resent, order]) => {
+      fc.tuple(fc.subarray(events, { maxLength: Math.min(4, events.length) }), fc.array(fc.nat(), { minLength: events.length + 4, maxLength: events.length + 4 })).map(([resent, order]) => {
         const all = [...events, ...resent.map((event) => ({ ...event }))];
         return all.map((event, index) => ({ event, key: order[index] ?? index })).sort((a, b) => a.key - b.key).map(({ event }) => event);
       }),
     );
 }
 
-/** Spend on days from 25 before the anchor to 40 after; one import (later rows for the same key replace, tested elsewhere). */
+/** Spend on days from 20 before the anchor to 25 after; one import (later rows for the same key replace, tested elsewhere). */
 export function retentionSpendArb(anchorMs: number): fc.Arbitrary<SpendRow[]> {
   const anchorDay = Date.parse(new Date(anchorMs).toISOString().slice(0, 10));
   const rowArb = fc
     .record({
-      day: fc.integer({ min: -25, max: 40 }),
+      day: fc.integer({ min: -20, max: 25 }),
       channel: fc.constantFrom(...STREAM_CHANNELS),
       campaign: maybe(fc.constantFrom(...CAMPAIGNS), 1, 1),
       cents: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 5_000 }) }),
@@ -89,7 +89,7 @@ export function retentionSpendArb(anchorMs: number): fc.Arbitrary<SpendRow[]> {
       if (r.campaign) row.campaign = r.campaign;
       return row;
     });
-  return fc.uniqueArray(rowArb, { maxLength: 30, selector: (row) => `${row.date}|${row.channel}|${row.campaign ?? ""}` });
+  return fc.uniqueArray(rowArb, { minLength: 10, maxLength: 80, selector: (row) => `${row.date}|${row.channel}|${row.campaign ?? ""}` });
 }
 
 /** A range of 1 to 70 days (mostly weeks) from up to 25 days before the anchor, as dates or instants, with the common filters. */
