@@ -1,5 +1,7 @@
 import type { RetentionCohort } from "@chatfunnel/schemas";
 import { isRevenueEventSql, unitsSql } from "./money.js";
+import { ROLLUP_TABLES, onSlotBounds, type FactPath } from "./rollup-schema.js";
+import type { ResolvedFilters } from "./scope.js";
 import type { BucketOf } from "./users.js";
 
 /**
@@ -79,4 +81,42 @@ export function cohortUsersSql(scope: string, db: string, options: CohortUsersOp
   WHERE ${scope}
   GROUP BY channel, user_id
   HAVING cohort_ts >= range_from AND cohort_ts < range_to`;
+}
+
+/**
+ * The rollups can answer first_seen cohorts returning on any event, over a range on slot bounds: the cohort
+ * event is the user's first event (user_slots' min first_ts, exact), a return in period p is a slot of the
+ * period with an event (slots never straddle a local midnight: every zone's offset is a multiple of 15 minutes),
+ * and no event precedes the cohort event, so nothing needs comparing with it inside a slot. Other cohorts
+ * would need the instant of a lead or order inside its slot, which the rollups do not keep.
+ */
+export function cohortPath(filters: ResolvedFilters, cohort: RetentionCohort, returnType: string | undefined): FactPath {
+  return cohort === "first_seen" && returnType === undefined && onSlotBounds(filters.fromMs, filters.toMs) ? "rollup" : "events";
+}
+
+/**
+ * cohortUsersSql's rows (returns as `buckets`) for first_seen and any return, from user_slots and
+ * user_outcomes: `revenue`'s instants are the slots' starts, which may precede the cohort event inside its own
+ * slot — harmless, as every event of a first_seen cohort user is at or after it. An outcome is a set element
+ * keyed by its event id, so unmerged rollup rows and resends count once. Same placeholders as cohortUsersSql.
+ */
+export function cohortUsersFromRollupsSql(scope: string, db: string, bucketNumber: BucketOf): string {
+  const inRange = "slot >= range_from AND slot < range_to";
+  const bucket = `toInt64(${bucketNumber("slot")})`;
+  return `SELECT s.channel AS channel, s.user_id AS user_id, s.cohort_ts AS cohort_ts, s.returns AS returns, o.revenue AS revenue
+  FROM (
+    SELECT channel, user_id, min(first_ts) AS cohort_ts, groupUniqArrayIf(${bucket}, ${inRange}) AS returns
+    FROM ${db}.${ROLLUP_TABLES.userSlots}
+    WHERE ${scope}
+    GROUP BY channel, user_id
+    HAVING cohort_ts >= range_from AND cohort_ts < range_to
+  ) AS s
+  LEFT JOIN (
+    SELECT channel, user_id, arrayDistinct(arrayFlatten(groupArray(
+      arrayMap(o -> (${bucket}, toInt64(toUnixTimestamp(slot)) * 1000, ${unitsSql("o.3")}, cityHash64(o.1)),
+        arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 = {currency:String}, finalizeAggregation(outcomes)))))) AS revenue
+    FROM ${db}.${ROLLUP_TABLES.userOutcomes}
+    WHERE ${scope} AND ${inRange}
+    GROUP BY channel, user_id
+  ) AS o ON o.channel = s.channel AND o.user_id = s.user_id`;
 }

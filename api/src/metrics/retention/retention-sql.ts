@@ -1,5 +1,17 @@
 import type { Interval, RetentionBreakdown, RetentionCohort } from "@chatfunnel/schemas";
-import { cohortUsersSql, firstTouchCampaignsSql, firstTouchSourcesSql, RANGE_HEAD, returnsKept, spendInRangeScope, unitsSql, type ResolvedFilters, type ReturnsKept } from "@chatfunnel/warehouse";
+import {
+  cohortUsersFromRollupsSql,
+  cohortUsersSql,
+  firstTouchCampaignsSql,
+  firstTouchSourcesSql,
+  RANGE_HEAD,
+  returnsKept,
+  spendInRangeScope,
+  unitsSql,
+  type FactPath,
+  type ResolvedFilters,
+  type ReturnsKept,
+} from "@chatfunnel/warehouse";
 import { BUCKET_NUMBER_OF_TIME, BUCKET_OF_DATE, BUCKET_OF_TIME } from "../buckets.js";
 
 /**
@@ -29,8 +41,11 @@ function groupOf(breakdown: RetentionBreakdown | undefined, db: string): { selec
  * event), `mask` (bit p: retained in period p) and `rev` (revenue units of each period p from the cohort
  * event on). Only return events at or after the cohort event count (warehouse returnsKept says how that is told).
  */
-function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDefinition, returns: ReturnsKept): string {
-  const users = cohortUsersSql(scope, db, { cohort: definition.cohort, returnType: definition.returnType, bucketNumber: BUCKET_NUMBER_OF_TIME[definition.interval], returns });
+function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDefinition, returns: ReturnsKept, path: FactPath = "events"): string {
+  const bucketNumber = BUCKET_NUMBER_OF_TIME[definition.interval];
+  // The rollup path serves first_seen only (warehouse cohortPath), where every event is at or after the cohort event.
+  const users = path === "rollup" ? cohortUsersFromRollupsSql(scope, db, bucketNumber) : cohortUsersSql(scope, db, { cohort: definition.cohort, returnType: definition.returnType, bucketNumber, returns });
+  const afterCohort = path === "rollup" ? "" : " AND r.2 >= c_ms";
   const group = groupOf(definition.breakdown, db);
   const inPeriods = (p: string) => `${p} >= 0 AND ${p} < {periods:UInt8}`;
   const bit = (p: string) => `bitShiftLeft(toUInt32(1), ${p})`;
@@ -43,19 +58,20 @@ function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDe
   return `SELECT u.channel AS channel, u.user_id AS user_id, ${BUCKET_OF_TIME[definition.interval]("u.cohort_ts")} AS cohort_bucket, toString(${group.select}) AS grp,
     toInt64(${BUCKET_NUMBER_OF_TIME[definition.interval]("u.cohort_ts")}) AS cb, toUnixTimestamp64Milli(u.cohort_ts) AS c_ms,
     ${mask} AS mask,
-    arrayMap(p -> arraySum(arrayMap(r -> if(r.1 - cb = p AND r.2 >= c_ms, r.3, toInt128(0)), u.revenue)), range({periods:UInt8})) AS rev${returns === "all" ? ",\n    u.returns AS returns" : ""}
+    arrayMap(p -> arraySum(arrayMap(r -> if(r.1 - cb = p${afterCohort}, r.3, toInt128(0)), u.revenue)), range({periods:UInt8})) AS rev${returns === "all" ? ",\n    u.returns AS returns" : ""}
   FROM (${users}) AS u
   ${group.join}
   SETTINGS join_use_nulls = 0`;
 }
 
-/** Rows (cohort_bucket, grp, size, retained[p], revenue[p] units). */
-export function retentionCellsSql(scope: string, db: string, definition: RetentionDefinition): string {
+/** Rows (cohort_bucket, grp, size, retained[p], revenue[p] units), from the events or (cohortPath) the rollups. */
+export function retentionCellsSql(scope: string, db: string, definition: RetentionDefinition, path: FactPath): string {
+  const returns = path === "rollup" ? "buckets" : returnsKept(definition.cohort, definition.returnType);
   return `WITH ${RANGE_HEAD}
 SELECT cohort_bucket, grp, count() AS size,
   sumForEach(arrayMap(p -> toUInt64(bitTest(mask, p)), range({periods:UInt8}))) AS retained,
   sumForEach(rev) AS revenue
-FROM (${cohortUserPeriodsSql(scope, db, definition, returnsKept(definition.cohort, definition.returnType))})
+FROM (${cohortUserPeriodsSql(scope, db, definition, returns, path)})
 GROUP BY cohort_bucket, grp`;
 }
 
