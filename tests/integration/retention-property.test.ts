@@ -31,7 +31,7 @@ describe("retention equals the reference implementation on random streams", () =
 
   it(`matches on ${RUNS} random streams around the anchors`, { timeout: 600_000 }, async () => {
     // The streams must reach the interesting figures, not only empty answers: counted, asserted at the end.
-    const seen = { cohorts: 0, laterPeriod: 0, unobserved: 0, revenue: 0, cac: 0, payback: 0, nullGroup: 0, users: 0 };
+    const seen = { cohorts: 0, laterPeriod: 0, unobserved: 0, revenue: 0, cac: 0, payback: 0, nullGroup: 0, users: 0, laterUsers: 0 };
     const scenarioArb = fc
       .constantFrom(...ANCHORS)
       .chain((anchor) => fc.record({ events: retentionStreamArb(anchor.ms), spend: retentionSpendArb(anchor.ms), query: retentionQueryArb(anchor.ms), params: retentionParamsArb }));
@@ -53,14 +53,18 @@ describe("retention equals the reference implementation on random streams", () =
         if (expected.cohorts.some((cohort) => cohort.paybackPeriod !== null)) seen.payback++;
         if (params.breakdown && expected.groups.some((group) => group.group === null)) seen.nullGroup++;
 
-        // The users of one observed cell with users, and of every group of its start.
-        const cohort = expected.cohorts.find((row) => row.cells.some((cell) => (cell.users ?? 0) > 0));
-        const cell = cohort?.cells.find((c) => (c.users ?? 0) > 0);
+        // The users of the cell with users in the latest period (period 0 is the whole cohort for return=any),
+        // and of every group of its start.
+        const cells = expected.cohorts.flatMap((row) => row.cells.filter((c) => (c.users ?? 0) > 0).map((c) => ({ row, c })));
+        const latest = cells.sort((a, b) => b.c.period - a.c.period)[0];
+        const cohort = latest?.row;
+        const cell = latest?.c;
         if (cohort && cell) {
           seen.users++;
+          if (cell.period > 0) seen.laterUsers++;
           const extra = { ...retentionParamsQuery(params), cohortStart: cohort.start, period: String(cell.period) };
-          const cells = params.breakdown ? [{ group: cohort.group }, {}] : [{}];
-          for (const pick of cells) {
+          const picks = params.breakdown ? [{ group: cohort.group }, {}] : [{}];
+          for (const pick of picks) {
             const groupParam: Record<string, string> = "group" in pick ? { group: pick.group ?? "" } : {};
             const listed = (await scenario.get("retention/users", { ...extra, ...groupParam })) as RetentionUsersResponse;
             const users = refRetentionUsers(data, scenario.filters, params, { cohortStart: cohort.start, period: cell.period, ...pick });

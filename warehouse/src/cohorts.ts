@@ -29,9 +29,10 @@ const COHORT_EVENT_TYPE: Record<RetentionCohort, string | undefined> = { first_s
  *   event can share its bucket while the cohort event itself is not a return (see returnsKept);
  * - `latest`: per bucket the latest return instant, which tells whether a bucket has a return at or after the
  *   cohort event;
- * - `all`: every (bucket, instant), for listing when each user first returned.
+ * - `period`: every (bucket, instant) in the one period [{periodFromMs}, {periodToMs}) whose users are listed,
+ *   to tell when each first returned in it (only that period's events are kept: a list needs no other).
  */
-export type ReturnsKept = "buckets" | "latest" | "all";
+export type ReturnsKept = "buckets" | "latest" | "period";
 
 /**
  * The cheapest `returns` that decides retention exactly. With first_seen no event precedes the cohort event;
@@ -39,7 +40,7 @@ export type ReturnsKept = "buckets" | "latest" | "all";
  * by it whatever came before. Otherwise (first_lead returning on order, say) a return in the cohort's bucket
  * may precede the cohort event, and the latest return per bucket decides.
  */
-export function returnsKept(cohort: RetentionCohort, returnType: string | undefined): Exclude<ReturnsKept, "all"> {
+export function returnsKept(cohort: RetentionCohort, returnType: string | undefined): Exclude<ReturnsKept, "period"> {
   const cohortType = COHORT_EVENT_TYPE[cohort];
   return cohortType === undefined || returnType === undefined || returnType === cohortType ? "buckets" : "latest";
 }
@@ -55,8 +56,8 @@ export interface CohortUsersOptions {
 
 /**
  * One row per user whose cohort event is in [from, to): `cohort_ts`; `returns` — the user's return events in
- * [from, to), kept as `options.returns` says (buckets: Array(Int64); latest: (buckets, latest ms); all: Array of
- * (bucket, ms)); `revenue` — their order and payment events in {currency:String} in [from, to) as
+ * [from, to), kept as `options.returns` says (buckets: Array(Int64); latest: (buckets, latest ms); period: Array
+ * of (bucket, ms)); `revenue` — their order and payment events in {currency:String} in [from, to) as
  * (bucket, ms, units, id hash). Expects RANGE_HEAD and the scope's placeholders; binds {returnType:String}
  * when a return type is given.
  *
@@ -72,7 +73,7 @@ export function cohortUsersSql(scope: string, db: string, options: CohortUsersOp
   const returns = {
     buckets: `groupUniqArrayIf(${bucket}, ${isReturn})`,
     latest: `maxMapIf([${bucket}], [${ms}], ${isReturn})`,
-    all: `groupUniqArrayIf((${bucket}, ${ms}), ${isReturn})`,
+    period: `groupArrayIf((${bucket}, ${ms}), ${isReturn} AND ts >= fromUnixTimestamp64Milli({periodFromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({periodToMs:Int64}, 'UTC'))`,
   }[options.returns];
   return `SELECT channel, user_id, ${COHORT_EVENT_SQL[options.cohort]} AS cohort_ts,
     ${returns} AS returns,

@@ -185,8 +185,12 @@ export interface RetentionCellPage {
 export async function retentionUsers(storage: Storage, filters: ResolvedFilters, definition: RetentionDefinition, page: RetentionCellPage): Promise<RetentionUsersResponse> {
   const db = storage.database;
   const scope = eventScope(filters, db);
+  let periodStart = page.cohortStart;
+  for (let p = 0; p < page.period; p++) periodStart = nextBucket(periodStart, definition.interval);
   const params = {
     ...scope.params,
+    periodFromMs: boundToUtcMs(periodStart, filters.tz),
+    periodToMs: boundToUtcMs(nextBucket(periodStart, definition.interval), filters.tz),
     // The cohort fact also sums revenue, which a list of users does not report: any currency will do.
     currency: filters.currency ?? "",
     periods: definition.periods,

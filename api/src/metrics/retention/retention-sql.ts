@@ -53,12 +53,12 @@ function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDe
   const mask = {
     buckets: `arrayReduce('groupBitOr', arrayMap(k -> ${bit("k - cb")}, arrayFilter(k -> ${inPeriods("k - cb")}, returns)))`,
     latest: `arrayReduce('groupBitOr', arrayMap(k -> ${bit("k - cb")}, arrayFilter((k, v) -> ${inPeriods("k - cb")} AND v >= c_ms, returns.1, returns.2)))`,
-    all: `arrayReduce('groupBitOr', arrayMap(r -> ${bit("r.1 - cb")}, arrayFilter(r -> ${inPeriods("r.1 - cb")} AND r.2 >= c_ms, returns)))`,
+    period: `arrayReduce('groupBitOr', arrayMap(r -> ${bit("r.1 - cb")}, arrayFilter(r -> ${inPeriods("r.1 - cb")} AND r.2 >= c_ms, returns)))`,
   }[returns];
   return `SELECT u.channel AS channel, u.user_id AS user_id, ${BUCKET_OF_TIME[definition.interval]("u.cohort_ts")} AS cohort_bucket, toString(${group.select}) AS grp,
     toInt64(${BUCKET_NUMBER_OF_TIME[definition.interval]("u.cohort_ts")}) AS cb, toUnixTimestamp64Milli(u.cohort_ts) AS c_ms,
     ${mask} AS mask,
-    arrayMap(p -> arraySum(arrayMap(r -> if(r.1 - cb = p${afterCohort}, r.3, toInt128(0)), u.revenue)), range({periods:UInt8})) AS rev${returns === "all" ? ",\n    u.returns AS returns" : ""}
+    arrayMap(p -> arraySum(arrayMap(r -> if(r.1 - cb = p${afterCohort}, r.3, toInt128(0)), u.revenue)), range({periods:UInt8})) AS rev${returns === "period" ? ",\n    u.returns AS returns" : ""}
   FROM (${users}) AS u
   ${group.join}
   SETTINGS join_use_nulls = 0`;
@@ -77,11 +77,11 @@ GROUP BY cohort_bucket, grp`;
 
 /**
  * The retained users of one cell: one page by (channel, user_id) with the first return at or after the cohort
- * event in the period, or their count. Binds {cohortBucket}, {period}, {byGroup} (0: every group) and {group};
- * the page also {limit} and {offset}.
+ * event in the period, or their count. Binds {cohortBucket}, {period}, its instants {periodFromMs} and
+ * {periodToMs}, {byGroup} (0: every group) and {group}; the page also {limit} and {offset}.
  */
 export function retentionUsersSql(scope: string, db: string, definition: RetentionDefinition, part: "page" | "count"): string {
-  const cell = `FROM (${cohortUserPeriodsSql(scope, db, definition, "all")})
+  const cell = `FROM (${cohortUserPeriodsSql(scope, db, definition, "period")})
 WHERE cohort_bucket = {cohortBucket:String} AND bitTest(mask, {period:UInt8}) AND ({byGroup:UInt8} = 0 OR grp = {group:String})`;
   if (part === "count") return `WITH ${RANGE_HEAD}\nSELECT count() AS total ${cell}`;
   return `WITH ${RANGE_HEAD}
