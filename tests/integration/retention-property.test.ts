@@ -1,7 +1,7 @@
 /**
  * Property test: /api/v1/retention and /api/v1/retention/users equal tests/reference/retention.ts on random
  * streams spread over weeks and months around the DST anchors: users on two channels, first-touch campaigns
- * and sources, revenue in two currencies, resends in separate parts, spend on the days around, ranges cut
+ * and sources, revenue in two currencies, bot-side events, resends in separate parts, spend on the days around, ranges cut
  * anywhere (dates or instants) in every zone, every interval, cohort, return and breakdown.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,7 +53,7 @@ describe("retention equals the reference implementation on random streams", () =
         if (expected.cohorts.some((cohort) => cohort.paybackPeriod !== null)) seen.payback++;
         if (params.breakdown && expected.groups.some((group) => group.group === null)) seen.nullGroup++;
 
-        // The users of the cell with users in the latest period (period 0 is the whole cohort for return=any),
+        // The users of the cell with users in the latest period (period 0 holds most of a cohort for return=any),
         // and of every group of its start.
         const cells = expected.cohorts.flatMap((row) => row.cells.filter((c) => (c.users ?? 0) > 0).map((c) => ({ row, c })));
         const latest = cells.sort((a, b) => b.c.period - a.c.period)[0];

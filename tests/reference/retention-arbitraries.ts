@@ -1,7 +1,8 @@
 /**
  * fast-check arbitraries for the retention property test: a few users whose events spread over weeks and
  * months around the DST anchors (gaps of 0 and 1 ms, either side of a day, a week, a month), on one or two
- * channels, with first-touch campaigns and sources, leads, orders and payments in two currencies, resends;
+ * channels, with first-touch campaigns and sources, leads, orders and payments in two currencies, bot-side events
+ * (a bot's answer, broadcast sends, deliveries and failures) beside the user's own, resends;
  * spend rows on the days around them; ranges of days to months with bounds as dates or instants; every
  * interval, cohort, return and breakdown.
  */
@@ -15,6 +16,10 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 export const SOURCES = ["ads", "blog"] as const;
 const TYPES = ["message_received", "button_clicked", "lead", "order", "payment"] as const;
+/** Bot-side events (BOT_SIDE_EVENT_TYPES), so that return=any's exclusion is exercised, and a broadcast's read and click (the user's). */
+const BROADCAST_AND_BOT_TYPES = ["message_sent", "broadcast_sent", "broadcast_delivered", "broadcast_failed", "broadcast_read", "broadcast_clicked"] as const;
+/** Two in five events are bot-side or broadcast ones: often enough to be a user's first event or a period's only one. */
+const typeArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...TYPES) }, { weight: 2, arbitrary: fc.constantFrom(...BROADCAST_AND_BOT_TYPES) });
 /** Gaps between a user's events: ties, 1 ms, either side of a day, a week and a month. */
 const GAPS_MS = [0, 1, HOUR, DAY - 1, DAY, DAY + 1, 2 * DAY, 3 * DAY, 5 * DAY, 7 * DAY - 1, 7 * DAY, 7 * DAY + 1, 10 * DAY, 30 * DAY, 31 * DAY + 1] as const;
 
@@ -33,7 +38,7 @@ function userArb(anchorMs: number, user: number): fc.Arbitrary<Event[]> {
         fc.record({
           id: idArb,
           gap: fc.constantFrom(...GAPS_MS),
-          type: fc.constantFrom(...TYPES),
+          type: typeArb,
           otherChannel: maybe(fc.constantFrom(...STREAM_CHANNELS), 1, 6),
           botId: fc.constantFrom(...BOTS),
           campaign: maybe(fc.constantFrom(...CAMPAIGNS), 1, 5),
@@ -50,6 +55,7 @@ function userArb(anchorMs: number, user: number): fc.Arbitrary<Event[]> {
         ts += step.gap;
         // Mostly one channel per user; the same userId on another channel is another user.
         const event: Event = { id: step.id, type: step.type, channel: step.otherChannel ?? channel, botId: step.botId, userId: `u${user}`, timestamp: new Date(ts).toISOString() };
+        if (step.type.startsWith("broadcast_")) event.broadcastId = "b1";
         if (step.campaign || step.source) event.source = { ...(step.campaign ? { campaign: step.campaign } : {}), ...(step.source ? { source: step.source } : {}) };
         if (step.type === "order" || step.type === "payment") {
           event.revenue = step.cents / 100;
@@ -125,7 +131,8 @@ export const retentionParamsArb: fc.Arbitrary<RetentionParams> = fc
     interval: fc.constantFrom(...INTERVALS),
     periods: fc.oneof({ weight: 1, arbitrary: fc.constant(1) }, { weight: 6, arbitrary: fc.integer({ min: 2, max: 6 }) }, { weight: 1, arbitrary: fc.constant(24) }),
     cohort: fc.constantFrom(...RETENTION_COHORTS),
-    return: fc.constantFrom("any", "any", "any", "order", "lead", "payment", "message_received"),
+    // An explicit bot-side type is counted as asked (message_sent, broadcast_delivered); broadcast_clicked is the user's.
+    return: fc.constantFrom("any", "any", "any", "order", "lead", "payment", "message_received", "message_sent", "broadcast_delivered", "broadcast_clicked"),
     breakdown: maybe(fc.constantFrom(...RETENTION_BREAKDOWNS), 2, 1),
   })
   .map(({ breakdown, ...rest }) => (breakdown ? { ...rest, breakdown } : rest));

@@ -4,6 +4,7 @@
  * arithmetic on local dates (refLocalDate, bucketOf) and bounds through refBoundMs, independent of the API's.
  */
 import {
+  BOT_SIDE_EVENT_TYPES,
   MAX_RETENTION_GROUPS,
   type Event,
   type Interval,
@@ -138,7 +139,9 @@ function periodBounds(start: string, p: number, params: RetentionParams, tz: str
   return [midnightMs(bucketAfter(start, params.interval, p), tz), midnightMs(bucketAfter(start, params.interval, p + 1), tz)];
 }
 
-const isReturn = (event: RefEvent, params: RetentionParams): boolean => params.return === "any" || event.type === params.return;
+/** return=any: any event the user did, i.e. not one the bot or a broadcast did to them; else the asked type, whatever it is. */
+const BOT_SIDE: readonly string[] = BOT_SIDE_EVENT_TYPES;
+const isReturn = (event: RefEvent, params: RetentionParams): boolean => (params.return === "any" ? !BOT_SIDE.includes(event.type) : event.type === params.return);
 
 /** The user's return events in period p: at or after the cohort event, in the period, before `to`. */
 function returnsIn(user: RefCohortUser, p: number, params: RetentionParams, filters: ResolvedFilters): RefEvent[] {

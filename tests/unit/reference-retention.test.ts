@@ -170,4 +170,27 @@ describe("retention reference", () => {
     const days = run(events, filters("2026-01-31T21:00:00Z", "2026-03-01T21:00:00Z", { tz: "Europe/Moscow" }), { interval: "day", periods: 2, cohort: "first_seen", return: "any" });
     expect(days.cohorts.map((c) => [c.start, c.cells.map((cell) => cell.users)])).toEqual([["2026-02-01", [1, 0]]]);
   });
+
+  it("return=any is what the user did: a broadcast delivery or a bot's message is no return, a broadcast click is; a user first seen on a delivery is in the cohort", () => {
+    const events = [
+      at("A", "message_received", "2026-05-04T10:00:00Z"),
+      at("A", "broadcast_delivered", "2026-05-12T10:00:00Z", { broadcastId: "b1" }), // week 2 (period 1): not a return
+      at("A", "message_sent", "2026-05-13T10:00:00Z"), // the bot's answer: not a return either
+      at("B", "message_received", "2026-05-04T11:00:00Z"),
+      at("B", "broadcast_delivered", "2026-05-12T10:00:00Z", { broadcastId: "b1" }),
+      at("B", "broadcast_clicked", "2026-05-12T10:05:00Z", { broadcastId: "b1" }), // the user's own: a return
+      at("C", "broadcast_delivered", "2026-05-05T10:00:00Z", { broadcastId: "b0" }), // first seen: joins the cohort, returns in no period 0
+      at("C", "broadcast_read", "2026-05-19T10:00:00Z", { broadcastId: "b0" }), // a read is the user's: week 3 (period 2)
+    ];
+    const range = filters("2026-05-04T00:00:00Z", "2026-05-25T00:00:00Z");
+    const data = { events: refEvents(events), spend: [], sources: new Map<string, string>() };
+    const answer = run(events, range, WEEKLY);
+    expect(answer.cohorts.map((c) => [c.start, c.size, c.cells.map((cell) => cell.users)])).toEqual([["2026-05-04", 3, [2, 1, 1]]]);
+    expect(refRetentionUsers(data, range, WEEKLY, { cohortStart: "2026-05-04", period: 1 })).toEqual([
+      { channel: "telegram", userId: "B", cohortAt: "2026-05-04T11:00:00.000Z", returnedAt: "2026-05-12T10:05:00.000Z" },
+    ]);
+    // A bot-side type asked for by name counts as asked.
+    expect(users(run(events, range, { ...WEEKLY, return: "broadcast_delivered" }))).toEqual([1, 2, 0]);
+    expect(users(run(events, range, { ...WEEKLY, return: "message_sent" }))).toEqual([0, 1, 0]);
+  });
 });

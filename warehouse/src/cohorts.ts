@@ -1,7 +1,5 @@
-import type { RetentionCohort } from "@chatfunnel/schemas";
+import { BOT_SIDE_EVENT_TYPES, type RetentionCohort } from "@chatfunnel/schemas";
 import { isRevenueEventSql, unitsSql } from "./money.js";
-import { ROLLUP_TABLES, onSlotBounds, type FactPath } from "./rollup-schema.js";
-import type { ResolvedFilters } from "./scope.js";
 import type { BucketOf } from "./users.js";
 
 /**
@@ -24,6 +22,17 @@ export const COHORT_EVENT_SQL: Record<RetentionCohort, string> = {
 const COHORT_EVENT_TYPE: Record<RetentionCohort, string | undefined> = { first_seen: undefined, first_lead: "lead", first_order: "order" };
 
 /**
+ * A return with `return=any`: an event the user did, i.e. of any type but BOT_SIDE_EVENT_TYPES (a bot's answer,
+ * a broadcast's send, delivery or failure). The list is the contract's constant, quoted as SQL literals.
+ */
+export const USER_SIDE_EVENT_SQL = `type NOT IN (${BOT_SIDE_EVENT_TYPES.map((type) => `'${type}'`).join(", ")})`;
+
+/** Whether an event of `type` returns a user: of the asked type, or (undefined: return=any) not bot-side. */
+function isReturnType(type: string, returnType: string | undefined): boolean {
+  return returnType === undefined ? !(BOT_SIDE_EVENT_TYPES as readonly string[]).includes(type) : type === returnType;
+}
+
+/**
  * How a user's return events are kept:
  * - `buckets`: the set of bucket numbers with a return event. Enough when no return event before the cohort
  *   event can share its bucket while the cohort event itself is not a return (see returnsKept);
@@ -35,19 +44,20 @@ const COHORT_EVENT_TYPE: Record<RetentionCohort, string | undefined> = { first_s
 export type ReturnsKept = "buckets" | "latest" | "period";
 
 /**
- * The cheapest `returns` that decides retention exactly. With first_seen no event precedes the cohort event;
- * when the cohort event is itself a return (return=any, or the cohort's own type), the cohort bucket is retained
- * by it whatever came before. Otherwise (first_lead returning on order, say) a return in the cohort's bucket
- * may precede the cohort event, and the latest return per bucket decides.
+ * The cheapest `returns` that decides retention exactly. With first_seen no event precedes the cohort event, so
+ * every return is at or after it (the first event itself may be no return: a broadcast delivery). When the cohort
+ * event is itself a return (a lead or order with return=any, or the cohort's own type), the cohort bucket is
+ * retained by it whatever came before. Otherwise (first_lead returning on order, say) a return in the cohort's
+ * bucket may precede the cohort event, and the latest return per bucket decides.
  */
 export function returnsKept(cohort: RetentionCohort, returnType: string | undefined): Exclude<ReturnsKept, "period"> {
   const cohortType = COHORT_EVENT_TYPE[cohort];
-  return cohortType === undefined || returnType === undefined || returnType === cohortType ? "buckets" : "latest";
+  return cohortType === undefined || isReturnType(cohortType, returnType) ? "buckets" : "latest";
 }
 
 export interface CohortUsersOptions {
   cohort: RetentionCohort;
-  /** The event type that returns a user; undefined for any event. */
+  /** The event type that returns a user; undefined for any event the user did (USER_SIDE_EVENT_SQL). */
   returnType: string | undefined;
   /** The sequential number of the interval bucket (in tz) holding an instant: periods are differences of it. */
   bucketNumber: BucketOf;
@@ -64,10 +74,15 @@ export interface CohortUsersOptions {
  * Read without FINAL: a resend repeats its event's id and content, so minima, maxima and sets are unchanged by
  * it, and the revenue events are a set of distinct (…, id hash), which counts a resend once. Skipping FINAL's
  * merge of the sort key is what the funnel measured as half the cost of its scan.
+ *
+ * The events are the only path: the slot rollups (user_slots) keep no event types, so they cannot tell a user's
+ * own event from a broadcast delivered to them, which return=any must (measured in README "Retention": at 1M
+ * events the events path was within the noise of the rollup path's weekly figure, and no new view was worth its
+ * ingest cost).
  */
 export function cohortUsersSql(scope: string, db: string, options: CohortUsersOptions): string {
   const inRange = "ts >= range_from AND ts < range_to";
-  const isReturn = options.returnType === undefined ? inRange : `${inRange} AND type = {returnType:String}`;
+  const isReturn = `${inRange} AND ${options.returnType === undefined ? USER_SIDE_EVENT_SQL : "type = {returnType:String}"}`;
   const bucket = `toInt64(${options.bucketNumber("ts")})`;
   const ms = "toUnixTimestamp64Milli(ts)";
   const returns = {
@@ -82,42 +97,4 @@ export function cohortUsersSql(scope: string, db: string, options: CohortUsersOp
   WHERE ${scope}
   GROUP BY channel, user_id
   HAVING cohort_ts >= range_from AND cohort_ts < range_to`;
-}
-
-/**
- * The rollups can answer first_seen cohorts returning on any event, over a range on slot bounds: the cohort
- * event is the user's first event (user_slots' min first_ts, exact), a return in period p is a slot of the
- * period with an event (slots never straddle a local midnight: every zone's offset is a multiple of 15 minutes),
- * and no event precedes the cohort event, so nothing needs comparing with it inside a slot. Other cohorts
- * would need the instant of a lead or order inside its slot, which the rollups do not keep.
- */
-export function cohortPath(filters: ResolvedFilters, cohort: RetentionCohort, returnType: string | undefined): FactPath {
-  return cohort === "first_seen" && returnType === undefined && onSlotBounds(filters.fromMs, filters.toMs) ? "rollup" : "events";
-}
-
-/**
- * cohortUsersSql's rows (returns as `buckets`) for first_seen and any return, from user_slots and
- * user_outcomes: `revenue`'s instants are the slots' starts, which may precede the cohort event inside its own
- * slot — harmless, as every event of a first_seen cohort user is at or after it. An outcome is a set element
- * keyed by its event id, so unmerged rollup rows and resends count once. Same placeholders as cohortUsersSql.
- */
-export function cohortUsersFromRollupsSql(scope: string, db: string, bucketNumber: BucketOf): string {
-  const inRange = "slot >= range_from AND slot < range_to";
-  const bucket = `toInt64(${bucketNumber("slot")})`;
-  return `SELECT s.channel AS channel, s.user_id AS user_id, s.cohort_ts AS cohort_ts, s.returns AS returns, o.revenue AS revenue
-  FROM (
-    SELECT channel, user_id, min(first_ts) AS cohort_ts, groupUniqArrayIf(${bucket}, ${inRange}) AS returns
-    FROM ${db}.${ROLLUP_TABLES.userSlots}
-    WHERE ${scope}
-    GROUP BY channel, user_id
-    HAVING cohort_ts >= range_from AND cohort_ts < range_to
-  ) AS s
-  LEFT JOIN (
-    SELECT channel, user_id, arrayDistinct(arrayFlatten(groupArray(
-      arrayMap(o -> (${bucket}, toInt64(toUnixTimestamp(slot)) * 1000, ${unitsSql("o.3")}, cityHash64(o.1)),
-        arrayFilter(o -> o.2 IN ('order', 'payment') AND o.4 = {currency:String}, finalizeAggregation(outcomes)))))) AS revenue
-    FROM ${db}.${ROLLUP_TABLES.userOutcomes}
-    WHERE ${scope} AND ${inRange}
-    GROUP BY channel, user_id
-  ) AS o ON o.channel = s.channel AND o.user_id = s.user_id`;
 }

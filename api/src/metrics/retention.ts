@@ -10,7 +10,7 @@ import {
   type RetentionResponse,
   type RetentionUsersResponse,
 } from "@chatfunnel/schemas";
-import { amountOf, cohortPath, currencyTotals, eventScope, runQuery, UnitsSchema, type FactPath, type ResolvedFilters, type Units } from "@chatfunnel/warehouse";
+import { amountOf, currencyTotals, eventScope, runQuery, UnitsSchema, type ResolvedFilters, type Units } from "@chatfunnel/warehouse";
 import { boundToUtcMs } from "../http/time-range.js";
 import { nextBucket } from "./buckets.js";
 import { chooseCurrency, otherCurrencies, ratio, reportedTotals, round4 } from "./money.js";
@@ -74,21 +74,16 @@ function cumulativeUnits(perPeriod: Units[]): Units[] {
 /**
  * GET /api/v1/retention: cohorts by first event, lead or order, users retained per period, LTV, CAC and
  * payback, per cohort and per group. Definitions: schemas/src/api/retention.ts (RETENTION_SEMANTICS).
- * `path` forces one implementation (tests prove both equal); by default the rollups answer when they can.
  */
-export async function retention(storage: Storage, filters: ResolvedFilters, definition: RetentionDefinition, path?: FactPath): Promise<RetentionResponse> {
+export async function retention(storage: Storage, filters: ResolvedFilters, definition: RetentionDefinition): Promise<RetentionResponse> {
   const db = storage.database;
   const scope = eventScope(filters, db);
   const totals = reportedTotals(await currencyTotals(storage, scope, filters));
   const currency = chooseCurrency(totals, filters.currency);
   const params = { ...scope.params, currency, periods: definition.periods, returnType: definition.returnType ?? "" };
   const withSpend = definition.breakdown !== "source";
-  const chosen = path ?? cohortPath(filters, definition.cohort, definition.returnType);
-  if (chosen === "rollup" && (definition.cohort !== "first_seen" || definition.returnType !== undefined)) {
-    throw new Error("retention: the rollups serve first_seen cohorts returning on any event only");
-  }
   const [rows, spendRows] = await Promise.all([
-    runQuery(storage, retentionCellsSql(scope.sql, db, definition, chosen), params, CellsRowSchema),
+    runQuery(storage, retentionCellsSql(scope.sql, db, definition), params, CellsRowSchema),
     withSpend ? runQuery(storage, retentionSpendSql(filters, db, definition), params, SpendRowSchema) : Promise.resolve([]),
   ]);
 

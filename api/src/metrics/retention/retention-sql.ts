@@ -1,6 +1,5 @@
 import type { Interval, RetentionBreakdown, RetentionCohort } from "@chatfunnel/schemas";
 import {
-  cohortUsersFromRollupsSql,
   cohortUsersSql,
   firstTouchCampaignsSql,
   firstTouchSourcesSql,
@@ -8,7 +7,6 @@ import {
   returnsKept,
   spendInRangeScope,
   unitsSql,
-  type FactPath,
   type ResolvedFilters,
   type ReturnsKept,
 } from "@chatfunnel/warehouse";
@@ -23,7 +21,7 @@ export interface RetentionDefinition {
   interval: Interval;
   periods: number;
   cohort: RetentionCohort;
-  /** undefined: any event returns a user. */
+  /** undefined: return=any, any event the user did (not BOT_SIDE_EVENT_TYPES) returns them. */
   returnType: string | undefined;
   breakdown: RetentionBreakdown | undefined;
 }
@@ -41,11 +39,9 @@ function groupOf(breakdown: RetentionBreakdown | undefined, db: string): { selec
  * event), `mask` (bit p: retained in period p) and `rev` (revenue units of each period p from the cohort
  * event on). Only return events at or after the cohort event count (warehouse returnsKept says how that is told).
  */
-function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDefinition, returns: ReturnsKept, path: FactPath = "events"): string {
+function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDefinition, returns: ReturnsKept): string {
   const bucketNumber = BUCKET_NUMBER_OF_TIME[definition.interval];
-  // The rollup path serves first_seen only (warehouse cohortPath), where every event is at or after the cohort event.
-  const users = path === "rollup" ? cohortUsersFromRollupsSql(scope, db, bucketNumber) : cohortUsersSql(scope, db, { cohort: definition.cohort, returnType: definition.returnType, bucketNumber, returns });
-  const afterCohort = path === "rollup" ? "" : " AND r.2 >= c_ms";
+  const users = cohortUsersSql(scope, db, { cohort: definition.cohort, returnType: definition.returnType, bucketNumber, returns });
   const group = groupOf(definition.breakdown, db);
   const inPeriods = (p: string) => `${p} >= 0 AND ${p} < {periods:UInt8}`;
   const bit = (p: string) => `bitShiftLeft(toUInt32(1), ${p})`;
@@ -58,20 +54,19 @@ function cohortUserPeriodsSql(scope: string, db: string, definition: RetentionDe
   return `SELECT u.channel AS channel, u.user_id AS user_id, ${BUCKET_OF_TIME[definition.interval]("u.cohort_ts")} AS cohort_bucket, toString(${group.select}) AS grp,
     toInt64(${BUCKET_NUMBER_OF_TIME[definition.interval]("u.cohort_ts")}) AS cb, toUnixTimestamp64Milli(u.cohort_ts) AS c_ms,
     ${mask} AS mask,
-    arrayMap(p -> arraySum(arrayMap(r -> if(r.1 - cb = p${afterCohort}, r.3, toInt128(0)), u.revenue)), range({periods:UInt8})) AS rev${returns === "period" ? ",\n    u.returns AS returns" : ""}
+    arrayMap(p -> arraySum(arrayMap(r -> if(r.1 - cb = p AND r.2 >= c_ms, r.3, toInt128(0)), u.revenue)), range({periods:UInt8})) AS rev${returns === "period" ? ",\n    u.returns AS returns" : ""}
   FROM (${users}) AS u
   ${group.join}
   SETTINGS join_use_nulls = 0`;
 }
 
-/** Rows (cohort_bucket, grp, size, retained[p], revenue[p] units), from the events or (cohortPath) the rollups. */
-export function retentionCellsSql(scope: string, db: string, definition: RetentionDefinition, path: FactPath): string {
-  const returns = path === "rollup" ? "buckets" : returnsKept(definition.cohort, definition.returnType);
+/** Rows (cohort_bucket, grp, size, retained[p], revenue[p] units), from the events. */
+export function retentionCellsSql(scope: string, db: string, definition: RetentionDefinition): string {
   return `WITH ${RANGE_HEAD}
 SELECT cohort_bucket, grp, count() AS size,
   sumForEach(arrayMap(p -> toUInt64(bitTest(mask, p)), range({periods:UInt8}))) AS retained,
   sumForEach(rev) AS revenue
-FROM (${cohortUserPeriodsSql(scope, db, definition, returns, path)})
+FROM (${cohortUserPeriodsSql(scope, db, definition, returnsKept(definition.cohort, definition.returnType))})
 GROUP BY cohort_bucket, grp`;
 }
 
