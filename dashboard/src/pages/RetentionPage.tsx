@@ -9,7 +9,7 @@ import { useI18n } from "../i18n/i18n.js";
 import { CohortUsers } from "../retention/CohortUsers.js";
 import { defaultLtvPeriod } from "../retention/group-figures.js";
 import { LtvCacChart } from "../retention/LtvCacChart.js";
-import { RETURN_ANY } from "../retention/limits.js";
+import { RETURN_ANY, RETURN_ANY_EXCLUDED } from "../retention/limits.js";
 import { parseRetentionView, sameCell, writeRetentionView, type SelectedCell } from "../retention/params.js";
 import { RetentionControls } from "../retention/RetentionControls.js";
 import { cellOf, RetentionTriangle } from "../retention/RetentionTriangle.js";
@@ -41,7 +41,7 @@ export function RetentionPage() {
   const pickLtvPeriod = (ltvPeriod: number) => update((p) => replaceAll(p, writeRetentionView(p, { ...view, ltvPeriod })));
   // The answer's own periods: while a new definition loads, the previous figures stay with their period.
   const ltvPeriodOf = (data: RetentionResponse) => (view.ltvPeriod !== null && view.ltvPeriod < data.periods ? view.ltvPeriod : defaultLtvPeriod(data.cohorts, data.periods));
-  const returnWords = view.params.return === RETURN_ANY ? t("retention.return.any") : view.params.return;
+  const returnWords = view.params.return === RETURN_ANY ? t("retention.return.any", { excluded: RETURN_ANY_EXCLUDED }) : view.params.return;
 
   return (
     <>

@@ -5,7 +5,7 @@ import { useApi } from "../api/context.js";
 import { eventTypesQuery } from "../api/queries.js";
 import { useI18n } from "../i18n/i18n.js";
 import { replaceAll, useUpdateParams } from "../router/location.js";
-import { PERIOD_CHOICES, RETENTION_BREAKDOWN_OPTIONS, RETENTION_COHORT_OPTIONS, RETURN_ANY } from "./limits.js";
+import { PERIOD_CHOICES, RETENTION_BREAKDOWN_OPTIONS, RETENTION_COHORT_OPTIONS, RETURN_ANY, RETURN_ANY_EXCLUDED } from "./limits.js";
 import { writeRetentionView, type CellValue, type RetentionParams, type RetentionView } from "./params.js";
 
 const INTERVALS = ["day", "week", "month"] as const satisfies readonly Interval[];
@@ -66,7 +66,7 @@ export function RetentionControls({ view }: { view: RetentionView }) {
         <label className="field">
           <span>{t("retention.return")}</span>
           <select name="return" value={view.params.return} onChange={(e) => setParams({ return: e.target.value })}>
-            <option value={RETURN_ANY}>{t("retention.return.any")}</option>
+            <option value={RETURN_ANY}>{t("retention.return.any", { excluded: RETURN_ANY_EXCLUDED })}</option>
             {seen.map((stat) => (
               <option key={stat.type} value={stat.type} title={t("funnel.typeSeen", { events: format.integer(stat.events), users: format.integer(stat.users) })}>
                 {stat.type}

@@ -10,8 +10,9 @@ export const WHITE_TEXT_FROM = 0.55;
 
 /**
  * The share the strongest colour stands for: the largest observed share of the table, leaving out period 0 when
- * any event returns a user (it is the whole cohort, 100 % by definition, and would wash every later period out to
- * the palest shade). Later periods of a bot are typically 5–30 %, and the reader compares those.
+ * any user event returns a user (it is nearly the whole cohort — all but users first seen through a bot's message
+ * or a broadcast delivery with nothing of their own that bucket — and would wash every later period out to the
+ * palest shade). Later periods of a bot are typically 5–30 %, and the reader compares those.
  */
 export function scaleMaximum(cohorts: readonly Pick<RetentionCohortRow, "cells">[], returnAny: boolean): number {
   let max = 0;

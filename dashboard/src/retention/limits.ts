@@ -1,3 +1,4 @@
+import { BOT_SIDE_EVENT_TYPES } from "@chatfunnel/contract";
 import type { RetentionBreakdown, RetentionCohort } from "@chatfunnel/schemas";
 
 /**
@@ -7,6 +8,8 @@ import type { RetentionBreakdown, RetentionCohort } from "@chatfunnel/schemas";
 export const RETENTION_COHORT_OPTIONS = ["first_seen", "first_lead", "first_order"] as const satisfies readonly RetentionCohort[];
 export const RETENTION_BREAKDOWN_OPTIONS = ["channel", "campaign", "source"] as const satisfies readonly RetentionBreakdown[];
 export const RETURN_ANY = "any";
+/** What `any` leaves out, named in its label (the contract's list, plain: no zod). */
+export const RETURN_ANY_EXCLUDED = BOT_SIDE_EVENT_TYPES.join(", ");
 export const DEFAULT_PERIODS = 8;
 export const MAX_PERIODS = 24;
 /** The API's default bucket: a week is the classic cohort (a day is noisy, a month needs a long range). */

@@ -1,8 +1,11 @@
 import { z } from "zod";
-import { MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
+import { BOT_SIDE_EVENT_TYPES, MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
 import { ChannelSchema, EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, OtherCurrencySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { IntervalSchema } from "./timeseries.js";
+
+/** The events return=any leaves out, as the definitions and openapi name them. */
+const BOT_SIDE_LIST = BOT_SIDE_EVENT_TYPES.map((type) => `\`${type}\``).join(", ");
 
 /**
  * Retention cohorts, LTV, CAC and payback. The definitions, which tests/reference/retention.ts follows
@@ -10,9 +13,9 @@ import { IntervalSchema } from "./timeseries.js";
  */
 export const RETENTION_SEMANTICS = [
   "- A user is (channel, userId). Events in scope: the common filters (the campaign filter is first touch, as everywhere), a resend counted once.",
-  "- Cohort event: the user's earliest event in scope ever (cohort=first_seen), earliest `lead` (first_lead) or earliest `order` (first_order), over all the user's events at any time, not only the range. The user is in a cohort when that timestamp is in [from, to); the cohort is the `interval` bucket containing it (local dates in `tz`, weeks from Monday, months from the 1st; a DST day lasts 23 or 25 hours). The first bucket may start before `from`: it is still named by its calendar start.",
+  "- Cohort event: the user's earliest event in scope ever (cohort=first_seen), earliest `lead` (first_lead) or earliest `order` (first_order), over all the user's events at any time, not only the range. first_seen takes an event of any type, the bot-side ones included (the same first seen as overview's new users): a user whose first event is a broadcast delivery joins the cohort then. The user is in a cohort when that timestamp is in [from, to); the cohort is the `interval` bucket containing it (local dates in `tz`, weeks from Monday, months from the 1st; a DST day lasts 23 or 25 hours). The first bucket may start before `from`: it is still named by its calendar start.",
   "- Breakdown group: channel; campaign or source = first touch (the `source.campaign` / `source.source` of the user's earliest event that has one). null = users without a value.",
-  "- Period p (0 ≤ p < periods) of a cohort is the p-th calendar bucket from the cohort's own bucket (p = 0). A user is retained in period p when they have a return event (any event with return=any, else an event of that type) at or after their cohort event, inside period p and before `to`. With return=any period 0 is the whole cohort. A period starting at or after `to` is not observed (users, share, revenuePerUser null); a period ending after `to` is observed but not complete.",
+  `- Period p (0 ≤ p < periods) of a cohort is the p-th calendar bucket from the cohort's own bucket (p = 0). A user is retained in period p when they have a return event at or after their cohort event, inside period p and before \`to\`. A return event with return=any is any event the user did: every type but the bot-side ones the bot or a broadcast does to the user (${BOT_SIDE_LIST}), so a delivered broadcast does not return a user and a read or clicked one does; with return=<type>, an event of that type, whatever it is (a bot-side type named is counted as asked). A period starting at or after \`to\` is not observed (users, share, revenuePerUser null); a period ending after \`to\` is observed but not complete.`,
   "- share = retained users / cohort size.",
   "- revenuePerUser (LTV) of period p = the revenue (order and payment amounts in `currency`) of the cohort's users from their cohort event (inclusive) to the end of period p or `to`, whichever is earlier, over the cohort size. Cumulative, so it never falls.",
   "- cac = spend in `currency` of the rows dated (local days) in the cohort's bucket — with breakdown=campaign the rows of the group's campaign (the null group: rows without one), with breakdown=channel those of the group's channel, without breakdown all spend in scope — over the cohort size. null with breakdown=source and when that spend is 0 (none, or only in other currencies). The spend of a bucket clipped by the range is that of its days inside the range.",
@@ -29,7 +32,7 @@ export const RETENTION_BREAKDOWNS = ["channel", "campaign", "source"] as const;
 export const RetentionBreakdownSchema = z.enum(RETENTION_BREAKDOWNS);
 export type RetentionBreakdown = z.infer<typeof RetentionBreakdownSchema>;
 
-/** `return=any`: any event of the user returns them. */
+/** `return=any`: any event the user did returns them (not BOT_SIDE_EVENT_TYPES); a custom type cannot be named "any". */
 export const RETURN_ANY = "any";
 export const DEFAULT_RETENTION_PERIODS = 8;
 export const MAX_RETENTION_PERIODS = 24;
@@ -50,8 +53,8 @@ export const RetentionQuerySchema = CommonQuerySchema.extend({
     .max(MAX_RETENTION_PERIODS)
     .default(DEFAULT_RETENTION_PERIODS)
     .meta({ description: `Periods per cohort, 1 to ${MAX_RETENTION_PERIODS}; period 0 is the cohort's own bucket` }),
-  cohort: RetentionCohortSchema.default("first_seen").meta({ description: "The cohort event: the user's earliest event, lead or order ever" }),
-  return: EventTypeSchema.default(RETURN_ANY).meta({ description: "What returns a user: `any` event, or an event type (e.g. order)" }),
+  cohort: RetentionCohortSchema.default("first_seen").meta({ description: "The cohort event: the user's earliest event (of any type, a broadcast delivery too), lead or order ever" }),
+  return: EventTypeSchema.default(RETURN_ANY).meta({ description: `What returns a user: \`any\` event the user did (every type but ${BOT_SIDE_LIST}), or an event type (e.g. order), counted as named` }),
   breakdown: RetentionBreakdownSchema.optional().meta({ description: "One dimension: channel, or the first-touch campaign or source" }),
 });
 export type RetentionQuery = z.infer<typeof RetentionQuerySchema>;

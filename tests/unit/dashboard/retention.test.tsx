@@ -213,7 +213,7 @@ describe("retention page", () => {
     expect(cellButton("2026-11-02", 0)!.style.background).toBe("rgb(58, 111, 247)");
     expect(cellButton("2026-11-09", 1)!.style.background).toBe(cellColours(0.2, 0.4).background);
     expect(screen.getByTestId("retention-scale").textContent).toContain("0% to 40% and above.");
-    expect(screen.getByText(/^A cohort is the users whose first visit fell in the same week; .* come back with any event in it\./)).toBeTruthy();
+    expect(screen.getByText(/^A cohort is the users whose first visit fell in the same week; .* come back with any user event \(not message_sent, broadcast_sent, broadcast_delivered, broadcast_failed\) in it\./)).toBeTruthy();
     expect(row("2026-11-09").querySelector('td[data-period="2"]')!.className).toContain("incomplete");
     expect(row("2026-11-09").querySelector('td[data-period="3"]')!.className).toContain("not-observed");
     expect(cellButton("2026-11-02", 1)!.getAttribute("aria-label")).toBe("Nov 2, 2026, period 1: 40 of 100 users, 40%");
