@@ -15,6 +15,7 @@
  *   BENCH_CALLS=10 BENCH_DATA_DIR=/tmp/x …         # more calls; keep the data between runs
  *   BENCH_ONLY=overview,channels …                 # a subset, by name prefix
  *   BENCH_ONLY=broadcast,support,surveys,paths …   # issue 12's endpoints
+ *   BENCH_ONLY=retention …                         # issue 14's retention (8 weekly; 24 monthly by campaign)
  */
 import os from "node:os";
 import { openBenchData, serveBenchApi } from "./support/bench-data.js";
@@ -47,6 +48,9 @@ const endpoints: { name: string; path: string }[] = [
   { name: "paths depth 5", path: `paths?depth=5&from=${range.from}&to=${range.to}` },
   { name: "paths depth 10", path: `paths?depth=10&from=${range.from}&to=${range.to}` },
   { name: "paths users of a node", path: "" },
+  // Issue 14 (targets on the 10M set: 8 weekly periods p50 ≤ 1 s, 24 monthly with a campaign breakdown ≤ 2 s, ≤ 2 GiB).
+  { name: "retention 8 weekly", path: `retention?interval=week&periods=8&from=${range.from}&to=${range.to}` },
+  { name: "retention 24 monthly by campaign", path: `retention?interval=month&periods=24&breakdown=campaign&from=${range.from}&to=${range.to}` },
 ];
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;

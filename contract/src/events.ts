@@ -22,6 +22,15 @@ export const RESERVED_EVENT_TYPES = [
 ] as const;
 export type ReservedEventType = (typeof RESERVED_EVENT_TYPES)[number];
 
+/**
+ * Events the bot or a broadcast does to a user, not the user's own doing: a bot's or operator's answer and a
+ * broadcast's send, delivery or failure. Retention's `return=any` leaves them out, so a broadcast delivered to a
+ * user who never looks at it does not read as the user coming back (on demo data it made most of a week's
+ * "returns"). A read or a click of a broadcast is the user's and stays in.
+ */
+export const BOT_SIDE_EVENT_TYPES = ["message_sent", "broadcast_sent", "broadcast_delivered", "broadcast_failed"] as const satisfies readonly ReservedEventType[];
+export type BotSideEventType = (typeof BOT_SIDE_EVENT_TYPES)[number];
+
 /** An event type is snake_case: lowercase letters, digits and _, starting with a letter, at most 64 long. */
 export const MAX_EVENT_TYPE_LENGTH = 64;
 /** Unanchored, as an HTML input's `pattern` attribute wants it. */

@@ -24,8 +24,8 @@ import {
 
 // The plain contract (lists, limits, grammars) lives in contract/ so the SDK and the browser share it without
 // zod; these schemas are built on it, and re-export it so importers of @chatfunnel/schemas see one contract.
-export { CHANNELS, CSAT_QUESTION, CSAT_RATINGS, MESSAGE_SENDERS, RESERVED_EVENT_TYPES, MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW_MS, MAX_PROPERTIES, LONE_SURROGATE_MESSAGE, isWellFormedText } from "@chatfunnel/contract";
-export type { ReservedEventType } from "@chatfunnel/contract";
+export { BOT_SIDE_EVENT_TYPES, CHANNELS, CSAT_QUESTION, CSAT_RATINGS, MESSAGE_SENDERS, RESERVED_EVENT_TYPES, MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW_MS, MAX_PROPERTIES, LONE_SURROGATE_MESSAGE, isWellFormedText } from "@chatfunnel/contract";
+export type { BotSideEventType, ReservedEventType } from "@chatfunnel/contract";
 
 export const ChannelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ChannelSchema>;

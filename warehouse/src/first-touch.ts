@@ -22,3 +22,15 @@ export function firstTouchCampaignsFromEventsSql(db: string): string {
       WHERE project_id = {projectId:String} AND source_campaign != ''
       GROUP BY channel, user_id`;
 }
+
+/**
+ * First-touch source (the source breakdown of retention): the same rule as the campaign's — the
+ * source.source of the user's earliest event that has one, over all their events in the project, equal
+ * times to the smaller event id as text. There is no rollup of it: read from the events. Binds {projectId}.
+ */
+export function firstTouchSourcesSql(db: string): string {
+  return `SELECT channel, user_id, argMin(toString(source_source), (ts, toString(event_id))) AS source
+      FROM ${db}.events FINAL
+      WHERE project_id = {projectId:String} AND source_source != ''
+      GROUP BY channel, user_id`;
+}

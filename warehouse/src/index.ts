@@ -1,4 +1,5 @@
 export * from "./channel-figures.js";
+export * from "./cohorts.js";
 export * from "./conversation-sessions.js";
 export * from "./event-rows.js";
 export * from "./first-touch.js";

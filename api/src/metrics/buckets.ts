@@ -20,7 +20,8 @@ export function bucketStart(date: string, interval: Interval): string {
   return fromDayNumber(day - weekday);
 }
 
-function nextBucket(start: string, interval: Interval): string {
+/** The start of the bucket after the one starting on `start`. */
+export function nextBucket(start: string, interval: Interval): string {
   if (interval === "day") return fromDayNumber(toDayNumber(start) + 1);
   if (interval === "week") return fromDayNumber(toDayNumber(start) + 7);
   const [year, month] = start.split("-").map(Number) as [number, number];
@@ -51,4 +52,15 @@ export const BUCKET_OF_DATE: Record<Interval, (column: string) => string> = {
   day: (column) => `toString(${column})`,
   week: (column) => `toString(toMonday(${column}))`,
   month: (column) => `toString(toStartOfMonth(${column}))`,
+};
+
+/**
+ * SQL for the sequential number of the bucket holding a DateTime64 `column` in `{tz}`: consecutive buckets
+ * differ by 1, so a difference is a count of periods (retention). Days since the epoch; Mondays since the
+ * epoch over 7 (every Monday's day number is 4 mod 7); months as year * 12 + month.
+ */
+export const BUCKET_NUMBER_OF_TIME: Record<Interval, (column: string) => string> = {
+  day: (column) => `toRelativeDayNum(toDate(toTimeZone(${column}, {tz:String})))`,
+  week: (column) => `intDiv(toRelativeDayNum(toMonday(toDate(toTimeZone(${column}, {tz:String})))), 7)`,
+  month: (column) => `toRelativeMonthNum(toDate(toTimeZone(${column}, {tz:String})))`,
 };
