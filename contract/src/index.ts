@@ -8,3 +8,4 @@ export * from "./batch.js";
 export * from "./range.js";
 export * from "./funnel.js";
 export * from "./links.js";
+export * from "./retention.js";

@@ -1,8 +1,7 @@
+import { INTERVALS as INTERVAL_OPTIONS } from "@chatfunnel/contract";
 import type { Interval } from "@chatfunnel/schemas";
 import { useI18n } from "../i18n/i18n.js";
 import { useLocation, useUpdateParams } from "../router/location.js";
-
-const INTERVAL_OPTIONS = ["day", "week", "month"] as const satisfies readonly Interval[];
 
 /** The bucket size of trend charts, kept in the URL like every other view setting. */
 export function useInterval(): Interval {

@@ -5,10 +5,9 @@ import { useApi } from "../api/context.js";
 import { eventTypesQuery } from "../api/queries.js";
 import { useI18n } from "../i18n/i18n.js";
 import { replaceAll, useUpdateParams } from "../router/location.js";
-import { PERIOD_CHOICES, RETENTION_BREAKDOWN_OPTIONS, RETENTION_COHORT_OPTIONS, RETURN_ANY, RETURN_ANY_EXCLUDED } from "./limits.js";
+import { INTERVALS, PERIOD_CHOICES, RETENTION_BREAKDOWNS, RETENTION_COHORTS, RETURN_ANY, RETURN_ANY_EXCLUDED } from "./limits.js";
 import { writeRetentionView, type CellValue, type RetentionParams, type RetentionView } from "./params.js";
 
-const INTERVALS = ["day", "week", "month"] as const satisfies readonly Interval[];
 
 /**
  * The cohort definition (bucket, periods, cohort event, what counts as a return, breakdown) and how cells read.
@@ -56,7 +55,7 @@ export function RetentionControls({ view }: { view: RetentionView }) {
         <label className="field">
           <span>{t("retention.cohort")}</span>
           <select name="cohort" value={view.params.cohort} onChange={(e) => setParams({ cohort: e.target.value as RetentionCohort })}>
-            {RETENTION_COHORT_OPTIONS.map((cohort) => (
+            {RETENTION_COHORTS.map((cohort) => (
               <option key={cohort} value={cohort}>
                 {t(`retention.cohort.${cohort}`)}
               </option>
@@ -83,7 +82,7 @@ export function RetentionControls({ view }: { view: RetentionView }) {
           <span>{t("retention.breakdown")}</span>
           <select name="breakdown" value={view.params.breakdown ?? ""} onChange={(e) => setParams({ breakdown: (e.target.value || null) as RetentionBreakdown | null })}>
             <option value="">{t("retention.breakdown.none")}</option>
-            {RETENTION_BREAKDOWN_OPTIONS.map((breakdown) => (
+            {RETENTION_BREAKDOWNS.map((breakdown) => (
               <option key={breakdown} value={breakdown}>
                 {t(`retention.breakdown.${breakdown}`)}
               </option>

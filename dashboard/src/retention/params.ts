@@ -1,8 +1,7 @@
 import { isEventType } from "@chatfunnel/contract";
 import type { Interval, RetentionBreakdown, RetentionCohort } from "@chatfunnel/schemas";
-import { DEFAULT_PERIODS, DEFAULT_RETENTION_INTERVAL, MAX_PERIODS, RETENTION_BREAKDOWN_OPTIONS, RETENTION_COHORT_OPTIONS, RETURN_ANY } from "./limits.js";
+import { DEFAULT_RETENTION_PERIODS, DEFAULT_RETENTION_INTERVAL, INTERVALS, MAX_RETENTION_PERIODS, RETENTION_BREAKDOWNS, RETENTION_COHORTS, RETURN_ANY } from "./limits.js";
 
-const INTERVALS = ["day", "week", "month"] as const satisfies readonly Interval[];
 
 /** What the retention query asks, as the API spells it. */
 export interface RetentionParams {
@@ -55,11 +54,11 @@ export function parseRetentionView(params: URLSearchParams): RetentionView {
   const periodsText = params.get("periods") ?? "";
   const periods = /^\d{1,2}$/.test(periodsText) ? Number(periodsText) : NaN;
   const returnText = params.get("return") ?? "";
-  const breakdown = oneOf<RetentionBreakdown | "">(RETENTION_BREAKDOWN_OPTIONS, params.get("breakdown"), "");
+  const breakdown = oneOf<RetentionBreakdown | "">(RETENTION_BREAKDOWNS, params.get("breakdown"), "");
   const query: RetentionParams = {
     interval: oneOf<Interval>(INTERVALS, params.get("interval"), DEFAULT_RETENTION_INTERVAL),
-    periods: periods >= 1 && periods <= MAX_PERIODS ? periods : DEFAULT_PERIODS,
-    cohort: oneOf<RetentionCohort>(RETENTION_COHORT_OPTIONS, params.get("cohort"), "first_seen"),
+    periods: periods >= 1 && periods <= MAX_RETENTION_PERIODS ? periods : DEFAULT_RETENTION_PERIODS,
+    cohort: oneOf<RetentionCohort>(RETENTION_COHORTS, params.get("cohort"), "first_seen"),
     return: isEventType(returnText) ? returnText : RETURN_ANY,
     breakdown: breakdown === "" ? null : breakdown,
   };

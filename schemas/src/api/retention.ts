@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { BOT_SIDE_EVENT_TYPES, MAX_SOURCE_FIELD_LENGTH } from "@chatfunnel/contract";
+import {
+  BOT_SIDE_EVENT_TYPES,
+  DEFAULT_RETENTION_INTERVAL,
+  DEFAULT_RETENTION_PERIODS,
+  DEFAULT_RETENTION_USERS_LIMIT,
+  MAX_RETENTION_PERIODS,
+  MAX_RETENTION_USERS_LIMIT,
+  MAX_SOURCE_FIELD_LENGTH,
+  RETENTION_BREAKDOWNS,
+  RETENTION_COHORTS,
+  RETURN_ANY,
+} from "@chatfunnel/contract";
 import { ChannelSchema, EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, OtherCurrencySchema, RangeEchoSchema, RateSchema } from "./common.js";
 import { IntervalSchema } from "./timeseries.js";
@@ -24,28 +35,29 @@ export const RETENTION_SEMANTICS = [
   "- Money: one currency per answer, `currency=` or the one with the largest revenue + spend in range; other currencies are listed under otherCurrencies (range totals), never converted.",
 ].join("\n");
 
-export const RETENTION_COHORTS = ["first_seen", "first_lead", "first_order"] as const;
+// The choices and bounds are plain contract/ (the dashboard offers them without zod).
+export {
+  DEFAULT_RETENTION_INTERVAL,
+  DEFAULT_RETENTION_PERIODS,
+  DEFAULT_RETENTION_USERS_LIMIT,
+  MAX_RETENTION_COHORTS,
+  MAX_RETENTION_GROUPS,
+  MAX_RETENTION_PERIODS,
+  MAX_RETENTION_USERS_LIMIT,
+  RETENTION_BREAKDOWNS,
+  RETENTION_COHORTS,
+  RETURN_ANY,
+} from "@chatfunnel/contract";
+
 export const RetentionCohortSchema = z.enum(RETENTION_COHORTS);
 export type RetentionCohort = z.infer<typeof RetentionCohortSchema>;
 
-export const RETENTION_BREAKDOWNS = ["channel", "campaign", "source"] as const;
 export const RetentionBreakdownSchema = z.enum(RETENTION_BREAKDOWNS);
 export type RetentionBreakdown = z.infer<typeof RetentionBreakdownSchema>;
 
-/** `return=any`: any event the user did returns them (not BOT_SIDE_EVENT_TYPES); a custom type cannot be named "any". */
-export const RETURN_ANY = "any";
-export const DEFAULT_RETENTION_PERIODS = 8;
-export const MAX_RETENTION_PERIODS = 24;
-/** Interval buckets a range may hold (each a cohort): a year of days, longer ranges by week or month. */
-export const MAX_RETENTION_COHORTS = 366;
-/** Groups beyond this many (largest first) are left out of an answer with a breakdown. */
-export const MAX_RETENTION_GROUPS = 100;
-export const DEFAULT_RETENTION_USERS_LIMIT = 1000;
-export const MAX_RETENTION_USERS_LIMIT = 10_000;
-
 /** GET /api/v1/retention: the common filters plus the cohort definition. */
 export const RetentionQuerySchema = CommonQuerySchema.extend({
-  interval: IntervalSchema.default("week").meta({ description: "Cohort and period buckets: day, week (from Monday) or month, in tz" }),
+  interval: IntervalSchema.default(DEFAULT_RETENTION_INTERVAL).meta({ description: "Cohort and period buckets: day, week (from Monday) or month, in tz" }),
   periods: z.coerce
     .number()
     .int()

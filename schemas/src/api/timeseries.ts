@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { INTERVALS } from "@chatfunnel/contract";
 import { CommonQuerySchema, OtherCurrencySchema, RangeEchoSchema } from "./common.js";
 
 export const TIMESERIES_METRICS = ["users", "new_users", "sessions", "leads", "orders", "revenue", "spend", "resolution_rate"] as const;
 export const TimeseriesMetricSchema = z.enum(TIMESERIES_METRICS);
 export type TimeseriesMetric = z.infer<typeof TimeseriesMetricSchema>;
 
-export const INTERVALS = ["day", "week", "month"] as const;
+// The interval grammar is plain contract/ (the dashboard offers it without zod).
+export { INTERVALS } from "@chatfunnel/contract";
 export const IntervalSchema = z.enum(INTERVALS);
 export type Interval = z.infer<typeof IntervalSchema>;
 
