@@ -9,3 +9,8 @@ export * from "./kafka/topics.js";
 export * from "./links/link-catalog.js";
 export * from "./writer/batch-writer.js";
 export * from "./writer/event-writer.js";
+export * from "./webhooks/address-policy.js";
+export * from "./webhooks/manage-webhooks.js";
+export * from "./webhooks/send-delivery.js";
+export * from "./webhooks/signature.js";
+export * from "./webhooks/webhook-scheduler.js";
