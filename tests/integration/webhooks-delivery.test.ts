@@ -132,7 +132,10 @@ describe("webhooks: delivery to a local receiver standing in for the CRM", () =>
     const event = lead();
     await api.ingest([event]);
     await waitFor(async () => receiver.received.length, (n) => n >= 1, 15_000, 50);
-    // The SDK resends (it never heard the 200): same event id.
+    // The SDK resends (it never heard the 200): same event id; the scheduler restarted in between, so
+    // only the stored attempt log knows the delivery is done.
+    await scheduler.stop();
+    await scheduler.start();
     await api.ingest([event]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(receiver.deliveriesOf(event.id)).toHaveLength(1);

@@ -7,6 +7,8 @@ export interface ReceivedDelivery {
   body: { deliveryId: string; event: Record<string, unknown> & { id: string; type: string; receivedAt: string } };
   headers: http.IncomingHttpHeaders;
   atMs: number;
+  /** What the receiver answered it. */
+  status?: number;
 }
 
 /** How the receiver answers the n-th request (0-based): a status, after an optional delay. */
@@ -36,6 +38,7 @@ export class WebhookReceiver {
         const index = this.received.length;
         this.received.push(delivery);
         const answer = this.respond(index, delivery);
+        delivery.status = answer.status;
         const send = () => {
           if (res.destroyed) return;
           res.writeHead(answer.status, { "content-type": "application/json" });
