@@ -6,6 +6,7 @@ export * from "./consumer/event-consumer.js";
 export * from "./kafka/client.js";
 export * from "./kafka/producer.js";
 export * from "./kafka/topics.js";
+export * from "./kafka/worker-lease.js";
 export * from "./links/link-catalog.js";
 export * from "./writer/batch-writer.js";
 export * from "./writer/event-writer.js";

@@ -101,10 +101,8 @@ describe("webhooks: delivery to a local receiver standing in for the CRM", () =>
     const gaps = copies.slice(1).map((d, i) => d.atMs - copies[i]!.atMs);
     expect(gaps[0]).toBeGreaterThanOrEqual(45);
     expect(gaps[2]!).toBeGreaterThanOrEqual(195);
-    const [delivery] = (await waitFor(async () => (await api.deliveries(webhook.id)).body.deliveries, (d: Array<{ state: string }>) => d[0]?.state === "delivered")) as Array<{
-      attempts: number;
-      log: Array<{ statusCode: number | null; error: string | null }>;
-    }>;
+    type Logged = { state: string; attempts: number; log: Array<{ statusCode: number | null; error: string | null }> };
+    const [delivery] = await waitFor(async () => (await api.deliveries(webhook.id)).body.deliveries as Logged[], (d) => d[0]?.state === "delivered");
     expect(delivery!.attempts).toBe(4);
     expect(delivery!.log.map((a) => a.statusCode)).toEqual([200, 500, 500, 500]);
     expect(delivery!.log[1]!.error).toBe("HTTP 500 Internal Server Error");
@@ -167,7 +165,8 @@ describe("webhooks: delivery to a local receiver standing in for the CRM", () =>
     const { body: webhook } = await api.create({ url: receiver.url, events: ["lead"] });
     await scheduler.start();
     await api.ingest([lead(), lead()]);
-    const listed = await waitFor(async () => (await api.list()).body.webhooks[0], (w: { status: string }) => w.status === "disabled", 15_000, 100);
+    type Listed = { status: string; disabledReason: string | null; disabledAt: string | null };
+    const listed = await waitFor(async () => (await api.list()).body.webhooks[0] as Listed, (w) => w.status === "disabled", 15_000, 100);
     expect(listed.disabledReason).toMatch(/^2 deliveries in a row got no 2xx answer for 600 ms; last: HTTP 503/);
     expect(listed.disabledAt).toEqual(expect.any(String));
     const log = (await api.deliveries(webhook.id)).body.deliveries as Array<{ state: string }>;
