@@ -188,12 +188,12 @@ function WebhooksTable({ webhooks }: { webhooks: Webhook[] }) {
                   <th scope="row" className="url-cell">
                     <code>{webhook.url}</code>
                   </th>
-                  <td>{webhook.events.join(", ")}</td>
-                  <td data-field="status">
+                  <td className="left">{webhook.events.join(", ")}</td>
+                  <td className="left" data-field="status">
                     {t(`webhooks.status.${webhook.status}` as MessageKey)}
                     {webhook.disabledReason && <span className="muted small" data-field="disabled-reason"> — {webhook.disabledReason}</span>}
                   </td>
-                  <td data-field="last-delivery">
+                  <td className="left" data-field="last-delivery">
                     {webhook.lastDelivery ? (
                       <>
                         {t(`webhooks.state.${webhook.lastDelivery.state}` as MessageKey)}
@@ -277,16 +277,16 @@ function DeliveryLog({ id }: { id: string }) {
                     const last = delivery.log[0];
                     return (
                       <tr key={delivery.deliveryId} data-delivery-id={delivery.deliveryId} data-state={delivery.state}>
-                        <td>
+                        <td className="left">
                           {delivery.eventType} <span className="muted small">{delivery.eventId}</span>
                         </td>
-                        <td>
+                        <td className="left">
                           {t(`webhooks.state.${delivery.state}` as MessageKey)}
                           {delivery.nextAttemptAt && delivery.state === "retrying" && <span className="muted small"> → {format.dateTimeSeconds(delivery.nextAttemptAt)}</span>}
                         </td>
                         <td>{format.integer(delivery.attempts)}</td>
-                        <td>{format.dateTimeSeconds(delivery.lastAttemptAt)}</td>
-                        <td>{last ? (last.error ?? `HTTP ${last.statusCode}`) : "—"}</td>
+                        <td className="left">{format.dateTimeSeconds(delivery.lastAttemptAt)}</td>
+                        <td className="left">{last ? (last.error ?? `HTTP ${last.statusCode}`) : "—"}</td>
                       </tr>
                     );
                   })}
