@@ -81,10 +81,13 @@ export const ConfigSchema = z.object({
   WEBHOOK_RETRY_FOR_MS: intFromEnv(24 * 60 * 60 * 1000, 1),
   /** Deliveries in a row given up (no success between) after which the webhook is disabled with the reason. */
   WEBHOOK_DISABLE_AFTER_FAILURES: intFromEnv(20, 1),
-  /** How often the scheduler looks for newly stored deliveries. */
-  WEBHOOK_POLL_MS: intFromEnv(250, 10),
-  /** How often it re-reads every unfinished delivery from storage (the safety net; also at start). */
-  WEBHOOK_SWEEP_MS: intFromEnv(60_000, 100),
+  /** How often the scheduler looks for newly stored deliveries (one small read each). */
+  WEBHOOK_POLL_MS: intFromEnv(500, 10),
+  /**
+   * How often it re-reads every unfinished delivery of the retry window from storage: at start, after
+   * its queue overflowed, and at this interval as a safety net (a read of the whole window: not often).
+   */
+  WEBHOOK_SWEEP_MS: intFromEnv(10 * 60_000, 100),
   /** Requests in flight per webhook: one slow receiver holds at most this many. */
   WEBHOOK_CONCURRENCY: intFromEnv(8, 1),
   /** Unfinished deliveries kept in memory; the rest wait in storage for a later sweep. */

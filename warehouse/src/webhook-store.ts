@@ -173,22 +173,24 @@ const FINISHED = (db: string) =>
   `SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts} WHERE at >= fromUnixTimestamp64Milli({finishedSince:Int64}, 'UTC') AND state IN ('delivered', 'failed')`;
 
 /**
- * Deliveries stored since `afterMs` (by the engine's clock, the enqueue time) that are not finished,
- * oldest first. The scheduler calls it every poll with a little overlap; it drops what it already holds.
+ * Deliveries stored after the cursor (enqueue time by the engine's clock, then delivery id: a total order,
+ * so a page boundary inside one insert, whose rows share one enqueue time, loses nothing), not finished,
+ * in that order. The scheduler pages through it every poll from a little before the newest row it saw.
  */
-export async function outboxSince(storage: Storage, afterMs: number, finishedSinceMs: number, limit: number): Promise<OutboxDelivery[]> {
+export async function outboxSince(storage: Storage, after: { atMs: number; deliveryId: string }, finishedSinceMs: number, limit: number): Promise<OutboxDelivery[]> {
   const db = storage.database;
+  const cursor = `(enqueued_at, delivery_id) > (fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC'), {afterId:String})`;
   const rows = await select(
     storage,
     `SELECT ${OUTBOX_COLUMNS}
      FROM ${db}.${WEBHOOK_TABLES.outbox}
-     WHERE enqueued_at > fromUnixTimestamp64Milli({after:Int64}, 'UTC')
+     WHERE enqueued_at >= fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC') AND ${cursor}
        AND delivery_id NOT IN (${FINISHED(db)} AND delivery_id IN (
-         SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.outbox} WHERE enqueued_at > fromUnixTimestamp64Milli({after:Int64}, 'UTC')))
+         SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.outbox} WHERE enqueued_at >= fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC') AND ${cursor}))
      ORDER BY enqueued_at, delivery_id
      LIMIT 1 BY delivery_id
      LIMIT {limit:UInt32}`,
-    { after: afterMs, finishedSince: finishedSinceMs, limit },
+    { afterMs: after.atMs, afterId: after.deliveryId, finishedSince: finishedSinceMs, limit },
     OutboxRowSchema,
   );
   return rows.map(toDelivery);

@@ -52,9 +52,15 @@ interface Pending {
  * written), so each poll re-reads this much before the newest row it saw; what it already holds is skipped.
  */
 const POLL_OVERLAP_MS = 5_000;
-/** The live webhooks (url, secret, types) are re-read this often: a delete or a new one applies within it. */
-const WEBHOOK_REFRESH_MS = 1_000;
-/** Deliveries read per poll; more wait for the next poll, which comes at once. */
+/**
+ * The live webhooks (url, secret, types) are re-read this often: a delete or a new one applies within it.
+ * Every statement counts: chDB runs one at a time per process, so in the embedded default each of the
+ * scheduler's reads and writes makes the next events insert wait for it.
+ */
+const WEBHOOK_REFRESH_MS = 2_000;
+/** Attempt rows are written at most this often (and at stop): one small insert a second, whatever the rate. */
+const ATTEMPT_FLUSH_MS = 1_000;
+/** Deliveries read per page of a poll (and events read back per tick). */
 const POLL_BATCH = 5_000;
 /** Attempt rows kept for the next flush while storage refuses them: past this the oldest are dropped (and re-sent after a restart). */
 const MAX_UNRECORDED = 50_000;
@@ -89,12 +95,17 @@ export class WebhookScheduler {
   private readonly finished = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
+  /** Per webhook, due deliveries with their event, oldest first: what a finished request starts next. */
+  private readonly ready = new Map<string, Pending[]>();
   private webhooks = new Map<string, WebhookRecord>();
   private streaks = new Map<string, number>();
   private unrecorded: AttemptRecord[] = [];
   private watermarkMs = 0;
   private webhooksReadAtMs = Number.NEGATIVE_INFINITY;
   private sweptAtMs = Number.NEGATIVE_INFINITY;
+  private flushedAtMs = Number.NEGATIVE_INFINITY;
+  /** The queue was full when a poll found more: the next tick sweeps storage for what it left there. */
+  private overflowed = false;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private running = false;
@@ -139,6 +150,7 @@ export class WebhookScheduler {
     await Promise.allSettled([...this.sends]);
     await this.flushAttempts();
     this.queue.clear();
+    this.ready.clear();
     this.finished.clear();
   }
 
@@ -169,31 +181,49 @@ export class WebhookScheduler {
     }
     for (const [id, at] of this.finished) if (now - at > POLL_OVERLAP_MS * 4) this.finished.delete(id);
     if (this.webhooks.size > 0 || this.queue.size > 0) {
-      if (now - this.sweptAtMs >= this.config.WEBHOOK_SWEEP_MS) await this.sweep(now);
+      if (now - this.sweptAtMs >= this.config.WEBHOOK_SWEEP_MS || (this.overflowed && this.queue.size < this.config.WEBHOOK_MAX_QUEUED / 2)) await this.sweep(now);
       await this.poll(now);
       await this.launchDue();
     }
-    await this.flushAttempts();
+    if (now - this.flushedAtMs >= ATTEMPT_FLUSH_MS) await this.flushAttempts();
   }
 
-  /** Newly stored deliveries. */
+  /**
+   * Newly stored deliveries: pages from POLL_OVERLAP_MS before the newest row seen (rows of an insert
+   * still being written show up late with an earlier enqueue time) to the end, skipping what it holds.
+   * The finished-lately set spares a row whose attempt is not recorded yet; the store's anti-join, a
+   * delivery finished before (a resent event) or by another process.
+   */
   private async poll(now: number): Promise<void> {
-    const room = this.config.WEBHOOK_MAX_QUEUED - this.queue.size;
-    if (room <= 0) return;
-    const rows = await outboxSince(this.storage, this.watermarkMs - POLL_OVERLAP_MS, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS, Math.min(room, POLL_BATCH));
-    for (const row of rows) {
-      this.watermarkMs = Math.max(this.watermarkMs, row.enqueuedAtMs);
-      if (this.queue.has(row.deliveryId) || this.finished.has(row.deliveryId)) continue;
-      this.queue.set(row.deliveryId, { ...row, attempts: 0, nextAtMs: now, sending: false });
+    let cursor = { atMs: this.watermarkMs - POLL_OVERLAP_MS, deliveryId: "" };
+    for (;;) {
+      const room = this.config.WEBHOOK_MAX_QUEUED - this.queue.size;
+      if (room <= 0) {
+        // What is left behind waits in storage for the sweep, which runs once the queue has room again.
+        this.overflowed = true;
+        return;
+      }
+      const limit = Math.min(room, POLL_BATCH);
+      const rows = await outboxSince(this.storage, cursor, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS, limit);
+      for (const row of rows) {
+        this.watermarkMs = Math.max(this.watermarkMs, row.enqueuedAtMs);
+        if (this.queue.has(row.deliveryId) || this.finished.has(row.deliveryId)) continue;
+        this.queue.set(row.deliveryId, { ...row, attempts: 0, nextAtMs: now, sending: false });
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < limit || !last) return;
+      cursor = { atMs: last.enqueuedAtMs, deliveryId: last.deliveryId };
     }
   }
 
   /** Every unfinished delivery in storage: what a restart resumes, and what a poll missed or had no room for. */
   private async sweep(now: number): Promise<void> {
     this.sweptAtMs = now;
+    this.overflowed = false;
     const room = this.config.WEBHOOK_MAX_QUEUED - this.queue.size;
     if (room <= 0) return;
     const rows = await unfinishedDeliveries(this.storage, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS, room);
+    if (rows.length >= room) this.overflowed = true;
     let resumed = 0;
     for (const row of rows) {
       if (this.queue.has(row.deliveryId) || this.finished.has(row.deliveryId) || !this.webhooks.has(row.webhookId)) continue;
@@ -203,6 +233,11 @@ export class WebhookScheduler {
     if (resumed > 0) this.logger.info("webhook deliveries resumed from storage", { deliveries: resumed });
   }
 
+  /**
+   * Lines up every due delivery per webhook (reading back the events of retries), then starts as many as
+   * each webhook's concurrency allows. A finished request starts the next one of its webhook at once
+   * (pump), so a webhook's rate is bounded by its receiver, not by the poll interval.
+   */
   private async launchDue(): Promise<void> {
     const now = Date.now();
     const due: Pending[] = [];
@@ -216,27 +251,34 @@ export class WebhookScheduler {
       due.push(pending);
     }
     due.sort((a, b) => a.nextAtMs - b.nextAtMs);
-    const launch: Pending[] = [];
-    const slots = new Map<string, number>();
-    for (const pending of due) {
-      const used = (this.inFlight.get(pending.webhookId) ?? 0) + (slots.get(pending.webhookId) ?? 0);
-      if (used >= this.config.WEBHOOK_CONCURRENCY) continue;
-      slots.set(pending.webhookId, (slots.get(pending.webhookId) ?? 0) + 1);
-      launch.push(pending);
-    }
-    const missing = launch.filter((pending) => pending.event === undefined).map((pending) => pending.deliveryId);
-    if (missing.length > 0) {
-      for (const row of await outboxDeliveries(this.storage, missing)) {
+    // Events are read back only for what can start soon: a backlog of retries is not read whole each tick.
+    const loadable = due.filter((pending) => pending.event === undefined).slice(0, POLL_BATCH);
+    if (loadable.length > 0) {
+      for (const row of await outboxDeliveries(this.storage, loadable.map((pending) => pending.deliveryId))) {
         const pending = this.queue.get(row.deliveryId);
         if (pending) pending.event = row.event;
       }
-    }
-    for (const pending of launch) {
-      if (pending.event === undefined) {
+      for (const pending of loadable) {
         // Its outbox row is gone (past the log's TTL): nothing left to send.
-        this.queue.delete(pending.deliveryId);
-        continue;
+        if (pending.event === undefined) this.queue.delete(pending.deliveryId);
       }
+    }
+    this.ready.clear();
+    for (const pending of due) {
+      if (pending.event === undefined) continue;
+      const line = this.ready.get(pending.webhookId);
+      if (line) line.push(pending);
+      else this.ready.set(pending.webhookId, [pending]);
+    }
+    for (const webhookId of this.ready.keys()) this.pump(webhookId);
+  }
+
+  private pump(webhookId: string): void {
+    const line = this.ready.get(webhookId);
+    if (!line || !this.running) return;
+    while (line.length > 0 && (this.inFlight.get(webhookId) ?? 0) < this.config.WEBHOOK_CONCURRENCY) {
+      const pending = line.shift()!;
+      if (pending.sending || pending.event === undefined || this.queue.get(pending.deliveryId) !== pending) continue;
       this.launch(pending, pending.event);
     }
   }
@@ -261,6 +303,7 @@ export class WebhookScheduler {
         pending.sending = false;
         this.inFlight.set(webhook.id, (this.inFlight.get(webhook.id) ?? 1) - 1);
         this.sends.delete(send);
+        this.pump(webhook.id);
       });
     this.sends.add(send);
   }
@@ -329,6 +372,7 @@ export class WebhookScheduler {
   }
 
   private async flushAttempts(): Promise<void> {
+    this.flushedAtMs = Date.now();
     if (this.unrecorded.length === 0) return;
     const rows = this.unrecorded;
     this.unrecorded = [];
