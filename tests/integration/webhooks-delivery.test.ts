@@ -43,7 +43,7 @@ async function setup(overrides: Record<string, string> = {}) {
     deliveries: (id: string) => request(testApp.app).get(`/api/v1/webhooks/${id}/deliveries`).set("Authorization", `Bearer ${project.readKey}`),
     ingest: (events: Event[]) => request(testApp.app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events }),
   };
-  return { storage, project, scheduler, receiver, api };
+  return { storage, project, scheduler, receiver, api, app: testApp.app };
 }
 
 const lead = (overrides: Partial<Event> = {}) => makeEvent({ type: "lead", timestamp: new Date().toISOString(), properties: { phone: "+79990000000" }, ...overrides });
@@ -235,6 +235,19 @@ describe("webhooks: bad input", () => {
       expect(answer.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
       expect(answer.body.error.message).toContain(`'${path}'`);
     }
+  });
+
+  it("answers 400 for a body that is not JSON, 404 for an unknown webhook's log, and documents every route in openapi.json", async () => {
+    const { api, project, app } = await setup();
+    const broken = await request(app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.readKey}`).set("Content-Type", "application/json").send('{"url": ');
+    expect(broken.status).toBe(400);
+    expect((await api.deliveries("wh_missing")).status).toBe(404);
+    expect((await request(app).get("/api/v1/webhooks/wh_missing/deliveries?limit=0").set("Authorization", `Bearer ${project.readKey}`)).status).toBe(400);
+    const doc = (await request(app).get("/api/v1/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths["/api/v1/webhooks"]!).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(doc.paths["/api/v1/webhooks/{id}"]!)).toEqual(["delete"]);
+    expect(Object.keys(doc.paths["/api/v1/webhooks/{id}/test"]!)).toEqual(["post"]);
+    expect(Object.keys(doc.paths["/api/v1/webhooks/{id}/deliveries"]!)).toEqual(["get"]);
   });
 
   it("with WEBHOOK_ALLOW_PRIVATE=false refuses loopback and private addresses naming url; allows them by default", async () => {
