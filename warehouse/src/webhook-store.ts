@@ -345,16 +345,19 @@ type AttemptRow = z.infer<typeof AttemptRowSchema>;
 const ATTEMPT_COLUMNS = `webhook_id, delivery_id, toString(event_id) AS event_id, toString(event_type) AS event_type, enqueued_at, attempt, at, toString(state) AS state,
   status_code, error, duration_ms, next_attempt_at`;
 
-/** The last attempt of each of the project's webhooks, for the list. */
-export async function lastAttempts(storage: Storage, projectId: string): Promise<Map<string, Webhook["lastDelivery"]>> {
+/**
+ * The last attempt of each of these webhooks, for the list (which the dashboard refreshes every few
+ * seconds): one newest-first read per webhook along the table's sort key, so it stays cheap however long the log.
+ */
+export async function lastAttempts(storage: Storage, projectId: string, webhookIds: readonly string[]): Promise<Map<string, Webhook["lastDelivery"]>> {
+  if (webhookIds.length === 0) return new Map();
   const db = storage.database;
-  const rows = await select(
-    storage,
-    `SELECT ${ATTEMPT_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.attempts} WHERE project_id = {projectId:String}
-     ORDER BY at DESC, attempt DESC LIMIT 1 BY webhook_id`,
-    { projectId },
-    AttemptRowSchema,
-  );
+  const params: Record<string, unknown> = { projectId };
+  const parts = webhookIds.map((id, i) => {
+    params[`w${i}`] = id;
+    return `(SELECT ${ATTEMPT_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.attempts} WHERE project_id = {projectId:String} AND webhook_id = {w${i}:String} ORDER BY at DESC LIMIT 1)`;
+  });
+  const rows = await select(storage, parts.join(" UNION ALL "), params, AttemptRowSchema);
   return new Map(rows.map((row) => [row.webhook_id, { deliveryId: row.delivery_id, at: isoUtc(row.at), state: row.state, statusCode: row.status_code === 0 ? null : row.status_code, error: row.error === "" ? null : row.error }]));
 }
 
@@ -364,18 +367,30 @@ export async function lastAttempts(storage: Storage, projectId: string): Promise
  */
 export async function deliveryLog(storage: Storage, projectId: string, webhookId: string, limit: number): Promise<WebhookDelivery[]> {
   const db = storage.database;
-  const attempts = await select(
+  // The latest attempts, newest first along the sort key, name the latest deliveries; then every attempt of
+  // those (none is older than its delivery's enqueue time), found through the delivery id's bloom filter.
+  const latest = await select(
     storage,
-    `SELECT ${ATTEMPT_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.attempts}
+    `SELECT delivery_id, enqueued_at FROM ${db}.${WEBHOOK_TABLES.attempts}
      WHERE project_id = {projectId:String} AND webhook_id = {webhookId:String}
-       AND delivery_id IN (
-         SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts}
-         WHERE project_id = {projectId:String} AND webhook_id = {webhookId:String}
-         GROUP BY delivery_id ORDER BY max(at) DESC LIMIT {limit:UInt32})
-     ORDER BY at DESC, attempt DESC`,
-    { projectId, webhookId, limit },
-    AttemptRowSchema,
+     ORDER BY at DESC LIMIT {scan:UInt32}`,
+    { projectId, webhookId, scan: limit * 20 },
+    z.object({ delivery_id: z.string(), enqueued_at: z.string() }),
   );
+  const chosen = [...new Map(latest.map((row) => [row.delivery_id, row.enqueued_at])).entries()].slice(0, limit);
+  const since = chosen.reduce((min, [, enqueued]) => Math.min(min, Date.parse(isoUtc(enqueued))), Date.now());
+  const attempts =
+    chosen.length === 0
+      ? []
+      : await select(
+          storage,
+          `SELECT ${ATTEMPT_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.attempts}
+           WHERE project_id = {projectId:String} AND webhook_id = {webhookId:String}
+             AND at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND delivery_id IN {ids:Array(String)}
+           ORDER BY at DESC, attempt DESC`,
+          { projectId, webhookId, since, ids: chosen.map(([id]) => id) },
+          AttemptRowSchema,
+        );
   const byDelivery = new Map<string, AttemptRow[]>();
   for (const row of attempts) byDelivery.set(row.delivery_id, [...(byDelivery.get(row.delivery_id) ?? []), row]);
   const attempted: WebhookDelivery[] = [...byDelivery.values()].map((rows) => {

@@ -48,7 +48,8 @@ export async function createWebhook(storage: Storage, projectId: string, body: W
 }
 
 export async function listWebhooks(storage: Storage, projectId: string): Promise<Webhook[]> {
-  const [records, last] = await Promise.all([projectWebhooks(storage, projectId), lastAttempts(storage, projectId)]);
+  const records = await projectWebhooks(storage, projectId);
+  const last = await lastAttempts(storage, projectId, records.map((record) => record.id));
   return records.map((record) => toWebhook(record, last.get(record.id) ?? null));
 }
 
