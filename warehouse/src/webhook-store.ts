@@ -168,42 +168,52 @@ const toDelivery = (row: z.infer<typeof OutboxRowSchema>): OutboxDelivery => ({
 
 const OUTBOX_COLUMNS = `delivery_id, webhook_id, project_id, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms, ${STORED_EVENT_COLUMNS}`;
 
-/** Deliveries finished (delivered or given up) in the window: a resent event's row is not sent again. */
-const FINISHED = (db: string) =>
-  `SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts} WHERE at >= fromUnixTimestamp64Milli({finishedSince:Int64}, 'UTC') AND state IN ('delivered', 'failed')`;
+/** Where a delivery sits in the outbox's enqueue order. */
+export interface OutboxRef {
+  deliveryId: string;
+  enqueuedAtMs: number;
+}
 
 /**
  * Deliveries stored after the cursor (enqueue time by the engine's clock, then delivery id: a total order,
- * so a page boundary inside one insert, whose rows share one enqueue time, loses nothing), not finished,
- * in that order. The scheduler pages through it every poll from a little before the newest row it saw.
+ * so a page boundary inside one insert, whose rows share one enqueue time, loses nothing), in that order.
+ * Two narrow columns only: the scheduler pages through it every poll from a little before the newest row
+ * it saw, and reads the events of the ones it does not hold yet with outboxDeliveries.
  */
-export async function outboxSince(storage: Storage, after: { atMs: number; deliveryId: string }, finishedSinceMs: number, limit: number): Promise<OutboxDelivery[]> {
+export async function outboxSince(storage: Storage, after: { atMs: number; deliveryId: string }, limit: number): Promise<OutboxRef[]> {
   const db = storage.database;
-  const cursor = `(enqueued_at, delivery_id) > (fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC'), {afterId:String})`;
   const rows = await select(
     storage,
-    `SELECT ${OUTBOX_COLUMNS}
+    `SELECT delivery_id, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms
      FROM ${db}.${WEBHOOK_TABLES.outbox}
-     WHERE enqueued_at >= fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC') AND ${cursor}
-       AND delivery_id NOT IN (${FINISHED(db)} AND delivery_id IN (
-         SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.outbox} WHERE enqueued_at >= fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC') AND ${cursor}))
+     WHERE enqueued_at >= fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC')
+       AND (enqueued_at, delivery_id) > (fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC'), {afterId:String})
      ORDER BY enqueued_at, delivery_id
-     LIMIT 1 BY delivery_id
      LIMIT {limit:UInt32}`,
-    { afterMs: after.atMs, afterId: after.deliveryId, finishedSince: finishedSinceMs, limit },
-    OutboxRowSchema,
+    { afterMs: after.atMs, afterId: after.deliveryId, limit },
+    z.object({ delivery_id: z.string(), enqueued_ms: num }),
   );
-  return rows.map(toDelivery);
+  return rows.map((row) => ({ deliveryId: row.delivery_id, enqueuedAtMs: row.enqueued_ms }));
 }
 
-/** The events of these deliveries (a retry after a restart, or a sweep, needs them again). */
-export async function outboxDeliveries(storage: Storage, deliveryIds: string[]): Promise<OutboxDelivery[]> {
+/**
+ * The events of these deliveries, by the outbox's sort key. With `unfinishedSinceMs`, deliveries with a final
+ * attempt since then are left out: a resent event's new outbox row must not send a finished delivery again.
+ */
+export async function outboxDeliveries(storage: Storage, deliveryIds: readonly string[], unfinishedSinceMs?: number): Promise<OutboxDelivery[]> {
   if (deliveryIds.length === 0) return [];
   const db = storage.database;
+  const finished =
+    unfinishedSinceMs === undefined
+      ? ""
+      : ` AND delivery_id NOT IN (SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts}
+          WHERE at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND state IN ('delivered', 'failed') AND delivery_id IN {ids:Array(String)})`;
   const rows = await select(
     storage,
-    `SELECT ${OUTBOX_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.outbox} WHERE delivery_id IN {ids:Array(String)} ORDER BY enqueued_at LIMIT 1 BY delivery_id`,
-    { ids: deliveryIds },
+    `SELECT ${OUTBOX_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.outbox}
+     WHERE delivery_id IN {ids:Array(String)}${finished}
+     ORDER BY enqueued_at LIMIT 1 BY delivery_id`,
+    { ids: deliveryIds, since: unfinishedSinceMs ?? 0 },
     OutboxRowSchema,
   );
   return rows.map(toDelivery);

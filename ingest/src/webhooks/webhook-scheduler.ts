@@ -204,14 +204,16 @@ export class WebhookScheduler {
         return;
       }
       const limit = Math.min(room, POLL_BATCH);
-      const rows = await outboxSince(this.storage, cursor, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS, limit);
-      for (const row of rows) {
-        this.watermarkMs = Math.max(this.watermarkMs, row.enqueuedAtMs);
-        if (this.queue.has(row.deliveryId) || this.finished.has(row.deliveryId)) continue;
-        this.queue.set(row.deliveryId, { ...row, attempts: 0, nextAtMs: now, sending: false });
-      }
-      const last = rows[rows.length - 1];
-      if (rows.length < limit || !last) return;
+      const refs = await outboxSince(this.storage, cursor, limit);
+      const fresh = refs.filter((ref) => !this.queue.has(ref.deliveryId) && !this.finished.has(ref.deliveryId)).map((ref) => ref.deliveryId);
+      const found = await outboxDeliveries(this.storage, fresh, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS);
+      for (const row of found) this.queue.set(row.deliveryId, { ...row, attempts: 0, nextAtMs: now, sending: false });
+      // Not found: finished already (a resent event); remembered, so the overlap of the next polls skips it.
+      const taken = new Set(found.map((row) => row.deliveryId));
+      for (const id of fresh) if (!taken.has(id)) this.finished.set(id, now);
+      for (const ref of refs) this.watermarkMs = Math.max(this.watermarkMs, ref.enqueuedAtMs);
+      const last = refs[refs.length - 1];
+      if (refs.length < limit || !last) return;
       cursor = { atMs: last.enqueuedAtMs, deliveryId: last.deliveryId };
     }
   }
