@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isPrivateAddress, refusedAddress, retryDelayMs, signWebhookBody, verifyWebhookSignature } from "@chatfunnel/ingest";
-import { WebhookCreateBodySchema, loadConfig } from "@chatfunnel/schemas";
+import { WebhookCreateBodySchema, checkDistributedConfig, loadConfig } from "@chatfunnel/schemas";
 
 describe("webhook signature", () => {
   const body = '{"deliveryId":"d1","event":{"id":"x"}}';
@@ -70,5 +70,13 @@ describe("webhook create body", () => {
       expect(parsed.success, url).toBe(false);
       expect(parsed.error?.issues[0]?.path).toEqual(["url"]);
     }
+  });
+});
+
+describe("the distributed worker's configuration", () => {
+  it("refuses to start on chDB (it would never see the consumers' outbox) unless allowed for a test", () => {
+    expect(() => checkDistributedConfig(loadConfig({}), "worker")).toThrow(/CLICKHOUSE_URL: not set: the worker delivers what the consumers store/);
+    expect(() => checkDistributedConfig(loadConfig({ CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" }), "worker")).not.toThrow();
+    expect(() => checkDistributedConfig(loadConfig({ CLICKHOUSE_URL: "http://127.0.0.1:8123" }), "worker")).not.toThrow();
   });
 });
