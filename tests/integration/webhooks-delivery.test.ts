@@ -191,6 +191,19 @@ describe("webhooks: delivery to a local receiver standing in for the CRM", () =>
     expect(receiver.received).toHaveLength(leads.length);
   });
 
+  it("with WEBHOOK_ALLOW_PRIVATE=false also refuses to send to a private address a webhook already has, logging why", async () => {
+    const { api, receiver, storage } = await setup();
+    const { body: webhook } = await api.create({ url: receiver.url, events: ["lead"] });
+    const strict = new WebhookScheduler(storage, testConfig({ ...FAST, WEBHOOK_ALLOW_PRIVATE: "false" }), createLogger("silent", "test"));
+    cleanups.push(() => strict.stop());
+    await strict.start();
+    await api.ingest([lead()]);
+    type Logged = { state: string; log: Array<{ error: string | null; statusCode: number | null }> };
+    const [delivery] = await waitFor(async () => (await api.deliveries(webhook.id)).body.deliveries as Logged[], (d) => d[0]?.state === "retrying", 15_000, 100);
+    expect(delivery!.log[0]).toMatchObject({ statusCode: null, error: expect.stringContaining("WEBHOOK_ALLOW_PRIVATE=false") });
+    expect(receiver.received).toHaveLength(0);
+  });
+
   it("stops delivering to a deleted webhook", async () => {
     const { api, receiver, scheduler } = await setup();
     const { body: webhook } = await api.create({ url: receiver.url, events: ["lead"] });
