@@ -60,8 +60,11 @@ const POLL_OVERLAP_MS = 5_000;
 const WEBHOOK_REFRESH_MS = 2_000;
 /** Attempt rows are written at most this often (and at stop): one small insert a second, whatever the rate. */
 const ATTEMPT_FLUSH_MS = 1_000;
-/** Deliveries read per page of a poll (and events read back per tick). */
-const POLL_BATCH = 5_000;
+/**
+ * Deliveries read per page of a poll, and events read back per tick: their ids travel as a query
+ * parameter, which a ClickHouse server takes in the URL, so pages stay well under its 1 MiB limit.
+ */
+const POLL_BATCH = 1_000;
 /** Attempt rows kept for the next flush while storage refuses them: past this the oldest are dropped (and re-sent after a restart). */
 const MAX_UNRECORDED = 50_000;
 
