@@ -15,11 +15,10 @@
  *   BENCH_WEBHOOK_SECONDS=10 BENCH_INGEST_EVENTS=20000 npx tsx bench/webhooks.bench.ts   (smoke)
  */
 import fs from "node:fs";
-import http from "node:http";
+import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { loadConfig, type EventInput } from "@chatfunnel/schemas";
 import { startEmbedded } from "@chatfunnel/server";
 
@@ -29,27 +28,49 @@ const ingestEvents = Number(process.env.BENCH_INGEST_EVENTS ?? 200_000);
 const REQUESTS_PER_S = 20;
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-bench-webhooks-"));
-const server = await startEmbedded(loadConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "warn" }), path.join(dataDir, "no-dashboard"));
+// WEBHOOK_* from the environment pass through (e.g. WEBHOOK_POLL_MS), to see what a setting costs.
+const webhookSettings = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("WEBHOOK_")));
+const server = await startEmbedded(loadConfig({ ...webhookSettings, DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "warn" }), path.join(dataDir, "no-dashboard"));
 const { url, keys } = server;
 
-// The receiver: records when each lead arrived; answers 200 at once, as a CRM's endpoint that queues.
+// The receiver, in a process of its own as a CRM is: answers 200 at once and prints each event id with
+// its arrival time (wall clock, as the stored times below).
+const receiverSource = `
+  const http = require("node:http");
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const at = Date.now();
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      process.stdout.write(body.event.id + " " + at + "\\n");
+      res.writeHead(200).end("ok");
+    });
+  });
+  server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
+`;
+const receiverProcess = spawn(process.execPath, ["-e", receiverSource], { stdio: ["ignore", "pipe", "inherit"] });
 const arrived = new Map<string, number>();
 let duplicates = 0;
-const receiver = http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on("data", (chunk: Buffer) => chunks.push(chunk));
-  req.on("end", () => {
-    const at = performance.timeOrigin + performance.now();
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { event: { id: string } };
-    if (arrived.has(body.event.id)) duplicates++;
-    else arrived.set(body.event.id, at);
-    res.writeHead(200).end("ok");
+const receiverUrl = await new Promise<string>((resolve) => {
+  let buffered = "";
+  receiverProcess.stdout!.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      const [first, second] = line.split(" ");
+      if (first === "port") resolve(`http://127.0.0.1:${second}/hook`);
+      else if (first && second) {
+        if (arrived.has(first)) duplicates++;
+        else arrived.set(first, Number(second));
+      }
+    }
   });
 });
-await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-const now = () => performance.timeOrigin + performance.now();
+const now = () => Date.now();
 const event = (type: string): EventInput => ({ id: randomUUID(), type, channel: "telegram", botId: "bench_bot", userId: String(Math.floor(Math.random() * 50_000)), timestamp: new Date().toISOString(), properties: { phone: "+79990000000", form: "contact" } });
 
 let retries429 = 0;
@@ -145,7 +166,7 @@ console.log(
 );
 
 await server.close();
-receiver.close();
+receiverProcess.kill();
 fs.rmSync(dataDir, { recursive: true, force: true });
 const ok = missing === 0 && quantile(latencies, 0.99) <= 5000;
 console.log(ok ? "targets: delivery met" : "targets: delivery NOT met");

@@ -82,7 +82,7 @@ export const ConfigSchema = z.object({
   /** Deliveries in a row given up (no success between) after which the webhook is disabled with the reason. */
   WEBHOOK_DISABLE_AFTER_FAILURES: intFromEnv(20, 1),
   /** How often the scheduler looks for newly stored deliveries (one small read each). */
-  WEBHOOK_POLL_MS: intFromEnv(500, 10),
+  WEBHOOK_POLL_MS: intFromEnv(1000, 10),
   /**
    * How often it re-reads every unfinished delivery of the retry window from storage: at start, after
    * its queue overflowed, and at this interval as a safety net (a read of the whole window: not often).

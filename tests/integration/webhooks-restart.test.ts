@@ -43,10 +43,10 @@ describe("webhooks across a restart of the embedded process", () => {
     const retried = Array.from({ length: 5 }, lead);
     expect((await post(running.url, "/v1/events", WRITE_KEY, { events: retried })).status).toBe(200);
     // Mid-retry: each lead has failed at least twice, and the scheduler has written those attempts (it does
-    // once a second) before the kill.
+    // every 2 s) before the kill.
     await waitFor(async () => retried.map((e) => receiver.deliveriesOf(e.id).length), (counts) => counts.every((n) => n >= 2), 30_000, 50);
     const recordedAtLeast = new Map(retried.map((e) => [e.id, receiver.deliveriesOf(e.id).length]));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     // Acknowledged while the CRM is down, killed before any attempt can succeed.
     await receiver.stop();
     const unattempted = Array.from({ length: 5 }, lead);

@@ -58,8 +58,8 @@ const POLL_OVERLAP_MS = 5_000;
  * scheduler's reads and writes makes the next events insert wait for it.
  */
 const WEBHOOK_REFRESH_MS = 2_000;
-/** Attempt rows are written at most this often (and at stop): one small insert a second, whatever the rate. */
-const ATTEMPT_FLUSH_MS = 1_000;
+/** Attempt rows are written at most this often (and at stop): one small insert per interval, whatever the rate. */
+const ATTEMPT_FLUSH_MS = 2_000;
 /**
  * Deliveries read per page of a poll, and events read back per tick: their ids travel as a query
  * parameter, which a ClickHouse server takes in the URL, so pages stay well under its 1 MiB limit.
