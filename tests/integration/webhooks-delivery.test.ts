@@ -123,6 +123,19 @@ describe("webhooks: delivery to a local receiver standing in for the CRM", () =>
     expect(receiver.deliveriesOf(event.id)).toHaveLength(1);
   });
 
+  it("counts a receiver slower than WEBHOOK_TIMEOUT_MS as no answer and retries it", async () => {
+    const { api, receiver, scheduler } = await setup({ WEBHOOK_TIMEOUT_MS: "300" });
+    receiver.respond = (index) => ({ status: 200, delayMs: index < 2 ? 2000 : 0 });
+    const { body: webhook } = await api.create({ url: receiver.url, events: ["lead"] });
+    await scheduler.start();
+    await api.ingest([lead()]);
+    type Logged = { state: string; attempts: number; log: Array<{ error: string | null; statusCode: number | null; durationMs: number }> };
+    const [delivery] = await waitFor(async () => (await api.deliveries(webhook.id)).body.deliveries as Logged[], (d) => d[0]?.state === "delivered", 20_000, 100);
+    expect(delivery!.attempts).toBe(3);
+    expect(delivery!.log.slice(1).map((a) => a.error)).toEqual(["no answer within 300 ms", "no answer within 300 ms"]);
+    expect(delivery!.log[2]!.durationMs).toBeLessThan(1500);
+  });
+
   it("sends a resent event once: the deliveryId is derived from the webhook and the event id", async () => {
     const { api, receiver, scheduler } = await setup();
     await api.create({ url: receiver.url, events: ["lead"] });
