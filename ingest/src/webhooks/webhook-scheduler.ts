@@ -112,6 +112,7 @@ export class WebhookScheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private running = false;
+  private initialized = false;
   private disabling = new Set<string>();
 
   constructor(
@@ -130,15 +131,24 @@ export class WebhookScheduler {
     return this.running;
   }
 
-  /** Starts delivering: reads back what a previous run left unfinished, then polls. */
+  /**
+   * Starts delivering: the first tick reads where the outbox stands and the failure streaks, then sweeps
+   * what a previous run left unfinished and polls. Storage failing then is retried every poll, like any
+   * tick, so a start (or a worker taking the lease) never fails on it.
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.watermarkMs = (await this.engineNowMs()) - POLL_OVERLAP_MS;
+    this.initialized = false;
     this.sweptAtMs = Number.NEGATIVE_INFINITY;
     this.webhooksReadAtMs = Number.NEGATIVE_INFINITY;
-    this.streaks = await failureStreaks(this.storage, Date.now() - 30 * 86_400_000, this.config.WEBHOOK_DISABLE_AFTER_FAILURES);
     this.schedule(0);
+  }
+
+  private async initialize(): Promise<void> {
+    this.watermarkMs = (await this.engineNowMs()) - POLL_OVERLAP_MS;
+    this.streaks = await failureStreaks(this.storage, Date.now() - 30 * 86_400_000, this.config.WEBHOOK_DISABLE_AFTER_FAILURES);
+    this.initialized = true;
   }
 
   /**
@@ -177,6 +187,7 @@ export class WebhookScheduler {
   }
 
   private async tick(): Promise<void> {
+    if (!this.initialized) await this.initialize();
     const now = Date.now();
     if (now - this.webhooksReadAtMs >= WEBHOOK_REFRESH_MS) {
       this.webhooks = new Map((await liveWebhooks(this.storage)).map((webhook) => [webhook.id, webhook]));
