@@ -217,6 +217,26 @@ describe("webhooks: delivery to a local receiver standing in for the CRM", () =>
     expect(receiver.received).toHaveLength(0);
   });
 
+  it("counts give-ups towards auto-disable across a restart of the scheduler", async () => {
+    const { api, receiver, scheduler, storage } = await setup({ WEBHOOK_RETRY_FOR_MS: "400", WEBHOOK_DISABLE_AFTER_FAILURES: "3" });
+    receiver.respond = () => ({ status: 500 });
+    const { body: webhook } = await api.create({ url: receiver.url, events: ["lead"] });
+    await scheduler.start();
+    await api.ingest([lead(), lead()]);
+    type Logged = { state: string };
+    await waitFor(async () => (await api.deliveries(webhook.id)).body.deliveries as Logged[], (d) => d.length === 2 && d.every((x) => x.state === "failed"), 15_000, 100);
+    await scheduler.stop();
+    const before = receiver.received.length;
+    const again = new WebhookScheduler(storage, testConfig({ ...FAST, WEBHOOK_RETRY_FOR_MS: "400", WEBHOOK_DISABLE_AFTER_FAILURES: "3" }), createLogger("silent", "test"));
+    cleanups.push(() => again.stop());
+    await again.start();
+    await api.ingest([lead()]);
+    const listed = await waitFor(async () => (await api.list()).body.webhooks[0] as { status: string; disabledReason: string | null }, (w) => w.status === "disabled", 15_000, 100);
+    expect(listed.disabledReason).toMatch(/^3 deliveries in a row/);
+    // The two given up before the restart were not sent again by the new scheduler: only the third lead was.
+    expect(new Set(receiver.received.slice(before).map((d) => d.body.event.id)).size).toBe(1);
+  });
+
   it("stops delivering to a deleted webhook", async () => {
     const { api, receiver, scheduler } = await setup();
     const { body: webhook } = await api.create({ url: receiver.url, events: ["lead"] });
