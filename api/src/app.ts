@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
+import type { WebhookManageConfig } from "@chatfunnel/ingest";
 import { requireKey, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
 import { expressPath, type ApiRoute } from "./routes/api-route.js";
@@ -13,6 +14,7 @@ import { surveysRoutes } from "./routes/surveys-routes.js";
 import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
 import { retentionRoutes } from "./routes/retention-routes.js";
+import { webhooksRoutes } from "./routes/webhooks-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 import { undecodablePathParameter } from "./http/path-parameters.js";
 
@@ -21,10 +23,23 @@ export interface ApiDeps {
   keys: KeyStore;
   metrics: Metrics;
   logger: Logger;
+  webhooks?: WebhookManageConfig;
 }
 
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes, ...retentionRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...overviewRoutes,
+  ...funnelRoutes,
+  ...metricRoutes,
+  ...eventsRoutes,
+  ...linksRoutes,
+  ...broadcastsRoutes,
+  ...supportRoutes,
+  ...surveysRoutes,
+  ...pathsRoutes,
+  ...retentionRoutes,
+  ...webhooksRoutes,
+];
 
 /** /api/v1: every route takes a read key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {

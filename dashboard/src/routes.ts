@@ -22,6 +22,7 @@ export const ROUTES: Route[] = [
   { path: "/surveys", title: "nav.surveys", page: lazy(() => import("./pages/SurveysPage.js").then((m) => ({ default: m.SurveysPage }))) },
   { path: "/paths", title: "nav.paths", page: lazy(() => import("./pages/PathsPage.js").then((m) => ({ default: m.PathsPage }))) },
   { path: "/retention", title: "nav.retention", page: lazy(() => import("./pages/RetentionPage.js").then((m) => ({ default: m.RetentionPage }))) },
+  { path: "/webhooks", title: "nav.webhooks", page: lazy(() => import("./pages/WebhooksPage.js").then((m) => ({ default: m.WebhooksPage }))) },
 ];
 
 export function routeFor(path: string): Route {

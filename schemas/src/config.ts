@@ -10,6 +10,10 @@ const flagFromEnv = z
   .enum(["1", "true", "0", "false"], { message: "must be 1, true, 0 or false" })
   .default("0")
   .transform((value) => value === "1" || value === "true");
+const flagDefaultOn = z
+  .enum(["1", "true", "0", "false"], { message: "must be 1, true, 0 or false" })
+  .default("1")
+  .transform((value) => value === "1" || value === "true");
 
 /**
  * Every setting of every process, read once at start from the environment.
@@ -62,6 +66,35 @@ export const ConfigSchema = z.object({
   QUERY_TIMEOUT_S: intFromEnv(30, 1),
   QUERY_MAX_MEMORY_BYTES: intFromEnv(2 * 1024 * 1024 * 1024, 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(15_000, 100),
+
+  /**
+   * Webhooks (ingest/src/webhooks): self-hosted installs often post to a CRM on their own network, so
+   * loopback and private addresses are allowed unless this is false.
+   */
+  WEBHOOK_ALLOW_PRIVATE: flagDefaultOn,
+  /** One delivery request's deadline: a receiver slower than this counts as no answer and is retried. */
+  WEBHOOK_TIMEOUT_MS: intFromEnv(10_000, 100),
+  /** The first retry's delay; each next one doubles, up to WEBHOOK_RETRY_MAX_MS, with jitter. */
+  WEBHOOK_RETRY_BASE_MS: intFromEnv(10_000, 1),
+  WEBHOOK_RETRY_MAX_MS: intFromEnv(60 * 60 * 1000, 1),
+  /** A delivery not answered with a 2xx this long after its event was stored is given up (failed). */
+  WEBHOOK_RETRY_FOR_MS: intFromEnv(24 * 60 * 60 * 1000, 1),
+  /** Deliveries in a row given up (no success between) after which the webhook is disabled with the reason. */
+  WEBHOOK_DISABLE_AFTER_FAILURES: intFromEnv(20, 1),
+  /** How often the scheduler looks for newly stored deliveries (one small read each). */
+  WEBHOOK_POLL_MS: intFromEnv(1000, 10),
+  /**
+   * How often it re-reads every unfinished delivery of the retry window from storage: at start, after
+   * its queue overflowed, and at this interval as a safety net (a read of the whole window: not often).
+   */
+  WEBHOOK_SWEEP_MS: intFromEnv(10 * 60_000, 100),
+  /** Requests in flight per webhook: one slow receiver holds at most this many. */
+  WEBHOOK_CONCURRENCY: intFromEnv(8, 1),
+  /** Unfinished deliveries kept in memory; the rest wait in storage for a later sweep. */
+  WEBHOOK_MAX_QUEUED: intFromEnv(100_000, 1),
+  /** Distributed worker: the one-partition topic whose owner in the group is the one active worker. */
+  KAFKA_WORKER_TOPIC: z.string().min(1).default("chatfunnel-worker-lease"),
+  KAFKA_WORKER_GROUP_ID: z.string().min(1).default("chatfunnel-worker"),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -81,7 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return parsed.data;
 }
 
-export type DistributedProcess = "collector" | "consumer" | "api";
+export type DistributedProcess = "collector" | "consumer" | "api" | "worker";
 
 /**
  * What a distributed process needs besides the shared schema: a chDB directory belongs to one
@@ -100,7 +133,9 @@ export function checkDistributedConfig(config: Config, role: DistributedProcess)
         ? undefined
         : role === "consumer"
           ? "the consumer stores events for the API processes to read, and a chDB directory belongs to one process, so the API would never see them"
-          : "the API reads what the consumers store, and a chDB directory belongs to one process, so it would answer zeros";
+          : role === "worker"
+            ? "the worker delivers what the consumers store, and a chDB directory belongs to one process, so it would never see it"
+            : "the API reads what the consumers store, and a chDB directory belongs to one process, so it would answer zeros";
   if (problem) {
     throw new ConfigError(
       `invalid configuration for the distributed ${role}:\n  CLICKHOUSE_URL: not set: ${problem}. Set CLICKHOUSE_URL (e.g. http://127.0.0.1:8123), ` +

@@ -31,7 +31,7 @@ export function startApiProcess(config: Config, dashboardDir = DEFAULT_DASHBOARD
       // Collectors see keys created here on their next key-store reload (unknown keys trigger one).
       const keys = await ensureDefaultProject(config, storage);
       const keyStore = await KeyStore.load(storage);
-      const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger }, dashboardDir });
+      const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger, webhooks: config }, dashboardDir });
       const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
       return { url, keys, storageMode: storage.mode };
     },

@@ -4,6 +4,7 @@ import type { Config } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
+import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
 import { migrate } from "@chatfunnel/warehouse";
 
 // Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
@@ -45,12 +46,27 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
           await started.writer.close();
         },
       );
+      // In the embedded default the webhook scheduler runs in-process; stopping it lets requests in flight
+      // finish and records them, before the writer flushes and storage closes.
+      await starter.part(
+        "webhooks",
+        "drain",
+        async () => {
+          const started = createInstrumentedWebhookScheduler(storage, config, metrics, logger);
+          await started.scheduler.start();
+          return started;
+        },
+        async (started) => {
+          started.stopGauge();
+          await started.scheduler.stop();
+        },
+      );
       const app = createHttpApp({
         readiness,
         metrics,
         logger,
         collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
-        api: { storage, keys: keyStore, metrics, logger },
+        api: { storage, keys: keyStore, metrics, logger, webhooks: config },
         dashboardDir,
       });
       const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));

@@ -12,3 +12,6 @@ export * from "./run-query.js";
 export * from "./scope.js";
 export * from "./sessions.js";
 export * from "./users.js";
+export * from "./stored-events.js";
+export * from "./webhook-schema.js";
+export * from "./webhook-store.js";

@@ -2,6 +2,7 @@ import type { Storage } from "@chatfunnel/core";
 import { CSAT_QUESTION, CSAT_RATINGS } from "@chatfunnel/schemas";
 // The rollup contract (slot, sentinel, table names) has one home, shared with the facts that read it.
 import { ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "./rollup-schema.js";
+import { WEBHOOK_LOG_DAYS, WEBHOOK_TABLES } from "./webhook-schema.js";
 
 interface Migration {
   version: number;
@@ -275,7 +276,102 @@ const MIGRATIONS: Migration[] = [
       `DROP TABLE IF EXISTS ${db}.${ROLLUP_TABLES.engagementSlots}`,
     ],
   },
+  {
+    version: 13,
+    name: "webhooks: the webhooks, an outbox filled inside the events insert, the delivery attempts",
+    // Nothing acknowledged may be lost: the outbox row is written by a view inside the very insert that
+    // stores the event (the view's right-hand table, webhooks, is read at each insert), so a 200 or a
+    // committed Kafka offset implies its deliveries are stored. delivery_id hashes (webhook, event id): a
+    // resent event gives the same id, which the scheduler skips when its delivery is already finished.
+    // The outbox is partitioned by day so the scheduler's "stored since" reads prune by part.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.${WEBHOOK_TABLES.webhooks} (
+        project_id LowCardinality(String),
+        id String,
+        url String,
+        event_types Array(String),
+        secret String,
+        created_at DateTime64(3, 'UTC'),
+        disabled_reason String,
+        disabled_at DateTime64(3, 'UTC'),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, id)`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${WEBHOOK_TABLES.outbox} (
+        delivery_id String,
+        webhook_id String,
+        project_id LowCardinality(String),
+        event_id UUID,
+        type LowCardinality(String),
+        channel LowCardinality(String),
+        bot_id LowCardinality(String),
+        user_id String,
+        session_id String,
+        broadcast_id String,
+        ts DateTime64(3, 'UTC'),
+        source_source String,
+        source_medium String,
+        source_campaign String,
+        source_content String,
+        source_term String,
+        source_payload String,
+        revenue Decimal(18, 4),
+        currency LowCardinality(String),
+        properties Map(String, String),
+        received_at DateTime64(3, 'UTC'),
+        enqueued_at DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toDate(enqueued_at)
+      ORDER BY delivery_id
+      TTL toDateTime(enqueued_at) + INTERVAL ${WEBHOOK_LOG_DAYS} DAY`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${WEBHOOK_TABLES.outbox}_mv TO ${db}.${WEBHOOK_TABLES.outbox} AS ${webhookOutboxSelect(db)}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${WEBHOOK_TABLES.attempts} (
+        project_id LowCardinality(String),
+        webhook_id String,
+        delivery_id String,
+        event_id UUID,
+        event_type LowCardinality(String),
+        enqueued_at DateTime64(3, 'UTC'),
+        attempt UInt16,
+        at DateTime64(3, 'UTC'),
+        state Enum8('retrying' = 1, 'delivered' = 2, 'failed' = 3),
+        status_code UInt16,
+        error String,
+        duration_ms UInt32,
+        next_attempt_at DateTime64(3, 'UTC'),
+        INDEX delivery_bf delivery_id TYPE bloom_filter GRANULARITY 4
+      )
+      ENGINE = MergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (project_id, webhook_id, at, delivery_id)
+      TTL toDateTime(at) + INTERVAL ${WEBHOOK_LOG_DAYS} DAY`,
+    ],
+  },
 ];
+
+/**
+ * Each stored event of a live webhook's types, once per webhook. The join reads the (few) webhooks at
+ * every insert, so a webhook made by the API process applies to the next insert of every consumer. It
+ * only copies columns and hashes text: nothing in it can refuse a row the events table took, so it never
+ * fails an events insert of its own (DESIGN item 13).
+ */
+function webhookOutboxSelect(db: string): string {
+  return `
+    SELECT lower(hex(sipHash128(w.id, toString(e.event_id)))) AS delivery_id, w.id AS webhook_id,
+      e.project_id AS project_id, e.event_id AS event_id, e.type AS type, e.channel AS channel, e.bot_id AS bot_id,
+      e.user_id AS user_id, e.session_id AS session_id, e.broadcast_id AS broadcast_id, e.ts AS ts,
+      e.source_source AS source_source, e.source_medium AS source_medium, e.source_campaign AS source_campaign,
+      e.source_content AS source_content, e.source_term AS source_term, e.source_payload AS source_payload,
+      e.revenue AS revenue, e.currency AS currency, e.properties AS properties, e.received_at AS received_at,
+      now64(3) AS enqueued_at
+    FROM ${db}.events AS e
+    INNER JOIN (SELECT project_id, id, event_types FROM ${db}.${WEBHOOK_TABLES.webhooks} FINAL WHERE deleted = 0 AND disabled_reason = '') AS w
+      ON e.project_id = w.project_id
+    WHERE has(w.event_types, toString(e.type))`;
+}
 
 /**
  * Per user, bot and 15-minute slot. Every aggregate is idempotent (min, max, a set keyed by event

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
-import { ChannelSchema, type EventTypesResponse, type EventsResponse, type ExplorerEvent } from "@chatfunnel/schemas";
+import type { EventTypesResponse, EventsResponse } from "@chatfunnel/schemas";
 import { InvalidParameterError } from "../http/params.js";
-import { RANGE_HEAD, eventScope, runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { RANGE_HEAD, STORED_EVENT_COLUMNS, StoredEventRowSchema, eventScope, isoUtc, runQuery, toStoredEvent, type ResolvedFilters, type StoredEventRow } from "@chatfunnel/warehouse";
 
 export interface ExplorerFilters {
   types: string[] | undefined;
@@ -36,27 +36,9 @@ function decodeCursor(text: string): Cursor {
 }
 
 const num = z.coerce.number();
-const EventDbRowSchema = z.object({
-  id: z.string(),
-  type: z.string(),
-  channel: ChannelSchema,
-  bot_id: z.string(),
-  user_id: z.string(),
-  session_id: z.string(),
-  broadcast_id: z.string(),
-  ts: z.string(),
-  source_source: z.string(),
-  source_medium: z.string(),
-  source_campaign: z.string(),
-  source_content: z.string(),
-  source_term: z.string(),
-  source_payload: z.string(),
-  revenue: num,
-  currency: z.string(),
-  properties: z.record(z.string(), z.string()),
-  received_at: z.string(),
-});
-type EventDbRow = z.infer<typeof EventDbRowSchema>;
+// The row shape and its mapping to the contract are the warehouse's (a webhook delivers the same event).
+const EventDbRowSchema = StoredEventRowSchema;
+type EventDbRow = StoredEventRow;
 
 function explorerFilterSql(filters: ExplorerFilters): string {
   const parts: string[] = [];
@@ -91,9 +73,7 @@ export async function exploreEvents(storage: Storage, filters: ResolvedFilters, 
   const rows = await runQuery(
     storage,
     `WITH ${RANGE_HEAD}
-     SELECT toString(event_id) AS id, type, channel, bot_id, user_id, session_id, broadcast_id, ts,
-       source_source, source_medium, source_campaign, source_content, source_term, source_payload,
-       toFloat64(revenue) AS revenue, currency, properties, received_at
+     SELECT ${STORED_EVENT_COLUMNS}
      FROM ${db}.events
      WHERE ${scope.sql} AND ts >= range_from AND ts < range_to${explorerFilterSql(explorer)}
      ORDER BY ts DESC, event_id DESC
@@ -112,36 +92,7 @@ export async function exploreEvents(storage: Storage, filters: ResolvedFilters, 
   return { events: page.map(toExplorerEvent), next: more && last ? encodeCursor({ ts: isoUtc(last.ts), id: last.id }) : null };
 }
 
-function toExplorerEvent(row: EventDbRow): ExplorerEvent {
-  const event: ExplorerEvent = {
-    id: row.id,
-    type: row.type,
-    channel: row.channel,
-    botId: row.bot_id,
-    userId: row.user_id,
-    timestamp: isoUtc(row.ts),
-    receivedAt: isoUtc(row.received_at),
-  };
-  if (row.session_id !== "") event.sessionId = row.session_id;
-  if (row.broadcast_id !== "") event.broadcastId = row.broadcast_id;
-  const source: NonNullable<ExplorerEvent["source"]> = {};
-  if (row.source_source !== "") source.source = row.source_source;
-  if (row.source_medium !== "") source.medium = row.source_medium;
-  if (row.source_campaign !== "") source.campaign = row.source_campaign;
-  if (row.source_content !== "") source.content = row.source_content;
-  if (row.source_term !== "") source.term = row.source_term;
-  if (row.source_payload !== "") source.payload = row.source_payload;
-  if (Object.keys(source).length > 0) event.source = source;
-  // Revenue is stored as 0 when absent; an event with a currency is one that carried money.
-  if (row.currency !== "") {
-    event.revenue = row.revenue;
-    event.currency = row.currency;
-  }
-  if (Object.keys(row.properties).length > 0) event.properties = row.properties;
-  return event;
-}
-
-const isoUtc = (text: string) => new Date(text.endsWith("Z") ? text : `${text.replace(" ", "T")}Z`).toISOString();
+const toExplorerEvent = toStoredEvent;
 
 const TypeRowSchema = z.object({ type: z.string(), events: num, users: num, last_seen: z.string() });
 

@@ -1,0 +1,173 @@
+/**
+ * Webhook delivery under sustained leads, and what webhooks cost ingest, on the embedded default
+ * (in-process chDB, the scheduler in-process) with a local receiver standing in for the CRM.
+ *
+ * 1. Latency: BENCH_WEBHOOK_RATE leads/s (default 100, in 20 requests/s) for BENCH_WEBHOOK_SECONDS
+ *    (default 180) with one webhook on `lead`: p50/p99/max from the event stored (its ingest request
+ *    answered 200, which the embedded default gives only after the insert) to the receiver getting it,
+ *    every lead delivered exactly once; and the ingest requests' own p50/p99 beside the same load
+ *    without a webhook (run first, same length).
+ * 2. Throughput: BENCH_INGEST_EVENTS events (default 200,000; 2% leads, the rest messages) by 16
+ *    senders in batches of 500, without and with the webhook, alternating A B A B; events/s of each.
+ * Target (issue 16): delivery p99 ≤ 5 s; ingest with webhooks ≤ 5% slower than without.
+ *
+ *   npx tsx bench/webhooks.bench.ts
+ *   BENCH_WEBHOOK_SECONDS=10 BENCH_INGEST_EVENTS=20000 npx tsx bench/webhooks.bench.ts   (smoke)
+ */
+import fs from "node:fs";
+import { spawn } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { loadConfig, type EventInput } from "@chatfunnel/schemas";
+import { startEmbedded } from "@chatfunnel/server";
+
+const seconds = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 180);
+const rate = Number(process.env.BENCH_WEBHOOK_RATE ?? 100);
+const ingestEvents = Number(process.env.BENCH_INGEST_EVENTS ?? 200_000);
+const REQUESTS_PER_S = 20;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-bench-webhooks-"));
+// WEBHOOK_* from the environment pass through (e.g. WEBHOOK_POLL_MS), to see what a setting costs.
+const webhookSettings = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("WEBHOOK_")));
+const server = await startEmbedded(loadConfig({ ...webhookSettings, DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "warn" }), path.join(dataDir, "no-dashboard"));
+const { url, keys } = server;
+
+// The receiver, in a process of its own as a CRM is: answers 200 at once and prints each event id with
+// its arrival time (wall clock, as the stored times below).
+const receiverSource = `
+  const http = require("node:http");
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const at = Date.now();
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      process.stdout.write(body.event.id + " " + at + "\\n");
+      res.writeHead(200).end("ok");
+    });
+  });
+  server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
+`;
+const receiverProcess = spawn(process.execPath, ["-e", receiverSource], { stdio: ["ignore", "pipe", "inherit"] });
+const arrived = new Map<string, number>();
+let duplicates = 0;
+const receiverUrl = await new Promise<string>((resolve) => {
+  let buffered = "";
+  receiverProcess.stdout!.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      const [first, second] = line.split(" ");
+      if (first === "port") resolve(`http://127.0.0.1:${second}/hook`);
+      else if (first && second) {
+        if (arrived.has(first)) duplicates++;
+        else arrived.set(first, Number(second));
+      }
+    }
+  });
+});
+
+const now = () => Date.now();
+const event = (type: string): EventInput => ({ id: randomUUID(), type, channel: "telegram", botId: "bench_bot", userId: String(Math.floor(Math.random() * 50_000)), timestamp: new Date().toISOString(), properties: { phone: "+79990000000", form: "contact" } });
+
+let retries429 = 0;
+/** One request as the SDK sends it: a 429 waits its Retry-After and goes again; resolves when stored. */
+async function ingest(events: EventInput[]): Promise<number> {
+  for (;;) {
+    const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { Authorization: `Bearer ${keys.writeKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ events }) });
+    const text = await res.text();
+    if (res.status === 200) return now();
+    if (res.status !== 429) throw new Error(`ingest answered ${res.status}: ${text.slice(0, 200)}`);
+    retries429++;
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get("retry-after") ?? 1)));
+  }
+}
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+const ms = (value: number) => `${Math.round(value)} ms`;
+
+/** Leads at `rate`/s for `seconds`: each request's answer time per lead id, and the requests' durations. */
+async function sustained(): Promise<{ stored: Map<string, number>; requestMs: number[] }> {
+  const stored = new Map<string, number>();
+  const requestMs: number[] = [];
+  const perRequest = Math.max(1, Math.round(rate / REQUESTS_PER_S));
+  const started = now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < seconds * REQUESTS_PER_S; i++) {
+    const due = started + (i * 1000) / REQUESTS_PER_S;
+    const wait = due - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const leads = Array.from({ length: perRequest }, () => event("lead"));
+    const sent = now();
+    inflight.push(
+      ingest(leads).then((answeredAt) => {
+        requestMs.push(answeredAt - sent);
+        for (const lead of leads) stored.set(lead.id, answeredAt);
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  return { stored, requestMs };
+}
+
+async function throughput(): Promise<number> {
+  const batches = Array.from({ length: Math.ceil(ingestEvents / 500) }, () => Array.from({ length: 500 }, (_, i) => event(i % 50 === 0 ? "lead" : "message_received")));
+  let next = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < batches.length) await ingest(batches[next++]!);
+    }),
+  );
+  return (batches.length * 500) / ((now() - started) / 1000);
+}
+
+async function setWebhook(on: boolean, id?: string): Promise<string | undefined> {
+  if (!on) {
+    await fetch(`${url}/api/v1/webhooks/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${keys.readKey}` } });
+    return undefined;
+  }
+  const res = await fetch(`${url}/api/v1/webhooks`, { method: "POST", headers: { Authorization: `Bearer ${keys.readKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ url: receiverUrl, events: ["lead"] }) });
+  if (res.status !== 201) throw new Error(`create webhook: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; ${rate} leads/s for ${seconds} s; throughput ${ingestEvents} events`);
+
+// 1. The same sustained load without, then with a webhook.
+const without = await sustained();
+let webhookId = await setWebhook(true);
+const withHook = await sustained();
+const deadline = now() + 30_000;
+while (now() < deadline && [...withHook.stored.keys()].some((id) => !arrived.has(id))) await new Promise((resolve) => setTimeout(resolve, 100));
+const latencies = [...withHook.stored].map(([id, storedAt]) => (arrived.get(id) ?? Number.POSITIVE_INFINITY) - storedAt);
+const missing = latencies.filter((value) => !Number.isFinite(value)).length;
+console.log(`delivery after stored: p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}, max ${ms(Math.max(...latencies))}; ${withHook.stored.size} leads, ${missing} not delivered within 30 s, ${duplicates} delivered twice`);
+console.log(`ingest request at ${rate} leads/s: without webhook p50 ${ms(quantile(without.requestMs, 0.5))} p99 ${ms(quantile(without.requestMs, 0.99))}; with p50 ${ms(quantile(withHook.requestMs, 0.5))} p99 ${ms(quantile(withHook.requestMs, 0.99))}`);
+
+// 2. Throughput, alternating so drift (merges, page cache, neighbours) does not favour one side.
+webhookId = await setWebhook(false, webhookId);
+const rates: Record<"without" | "with", number[]> = { without: [], with: [] };
+for (const on of [false, true, false, true]) {
+  if (on) webhookId = await setWebhook(true);
+  rates[on ? "with" : "without"].push(await throughput());
+  if (on) webhookId = await setWebhook(false, webhookId);
+}
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const slower = 1 - mean(rates.with) / mean(rates.without);
+console.log(
+  `ingest throughput: without ${rates.without.map((r) => Math.round(r)).join(", ")} events/s, with ${rates.with.map((r) => Math.round(r)).join(", ")}; with webhooks ${(slower * 100).toFixed(1)}% ${slower >= 0 ? "slower" : "faster"}; ${retries429} requests retried after a 429`,
+);
+
+await server.close();
+receiverProcess.kill();
+fs.rmSync(dataDir, { recursive: true, force: true });
+const ok = missing === 0 && quantile(latencies, 0.99) <= 5000;
+console.log(ok ? "targets: delivery met" : "targets: delivery NOT met");
+process.exit(ok ? 0 : 1);

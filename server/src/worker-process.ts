@@ -1,0 +1,96 @@
+import express from "express";
+import { Gauge } from "prom-client";
+import type { Config } from "@chatfunnel/schemas";
+import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, abortableDelay, runProcess, type Logger, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
+import { createKafka, createWorkerLease } from "@chatfunnel/ingest";
+import { migrate } from "@chatfunnel/warehouse";
+import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
+
+export interface WorkerProcess extends ProcessHandle {
+  /** Where /health/live, /health/ready and /metrics answer. */
+  url: string;
+  /** True while this worker holds the lease and delivers. */
+  readonly active: boolean;
+}
+
+/**
+ * The distributed scheduler (`npm run start:worker`): webhook deliveries, run by exactly one worker at a
+ * time — the owner of the lease topic's one partition in the worker group (ingest/src/kafka/worker-lease.ts).
+ * Standbys are ready (they are healthy and take over within one rebalance); chatfunnel_worker_active says
+ * which one delivers. Storage is the shared ClickHouse (CLICKHOUSE_URL): the outbox the consumers' inserts fill.
+ */
+export function startWorkerProcess(config: Config, options: StartOptions = {}): Promise<WorkerProcess> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, "worker");
+  const metrics = createMetrics();
+  const readiness = new Readiness();
+  const activeGauge = new Gauge({ name: "chatfunnel_worker_active", help: "1 while this worker holds the lease and runs the scheduler", registers: [metrics.registry] });
+  activeGauge.set(0);
+  return runProcess({
+    logger,
+    readiness,
+    host: options.host,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    deadlineNote: "attempts in flight are made again by the next active worker (at least once)",
+    async start(starter) {
+      const app = express();
+      app.disable("x-powered-by");
+      app.use(createHealthRouter(readiness, metrics));
+      app.use(errorHandler(logger));
+      const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
+      const storage = await starter.part("storage", "close", () => openStorage(config, logger, { migrate }), (opened) => opened.close());
+      const { scheduler } = await starter.part(
+        "scheduler",
+        "drain",
+        () => createInstrumentedWebhookScheduler(storage, config, metrics, logger),
+        async (started) => {
+          started.stopGauge();
+          await started.scheduler.stop();
+        },
+      );
+      const lease = createWorkerLease({
+        kafka: createKafka(config, logger),
+        config,
+        logger,
+        onAcquire: async () => {
+          await scheduler.start();
+          activeGauge.set(1);
+        },
+        onRelease: async () => {
+          activeGauge.set(0);
+          await scheduler.stop();
+        },
+        onFatal: (error) => {
+          readiness.markNotReady("lease consumer stopped");
+          starter.fail(error);
+        },
+      });
+      readiness.markNotReady("joining the worker group");
+      // Stopped in the serve stage, before the scheduler drains: the lease is released (a standby takes
+      // over) while this worker finishes the requests it has in flight.
+      await starter.part("lease", "serve", () => untilBrokerAnswers(() => lease.start(), logger, starter.signal), () => lease.stop());
+      logger.info("worker running", { url, topic: config.KAFKA_WORKER_TOPIC, group: config.KAFKA_WORKER_GROUP_ID });
+      return {
+        url,
+        get active() {
+          return lease.holding;
+        },
+      };
+    },
+  });
+}
+
+const BROKER_WAIT_FIRST_MS = 500;
+const BROKER_WAIT_MAX_MS = 10_000;
+
+/** Like the consumer: a worker started before its broker waits for it, not ready meanwhile. */
+async function untilBrokerAnswers(attempt: () => Promise<void>, logger: Logger, stopping: AbortSignal): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const delayMs = Math.min(BROKER_WAIT_MAX_MS, BROKER_WAIT_FIRST_MS * 2 ** (tries - 1));
+      logger.warn("Kafka broker not reachable; waiting for it", { error, attempt: tries, retryInMs: delayMs });
+      await abortableDelay(delayMs, stopping);
+    }
+  }
+}

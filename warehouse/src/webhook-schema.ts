@@ -1,0 +1,22 @@
+/**
+ * The webhook tables (migration 13), shared by the migration that builds them and the store that reads
+ * and writes them (warehouse/src/webhook-store.ts). Dependency-free on purpose, like rollup-schema.ts.
+ */
+export const WEBHOOK_TABLES = {
+  /** One row per change of a webhook (create, disable, delete), the latest version wins (FINAL). */
+  webhooks: "webhooks",
+  /**
+   * One row per (webhook, stored event of its types), written by the view `webhook_outbox_mv` inside
+   * the events insert itself, so an acknowledged event always has its deliveries stored.
+   */
+  outbox: "webhook_outbox",
+  /** One row per delivery attempt with the state it left the delivery in: the log, and what a restart resumes from. */
+  attempts: "webhook_attempts",
+} as const;
+
+/** How long deliveries and their log are kept. */
+export const WEBHOOK_LOG_DAYS = 30;
+
+/** The state an attempt leaves its delivery in. */
+export const WEBHOOK_ATTEMPT_STATES = ["retrying", "delivered", "failed"] as const;
+export type WebhookAttemptState = (typeof WEBHOOK_ATTEMPT_STATES)[number];
