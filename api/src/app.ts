@@ -5,6 +5,7 @@ import { metricHandler } from "./http/handle.js";
 import { expressPath, type ApiRoute } from "./routes/api-route.js";
 import { overviewRoutes } from "./routes/overview-routes.js";
 import { funnelRoutes } from "./routes/funnel-routes.js";
+import { funnelTrendsRoutes } from "./routes/funnel-trends-routes.js";
 import { metricRoutes } from "./routes/metric-routes.js";
 import { eventsRoutes } from "./routes/events-routes.js";
 import { linksRoutes } from "./routes/links-routes.js";
@@ -23,7 +24,7 @@ export interface ApiDeps {
 }
 
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...funnelTrendsRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes];
 
 /** /api/v1: every route takes a read key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {
