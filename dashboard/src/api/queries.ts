@@ -11,6 +11,7 @@ import type {
   FunnelDropoffResponse,
   FunnelMode,
   FunnelResponse,
+  FunnelTrendsResponse,
   Interval,
   Link,
   LinkCreateBody,
@@ -91,6 +92,14 @@ export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: Fun
   queryOptions({
     queryKey: ["funnel", filters, definition] as const,
     queryFn: ({ signal }) => api.get<FunnelResponse>("funnel", { ...filters, ...funnelParams(definition) }, signal),
+    ...shared,
+  });
+
+/** Conversion first → last per start bucket: the funnel's parameters without breakdown (trends are over all users). */
+export const funnelTrendsQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, interval: Interval) =>
+  queryOptions({
+    queryKey: ["funnel/trends", filters, { ...definition, breakdown: null }, interval] as const,
+    queryFn: ({ signal }) => api.get<FunnelTrendsResponse>("funnel/trends", { ...filters, ...funnelParams({ ...definition, breakdown: null }), interval }, signal),
     ...shared,
   });
 

@@ -3,35 +3,80 @@ import {
   FUNNEL_BREAKDOWNS as BREAKDOWN_OPTIONS,
   FUNNEL_MODES as FUNNEL_MODE_OPTIONS,
   MAX_FUNNEL_STEPS,
+  MAX_STEP_ALTERNATIVES,
   MAX_STEP_FILTERS,
+  NUMERIC_FILTER_OPS,
+  PRESENCE_FILTER_OPS,
+  STEP_FILTER_OPS as FILTER_OPS,
   formatStepText,
   isFunnelWindow,
   parseStepText,
+  propertyNumber,
   type FunnelBreakdown,
   type FunnelMode,
+  type StepFilterOp,
 } from "@chatfunnel/contract";
 import type { FunnelDefinition } from "../api/queries.js";
 
-/** The modes and breakdowns a funnel can pick: the API's lists. */
-export { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS };
+/** The modes, breakdowns and filter operators a funnel can pick: the API's lists. */
+export { BREAKDOWN_OPTIONS, FILTER_OPS, FUNNEL_MODE_OPTIONS, type StepFilterOp };
 export const DEFAULT_STEPS = ["bot_started", "message_received", "lead", "order"];
 
-/** A step being edited: property filters as ordered pairs so the form keeps their order. */
-export interface DraftStep {
+/** A property filter being edited: a chip, or its editor while `editing`. */
+export interface DraftFilter {
+  key: string;
+  op: StepFilterOp;
+  value: string;
+  editing: boolean;
+}
+
+/** One alternative of a step (`lead|order`: two): an event type and filters that must all hold. */
+export interface DraftAlternative {
   type: string;
-  filters: Array<{ key: string; value: string }>;
+  filters: DraftFilter[];
 }
 
-/** The API's step syntax (contract/): `button_clicked[plan=pro]`, or JSON when a key or value holds a bracket or `=` cannot split it. */
+/** A step being edited: an event matches it when it matches any alternative. */
+export interface DraftStep {
+  alternatives: DraftAlternative[];
+}
+
+/** `?` and `!?` take no value; `>` `>=` `<` `<=` a number. */
+export const takesValue = (op: StepFilterOp): boolean => !PRESENCE_FILTER_OPS.includes(op);
+export const isNumericOp = (op: StepFilterOp): boolean => NUMERIC_FILTER_OPS.includes(op);
+
+/** What keeps a filter from going into the URL: no property yet, or a comparison with a value that is no number. */
+export function filterProblem(filter: Pick<DraftFilter, "key" | "op" | "value">): "property" | "number" | null {
+  if (filter.key.trim() === "") return "property";
+  if (isNumericOp(filter.op) && propertyNumber(filter.value) === null) return "number";
+  return null;
+}
+
+/**
+ * The API's step syntax (contract/): `lead|order[amount>100]`, or JSON when a name or value holds what brackets
+ * cannot. Filters without a property are not written (an editor opened and left empty).
+ */
 export function stepToText(step: DraftStep): string {
-  const filters = step.filters.filter((f) => f.key.trim() !== "").map((f): [string, string] => [f.key, f.value]);
-  return formatStepText({ type: step.type.trim(), filters });
+  return formatStepText({
+    anyOf: step.alternatives.map((alternative) => ({
+      type: alternative.type.trim(),
+      filters: alternative.filters
+        .filter((f) => f.key.trim() !== "")
+        .map((f) => ({ property: f.key, op: f.op, value: takesValue(f.op) ? f.value : "" })),
+    })),
+  });
 }
 
-/** The inverse of stepToText (the API's two spellings); null for text the API would refuse as syntax. */
+/** The inverse of stepToText (the API's spellings); null for text the API would refuse as syntax. */
 export function textToStep(text: string): DraftStep | null {
   const parsed = parseStepText(text);
-  return "error" in parsed ? null : { type: parsed.step.type, filters: parsed.step.filters.map(([key, value]) => ({ key, value })) };
+  if ("error" in parsed) return null;
+  return {
+    alternatives: parsed.step.anyOf.map((alternative) => ({
+      type: alternative.type,
+      filters: alternative.filters.map((f) => ({ key: f.property, op: f.op, value: f.value, editing: false })),
+    })),
+  };
 }
 
 /** The funnel of the URL (`steps`, `window`, `mode`, `breakdown`), defaults for whatever is missing or malformed. */
@@ -59,6 +104,10 @@ export function writeFunnelParams(params: URLSearchParams, definition: FunnelDef
   return next;
 }
 
-export function canAddFilter(step: DraftStep): boolean {
-  return step.filters.length < MAX_STEP_FILTERS;
+export function canAddFilter(alternative: DraftAlternative): boolean {
+  return alternative.filters.length < MAX_STEP_FILTERS;
+}
+
+export function canAddAlternative(step: DraftStep): boolean {
+  return step.alternatives.length < MAX_STEP_ALTERNATIVES;
 }

@@ -1,7 +1,7 @@
 import { EVENT_TYPE_PATTERN, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/contract";
 import type { FunnelDefinition } from "../api/queries.js";
 import { keyedDraftReducer } from "../drafts/keyed-draft.js";
-import { canAddFilter, stepToText, textToStep, type DraftStep } from "./definition.js";
+import { canAddAlternative, canAddFilter, filterProblem, stepToText, takesValue, textToStep, type DraftAlternative, type DraftFilter, type DraftStep, type StepFilterOp } from "./definition.js";
 import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "./limits.js";
 
 /** The funnel builder's form: what the user is editing, applied to the URL only on submit. */
@@ -13,22 +13,38 @@ export interface FunnelDraft {
   breakdown: FunnelBreakdown | "";
 }
 
+/** Where an edit applies: a step, one of its alternatives (0 for a step without `|`), one of its filters. */
+interface At {
+  step: number;
+  alternative: number;
+}
+interface AtFilter extends At {
+  filter: number;
+}
+
 export type FunnelEdit =
-  | { type: "stepType"; step: number; value: string }
+  | ({ type: "stepType"; value: string } & At)
   | { type: "addStep" }
   | { type: "removeStep"; step: number }
-  | { type: "addFilter"; step: number }
-  | { type: "filterKey"; step: number; filter: number; value: string }
-  | { type: "filterValue"; step: number; filter: number; value: string }
-  | { type: "removeFilter"; step: number; filter: number }
+  | { type: "addAlternative"; step: number }
+  | ({ type: "removeAlternative" } & At)
+  | ({ type: "addFilter" } & At)
+  | ({ type: "filterKey"; value: string } & AtFilter)
+  | ({ type: "filterOp"; value: StepFilterOp } & AtFilter)
+  | ({ type: "filterValue"; value: string } & AtFilter)
+  | ({ type: "editFilter" } & AtFilter)
+  | ({ type: "closeFilter" } & AtFilter)
+  | ({ type: "removeFilter" } & AtFilter)
   | { type: "windowAmount"; value: string }
   | { type: "windowUnit"; value: string }
   | { type: "mode"; value: FunnelMode }
   | { type: "breakdown"; value: FunnelBreakdown | "" };
 
+const emptyAlternative = (): DraftAlternative => ({ type: "", filters: [] });
+
 export function draftFromDefinition(definition: FunnelDefinition): FunnelDraft {
   return {
-    steps: definition.steps.map((text) => textToStep(text) ?? { type: text, filters: [] }),
+    steps: definition.steps.map((text) => textToStep(text) ?? { alternatives: [{ type: text, filters: [] }] }),
     windowAmount: definition.window.slice(0, -1),
     windowUnit: definition.window.slice(-1),
     mode: definition.mode,
@@ -41,22 +57,49 @@ export const definitionKey = (definition: FunnelDefinition): string => JSON.stri
 
 const mapAt = <T>(list: T[], index: number, change: (item: T) => T): T[] => list.map((item, i) => (i === index ? change(item) : item));
 
+function editAlternative(draft: FunnelDraft, at: At, change: (alternative: DraftAlternative) => DraftAlternative): FunnelDraft {
+  return { ...draft, steps: mapAt(draft.steps, at.step, (s) => ({ alternatives: mapAt(s.alternatives, at.alternative, change) })) };
+}
+
+function editFilter(draft: FunnelDraft, at: AtFilter, change: (filter: DraftFilter) => DraftFilter): FunnelDraft {
+  return editAlternative(draft, at, (a) => ({ ...a, filters: mapAt(a.filters, at.filter, change) }));
+}
+
 export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDraft {
   switch (edit.type) {
     case "stepType":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, type: edit.value })) };
+      return editAlternative(draft, edit, (a) => ({ ...a, type: edit.value }));
     case "addStep":
-      return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { type: "", filters: [] }] };
+      return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { alternatives: [emptyAlternative()] }] };
     case "removeStep":
       return draft.steps.length <= MIN_FUNNEL_STEPS ? draft : { ...draft, steps: draft.steps.filter((_, i) => i !== edit.step) };
+    case "addAlternative":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddAlternative(s) ? { alternatives: [...s.alternatives, emptyAlternative()] } : s)) };
+    case "removeAlternative":
+      // A step keeps at least one alternative: removing the step is the other button.
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.alternatives.length <= 1 ? s : { alternatives: s.alternatives.filter((_, i) => i !== edit.alternative) })) };
     case "addFilter":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddFilter(s) ? { ...s, filters: [...s.filters, { key: "", value: "" }] } : s)) };
+      // A new filter opens as its editor; it becomes a chip once closed.
+      return editAlternative(draft, edit, (a) => (canAddFilter(a) ? { ...a, filters: [...a.filters, { key: "", op: "=", value: "", editing: true }] } : a));
     case "filterKey":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, filters: mapAt(s.filters, edit.filter, (f) => ({ ...f, key: edit.value })) })) };
+      return editFilter(draft, edit, (f) => ({ ...f, key: edit.value }));
+    case "filterOp":
+      // A presence test has no value: none is kept for it to send.
+      return editFilter(draft, edit, (f) => ({ ...f, op: edit.value, value: takesValue(edit.value) ? f.value : "" }));
     case "filterValue":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, filters: mapAt(s.filters, edit.filter, (f) => ({ ...f, value: edit.value })) })) };
+      return editFilter(draft, edit, (f) => ({ ...f, value: edit.value }));
+    case "editFilter":
+      return editFilter(draft, edit, (f) => ({ ...f, editing: true }));
+    case "closeFilter":
+      // An editor closes into a chip only when the filter is one the API takes; left empty, it goes away.
+      return editAlternative(draft, edit, (a) => {
+        const filter = a.filters[edit.filter];
+        if (!filter) return a;
+        if (filter.key.trim() === "" && filter.value === "") return { ...a, filters: a.filters.filter((_, i) => i !== edit.filter) };
+        return filterProblem(filter) ? a : { ...a, filters: mapAt(a.filters, edit.filter, (f) => ({ ...f, editing: false })) };
+      });
     case "removeFilter":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, filters: s.filters.filter((_, i) => i !== edit.filter) })) };
+      return editAlternative(draft, edit, (a) => ({ ...a, filters: a.filters.filter((_, i) => i !== edit.filter) }));
     case "windowAmount":
       return { ...draft, windowAmount: edit.value };
     case "windowUnit":
@@ -74,8 +117,12 @@ export const funnelDraftReducer = keyedDraftReducer(draftFromDefinition, editFun
 /** A step type the API takes (the builder does not wait for a 400 to say so). */
 export const isDraftType = (type: string): boolean => EVENT_TYPE_PATTERN.test(type.trim());
 
-/** The definition to apply, or null while the draft is not one (fewer than two steps, a bad type). */
+/** A filter that keeps the draft from applying: one with a property but a value its operator refuses. */
+const blocks = (filter: DraftFilter): boolean => filter.key.trim() !== "" && filterProblem(filter) !== null;
+
+/** The definition to apply, or null while the draft is not one (fewer than two steps, a bad type, a bad filter). */
 export function definitionFromDraft(draft: FunnelDraft): FunnelDefinition | null {
-  if (draft.steps.length < MIN_FUNNEL_STEPS || !draft.steps.every((step) => isDraftType(step.type))) return null;
+  const alternatives = draft.steps.flatMap((step) => step.alternatives);
+  if (draft.steps.length < MIN_FUNNEL_STEPS || !alternatives.every((a) => isDraftType(a.type) && !a.filters.some(blocks))) return null;
   return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, breakdown: draft.breakdown || null };
 }

@@ -1,4 +1,4 @@
-import type { ChannelsResponse, CostsResponse, EngagementResponse, EventTypesResponse, ExplorerEvent, FunnelDropoffResponse, FunnelResponse, LinkReport, LinksResponse, OverviewFigures, OverviewResponse, RepeatResponse, TimeseriesResponse } from "@chatfunnel/schemas";
+import type { ChannelsResponse, CostsResponse, EngagementResponse, EventTypesResponse, ExplorerEvent, FunnelDropoffResponse, FunnelResponse, FunnelTrendsResponse, LinkReport, LinksResponse, OverviewFigures, OverviewResponse, RepeatResponse, TimeseriesResponse } from "@chatfunnel/schemas";
 
 const rub = (amount: number) => ({ amount, currency: "RUB" });
 const range = { from: "2026-05-01T00:00:00.000Z", to: "2026-05-31T00:00:00.000Z", tz: "UTC" };
@@ -97,6 +97,18 @@ export const funnel = (): FunnelResponse => ({
   breakdown: [],
   breakdowns: [],
   breakdownsTruncated: false,
+});
+
+export const funnelTrends = (): FunnelTrendsResponse => ({
+  range,
+  mode: "ordered",
+  windowSeconds: 7 * 86400,
+  interval: "day",
+  steps: 2,
+  points: [
+    { bucket: "2026-04-01", entered: 200, converted: 10, conversion: 0.05 },
+    { bucket: "2026-04-02", entered: 0, converted: 0, conversion: null },
+  ],
 });
 
 export const dropoff = (): FunnelDropoffResponse => ({

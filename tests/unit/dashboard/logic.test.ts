@@ -5,7 +5,7 @@ import { CHANNEL_OPTIONS, parseFilters, presetRange, toApiFilters, writeFilters 
 import { createFormat, formatDuration } from "../../../dashboard/src/i18n/format.js";
 import { initialLocale } from "../../../dashboard/src/i18n/i18n.js";
 import { en, ru } from "../../../dashboard/src/i18n/messages.js";
-import { parseFunnelParams, stepToText, textToStep, writeFunnelParams } from "../../../dashboard/src/funnel/definition.js";
+import { FILTER_OPS, isNumericOp, parseFunnelParams, stepToText, takesValue, textToStep, writeFunnelParams } from "../../../dashboard/src/funnel/definition.js";
 import * as limits from "../../../dashboard/src/funnel/limits.js";
 import { relativeChange } from "../../../dashboard/src/pages/OverviewPage.js";
 
@@ -116,28 +116,28 @@ describe("funnel steps as the API spells them", () => {
   const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
   const value = fc.string({ maxLength: 12 });
 
-  // zod's record drops a `__proto__` key on purpose (prototype pollution), so it is no filter name.
-  it("write what the API's parser reads back as the same step, brackets and all", () => {
+  const filterArb = fc
+    .tuple(fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k.trim() !== ""), fc.constantFrom(...FILTER_OPS), value, fc.integer({ min: -1000, max: 1000 }))
+    .map(([key, op, text, number]) => ({ key, op, value: !takesValue(op) ? "" : isNumericOp(op) ? String(number) : text, editing: false }));
+  const alternativeArb = fc.record({ type: word, filters: fc.uniqueArray(filterArb, { maxLength: 4, selector: (f) => `${f.op} ${f.key}` }) });
+
+  it("write what the API's parser reads back as the same step, brackets, operators, alternatives and all", () => {
     fc.assert(
-      fc.property(word, fc.uniqueArray(fc.record({ key: fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k.trim() !== "" && k !== "__proto__"), value }), { maxLength: 4, selector: (f) => f.key }), (type, filters) => {
-        const text = stepToText({ type, filters });
+      fc.property(fc.array(alternativeArb, { minLength: 1, maxLength: 3 }), (alternatives) => {
+        const text = stepToText({ alternatives });
         const parsed = parseFunnelStep(text);
-        expect(parsed).toEqual({ step: { type, filters: Object.fromEntries(filters.map((f) => [f.key, f.value])) } });
-        // Property order is not meaning (and JS objects put integer-like keys first).
-        const byKey = (list: Array<{ key: string }>) => [...list].sort((a, b) => a.key.localeCompare(b.key));
-        const back = textToStep(text);
-        expect(back?.type).toBe(type);
-        expect(byKey(back?.filters ?? [])).toEqual(byKey(filters));
+        expect(parsed).toEqual({ step: { anyOf: alternatives.map((a) => ({ type: a.type, filters: a.filters.map((f) => ({ property: f.key, op: f.op, value: f.value })) })) } });
+        expect(textToStep(text)).toEqual({ alternatives });
       }),
     );
   });
 
   it("keep property names that are also Object.prototype members", () => {
-    const step = { type: "order", filters: [{ key: "toString", value: "x" }, { key: "constructor", value: "" }] };
+    const step = { alternatives: [{ type: "order", filters: [{ key: "toString", op: "=" as const, value: "x", editing: false }, { key: "constructor", op: "=" as const, value: "", editing: false }] }] };
     const text = stepToText(step);
     expect(text).toBe("order[toString=x][constructor=]");
     const parsed = parseFunnelStep(text);
-    expect("step" in parsed && Object.entries(parsed.step.filters)).toEqual([["toString", "x"], ["constructor", ""]]);
+    expect("step" in parsed && parsed.step.anyOf[0]!.filters.map((f) => [f.property, f.value])).toEqual([["toString", "x"], ["constructor", ""]]);
   });
 
   it("reads the funnel from the URL with defaults and writes it back", () => {

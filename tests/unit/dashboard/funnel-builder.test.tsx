@@ -1,0 +1,173 @@
+// @vitest-environment jsdom
+/**
+ * The funnel page's step menu and trends tab, the whole app in jsdom with a fake API: every choice lands in the
+ * URL as the API's `steps=` text (so a link reproduces the funnel), filter chips edit in place, "or" adds an
+ * alternative, and the trends tab shows the API's numbers per bucket with the interval in the URL.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { FunnelTrendsResponse, Interval } from "@chatfunnel/schemas";
+import { json, renderApp } from "./harness.js";
+import { eventTypes, funnel } from "./fixtures.js";
+
+afterEach(cleanup);
+
+const trends = (interval: Interval): FunnelTrendsResponse => ({
+  range: { from: "2026-04-01T00:00:00.000Z", to: "2026-04-04T00:00:00.000Z", tz: "UTC" },
+  mode: "ordered",
+  windowSeconds: 7 * 86_400,
+  interval,
+  steps: 4,
+  points:
+    interval === "day"
+      ? [
+          { bucket: "2026-04-01", entered: 200, converted: 10, conversion: 0.05 },
+          { bucket: "2026-04-02", entered: 0, converted: 0, conversion: null },
+          { bucket: "2026-04-03", entered: 1234, converted: 370, conversion: 370 / 1234 },
+        ]
+      : [{ bucket: "2026-03-30", entered: 1434, converted: 380, conversion: 380 / 1434 }],
+});
+
+const answers = {
+  funnel: funnel(),
+  "event-types": eventTypes(),
+  "funnel/trends": (url: URL) => json(trends((url.searchParams.get("interval") ?? "day") as Interval)),
+};
+const url = () => new URL(window.location.href).searchParams;
+const LINK = "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead%7Corder%5Bamount%3E%3D100%5D%5Butm%3F%5D&steps=order%5Btext~%D1%86%D0%B5%D0%BD%D0%B0%5D&window=2d&mode=strict";
+
+describe("funnel builder: the step menu", () => {
+  it("shows a linked funnel's alternatives and operators as chips and writes it back unchanged", async () => {
+    const app = renderApp({ url: LINK, answers });
+    await screen.findByTestId("funnel-chart");
+    const steps = ["bot_started", "lead|order[amount>=100][utm?]", "order[text~цена]"];
+    expect(app.requestsTo("funnel")[0]?.searchParams.getAll("steps")).toEqual(steps);
+
+    const second = screen.getByRole("group", { name: "Step 2" });
+    const [lead, order] = within(second).getAllByRole("group").filter((g) => /^Alternative/.test(g.getAttribute("aria-label") ?? ""));
+    expect((within(lead!).getByLabelText("Event type") as HTMLInputElement).value).toBe("lead");
+    expect((within(order!).getByLabelText("Event type") as HTMLInputElement).value).toBe("order");
+    expect(within(order!).getAllByRole("listitem").map((chip) => chip.querySelector(".chip-text")?.textContent)).toEqual(["amount ≥ 100", "utm is set"]);
+    expect(within(screen.getByRole("group", { name: "Step 3" })).getByRole("button", { name: "Edit filter text contains цена" })).toBeTruthy();
+
+    // Applying without an edit changes nothing: the same texts, the same request.
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(steps);
+    expect(url().get("window")).toBe("2d");
+    expect(url().get("mode")).toBe("strict");
+  });
+
+  it("edits a chip in place: operator, a number checked before it is sent, presence without a value", async () => {
+    const app = renderApp({ url: LINK, answers });
+    await screen.findByTestId("funnel-chart");
+    const second = screen.getByRole("group", { name: "Step 2" });
+    await userEvent.click(within(second).getByRole("button", { name: "Edit filter amount ≥ 100" }));
+    const editor = within(second).getByRole("group", { name: "Property filter" });
+    await userEvent.selectOptions(within(editor).getByLabelText("Operator"), "<");
+    const value = within(editor).getByLabelText("Value");
+    await userEvent.clear(value);
+    await userEvent.type(value, "lots");
+    // Not a number: said beside the field, and neither Done nor Show funnel take it.
+    expect(within(editor).getByText(/needs a number/)).toBeTruthy();
+    expect((within(editor).getByRole("button", { name: "Done" }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.clear(value);
+    await userEvent.type(value, "2.5");
+    await userEvent.click(within(editor).getByRole("button", { name: "Done" }));
+    expect(within(second).getByRole("button", { name: "Edit filter amount < 2.5" })).toBeTruthy();
+
+    // The presence chip becomes "is not set": no value field, none sent.
+    await userEvent.click(within(second).getByRole("button", { name: "Edit filter utm is set" }));
+    const presence = within(second).getByRole("group", { name: "Property filter" });
+    await userEvent.selectOptions(within(presence).getByLabelText("Operator"), "!?");
+    expect(within(presence).queryByLabelText("Value")).toBeNull();
+    await userEvent.click(within(presence).getByRole("button", { name: "Done" }));
+    // × removes the third step's chip.
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 3" })).getByRole("button", { name: "Remove filter text contains цена" }));
+
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "lead|order[amount<2.5][utm!?]", "order"]);
+    await waitFor(() => expect(app.requestsTo("funnel").at(-1)?.searchParams.getAll("steps")).toEqual(url().getAll("steps")));
+  });
+
+  it("'or' adds an alternative event to a step, and a filter to it; removing it leaves one", async () => {
+    renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead", answers });
+    await screen.findByTestId("funnel-chart");
+    const second = screen.getByRole("group", { name: "Step 2" });
+    await userEvent.click(within(second).getByRole("button", { name: "Or another event for step 2" }));
+    const alternative = within(second).getByRole("group", { name: "Alternative 2" });
+    // Empty: nothing to apply until it has a type.
+    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.type(within(alternative).getByLabelText("Event type"), "order");
+    await userEvent.click(within(alternative).getByRole("button", { name: "+ Add property filter" }));
+    await userEvent.type(within(alternative).getByLabelText("Property"), "plan");
+    await userEvent.type(within(alternative).getByLabelText("Value"), "pro");
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "lead|order[plan=pro]"]);
+
+    // After applying, the URL's funnel shows: the filter as a chip.
+    const applied = within(screen.getByRole("group", { name: "Step 2" })).getByRole("group", { name: "Alternative 2" });
+    expect(within(applied).getByRole("button", { name: "Edit filter plan = pro" })).toBeTruthy();
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 2" })).getByRole("button", { name: "Remove alternative 1" }));
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "order[plan=pro]"]);
+  });
+
+  it("an editor opened and left empty adds nothing", async () => {
+    renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead", answers });
+    await screen.findByTestId("funnel-chart");
+    const first = screen.getByRole("group", { name: "Step 1" });
+    await userEvent.click(within(first).getByRole("button", { name: "+ Add property filter" }));
+    expect(within(first).getByRole("group", { name: "Property filter" })).toBeTruthy();
+    await userEvent.click(within(first).getByRole("button", { name: "Done" }));
+    expect(within(first).queryByRole("group", { name: "Property filter" })).toBeNull();
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "lead"]);
+  });
+});
+
+describe("funnel page: the trends tab", () => {
+  it("shows the API's conversion per start day, and per week once the interval changes, both in the URL", async () => {
+    const app = renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead&breakdown=channel", answers });
+    await screen.findByTestId("funnel-chart");
+    expect(app.requestsTo("funnel/trends")).toHaveLength(0);
+    await userEvent.click(screen.getByRole("tab", { name: "Trends" }));
+    expect(url().get("view")).toBe("trends");
+    expect(screen.getByRole("tab", { name: "Trends" }).getAttribute("aria-selected")).toBe("true");
+
+    const table = await screen.findByTestId("funnel-trends-table");
+    const row = (bucket: string) => table.querySelector(`tr[data-bucket="${bucket}"]`) as HTMLElement;
+    expect(row("2026-04-03").querySelector('[data-metric="entered"]')?.textContent).toBe("1,234");
+    expect(row("2026-04-03").querySelector('[data-metric="converted"]')?.textContent).toBe("370");
+    expect(row("2026-04-03").querySelector('[data-metric="conversion"]')?.textContent).toBe("30%");
+    expect(row("2026-04-02").querySelector('[data-metric="conversion"]')?.textContent).toBe("—");
+    expect(screen.getByRole("group", { name: "Conversion from step 1 to step 2 by start day" })).toBeTruthy();
+    // The funnel's own parameters, without the breakdown trends do not take.
+    const asked = app.requestsTo("funnel/trends")[0]!;
+    expect(asked.searchParams.getAll("steps")).toEqual(["bot_started", "lead"]);
+    expect(asked.searchParams.get("interval")).toBe("day");
+    expect(asked.searchParams.get("breakdown")).toBeNull();
+    expect(asked.searchParams.get("from")).toBeTruthy();
+    expect(screen.getByText(/the breakdown applies to the steps view/)).toBeTruthy();
+
+    await userEvent.selectOptions(screen.getByLabelText("Interval"), "week");
+    expect(url().get("interval")).toBe("week");
+    await waitFor(() => expect(screen.getByTestId("funnel-trends-table").querySelector(`tr[data-bucket="2026-03-30"]`)).toBeTruthy());
+    expect(app.requestsTo("funnel/trends").at(-1)?.searchParams.get("interval")).toBe("week");
+
+    // Back to the steps: the tab leaves the URL, the chart is the funnel's.
+    await userEvent.click(screen.getByRole("tab", { name: "Steps" }));
+    expect(url().get("view")).toBeNull();
+    expect(await screen.findByTestId("funnel-chart")).toBeTruthy();
+  });
+
+  it("opens on the trends tab from a link, with its interval", async () => {
+    const app = renderApp({ url: "/funnel?range=30d&tz=UTC&view=trends&interval=week&steps=bot_started&steps=lead%7Corder", answers });
+    await screen.findByTestId("funnel-trends-table");
+    expect(app.requestsTo("funnel")).toHaveLength(0);
+    expect(app.requestsTo("funnel/trends")[0]?.searchParams.get("interval")).toBe("week");
+    expect(app.requestsTo("funnel/trends")[0]?.searchParams.getAll("steps")).toEqual(["bot_started", "lead|order"]);
+    expect((screen.getByLabelText("Interval") as HTMLSelectElement).value).toBe("week");
+  });
+});
