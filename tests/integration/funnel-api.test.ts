@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import type { Storage } from "@chatfunnel/core";
 import { toEventRow } from "@chatfunnel/warehouse";
-import { FunnelDropoffResponseSchema, FunnelResponseSchema, MAX_FUNNEL_BREAKDOWN_GROUPS, type Event } from "@chatfunnel/schemas";
+import { FunnelDropoffResponseSchema, FunnelResponseSchema, MAX_FUNNEL_BREAKDOWN_GROUPS, funnelStepText, type Event } from "@chatfunnel/schemas";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { FUNNEL_EXAMPLES, T0, ev } from "../reference/funnel-examples.js";
@@ -40,7 +40,7 @@ describe("funnel API", () => {
   it.each(FUNNEL_EXAMPLES)("answers the hand-computed example: $name", async (example) => {
     const api = await projectWith(example.events);
     const params = new URLSearchParams({ from: iso(example.range[0]), to: iso(example.range[1]), mode: example.mode, window: `${example.windowMinutes}m` });
-    for (const step of example.steps) params.append("steps", step.type + Object.entries(step.filters).map(([k, v]) => `[${k}=${v}]`).join(""));
+    for (const step of example.steps) params.append("steps", funnelStepText(step));
     const res = await api.get(`/api/v1/funnel?${params}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const body = FunnelResponseSchema.parse(res.body);
@@ -71,6 +71,14 @@ describe("funnel API", () => {
       expect(res.status, path).toBe(400);
       expect(res.body.error.code, path).toBe("invalid_parameter");
       expect(res.body.error.message, path).toContain(`'${parameter}'`);
+    }
+    // A step the grammar cannot read names its position: steps[2] is the third.
+    for (const bad of ["order[a!x]", "order[amount>many]", '{"type":"order","filters":[{"property":"a","op":"like","value":"x"}]}', "order[utm?yes]", "lead|"]) {
+      const res = await api.get(`/api/v1/funnel?${base}&steps=lead&steps=order&steps=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.message, bad).toContain("'steps'");
+      expect(res.body.error.message, bad).toContain("steps[2]");
+      expect(res.body.error.details[0].path, bad).toBe("steps.2");
     }
   });
 

@@ -40,7 +40,7 @@ describe("funnel equals the reference implementation on random event streams", (
         const scope: ReferenceScope = { fromMs, toMs, channels: s.channel, botId: s.botId, campaign: s.campaign };
         const definition = { steps: s.steps, windowSeconds: s.window.ms / 1000, mode: s.mode, breakdown: s.breakdown };
         const params = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), window: s.window.text, mode: s.mode });
-        for (const step of s.steps) params.append("steps", stepText(step));
+        s.steps.forEach((step, k) => params.append("steps", stepText(step, (k + s.range[0]) % 2 === 0)));
         for (const dimension of s.breakdown) params.append("breakdown", dimension);
         for (const channel of s.channel ?? []) params.append("channel", channel);
         if (s.botId) params.set("botId", s.botId);

@@ -1,10 +1,23 @@
 /**
  * fast-check arbitraries for funnel property tests: streams built so that funnels convert often and hit
  * the edge cases — equal timestamps, steps exactly at and 1 ms past the window, resends, repeated step
- * types, property filters, users on several channels and bots.
+ * types, property filters of every operator (numbers as numbers and as text, non-numbers, absent values,
+ * mixed-case Cyrillic, Greek and Turkish text), any-of steps overlapping other steps, users on several
+ * channels and bots.
  */
 import fc from "fast-check";
-import { FUNNEL_BREAKDOWNS, FUNNEL_MODES, type Channel, type Event, type FunnelBreakdown, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
+import {
+  FUNNEL_BREAKDOWNS,
+  FUNNEL_MODES,
+  funnelStepText,
+  type Channel,
+  type Event,
+  type FunnelAlternative,
+  type FunnelBreakdown,
+  type FunnelFilter,
+  type FunnelMode,
+  type FunnelStep,
+} from "@chatfunnel/schemas";
 
 export const BASE_MS = Date.UTC(2026, 4, 12, 9, 0);
 export const MINUTE = 60_000;
@@ -34,6 +47,10 @@ const eventArb = (user: number, mainChannel: Channel) =>
       botId: fc.constantFrom(...BOTS),
       offset: offsetArb,
       plan: fc.constantFrom<"pro" | "basic" | 1 | undefined>("pro", "basic", 1, undefined),
+      // Numbers as JSON numbers and as text, at and around the filters' thresholds, and texts that are not numbers.
+      amount: fc.constantFrom<string | number | boolean | null | undefined>(undefined, undefined, 100, 99.5, 150, "100", "1e2", "+100", "-5", " 100", "abc", "", true, null, "1e400", 0),
+      utm: fc.constantFrom<string | undefined>(undefined, undefined, "ads", ""),
+      text: fc.constantFrom<string | undefined>(undefined, undefined, "Цена?", "какая ЦЕНА", "цена", "price", "PRICE list", "ОДОΣ", "İstanbul", ""),
       campaign: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...CAMPAIGNS) }),
       source: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...SOURCES) }),
     })
@@ -46,7 +63,12 @@ const eventArb = (user: number, mainChannel: Channel) =>
         userId: `u${user}`,
         timestamp: new Date(BASE_MS + r.offset[0] * 10 * MINUTE + r.offset[1]).toISOString(),
       };
-      if (r.plan !== undefined) event.properties = { plan: r.plan };
+      const properties: NonNullable<Event["properties"]> = {};
+      if (r.plan !== undefined) properties.plan = r.plan;
+      if (r.amount !== undefined) properties.amount = r.amount;
+      if (r.text !== undefined) properties.text = r.text;
+      if (r.utm !== undefined) properties.utm = r.utm;
+      if (Object.keys(properties).length > 0) event.properties = properties;
       if (r.campaign || r.source) event.source = { ...(r.campaign ? { campaign: r.campaign } : {}), ...(r.source ? { source: r.source } : {}) };
       return event;
     });
@@ -76,9 +98,35 @@ const streamArb = fc
 /** A filter that applies in one scenario out of eight, so most scenarios keep their users. */
 const rarely = <T>(arb: fc.Arbitrary<T>) => fc.noBias(fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb }));
 
-const stepArb: fc.Arbitrary<FunnelStep> = fc.record({
+/** Filters of every operator, on values the events carry, mostly none so funnels still convert. */
+const filterArb: fc.Arbitrary<FunnelFilter> = fc.constantFrom<FunnelFilter>(
+  { property: "plan", op: "=", value: "pro" },
+  { property: "plan", op: "=", value: "1" },
+  { property: "plan", op: "!=", value: "pro" },
+  { property: "amount", op: ">", value: "100" },
+  { property: "amount", op: ">=", value: "100" },
+  { property: "amount", op: "<", value: "100" },
+  { property: "amount", op: "<=", value: "1e2" },
+  { property: "amount", op: ">", value: "-10" },
+  { property: "text", op: "~", value: "цена" },
+  { property: "text", op: "~", value: "Price" },
+  { property: "text", op: "~", value: "σ" },
+  { property: "text", op: "~", value: "i̇" },
+  { property: "utm", op: "?", value: "" },
+  { property: "amount", op: "?", value: "" },
+  { property: "text", op: "!?", value: "" },
+  { property: "utm", op: "!?", value: "" },
+  { property: "utm", op: "!=", value: "" },
+);
+
+const alternativeArb: fc.Arbitrary<FunnelAlternative> = fc.record({
   type: fc.constantFrom(...STEP_TYPES),
-  filters: fc.noBias(fc.constantFrom<Record<string, string>>({}, {}, {}, {}, {}, { plan: "pro" }, { plan: "1" })),
+  filters: fc.oneof({ weight: 4, arbitrary: fc.constant<FunnelFilter[]>([]) }, { weight: 2, arbitrary: fc.uniqueArray(filterArb, { minLength: 1, maxLength: 2, selector: (f) => `${f.op}${f.property}` }) }),
+});
+
+/** Mostly one alternative; sometimes two or three, which may overlap each other and other steps. */
+const stepArb: fc.Arbitrary<FunnelStep> = fc.record({
+  anyOf: fc.oneof({ weight: 4, arbitrary: fc.array(alternativeArb, { minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.array(alternativeArb, { minLength: 2, maxLength: 3 }) }),
 });
 
 export const scenarioArb = fc.record({
@@ -95,7 +143,10 @@ export const scenarioArb = fc.record({
   dropoffStep: fc.integer({ min: 2, max: 5 }),
 });
 
-export function stepText(step: FunnelStep): string {
-  return step.type + Object.entries(step.filters).map(([key, value]) => `[${key}=${value}]`).join("");
+/** Half the steps in the bracket grammar, half in JSON, so both spellings meet the engine. */
+export function stepText(step: FunnelStep, json = false): string {
+  if (!json) return funnelStepText(step);
+  const alternatives = step.anyOf.map((a) => ({ type: a.type, filters: a.filters.map((f) => (f.op === "?" || f.op === "!?" ? { property: f.property, op: f.op } : f)) }));
+  return JSON.stringify(alternatives.length === 1 ? alternatives[0] : { anyOf: alternatives });
 }
 

@@ -3,7 +3,7 @@
  * definitions in schemas/src/api/funnel.ts. The unit test checks the reference against them, the integration
  * test checks the endpoint against them, so neither can drift from the written semantics unnoticed.
  */
-import type { Event, FunnelMode, FunnelStep } from "@chatfunnel/schemas";
+import { equalityStep, parseFunnelStep, type Event, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
 
 export const T0 = Date.UTC(2026, 4, 12, 9, 0);
 const MIN = 60_000;
@@ -23,7 +23,7 @@ export function ev(userId: string, type: string, minutes: number, extra: Partial
   };
 }
 
-const step = (type: string, filters: Record<string, string> = {}): FunnelStep => ({ type, filters });
+const step = (type: string, filters: Record<string, string> = {}): FunnelStep => equalityStep(type, filters);
 
 export interface FunnelExample {
   name: string;
@@ -41,6 +41,17 @@ export interface FunnelExample {
 }
 
 const ABC = [step("bot_started"), step("lead"), step("order")];
+
+/** A step in the `steps` grammar, for the operators and any-of steps. */
+function parsed(text: string): FunnelStep {
+  const result = parseFunnelStep(text);
+  if ("error" in result) throw new Error(`${text}: ${result.error}`);
+  return result.step;
+}
+
+/** Users who each start at minute 0 and have one `type` event at minute 1 with these properties. */
+const oneEach = (type: string, propertiesByUser: Array<Event["properties"] | undefined>): Event[] =>
+  propertiesByUser.flatMap((properties, index) => [ev(`u${index}`, "bot_started", 0), ev(`u${index}`, type, 1, properties === undefined ? {} : { properties })]);
 
 export const FUNNEL_EXAMPLES: FunnelExample[] = [
   {
@@ -167,5 +178,95 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     users: [3, 3, 1],
     median: [null, 1200, 1200],
     mean: [null, 1120, 1200],
+  },
+  {
+    name: "numeric comparisons read the text as a number; not a number or absent never matches",
+    // 150 and "100" match >= 100; "abc", absent, "1e400" (beyond a double), "", true and " 100" do not; 99.5 does not.
+    events: oneEach("order", [{ amount: 150 }, { amount: "100" }, { amount: "abc" }, undefined, { amount: "1e400" }, { amount: "" }, { amount: true }, { amount: " 100" }, { amount: 99.5 }]),
+    steps: [step("bot_started"), parsed("order[amount>=100]")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [9, 2],
+  },
+  {
+    name: "the other direction: < 1e2 matches 99.5 and -5, still not the non-numbers",
+    events: oneEach("order", [{ amount: 150 }, { amount: "100" }, { amount: "abc" }, undefined, { amount: "-1e400" }, { amount: -5 }, { amount: null }, { amount: 99.5 }]),
+    steps: [step("bot_started"), parsed('{"type":"order","filters":[{"property":"amount","op":"<","value":1e2}]}')],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [8, 2],
+  },
+  {
+    name: "!= matches a different value and an absent property, not the value itself",
+    events: oneEach("order", [{ plan: "pro" }, { plan: "basic" }, undefined, { plan: "" }, { plan: "Pro" }]),
+    steps: [step("bot_started"), parsed("order[plan!=pro]")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [5, 4],
+  },
+  {
+    name: "~ is contains, case-insensitive in any script; a look-alike letter is another letter",
+    // "Какая ЦЕНА?" and "Цена" match; "ценник" does not contain "цена"; "ЦЕHA" has a Latin H.
+    events: oneEach("message_received", [{ text: "Какая ЦЕНА?" }, { text: "ценник" }, { text: "price" }, undefined, { text: "ЦЕHA" }, { text: "Цена" }]),
+    steps: [step("bot_started"), parsed("message_received[text~цЕна]")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [6, 2],
+  },
+  {
+    name: "? is set (an empty value is set), !? is not set",
+    events: oneEach("lead", [{ utm: "" }, { utm: "ads" }, undefined, { other: "x" }]),
+    steps: [step("bot_started"), parsed("lead[utm?]")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [4, 2],
+  },
+  {
+    name: "!? holds without the property",
+    events: oneEach("lead", [{ utm: "" }, { utm: "ads" }, undefined, { other: "x" }]),
+    steps: [step("bot_started"), parsed("lead[utm!?]")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [4, 2],
+  },
+  {
+    name: "any-of: an event matches the step when it matches any alternative; ordered still needs distinct events",
+    events: [
+      ev("a", "bot_started", 0),
+      ev("a", "order", 1),
+      ev("a", "order", 2),
+      ev("b", "bot_started", 0),
+      ev("b", "order", 1),
+      ev("c", "bot_started", 0),
+      ev("c", "lead", 1, { properties: { amount: 500 } }),
+      ev("c", "order", 3),
+      ev("d", "bot_started", 0),
+      ev("d", "lead", 1, { properties: { amount: 5 } }),
+      ev("d", "order", 4),
+    ],
+    steps: [step("bot_started"), parsed("lead[amount>100]|order"), step("order")],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    // d's lead does not match (amount 5), so its order at 4 is step 2 and nothing is left for step 3.
+    users: [4, 4, 2],
+    median: [null, 60, 150],
+    mean: [null, 105, 150],
+  },
+  {
+    name: "any-of in any order: one event may satisfy both steps it matches",
+    events: [ev("a", "bot_started", 0), ev("a", "order", 1), ev("b", "bot_started", 0), ev("b", "lead", 2), ev("c", "bot_started", 0)],
+    steps: [step("bot_started"), parsed("lead|order"), step("order")],
+    mode: "any",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [3, 2, 1],
+    median: [null, 90, 60],
   },
 ];

@@ -8,7 +8,7 @@ import type {
   FunnelStep,
   FunnelStepResult,
 } from "@chatfunnel/schemas";
-import { MAX_FUNNEL_BREAKDOWN_GROUPS } from "@chatfunnel/schemas";
+import { MAX_FUNNEL_BREAKDOWN_GROUPS, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
 
 /**
  * The funnel in plain TypeScript over an in-memory event list, written from the definitions in
@@ -80,9 +80,35 @@ function toEv(event: Event): Ev {
 const byTimeThenId = (a: Ev, b: Ev) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const userKey = (e: { channel: string; userId: string }) => `${e.channel}\u0000${e.userId}`;
 
+/** One filter, straight from the operator list in schemas/src/api/funnel.ts. */
+function filterHolds(properties: Record<string, string>, filter: FunnelFilter): boolean {
+  const present = Object.hasOwn(properties, filter.property);
+  const text = present ? properties[filter.property]! : undefined;
+  switch (filter.op) {
+    case "=":
+      return text === filter.value;
+    case "!=":
+      return text !== filter.value;
+    case ">":
+    case ">=":
+    case "<":
+    case "<=": {
+      const x = text === undefined ? null : propertyNumber(text);
+      const v = propertyNumber(filter.value)!;
+      if (x === null) return false;
+      return filter.op === ">" ? x > v : filter.op === ">=" ? x >= v : filter.op === "<" ? x < v : x <= v;
+    }
+    case "~":
+      return text !== undefined && text.toLowerCase().includes(filter.value.toLowerCase());
+    case "?":
+      return present;
+    case "!?":
+      return !present;
+  }
+}
+
 function matches(event: Ev, step: FunnelStep): boolean {
-  if (event.type !== step.type) return false;
-  return Object.entries(step.filters).every(([key, value]) => key in event.properties && event.properties[key] === value);
+  return step.anyOf.some((alternative) => event.type === alternative.type && alternative.filters.every((filter) => filterHolds(event.properties, filter)));
 }
 
 /** The user's earliest event (by time, then id) with a non-empty value of `pick`. */
@@ -214,8 +240,9 @@ export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): Funne
     const previous = k === 0 ? users[0]! : users[k - 1]!;
     return {
       index: k + 1,
-      type: step.type,
-      filters: step.filters,
+      text: funnelStepText(step),
+      type: funnelStepTypes(step),
+      filters: funnelStepEqualityFilters(step),
       users: users[k]!,
       conversionFromFirst: users[0] === 0 ? null : users[k]! / users[0]!,
       conversionFromPrevious: previous === 0 ? null : users[k]! / previous,

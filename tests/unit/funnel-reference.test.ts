@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { equalityStep } from "@chatfunnel/schemas";
 import { referenceDropoff, referenceFunnel } from "../reference/funnel.js";
 import { FUNNEL_EXAMPLES, T0, ev } from "../reference/funnel-examples.js";
 
@@ -18,14 +19,14 @@ describe("the funnel reference follows the written definitions", () => {
 
   it("takes the mean of the two middle values as the median of an even count", () => {
     const events = [0, 1, 2, 3].flatMap((i) => [ev(`u${i}`, "bot_started", 0), ev(`u${i}`, "lead", [1, 2, 4, 10][i]!)]);
-    const result = referenceFunnel(events, { fromMs: T0, toMs: T0 + 60 * MIN }, { steps: [{ type: "bot_started", filters: {} }, { type: "lead", filters: {} }], windowSeconds: 3600, mode: "ordered" });
+    const result = referenceFunnel(events, { fromMs: T0, toMs: T0 + 60 * MIN }, { steps: [equalityStep("bot_started"), equalityStep("lead")], windowSeconds: 3600, mode: "ordered" });
     expect(result.steps[1]).toMatchObject({ users: 4, medianSecondsToConvert: 180, meanSecondsToConvert: 255 });
   });
 
   it("counts a resent event once and reports conversion, drop-off and breakdown groups", () => {
     const lead = ev("a", "lead", 1);
     const events = [ev("a", "bot_started", 0, { source: { campaign: "spring" } }), lead, { ...lead }, ev("b", "bot_started", 0, { channel: "vk" }), ev("b", "lead", 2, { channel: "vk" }), ev("c", "bot_started", 0)];
-    const definition = { steps: [{ type: "bot_started", filters: {} }, { type: "lead", filters: {} }], windowSeconds: 3600, mode: "ordered" as const, breakdown: ["channel" as const, "campaign" as const] };
+    const definition = { steps: [equalityStep("bot_started"), equalityStep("lead")], windowSeconds: 3600, mode: "ordered" as const, breakdown: ["channel" as const, "campaign" as const] };
     const result = referenceFunnel(events, { fromMs: T0, toMs: T0 + 60 * MIN }, definition);
     expect(result.steps[1]).toMatchObject({ users: 2, conversionFromFirst: 2 / 3, conversionFromPrevious: 2 / 3, dropOff: 1, dropOffRate: 1 / 3 });
     expect(result.breakdowns.map((g) => [g.values, g.steps.map((s) => s.users)])).toEqual([

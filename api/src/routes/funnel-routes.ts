@@ -13,10 +13,16 @@ import { funnel } from "../metrics/funnel/funnel.js";
 import { metricRoute, type ApiRoute } from "./api-route.js";
 
 const STEPS_HELP =
-  "`steps` is repeated 2–20 times, in order. Each is an event type, optionally with property filters in brackets " +
-  "(`button_clicked[plan=pro]`, `order[plan=pro][country=RU]`; split at the first `=`, a value cannot contain `]`) or a JSON " +
-  'object (`{"type":"order","filters":{"plan":"pro","items":2}}`; numbers, booleans and null compare as their JSON text). ' +
-  "A filter holds when the property is present with exactly that text. `window` is `30m`, `12h` or `7d` (default 7d, at most 90d).";
+  "`steps` is repeated 2–20 times, in order. Each is an event type, optionally with property filters in brackets, or several such " +
+  "joined by `|` (`lead|order[plan=pro]`: an event matches the step when it matches any of them, at most 5). Filters: `[p=v]` the " +
+  "property is present with exactly that text; `[p!=v]` the negation (an event without `p` matches); `[p>v]`, `[p>=v]`, `[p<v]`, " +
+  "`[p<=v]` the property's text is a number (`100`, `-2.5`, `1e3`; within a double's range) compared with v — a non-numeric or " +
+  "absent value never matches; `[p~v]` contains, case-insensitive (Unicode lowercase of both sides); `[p?]` is set, `[p!?]` is not " +
+  "set. A filter splits at its first operator character (= ! < > ~ ?), and a value cannot contain `]`; otherwise use JSON: " +
+  '`{"type":"order","filters":{"plan":"pro","items":2}}` (equality; numbers, booleans and null compare as their JSON text), ' +
+  '`{"type":"order","filters":[{"property":"amount","op":">","value":"100"},{"property":"utm","op":"?"}]}`, ' +
+  '`{"anyOf":[{"type":"lead"},{"type":"order"}]}`. A step the grammar cannot read is a 400 naming `steps[i]` (0-based). ' +
+  "`window` is `30m`, `12h` or `7d` (default 7d, at most 90d).";
 
 const MODES_HELP =
   "Modes: `ordered` (default) — steps happen in order, other events may come between; `strict` — each step is the very next event " +

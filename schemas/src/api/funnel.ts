@@ -11,11 +11,17 @@ import {
   MAX_FUNNEL_STEPS,
   MAX_FUNNEL_WINDOW_SECONDS,
   MAX_PROPERTY_NAME_LENGTH,
+  MAX_STEP_ALTERNATIVES,
   MAX_STEP_FILTERS,
   MAX_STEP_FILTER_VALUE_LENGTH,
   MIN_FUNNEL_STEPS,
+  NUMERIC_FILTER_OPS,
+  PRESENCE_FILTER_OPS,
+  STEP_FILTER_OPS,
+  formatStepText,
   funnelWindowSeconds,
   parseStepText,
+  propertyNumber,
 } from "@chatfunnel/contract";
 import { ChannelSchema, EventTypeSchema } from "../event.js";
 import { CommonQuerySchema, RateSchema } from "./common.js";
@@ -28,8 +34,23 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  * - The user's events are ordered by timestamp; events at the same millisecond by the first step they match
  *   (earlier steps first, events matching no step last), then by the set of steps they match. Events equal in
  *   all of that are interchangeable, so every answer is deterministic.
- * - An event matches a step when its type equals the step's type and every filter's property is present with
- *   exactly that text (strings as they are; numbers, booleans and null as their JSON text: `n=1`, `vip=true`).
+ * - An event matches a step when it matches any of the step's alternatives (`lead|order[plan=pro]`; a step
+ *   written without `|` has one). It matches an alternative when its type equals the alternative's and every
+ *   filter holds. Property values are read as text (strings as they are; numbers, booleans and null as their
+ *   JSON text: `n=1`, `vip=true`):
+ *   - `[p=v]`: p is present with exactly the text v (`[p=]` needs p present and empty);
+ *   - `[p!=v]`: the negation of `[p=v]`: an event without p matches (as in PostHog and Mixpanel: absent is
+ *     "not equal");
+ *   - `[p>v]`, `[p>=v]`, `[p<v]`, `[p<=v]`: p is present and its text is a number (optional sign, digits with
+ *     an optional point, optional exponent: `100`, `-2.5`, `.5`, `1e3`; within a double's range), compared as
+ *     doubles with v. An absent p, or a text that is not a number (`"abc"`, `""`, `true`, `1e400`), never
+ *     matches a numeric comparison, whichever its direction;
+ *   - `[p~v]`: p is present and, both sides lowercased with Unicode's full lowercase mapping (JavaScript's
+ *     String.prototype.toLowerCase, the engine's lowerUTF8: final sigma, `İ` → `i̇` included), p's text
+ *     contains v's; `[p~]` holds for any present p. No other folding: `ё` does not match `е`, and a final
+ *     `Σ` lowercases to `ς`, so `[p~Σ]` does not find `ΟΔΟΣ`;
+ *   - `[p?]`: p is present (with any value, "" included); `[p!?]`: p is absent.
+ *   One event may match several steps (a repeated type, or alternatives shared between steps).
  * - An attempt starts at an event matching step 1 (in `any` mode: any step) with timestamp in [from, to);
  *   every later step of the attempt happens at most `window` after the start (inclusive).
  *   - ordered: steps 1..k are matched by events e1 < e2 < … < ek in that order (other events may come between);
@@ -57,8 +78,14 @@ export {
   MAX_FUNNEL_BREAKDOWN_GROUPS,
   MAX_FUNNEL_STEPS,
   MAX_FUNNEL_WINDOW_SECONDS,
+  MAX_STEP_ALTERNATIVES,
   MAX_STEP_FILTERS,
   MIN_FUNNEL_STEPS,
+  NUMERIC_FILTER_OPS,
+  PRESENCE_FILTER_OPS,
+  PROPERTY_NUMBER_PATTERN_SOURCE,
+  STEP_FILTER_OPS,
+  propertyNumber,
 } from "@chatfunnel/contract";
 
 export const FunnelModeSchema = z.enum(FUNNEL_MODES);
@@ -69,41 +96,61 @@ export type FunnelBreakdown = z.infer<typeof FunnelBreakdownSchema>;
 
 const PropertyKeySchema = z.string().min(1).max(MAX_PROPERTY_NAME_LENGTH);
 
-/**
- * An object of property → value kept key for key. z.record drops a key named `__proto__` (assigning it to a
- * plain object would replace the prototype), which turned `lead[__proto__=x]` into "every lead". Here the
- * pairs are checked as a list and rebuilt with Object.fromEntries, which defines own properties, so every
- * property name — `__proto__`, `constructor`, `toString` — stays an ordinary filter.
- */
-function propertyEntriesSchema<V extends z.ZodType<unknown, unknown>>(value: V) {
-  return z.preprocess(
-    (input) => (input !== null && typeof input === "object" && !Array.isArray(input) ? Object.entries(input) : input),
-    z
-      .array(z.tuple([PropertyKeySchema, value]), { error: "must be an object of property: value" })
-      .transform((entries) => Object.fromEntries(entries) as Record<string, z.output<V>>),
-  );
-}
+export const FunnelFilterOpSchema = z.enum(STEP_FILTER_OPS);
+export type FunnelFilterOp = z.infer<typeof FunnelFilterOpSchema>;
 
-/** One step: an event type and property filters that must all hold (values compared as text). */
-export const FunnelStepSchema = z.strictObject({
+/** One property filter (the operators' meaning is in the comment at the top). */
+export const FunnelFilterSchema = z
+  .strictObject({ property: PropertyKeySchema, op: FunnelFilterOpSchema, value: z.string().max(MAX_STEP_FILTER_VALUE_LENGTH) })
+  .superRefine((filter, ctx) => {
+    if (PRESENCE_FILTER_OPS.includes(filter.op) && filter.value !== "") ctx.addIssue({ code: "custom", path: ["value"], message: `${filter.op} takes no value` });
+    if (NUMERIC_FILTER_OPS.includes(filter.op) && propertyNumber(filter.value) === null) ctx.addIssue({ code: "custom", path: ["value"], message: `must be a number for ${filter.op}` });
+  });
+export type FunnelFilter = z.infer<typeof FunnelFilterSchema>;
+
+/** One alternative of a step: an event type and property filters that must all hold. */
+export const FunnelAlternativeSchema = z.strictObject({
   type: EventTypeSchema,
-  filters: propertyEntriesSchema(z.string().max(MAX_STEP_FILTER_VALUE_LENGTH))
-    .refine((filters) => Object.keys(filters).length <= MAX_STEP_FILTERS, `must have at most ${MAX_STEP_FILTERS} filters`)
-    .default({}),
+  filters: z.array(FunnelFilterSchema).max(MAX_STEP_FILTERS, `must have at most ${MAX_STEP_FILTERS} filters`),
+});
+export type FunnelAlternative = z.infer<typeof FunnelAlternativeSchema>;
+
+/** One step: an event matching any of its alternatives (one, unless written `a|b`). The shape of contract's StepText. */
+export const FunnelStepSchema = z.strictObject({
+  anyOf: z.array(FunnelAlternativeSchema).min(1).max(MAX_STEP_ALTERNATIVES, `must have at most ${MAX_STEP_ALTERNATIVES} alternatives`),
 });
 export type FunnelStep = z.infer<typeof FunnelStepSchema>;
 
 /**
- * Parses one `steps` value: the syntax (brackets or JSON) is contract/'s parseStepText, the type and the
- * filters' names, values and count are FunnelStepSchema's.
+ * Parses one `steps` value: the syntax (brackets or JSON) is contract/'s parseStepText, the types and the
+ * filters' names, values and counts are FunnelStepSchema's.
  */
 export function parseFunnelStep(text: string): { step: FunnelStep } | { error: string } {
   const syntax = parseStepText(text);
   if ("error" in syntax) return syntax;
-  // Object.fromEntries defines own properties: a property named like Object.prototype's members stays a filter.
-  const step = FunnelStepSchema.safeParse({ type: syntax.step.type, filters: Object.fromEntries(syntax.step.filters) });
+  const step = FunnelStepSchema.safeParse(syntax.step);
   if (!step.success) return { error: step.error.issues.map((issue) => `${issue.path.join(".") || "step"}: ${issue.message}`).join("; ") };
   return { step: step.data };
+}
+
+/** A one-alternative step of equality filters: `equalityStep("order", { plan: "pro" })` is `order[plan=pro]`. */
+export function equalityStep(type: string, filters: Record<string, string> = {}): FunnelStep {
+  return { anyOf: [{ type, filters: Object.entries(filters).map(([property, value]) => ({ property, op: "=", value })) }] };
+}
+
+/** The step written back in the `steps` grammar (brackets when they can hold it, else JSON). */
+export const funnelStepText = (step: FunnelStep): string => formatStepText(step);
+
+/** The answer's `type`: the alternatives' types joined by `|`. */
+export const funnelStepTypes = (step: FunnelStep): string => step.anyOf.map((alternative) => alternative.type).join("|");
+
+/**
+ * The answer's `filters`: the equality filters of a one-alternative step, as older clients read them; the
+ * other operators and any-of steps show only in `text`.
+ */
+export function funnelStepEqualityFilters(step: FunnelStep): Record<string, string> {
+  if (step.anyOf.length !== 1) return {};
+  return Object.fromEntries(step.anyOf[0]!.filters.filter((f) => f.op === "=").map((f) => [f.property, f.value]));
 }
 
 /** `30m`, `12h`, `7d` → seconds. */
@@ -126,7 +173,8 @@ const StepsParamSchema = z
         const steps: FunnelStep[] = [];
         texts.forEach((text, index) => {
           const parsed = parseFunnelStep(text);
-          if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: parsed.error });
+          // The position in the message too: the 400's text names `steps[2]`, not only its details' path.
+          if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: `steps[${index}] ${JSON.stringify(text)}: ${parsed.error}` });
           else steps.push(parsed.step);
         });
         return steps;
@@ -135,11 +183,24 @@ const StepsParamSchema = z
   // OpenAPI documents parameters as parsed; the parsed steps are objects, but the wire form is what callers type.
   .meta({
     type: "array",
-    items: { type: "string", examples: ["bot_started", "button_clicked[plan=pro]", '{"type":"order","filters":{"items":2}}'] },
+    items: {
+      type: "string",
+      examples: [
+        "bot_started",
+        "button_clicked[plan=pro]",
+        "order[amount>=100][plan!=trial]",
+        "message_received[text~цена]",
+        "lead[utm?]",
+        "lead|order",
+        '{"type":"order","filters":{"items":2}}',
+        '{"type":"order","filters":[{"property":"amount","op":">","value":"100"}]}',
+        '{"anyOf":[{"type":"lead"},{"type":"order","filters":{"plan":"pro"}}]}',
+      ],
+    },
     minItems: MIN_FUNNEL_STEPS,
     maxItems: MAX_FUNNEL_STEPS,
     description:
-      "Repeated, in order: an event type, optionally with [property=value] filters, or a JSON step object. Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
+      "Repeated, in order: an event type with optional filters [p=v], [p!=v] (absent counts as not equal), [p>v] [p>=v] [p<v] [p<=v] (numeric; a non-numeric or absent value never matches), [p~v] (contains, case-insensitive), [p?] (set), [p!?] (not set); alternatives joined by | (lead|order); or a JSON step object. Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
   });
 
 const BreakdownParamSchema = z.preprocess(
@@ -178,7 +239,11 @@ export type FunnelDropoffQuery = z.infer<typeof FunnelDropoffQuerySchema>;
 export const FunnelStepResultSchema = z.object({
   /** 1-based. */
   index: z.number().int().min(1),
+  /** The step in the `steps` grammar, exactly as it is matched (contract's formatStepText: it parses back). */
+  text: z.string(),
+  /** The alternatives' event types joined by `|`. */
   type: z.string(),
+  /** The equality filters of a one-alternative step (older clients read these); the whole step is `text`. */
   filters: z.record(z.string(), z.string()),
   /** Users whose furthest step is this one or later. */
   users: z.number().int().nonnegative(),

@@ -8,6 +8,9 @@ import {
   type FunnelResponse,
   type FunnelStep,
   type FunnelStepResult,
+  funnelStepEqualityFilters,
+  funnelStepText,
+  funnelStepTypes,
 } from "@chatfunnel/schemas";
 import { runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
@@ -63,8 +66,9 @@ export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow,
     const timed = k > 0 && row !== undefined && row.users > 0;
     return {
       index: k + 1,
-      type: step.type,
-      filters: step.filters,
+      text: funnelStepText(step),
+      type: funnelStepTypes(step),
+      filters: funnelStepEqualityFilters(step),
       users: reached,
       conversionFromFirst: ratio(reached, users[0]!),
       conversionFromPrevious: ratio(reached, previous),

@@ -112,7 +112,7 @@ LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
       ...scope.params,
       ...mask.params,
       n: definition.steps.length,
-      stepTypes: [...new Set(definition.steps.map((step) => step.type))],
+      stepTypes: [...new Set(definition.steps.flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
       windowMs,
       fromMs: filters.fromMs,
       toRelMs: filters.toMs - filters.fromMs,
