@@ -127,6 +127,16 @@ describe("funnel builder: the step menu", () => {
   });
 });
 
+describe("funnel page: the steps chart", () => {
+  it("names each step by the answer's text, which holds alternatives and operators the equality filters do not", async () => {
+    const texts = ["bot_started", "message_received", "lead|order[amount>100]", "order[plan!=trial]"];
+    const answer = { ...funnel(), steps: funnel().steps.map((step, i) => ({ ...step, type: texts[i]!.split("[")[0]!, filters: {}, text: texts[i] })) };
+    renderApp({ url: "/funnel?range=30d&tz=UTC", answers: { ...answers, funnel: answer } });
+    const chart = await screen.findByTestId("funnel-chart");
+    expect([...chart.querySelectorAll(".funnel-step-name")].map((name) => name.textContent)).toEqual(texts.map((text, i) => `${i + 1}. ${text}`));
+  });
+});
+
 describe("funnel page: the trends tab", () => {
   it("shows the API's conversion per start day, and per week once the interval changes, both in the URL", async () => {
     const app = renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead&breakdown=channel", answers });
