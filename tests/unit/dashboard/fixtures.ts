@@ -78,6 +78,7 @@ export const engagement = (): EngagementResponse => ({ range, newUsers: 456, ses
 
 const step = (index: number, type: string, users: number, first: number, previous: number, filters: Record<string, string> = {}) => ({
   index,
+  text: type + Object.entries(filters).map(([key, value]) => `[${key}=${value}]`).join(""),
   type,
   filters,
   users,
