@@ -13,6 +13,8 @@ export const MAX_STEP_FILTERS = 8;
 export const MAX_STEP_FILTER_VALUE_LENGTH = 1024;
 /** Breakdown groups beyond this many (by users at step 1) are left out and the answer says so. */
 export const MAX_FUNNEL_BREAKDOWN_GROUPS = 100;
+/** `bins` of time to convert: 1 to this many equal-width bins per step. */
+export const MAX_FUNNEL_BINS = 50;
 export const DEFAULT_DROPOFF_LIMIT = 1000;
 export const MAX_DROPOFF_LIMIT = 10_000;
 

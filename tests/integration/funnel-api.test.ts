@@ -47,6 +47,8 @@ describe("funnel API", () => {
     expect(body.steps.map((s) => s.users)).toEqual(example.users);
     if (example.median) expect(body.steps.map((s) => s.medianSecondsToConvert)).toEqual(example.median);
     if (example.mean) expect(body.steps.map((s) => s.meanSecondsToConvert)).toEqual(example.mean);
+    if (example.medianFromPrevious) expect(body.steps.map((s) => s.medianSecondsFromPrevious)).toEqual(example.medianFromPrevious);
+    if (example.meanFromPrevious) expect(body.steps.map((s) => s.meanSecondsFromPrevious)).toEqual(example.meanFromPrevious);
     expect(body.steps[0]).toMatchObject({ index: 1, conversionFromFirst: example.users[0] === 0 ? null : 1, dropOff: 0 });
   });
 
@@ -79,6 +81,20 @@ describe("funnel API", () => {
       expect(res.body.error.message, bad).toContain("'steps'");
       expect(res.body.error.message, bad).toContain("steps[2]");
       expect(res.body.error.details[0].path, bad).toBe("steps.2");
+    }
+  });
+
+  it("answers time-to-convert bins per step when asked, and refuses a bins count out of bounds", async () => {
+    const events = [0, 1, 2, 4].flatMap((minutes, i) => [ev(`b${i}`, "bot_started", 0), ev(`b${i}`, "lead", minutes)]);
+    const api = await projectWith(events);
+    const base = `from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead`;
+    const body = FunnelResponseSchema.parse((await api.get(`/api/v1/funnel?${base}&bins=2`)).body);
+    expect(body.timeToConvertBins).toEqual([{ step: 2, bins: [{ fromSeconds: 0, toSeconds: 120, users: 2 }, { fromSeconds: 120, toSeconds: 240, users: 2 }] }]);
+    expect((await api.get(`/api/v1/funnel?${base}`)).body).not.toHaveProperty("timeToConvertBins");
+    for (const bad of ["0", "51", "1.5", "x"]) {
+      const res = await api.get(`/api/v1/funnel?${base}&bins=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.message, bad).toContain("'bins'");
     }
   });
 

@@ -38,13 +38,14 @@ describe("funnel equals the reference implementation on random event streams", (
         const fromMs = BASE_MS + s.range[0] * 10 * MINUTE;
         const toMs = fromMs + s.range[1] * 10 * MINUTE;
         const scope: ReferenceScope = { fromMs, toMs, channels: s.channel, botId: s.botId, campaign: s.campaign };
-        const definition = { steps: s.steps, windowSeconds: s.window.ms / 1000, mode: s.mode, breakdown: s.breakdown };
+        const definition = { steps: s.steps, windowSeconds: s.window.ms / 1000, mode: s.mode, breakdown: s.breakdown, ...(s.bins === undefined ? {} : { bins: s.bins }) };
         const params = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), window: s.window.text, mode: s.mode });
         s.steps.forEach((step, k) => params.append("steps", stepText(step, (k + s.range[0]) % 2 === 0)));
         for (const dimension of s.breakdown) params.append("breakdown", dimension);
         for (const channel of s.channel ?? []) params.append("channel", channel);
         if (s.botId) params.set("botId", s.botId);
         if (s.campaign) params.set("campaign", s.campaign);
+        if (s.bins !== undefined) params.set("bins", String(s.bins));
         const auth = { Authorization: `Bearer ${project.readKey}` };
 
         const res = await request(testApp.app).get(`/api/v1/funnel?${params}`).set(auth);
@@ -54,6 +55,7 @@ describe("funnel equals the reference implementation on random event streams", (
         if ((expected.steps[1]?.users ?? 0) > 0) converting++;
         expect(res.body.breakdowns).toEqual(expected.breakdowns);
         expect(res.body.breakdownsTruncated).toBe(expected.breakdownsTruncated);
+        expect(res.body.timeToConvertBins).toEqual(expected.timeToConvertBins);
 
         const step = Math.min(s.dropoffStep, s.steps.length);
         params.set("step", String(step));

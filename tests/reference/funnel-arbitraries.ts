@@ -141,6 +141,7 @@ export const scenarioArb = fc.record({
   botId: rarely(fc.constantFrom(...BOTS)),
   campaign: rarely(fc.constantFrom(...CAMPAIGNS)),
   dropoffStep: fc.integer({ min: 2, max: 5 }),
+  bins: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
 });
 
 /** Half the steps in the bracket grammar, half in JSON, so both spellings meet the engine. */

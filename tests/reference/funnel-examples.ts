@@ -38,6 +38,9 @@ export interface FunnelExample {
   /** Median and mean seconds to convert per step (null for step 1). */
   median?: (number | null)[];
   mean?: (number | null)[];
+  /** Median and mean seconds from the previous step per step (null for step 1). */
+  medianFromPrevious?: (number | null)[];
+  meanFromPrevious?: (number | null)[];
 }
 
 const ABC = [step("bot_started"), step("lead"), step("order")];
@@ -64,6 +67,8 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     users: [2, 2, 1],
     median: [null, 120, 180],
     mean: [null, 120, 180],
+    medianFromPrevious: [null, 120, 60],
+    meanFromPrevious: [null, 120, 60],
   },
   {
     name: "window is inclusive to the millisecond",
@@ -178,6 +183,9 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     users: [3, 3, 1],
     median: [null, 1200, 1200],
     mean: [null, 1120, 1200],
+    // Step 2 had always occurred by the time step 1 did: 0 from the previous step.
+    medianFromPrevious: [null, 0, 0],
+    meanFromPrevious: [null, 0, 0],
   },
   {
     name: "numeric comparisons read the text as a number; not a number or absent never matches",
@@ -258,6 +266,9 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     users: [4, 4, 2],
     median: [null, 60, 150],
     mean: [null, 105, 150],
+    // a: 1 → 2 min, c: 1 → 3 min.
+    medianFromPrevious: [null, 60, 90],
+    meanFromPrevious: [null, 105, 90],
   },
   {
     name: "any-of in any order: one event may satisfy both steps it matches",

@@ -6,6 +6,7 @@ import type {
   FunnelDropoffUser,
   FunnelMode,
   FunnelStep,
+  FunnelStepBins,
   FunnelStepResult,
 } from "@chatfunnel/schemas";
 import { MAX_FUNNEL_BREAKDOWN_GROUPS, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
@@ -30,6 +31,7 @@ export interface ReferenceDefinition {
   windowSeconds: number;
   mode: FunnelMode;
   breakdown?: FunnelBreakdown[];
+  bins?: number;
 }
 
 interface Ev {
@@ -233,10 +235,14 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
 export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): FunnelStepResult[] {
   const users = steps.map((_, k) => outcomes.filter((o) => o.level >= k + 1).length);
   return steps.map((step, k) => {
-    const offsets = outcomes.filter((o) => o.level >= k + 1).map((o) => o.offsetsMs[k]!).sort((a, b) => a - b);
+    const reached = outcomes.filter((o) => o.level >= k + 1);
+    const offsets = reached.map((o) => o.offsetsMs[k]!).sort((a, b) => a - b);
+    // From the previous step: the same attempt's completion of step k minus that of step k - 1.
+    const fromPrevious = reached.map((o) => o.completedAtMs[k]! - o.completedAtMs[k - 1]!).sort((a, b) => a - b);
     const n = offsets.length;
     const timed = k > 0 && n > 0;
     const sum = offsets.reduce((a, b) => a + b, 0);
+    const sumPrevious = fromPrevious.reduce((a, b) => a + b, 0);
     const previous = k === 0 ? users[0]! : users[k - 1]!;
     return {
       index: k + 1,
@@ -250,6 +256,8 @@ export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): Funne
       dropOffRate: previous === 0 ? null : (previous - users[k]!) / previous,
       medianSecondsToConvert: timed ? (offsets[Math.floor((n - 1) / 2)]! + offsets[Math.floor(n / 2)]!) / 2000 : null,
       meanSecondsToConvert: timed ? Math.round(sum / n) / 1000 : null,
+      medianSecondsFromPrevious: timed ? (fromPrevious[Math.floor((n - 1) / 2)]! + fromPrevious[Math.floor(n / 2)]!) / 2000 : null,
+      meanSecondsFromPrevious: timed ? Math.round(sumPrevious / n) / 1000 : null,
     };
   });
 }
@@ -286,7 +294,25 @@ export function referenceFunnel(events: Event[], scope: ReferenceScope, def: Ref
     breakdown: dimensions,
     breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
     breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+    ...(def.bins === undefined ? {} : { timeToConvertBins: referenceBins(def.steps.length, def.bins, outcomes) }),
   };
+}
+
+/** Per step from the second: n equal-width bins from 0 to the longest time to convert, as written in the schema. */
+export function referenceBins(steps: number, n: number, outcomes: UserOutcome[]): FunnelStepBins[] {
+  const result: FunnelStepBins[] = [];
+  for (let k = 1; k < steps; k++) {
+    const times = outcomes.filter((o) => o.level > k).map((o) => o.offsetsMs[k]!);
+    if (times.length === 0) {
+      result.push({ step: k + 1, bins: [] });
+      continue;
+    }
+    const longest = Math.max(...times);
+    const bins = Array.from({ length: n }, (_, i) => ({ fromSeconds: (i * longest) / n / 1000, toSeconds: ((i + 1) * longest) / n / 1000, users: 0 }));
+    for (const x of times) bins[longest === 0 ? 0 : Math.min(n - 1, Math.floor((x * n) / longest))]!.users++;
+    result.push({ step: k + 1, bins });
+  }
+  return result;
 }
 
 /** Users whose furthest step is step − 1, ordered by (channel, userId) as UTF-8 bytes. */

@@ -4,6 +4,7 @@ import {
   FunnelQuerySchema,
   FunnelResponseSchema,
   MAX_DROPOFF_LIMIT,
+  MAX_FUNNEL_BINS,
 } from "@chatfunnel/schemas";
 import { InvalidParameterError } from "../http/params.js";
 import { dropoffCsv } from "../metrics/funnel/csv.js";
@@ -30,7 +31,11 @@ const MODES_HELP =
   "of the attempt's first event, in any order, and one event may satisfy several steps. The first step (in `any` mode: the attempt's " +
   "first event) must fall in [from, to); later steps may be after `to`, up to the window. Events at the same millisecond are ordered by the " +
   "first step they match (events matching none last). Each user counts once, at the furthest step reached; times to convert (seconds, " +
-  "median = mean of the two middle values) come from the user's earliest attempt reaching that step, measured from its start.";
+  "median = mean of the two middle values) come from the user's earliest attempt reaching that step, measured from its start; " +
+  "`medianSecondsFromPrevious` / `meanSecondsFromPrevious` measure, in that same attempt, from the previous step's completion. " +
+  `\`bins=n\` (1–${MAX_FUNNEL_BINS}) adds \`timeToConvertBins\`: per step from the second, over all users (not per breakdown group), n equal-width ` +
+  "bins of the time from the first step, from 0 to the longest (`fromSeconds` inclusive, `toSeconds` exclusive but for the last bin; " +
+  "all bins [0, 0] with the users in the first when every time is 0; none for a step nobody reached).";
 
 /** funnel and funnel/dropoff. */
 export const funnelRoutes: ApiRoute[] = [

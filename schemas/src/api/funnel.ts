@@ -8,6 +8,7 @@ import {
   FUNNEL_WINDOW_PATTERN,
   FUNNEL_WINDOW_PATTERN_SOURCE,
   MAX_DROPOFF_LIMIT,
+  MAX_FUNNEL_BINS,
   MAX_FUNNEL_STEPS,
   MAX_FUNNEL_WINDOW_SECONDS,
   MAX_PROPERTY_NAME_LENGTH,
@@ -62,7 +63,13 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  * - A user reaches step k when one of their attempts does; each user counts once, at the furthest step
  *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
  *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
- *   steps 1..k have occurred). Median: the mean of the two middle values for an even count.
+ *   steps 1..k have occurred). The time from the previous step is, in that same attempt, the completion of step
+ *   k minus the completion of step k − 1 (in `any` mode 0 when step k had already occurred by then). Median:
+ *   the mean of the two middle values for an even count; mean: rounded to the millisecond.
+ * - `bins=n`: for each step k ≥ 2, the times to convert (above) of the users reaching k, in n equal-width
+ *   bins from 0 to the longest of them (M ms): bin i covers [i·M/n, (i+1)·M/n) ms, the last one also M; a user
+ *   with time x is in bin min(n − 1, floor(x·n / M)). When M is 0 every bin is [0, 0] and the first holds them
+ *   all; a step no user reached has no bins. Edges are seconds (ms / 1000, i·M/n computed as (i·M)/n).
  * - Breakdown values are per user: channel; campaign = first-touch `source.campaign` (the user's earliest event
  *   in scope, at any time, that has one); source = first-touch `source.source`; botId = the bot of the user's
  *   earliest event in scope. Ties by (timestamp, event id as text); a user without a value is in the `null` group.
@@ -75,6 +82,7 @@ export {
   FUNNEL_BREAKDOWNS,
   FUNNEL_MODES,
   MAX_DROPOFF_LIMIT,
+  MAX_FUNNEL_BINS,
   MAX_FUNNEL_BREAKDOWN_GROUPS,
   MAX_FUNNEL_STEPS,
   MAX_FUNNEL_WINDOW_SECONDS,
@@ -223,6 +231,13 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
   }),
   mode: FunnelModeSchema.default("ordered"),
   breakdown: BreakdownParamSchema,
+  bins: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_FUNNEL_BINS)
+    .optional()
+    .meta({ description: `1..${MAX_FUNNEL_BINS}: adds timeToConvertBins, per step from the second, a histogram of the time from the first step (equal-width bins from 0 to the longest); /funnel/dropoff ignores it` }),
 });
 export type FunnelQuery = z.infer<typeof FunnelQuerySchema>;
 
@@ -255,10 +270,29 @@ export const FunnelStepResultSchema = z.object({
   /** From the start of the attempt to this step, over users reaching it; null for step 1 or no users. Seconds, ms precision. */
   medianSecondsToConvert: z.number().nonnegative().nullable(),
   meanSecondsToConvert: z.number().nonnegative().nullable(),
+  /** From the previous step's completion to this one's, in the same attempt as the times to convert; null for step 1 or no users. */
+  medianSecondsFromPrevious: z.number().nonnegative().nullable(),
+  meanSecondsFromPrevious: z.number().nonnegative().nullable(),
 });
 export type FunnelStepResult = z.infer<typeof FunnelStepResultSchema>;
 
 /** The value of each requested dimension for one group; null when the user has none (e.g. organic: no campaign). */
+/** One bin of a time-to-convert histogram: users whose time from the first step is in [fromSeconds, toSeconds) (the last bin includes toSeconds). */
+export const FunnelBinSchema = z.object({
+  fromSeconds: z.number().nonnegative(),
+  toSeconds: z.number().nonnegative(),
+  users: z.number().int().nonnegative(),
+});
+export type FunnelBin = z.infer<typeof FunnelBinSchema>;
+
+export const FunnelStepBinsSchema = z.object({
+  /** 1-based step index, from 2. */
+  step: z.number().int().min(2),
+  /** `bins` bins, or none when no user reached the step. */
+  bins: z.array(FunnelBinSchema),
+});
+export type FunnelStepBins = z.infer<typeof FunnelStepBinsSchema>;
+
 export const FunnelBreakdownValuesSchema = z.object({
   channel: ChannelSchema.nullable().optional(),
   campaign: z.string().nullable().optional(),
@@ -284,6 +318,8 @@ export const FunnelResponseSchema = z.object({
   breakdowns: z.array(FunnelBreakdownGroupSchema),
   /** True when groups beyond MAX_FUNNEL_BREAKDOWN_GROUPS were left out. */
   breakdownsTruncated: z.boolean(),
+  /** With `bins`: per step from the second, over all users (not per breakdown group). */
+  timeToConvertBins: z.array(FunnelStepBinsSchema).optional(),
 });
 export type FunnelResponse = z.infer<typeof FunnelResponseSchema>;
 

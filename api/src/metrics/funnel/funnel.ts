@@ -2,11 +2,13 @@ import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import {
   MAX_FUNNEL_BREAKDOWN_GROUPS,
+  type FunnelBin,
   type FunnelBreakdown,
   type FunnelBreakdownGroup,
   type FunnelBreakdownValues,
   type FunnelResponse,
   type FunnelStep,
+  type FunnelStepBins,
   type FunnelStepResult,
   funnelStepEqualityFilters,
   funnelStepText,
@@ -28,6 +30,12 @@ const StepRowSchema = z.object({
   sum_ms: num,
   low_ms: num,
   high_ms: num,
+  sum_prev_ms: num,
+  low_prev_ms: num,
+  high_prev_ms: num,
+  max_ms: num.optional(),
+  hist_bins: z.array(num).optional(),
+  hist_users: z.array(num).optional(),
 });
 type StepRow = z.infer<typeof StepRowSchema>;
 
@@ -36,19 +44,36 @@ type StepRow = z.infer<typeof StepRowSchema>;
  * breakdown also per group, in the same pass (GROUPING SETS: the overall rows are the set without the
  * dimensions, where grouping() of a dimension is 1 and the dimensions read as '').
  */
-function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[]): string {
+function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: number | undefined): string {
   const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? DIMENSION_COLUMNS[d] : "''");
   const dims = breakdown.map((d) => DIMENSION_COLUMNS[d]);
   const byGroup = dims.length > 0 ? `toUInt8(1 - grouping(${dims[0]}))` : "0";
   const groupBy = dims.length > 0 ? `GROUPING SETS ((k), (${dims.join(", ")}, k))` : "k";
-  return `
+  // Bins need the longest time first: the step's times are kept as one array and binned after the GROUP BY,
+  // in the same pass (a second query would read every user again). sumMap over that array counts per bin.
+  const binColumns = bins === undefined ? "" : `, max(offset_ms) AS max_ms, groupArray(offset_ms) AS offs`;
+  const aggregates = `
 SELECT ${byGroup} AS by_group,
   ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot,
   k, count() AS users, sum(offset_ms) AS sum_ms,
-  quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms
+  quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms,
+  sum(prev_ms) AS sum_prev_ms, quantileExactLow(0.5)(prev_ms) AS low_prev_ms, quantileExactHigh(0.5)(prev_ms) AS high_prev_ms${binColumns}
 FROM (${userSql})
-ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms
+ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms, arrayDifference(completed) AS prev_ms
 GROUP BY ${groupBy}`;
+  if (bins === undefined) return aggregates;
+  return `
+SELECT * EXCEPT (offs, hist), hist.1 AS hist_bins, hist.2 AS hist_users FROM (
+  SELECT *, if(by_group = 0 AND k > 1,
+    arrayReduce('sumMap', [arrayMap(x -> if(max_ms = 0, 0, least({bins:Int64} - 1, intDiv(x * {bins:Int64}, max_ms))), offs)], [arrayMap(x -> toUInt64(1), offs)]),
+    ([], [])) AS hist
+  FROM (${aggregates})
+)`;
+}
+
+/** The histogram of one step from its longest time and the users per bin index (absent: 0); arithmetic as the reference's. */
+export function stepBins(bins: number, maxMs: number, usersByBin: Map<number, number>): FunnelBin[] {
+  return Array.from({ length: bins }, (_, i) => ({ fromSeconds: (i * maxMs) / bins / 1000, toSeconds: ((i + 1) * maxMs) / bins / 1000, users: usersByBin.get(i) ?? 0 }));
 }
 
 const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
@@ -57,7 +82,9 @@ const ratio = (numerator: number, denominator: number): number | null => (denomi
  * Step figures from the per-step aggregates. The reference implementation in tests does the same
  * arithmetic on its own numbers, so equal inputs give bit-identical floats.
  */
-export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow, "users" | "sum_ms" | "low_ms" | "high_ms">>): FunnelStepResult[] {
+export type StepAggregates = Pick<StepRow, "users" | "sum_ms" | "low_ms" | "high_ms" | "sum_prev_ms" | "low_prev_ms" | "high_prev_ms">;
+
+export function stepResults(steps: FunnelStep[], rows: Map<number, StepAggregates>): FunnelStepResult[] {
   const users = steps.map((_, k) => rows.get(k + 1)?.users ?? 0);
   return steps.map((step, k) => {
     const row = rows.get(k + 1);
@@ -76,6 +103,8 @@ export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow,
       dropOffRate: ratio(previous - reached, previous),
       medianSecondsToConvert: timed ? (row.low_ms + row.high_ms) / 2000 : null,
       meanSecondsToConvert: timed ? Math.round(row.sum_ms / row.users) / 1000 : null,
+      medianSecondsFromPrevious: timed ? (row.low_prev_ms + row.high_prev_ms) / 2000 : null,
+      meanSecondsFromPrevious: timed ? Math.round(row.sum_prev_ms / row.users) / 1000 : null,
     };
   });
 }
@@ -109,7 +138,10 @@ function groupValues(breakdown: FunnelBreakdown[], row: StepRow): FunnelBreakdow
 
 export async function funnel(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition): Promise<FunnelResponse> {
   const users = userFunnelsSql(storage.database, filters, definition);
-  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown), users.params, StepRowSchema, { aggregateInOrder: true });
+  const bins = definition.bins;
+  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown, bins), { ...users.params, ...(bins === undefined ? {} : { bins }) }, StepRowSchema, {
+    aggregateInOrder: true,
+  });
   const overall = new Map<number, StepRow>();
   const groups = new Map<string, { row: StepRow; byStep: Map<number, StepRow> }>();
   for (const row of rows) {
@@ -133,5 +165,15 @@ export async function funnel(storage: Storage, filters: ResolvedFilters, definit
     breakdown: definition.breakdown,
     breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
     breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+    ...(bins === undefined ? {} : { timeToConvertBins: timeToConvertBins(definition.steps.length, bins, overall) }),
   };
+}
+
+function timeToConvertBins(steps: number, bins: number, overall: Map<number, StepRow>): FunnelStepBins[] {
+  return Array.from({ length: steps - 1 }, (_, index) => {
+    const row = overall.get(index + 2);
+    if (row === undefined || row.users === 0) return { step: index + 2, bins: [] };
+    const usersByBin = new Map((row.hist_bins ?? []).map((bin, i) => [bin, row.hist_users?.[i] ?? 0]));
+    return { step: index + 2, bins: stepBins(bins, row.max_ms ?? 0, usersByBin) };
+  });
 }
