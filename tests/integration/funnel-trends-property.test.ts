@@ -73,10 +73,17 @@ function withUniqueIds(events: Event[]): Event[] {
   });
 }
 
-/** A step as the API reads it (`lead`, `lead[plan=pro]`), with its type for the stream to favour. */
+/**
+ * A step as the API reads it, with the step grammar's features — `lead`, `lead[plan=pro]`, `[plan!=pro]`,
+ * `[plan~PR]`, `[plan!?]`, `lead|order` — and its types for the stream to favour: trends must hold for all of them.
+ */
 const stepArb = fc
-  .tuple(fc.constantFrom(...STEP_TYPES), fc.constantFrom("", "", "", "[plan=pro]"))
-  .map(([type, filter]) => ({ type, text: `${type}${filter}` }));
+  .tuple(
+    fc.constantFrom(...STEP_TYPES),
+    fc.constantFrom("", "", "", "[plan=pro]", "[plan!=pro]", "[plan~PR]", "[plan!?]"),
+    fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...STEP_TYPES) }),
+  )
+  .map(([type, filter, other]) => ({ types: other ? [type, other] : [type], text: `${type}${filter}${other ? `|${other}` : ""}` }));
 
 /** The step as the funnel reference takes it: the API's own parse of the text, whatever shape steps have. */
 function parsedStep(text: string): FunnelStep {
@@ -96,7 +103,7 @@ const streamArb = (stepTypes: string[]) =>
 /** The steps first: the events are mostly of their types. */
 const stepsAndEventsArb = fc
   .array(stepArb, { minLength: 2, maxLength: 3 })
-  .chain((steps) => streamArb([...new Set(steps.map((step) => step.type))]).map((events) => ({ texts: steps.map((step) => step.text), events })));
+  .chain((steps) => streamArb([...new Set(steps.flatMap((step) => step.types))]).map((events) => ({ texts: steps.map((step) => step.text), events })));
 
 const scenarioArb = fc.record({
   funnel: stepsAndEventsArb,
