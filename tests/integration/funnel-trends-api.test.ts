@@ -101,6 +101,7 @@ describe("funnel trends API", () => {
       [`${base}&interval=x`, "interval"],
       [`${base}&interval=hour`, "interval"],
       [`${base}&breakdown=channel`, "breakdown"],
+      [`${base}&bins=10`, "bins"],
       [`${base}&mode=loose`, "mode"],
       [`${base}&window=100d`, "window"],
       ["from=2026-10-24&to=2026-10-27&steps=lead", "steps"],

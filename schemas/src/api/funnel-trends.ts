@@ -18,7 +18,8 @@ import { IntervalSchema } from "./timeseries.js";
  * - Per bucket: `entered` = users of the bucket (they reached step 1), `converted` = those whose furthest step
  *   is the last one, `conversion` = converted / entered, null when nobody entered.
  * - Summed over the buckets, `entered` and `converted` are the funnel's users at its first and last step.
- * - No breakdown: a trend is over all users in scope (ask /api/v1/funnel for groups).
+ * - No `breakdown` and no `bins` (400 naming them): a trend is over all users in scope; groups and the
+ *   time-to-convert histogram are /api/v1/funnel's.
  */
 export const FunnelTrendsQuerySchema = FunnelQuerySchema.extend({
   interval: IntervalSchema.default("day"),
