@@ -88,10 +88,11 @@ const funnelParams = (definition: FunnelDefinition) => ({
   ...(definition.breakdown ? { breakdown: definition.breakdown } : {}),
 });
 
-export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition) =>
+/** With `bins` the answer adds the time-to-convert histogram of every step from the second. */
+export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, bins?: number) =>
   queryOptions({
-    queryKey: ["funnel", filters, definition] as const,
-    queryFn: ({ signal }) => api.get<FunnelResponse>("funnel", { ...filters, ...funnelParams(definition) }, signal),
+    queryKey: ["funnel", filters, definition, bins ?? null] as const,
+    queryFn: ({ signal }) => api.get<FunnelResponse>("funnel", { ...filters, ...funnelParams(definition), ...(bins === undefined ? {} : { bins }) }, signal),
     ...shared,
   });
 

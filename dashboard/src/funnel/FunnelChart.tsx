@@ -60,6 +60,14 @@ export function FunnelChart({ steps, selected, onSelect }: { steps: FunnelStepRe
                     <dt>{t("funnel.meanTime")}</dt>
                     <dd data-metric="meanSecondsToConvert">{format.durationSeconds(step.meanSecondsToConvert)}</dd>
                   </div>
+                  <div>
+                    <dt>{t("funnel.medianFromPrevious")}</dt>
+                    <dd data-metric="medianSecondsFromPrevious">{format.durationSeconds(step.medianSecondsFromPrevious)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t("funnel.meanFromPrevious")}</dt>
+                    <dd data-metric="meanSecondsFromPrevious">{format.durationSeconds(step.meanSecondsFromPrevious)}</dd>
+                  </div>
                 </>
               )}
             </dl>

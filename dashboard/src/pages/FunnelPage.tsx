@@ -10,19 +10,23 @@ import { DropoffList } from "../funnel/DropoffList.js";
 import { FunnelBuilder } from "../funnel/FunnelBuilder.js";
 import { FunnelChart, stepLabel } from "../funnel/FunnelChart.js";
 import { FunnelTrends } from "../funnel/FunnelTrends.js";
+import { TimeToConvert } from "../funnel/TimeToConvert.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { replaceAll, useUpdateParams } from "../router/location.js";
 
-const VIEWS = ["steps", "trends"] as const;
+const VIEWS = ["steps", "trends", "time"] as const;
 type FunnelView = (typeof VIEWS)[number];
 
-/** Steps, window, mode, breakdown, the view (`view=trends`) and its interval live in the URL beside the global filters. */
+/**
+ * Steps, window, mode, breakdown, the view (`view=trends` or `time`) and its choices (`interval`; `timeStep`, `bins`)
+ * live in the URL beside the global filters.
+ */
 export function FunnelPage() {
   const { t } = useI18n();
   const { api: filters, params } = useFilters();
   const definition = parseFunnelParams(params);
-  const view: FunnelView = params.get("view") === "trends" ? "trends" : "steps";
+  const view: FunnelView = (VIEWS as readonly string[]).includes(params.get("view") ?? "") ? (params.get("view") as FunnelView) : "steps";
   const update = useUpdateParams();
 
   return (
@@ -44,7 +48,9 @@ export function FunnelPage() {
         ))}
       </div>
       <div role="tabpanel" id="funnel-view" aria-labelledby={`funnel-tab-${view}`}>
-        {view === "steps" ? <FunnelSteps filters={filters} params={params} definition={definition} /> : <FunnelTrends filters={filters} definition={definition} />}
+        {view === "steps" && <FunnelSteps filters={filters} params={params} definition={definition} />}
+        {view === "trends" && <FunnelTrends filters={filters} definition={definition} />}
+        {view === "time" && <TimeToConvert filters={filters} definition={definition} params={params} />}
       </div>
     </>
   );

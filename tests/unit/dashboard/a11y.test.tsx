@@ -38,6 +38,7 @@ const pages = [
   { url: "/funnel?range=30d&tz=UTC&dropoff=3", ready: "dropoff" },
   // The step menu with chips, an alternative and an open filter editor is in the builder of every funnel view.
   { url: "/funnel?range=30d&tz=UTC&view=trends&steps=bot_started&steps=lead%7Corder%5Bamount%3E100%5D", ready: "funnel-trends-table" },
+  { url: "/funnel?range=30d&tz=UTC&view=time", ready: "funnel-time" },
   { url: "/channels?range=30d&tz=UTC", ready: "channels-table" },
   { url: "/costs?range=30d&tz=UTC", ready: "costs-table" },
   { url: "/engagement?range=30d&tz=UTC", ready: "engagement" },

@@ -88,6 +88,8 @@ const step = (index: number, type: string, users: number, first: number, previou
   dropOffRate: index === 1 ? 0 : (previous - users) / previous,
   medianSecondsToConvert: index === 1 ? null : 600 * index,
   meanSecondsToConvert: index === 1 ? null : 900 * index,
+  medianSecondsFromPrevious: index === 1 ? null : 600,
+  meanSecondsFromPrevious: index === 1 ? null : 900,
 });
 
 export const funnel = (): FunnelResponse => ({

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { FunnelTrendsResponse, Interval } from "@chatfunnel/schemas";
+import type { FunnelResponse, FunnelTrendsResponse, Interval } from "@chatfunnel/schemas";
 import { json, renderApp } from "./harness.js";
 import { eventTypes, funnel } from "./fixtures.js";
 
@@ -179,5 +179,57 @@ describe("funnel page: the trends tab", () => {
     expect(app.requestsTo("funnel/trends")[0]?.searchParams.get("interval")).toBe("week");
     expect(app.requestsTo("funnel/trends")[0]?.searchParams.getAll("steps")).toEqual(["bot_started", "lead|order"]);
     expect((screen.getByLabelText("Interval") as HTMLSelectElement).value).toBe("week");
+  });
+});
+
+describe("funnel page: the time-to-convert tab", () => {
+  /** The funnel with `bins` n: step 2 spread over n bins, step 3 in the first, step 4 reached by nobody. */
+  const binned = (url: URL): FunnelResponse => {
+    const n = Number(url.searchParams.get("bins"));
+    const base = funnel();
+    if (!n) return base;
+    const bin = (i: number, users: number, width: number) => ({ fromSeconds: i * width, toSeconds: (i + 1) * width, users });
+    return {
+      ...base,
+      timeToConvertBins: [
+        { step: 2, bins: Array.from({ length: n }, (_, i) => bin(i, 10 * (i + 1), 60)) },
+        { step: 3, bins: Array.from({ length: n }, (_, i) => bin(i, i === 0 ? 150 : 0, 0)) },
+        { step: 4, bins: [] },
+      ],
+    };
+  };
+
+  it("asks the funnel with bins and draws the chosen step's histogram; step and bins are in the URL", async () => {
+    const app = renderApp({ url: "/funnel?range=30d&tz=UTC&view=time&timeStep=2&breakdown=campaign", answers: { ...answers, funnel: (url: URL) => json(binned(url)) } });
+    const chart = await screen.findByTestId("funnel-time-chart");
+    const asked = app.requestsTo("funnel")[0]!;
+    expect(asked.searchParams.get("bins")).toBe("10");
+    // Over all users: no breakdown asked for.
+    expect(asked.searchParams.get("breakdown")).toBeNull();
+    const cells = () => [...chart.querySelectorAll("tbody tr")].map((row) => [row.querySelector("th")?.textContent, row.querySelector("td")?.textContent]);
+    expect(cells()).toHaveLength(10);
+    expect(cells()[0]).toEqual(["0 s–1 min", "10"]);
+    expect(cells()[9]).toEqual(["9 min–10 min", "100"]);
+    expect(screen.getByRole("group", { name: "Time from step 1 to step 2 (message_received), users per interval" })).toBeTruthy();
+    expect(screen.getByTestId("funnel-time-summary").textContent).toBe("600 users reached this step: median 20 min, mean 30 min from step 1.");
+
+    await userEvent.selectOptions(screen.getByLabelText("Bins"), "20");
+    expect(url().get("bins")).toBe("20");
+    await waitFor(() => expect(app.requestsTo("funnel").at(-1)?.searchParams.get("bins")).toBe("20"));
+    await waitFor(() => expect(screen.getByTestId("funnel-time-chart").querySelectorAll("tbody tr")).toHaveLength(20));
+
+    // A step nobody reached has no bins: the empty state, not an empty chart.
+    await userEvent.selectOptions(screen.getByLabelText("Step"), "4");
+    expect(url().get("timeStep")).toBe("4");
+    expect(await screen.findByText("No data for these filters.")).toBeTruthy();
+    expect(screen.queryByTestId("funnel-time-chart")).toBeNull();
+  });
+
+  it("defaults to the last step and 10 bins for a bad or missing choice", async () => {
+    const app = renderApp({ url: "/funnel?range=30d&tz=UTC&view=time&timeStep=9&bins=7", answers: { ...answers, funnel: (url: URL) => json(binned(url)) } });
+    await screen.findByTestId("funnel-time");
+    expect((screen.getByLabelText("Step") as HTMLSelectElement).value).toBe("4");
+    expect((screen.getByLabelText("Bins") as HTMLSelectElement).value).toBe("10");
+    await waitFor(() => expect(app.requestsTo("funnel")[0]?.searchParams.get("bins")).toBe("10"));
   });
 });

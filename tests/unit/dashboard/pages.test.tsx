@@ -29,6 +29,8 @@ describe("funnel page", () => {
     expect(lead.querySelector('[data-metric="dropOff"]')?.textContent).toBe("450 (75%)");
     expect(lead.querySelector('[data-metric="medianSecondsToConvert"]')?.textContent).toBe("30 min");
     expect(lead.querySelector('[data-metric="meanSecondsToConvert"]')?.textContent).toBe("45 min");
+    expect(lead.querySelector('[data-metric="medianSecondsFromPrevious"]')?.textContent).toBe("10 min");
+    expect(lead.querySelector('[data-metric="meanSecondsFromPrevious"]')?.textContent).toBe("15 min");
   });
 
   it("builds a funnel with a property filter, window, mode and breakdown into the URL and the query", async () => {
