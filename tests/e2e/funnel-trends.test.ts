@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { loadConfig, type FunnelTrendsResponse, type Interval } from "@chatfunnel/schemas";
+import { loadConfig, type FunnelResponse, type FunnelTrendsResponse, type Interval } from "@chatfunnel/schemas";
 import { startEmbedded, type EmbeddedServer } from "@chatfunnel/server";
 import { createFormat } from "../../dashboard/src/i18n/format.js";
 import { parseFilters, toApiFilters } from "../../dashboard/src/filters/filters.js";
@@ -14,7 +14,8 @@ import { simulate } from "../../simulator/src/index.js";
 /**
  * The funnel page's Trends tab in real Chromium against the embedded default filled by the simulator: the table
  * shows what /api/v1/funnel/trends answers for the page's own URL (filters, steps, interval), a funnel edited in
- * the step menu ("or" another event, a filter chip) is the one trends are asked for, and a reload keeps it all.
+ * the step menu ("or" another event, a filter chip) is the one trends are asked for, and a reload keeps it all;
+ * the Time to convert tab shows the funnel's bins for the chosen step and count.
  */
 const TZ = "Europe/Moscow";
 const en = createFormat("en");
@@ -99,6 +100,32 @@ describe("funnel trends in Chromium on the embedded default", () => {
     await expect.poll(() => shown(page)).toEqual(expected(byWeek));
     expect(await page.getByRole("tab", { name: "Trends" }).getAttribute("aria-selected")).toBe("true");
     expect(await page.getByRole("group", { name: "Step 2" }).getByRole("button", { name: "Edit filter node = menu" }).count()).toBe(1);
+    await page.close();
+  });
+  it("shows the API's time-to-convert histogram for the chosen step and number of bins", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/funnel?steps=bot_started&steps=message_received&steps=lead&view=time#key=${server.keys.readKey}`);
+    const chart = page.getByTestId("funnel-time-chart");
+    await chart.waitFor();
+    const histogramOf = async (bins: number, step: number) => {
+      const search = new URL(page.url()).searchParams;
+      const filters = toApiFilters(parseFilters(search, new Date(), TZ));
+      const params = new URLSearchParams({ from: filters.from, to: filters.to, tz: filters.tz, bins: String(bins) });
+      for (const text of parseFunnelParams(search).steps) params.append("steps", text);
+      const response = await fetch(`${server.url}/api/v1/funnel?${params}`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } });
+      const body = (await response.json()) as FunnelResponse;
+      return body.timeToConvertBins!.find((s) => s.step === step)!.bins.map((bin) => [`${en.durationSeconds(bin.fromSeconds)}–${en.durationSeconds(bin.toSeconds)}`, en.integer(bin.users)]);
+    };
+    const rows = () => chart.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.querySelector("th")?.textContent ?? "", tr.querySelector("td")?.textContent ?? ""]));
+    // The last step by default, 10 bins.
+    const lead = await histogramOf(10, 3);
+    expect(lead).toHaveLength(10);
+    await expect.poll(rows).toEqual(lead);
+    await page.getByRole("combobox", { name: "Step", exact: true }).selectOption("2");
+    await page.getByRole("combobox", { name: "Bins", exact: true }).selectOption("5");
+    await expect.poll(() => new URL(page.url()).searchParams.get("bins")).toBe("5");
+    expect(new URL(page.url()).searchParams.get("timeStep")).toBe("2");
+    await expect.poll(rows).toEqual(await histogramOf(5, 2));
     await page.close();
   });
 });
