@@ -8,9 +8,10 @@ import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS } from "./definition.js";
 import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer } from "./draft.js";
-import { StepEditor } from "./StepEditor.js";
-import "./funnel-builder.css";
 import { MAX_FUNNEL_STEPS, MAX_FUNNEL_WINDOW_SECONDS, MIN_FUNNEL_STEPS } from "./limits.js";
+import { StepEditor } from "./StepEditor.js";
+// The step menu's own styles (chips, alternatives, the view tabs) live beside it.
+import "./funnel-builder.css";
 
 /** The contract's reserved types, offered after the types the project has sent, so a funnel can be built before its traffic arrives. */
 export { RESERVED_TYPES };
