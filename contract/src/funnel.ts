@@ -6,12 +6,24 @@ export type FunnelMode = (typeof FUNNEL_MODES)[number];
 export const FUNNEL_BREAKDOWNS = ["channel", "campaign", "source", "botId"] as const;
 export type FunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number];
 
+/** `breakdown=properties.plan`: a breakdown by any event property (its name after the prefix, 1..128 characters). */
+export const PROPERTY_BREAKDOWN_PREFIX = "properties.";
+export type PropertyBreakdown = `properties.${string}`;
+export const isPropertyBreakdown = (text: string): text is PropertyBreakdown =>
+  text.startsWith(PROPERTY_BREAKDOWN_PREFIX) && text.length > PROPERTY_BREAKDOWN_PREFIX.length && text.length <= PROPERTY_BREAKDOWN_PREFIX.length + MAX_PROPERTY_NAME_LENGTH;
+/** Property breakdowns in one funnel. */
+export const MAX_PROPERTY_BREAKDOWNS = 2;
+/** Where a property breakdown's value comes from: the user's first event with it, or the event of step k. */
+export const FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE = "^(first_touch|step:[1-9][0-9]?)$";
+/** Groups shown before the rest are summed into one `other` group. */
+export const DEFAULT_FUNNEL_BREAKDOWN_LIMIT = 25;
+
 export const MIN_FUNNEL_STEPS = 2;
 export const MAX_FUNNEL_STEPS = 20;
 export const MAX_STEP_FILTERS = 8;
 /** A step filter's value, compared as text. */
 export const MAX_STEP_FILTER_VALUE_LENGTH = 1024;
-/** Breakdown groups beyond this many (by users at step 1) are left out and the answer says so. */
+/** The largest `breakdownLimit`: groups beyond it (by users at step 1) are summed into one `other` group. */
 export const MAX_FUNNEL_BREAKDOWN_GROUPS = 100;
 /** `bins` of time to convert: 1 to this many equal-width bins per step. */
 export const MAX_FUNNEL_BINS = 50;

@@ -129,24 +129,77 @@ describe("funnel API", () => {
     expect((await api.get(`/api/v1/funnel/dropoff?${query}&format=json`, "text/csv")).headers["content-type"]).toMatch(/json/);
   });
 
-  it("breaks down by several dimensions at once and caps the groups", async () => {
+  it("breaks down by several dimensions at once and sums the groups past breakdownLimit into one other group", async () => {
     const events: Event[] = [];
     for (let i = 0; i <= MAX_FUNNEL_BREAKDOWN_GROUPS; i++) {
       events.push(ev(`u${i}`, "bot_started", 0, { source: { campaign: `c${String(i).padStart(3, "0")}`, source: "ads" } }));
-      if (i % 2 === 0) events.push(ev(`u${i}`, "lead", 1));
+      if (i % 2 === 0) events.push(ev(`u${i}`, "lead", i % 4 === 0 ? 1 : 3));
     }
     events.push(ev("big1", "bot_started", 0, { channel: "vk", botId: "bot-b" }), ev("big2", "bot_started", 0, { channel: "vk", botId: "bot-b" }));
     const api = await projectWith(events);
-    const res = await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=channel&breakdown=campaign&breakdown=botId`);
-    const body = FunnelResponseSchema.parse(res.body);
+    const base = `/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=channel&breakdown=campaign&breakdown=botId`;
+    const body = FunnelResponseSchema.parse((await api.get(`${base}&breakdownLimit=${MAX_FUNNEL_BREAKDOWN_GROUPS}`)).body);
     expect(body.steps.map((s) => s.users)).toEqual([MAX_FUNNEL_BREAKDOWN_GROUPS + 3, MAX_FUNNEL_BREAKDOWN_GROUPS / 2 + 1]);
     expect(body.breakdown).toEqual(["channel", "campaign", "botId"]);
     expect(body.breakdownsTruncated).toBe(true);
-    expect(body.breakdowns).toHaveLength(MAX_FUNNEL_BREAKDOWN_GROUPS);
+    expect(body.breakdowns).toHaveLength(MAX_FUNNEL_BREAKDOWN_GROUPS + 1);
     // Most users at step 1 first; the two vk users without a campaign are one group.
     expect(body.breakdowns[0]).toMatchObject({ values: { channel: "vk", campaign: null, botId: "bot-b" } });
     expect(body.breakdowns[0]!.steps.map((s) => s.users)).toEqual([2, 0]);
     expect(body.breakdowns[1]).toMatchObject({ values: { channel: "telegram", campaign: "c000", botId: "bot-a" } });
     expect(body.breakdowns[1]!.steps.map((s) => s.users)).toEqual([1, 1]);
+    // 102 groups, 100 listed: c099 and c100 are summed, last.
+    expect(body.breakdowns.at(-1)).toMatchObject({ values: {}, other: true });
+    expect(body.breakdowns.at(-1)!.steps.map((s) => s.users)).toEqual([2, 1]);
+
+    // The default limit, 25: the other group holds everyone else, its times over all of them (u0..u100 minus the
+    // 24 listed telegram groups c000..c023: leads of c024..c100 at 1 or 3 minutes).
+    const byDefault = FunnelResponseSchema.parse((await api.get(base)).body);
+    expect(byDefault.breakdowns).toHaveLength(26);
+    const other = byDefault.breakdowns[25]!;
+    expect(other.other).toBe(true);
+    const rest = Array.from({ length: MAX_FUNNEL_BREAKDOWN_GROUPS + 1 }, (_, i) => i).filter((i) => i >= 24);
+    const leads = rest.filter((i) => i % 2 === 0).map((i) => (i % 4 === 0 ? 60 : 180)).sort((a, b) => a - b);
+    expect(other.steps.map((s) => s.users)).toEqual([rest.length, leads.length]);
+    expect(other.steps[1]!.medianSecondsToConvert).toBe((leads[Math.floor((leads.length - 1) / 2)]! + leads[Math.floor(leads.length / 2)]!) / 2);
+    expect(other.steps[1]!.meanSecondsToConvert).toBe(Math.round((leads.reduce((a, b) => a + b, 0) * 1000) / leads.length) / 1000);
+    // Summed with the listed groups, the other group gives the funnel's users.
+    expect(byDefault.breakdowns.reduce((sum, group) => sum + group.steps[0]!.users, 0)).toBe(byDefault.steps[0]!.users);
+
+    const bad = await api.get(`${base}&breakdownLimit=${MAX_FUNNEL_BREAKDOWN_GROUPS + 1}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("'breakdownLimit'");
+  });
+
+  it("breaks down by a property, first touch or at a step, null for a user without it", async () => {
+    const events: Event[] = [
+      // a: plan on an event before the range counts for first touch; its lead carries another plan.
+      ev("a", "message_received", -5, { properties: { plan: "trial" } }),
+      ev("a", "bot_started", 0),
+      ev("a", "lead", 1, { properties: { plan: "pro" } }),
+      // b: no plan before the lead; two leads in the same millisecond with different plans: the smaller text as
+      // UTF-8 bytes ("Zeta" < "basic").
+      ev("b", "bot_started", 0),
+      ev("b", "lead", 2, { properties: { plan: "basic" } }),
+      ev("b", "lead", 2, { properties: { plan: "Zeta" } }),
+      // c: never a plan; d: a plan of "" is a value.
+      ev("c", "bot_started", 0),
+      ev("d", "bot_started", 0, { properties: { plan: "" } }),
+    ];
+    const api = await projectWith(events);
+    const base = `/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=properties.plan`;
+    const groups = async (extra: string) =>
+      FunnelResponseSchema.parse((await api.get(`${base}${extra}`)).body).breakdowns.map((group) => [group.values["properties.plan"], group.steps.map((s) => s.users)]);
+    expect(await groups("")).toEqual([[null, [1, 0]], ["", [1, 0]], ["basic", [1, 1]], ["trial", [1, 1]]]);
+    expect(await groups("&breakdownAttribution=step:2")).toEqual([[null, [2, 0]], ["Zeta", [1, 1]], ["pro", [1, 1]]]);
+    expect(await groups("&breakdownAttribution=step:1")).toEqual([[null, [3, 2]], ["", [1, 0]]]);
+    for (const [value, parameter] of [["step:3", "breakdownAttribution"], ["last_touch", "breakdownAttribution"], ["step:0", "breakdownAttribution"]] as const) {
+      const res = await api.get(`${base}&breakdownAttribution=${value}`);
+      expect(res.status, value).toBe(400);
+      expect(res.body.error.message, value).toContain(`'${parameter}'`);
+    }
+    const tooMany = await api.get(`${base}&breakdown=properties.a&breakdown=properties.b`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toContain("'breakdown'");
   });
 });

@@ -31,6 +31,10 @@ describe("funnel equals the reference implementation on random event streams", (
   it(`matches on ${RUNS} random streams`, { timeout: 600_000 }, async () => {
     // The generator must exercise conversions, not just empty funnels: counted below, asserted at the end.
     let converting = 0;
+    // And the other features: an `other` group, a property value attributed at a step, bins with users.
+    let withOther = 0;
+    let attributedAtStep = 0;
+    let binned = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const project = await createProject(storage);
@@ -38,7 +42,16 @@ describe("funnel equals the reference implementation on random event streams", (
         const fromMs = BASE_MS + s.range[0] * 10 * MINUTE;
         const toMs = fromMs + s.range[1] * 10 * MINUTE;
         const scope: ReferenceScope = { fromMs, toMs, channels: s.channel, botId: s.botId, campaign: s.campaign };
-        const definition = { steps: s.steps, windowSeconds: s.window.ms / 1000, mode: s.mode, breakdown: s.breakdown, ...(s.bins === undefined ? {} : { bins: s.bins }) };
+        const attribution = s.attributionStep === 0 ? ({ kind: "first_touch" } as const) : ({ kind: "step", step: Math.min(s.attributionStep, s.steps.length) } as const);
+        const definition = {
+          steps: s.steps,
+          windowSeconds: s.window.ms / 1000,
+          mode: s.mode,
+          breakdown: s.breakdown,
+          breakdownAttribution: attribution,
+          ...(s.breakdownLimit === undefined ? {} : { breakdownLimit: s.breakdownLimit }),
+          ...(s.bins === undefined ? {} : { bins: s.bins }),
+        };
         const params = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), window: s.window.text, mode: s.mode });
         s.steps.forEach((step, k) => params.append("steps", stepText(step, (k + s.range[0]) % 2 === 0)));
         for (const dimension of s.breakdown) params.append("breakdown", dimension);
@@ -46,6 +59,8 @@ describe("funnel equals the reference implementation on random event streams", (
         if (s.botId) params.set("botId", s.botId);
         if (s.campaign) params.set("campaign", s.campaign);
         if (s.bins !== undefined) params.set("bins", String(s.bins));
+        if (s.breakdownLimit !== undefined) params.set("breakdownLimit", String(s.breakdownLimit));
+        params.set("breakdownAttribution", attribution.kind === "first_touch" ? "first_touch" : `step:${attribution.step}`);
         const auth = { Authorization: `Bearer ${project.readKey}` };
 
         const res = await request(testApp.app).get(`/api/v1/funnel?${params}`).set(auth);
@@ -53,6 +68,9 @@ describe("funnel equals the reference implementation on random event streams", (
         const expected = referenceFunnel(s.events, scope, definition);
         expect(res.body.steps).toEqual(expected.steps);
         if ((expected.steps[1]?.users ?? 0) > 0) converting++;
+        if (expected.breakdowns.some((group) => group.other)) withOther++;
+        if (attribution.kind === "step" && expected.breakdowns.some((group) => Object.entries(group.values).some(([d, v]) => d.startsWith("properties.") && v !== null))) attributedAtStep++;
+        if (expected.timeToConvertBins?.some((step) => step.bins.some((bin) => bin.users > 0 && bin.fromSeconds > 0))) binned++;
         expect(res.body.breakdowns).toEqual(expected.breakdowns);
         expect(res.body.breakdownsTruncated).toBe(expected.breakdownsTruncated);
         expect(res.body.timeToConvertBins).toEqual(expected.timeToConvertBins);
@@ -68,5 +86,8 @@ describe("funnel equals the reference implementation on random event streams", (
       { numRuns: RUNS },
     );
     expect(converting).toBeGreaterThan(RUNS / 5);
+    expect(withOther).toBeGreaterThan(RUNS / 20);
+    expect(attributedAtStep).toBeGreaterThan(RUNS / 20);
+    expect(binned).toBeGreaterThan(RUNS / 20);
   });
 });

@@ -136,7 +136,13 @@ export const scenarioArb = fc.record({
   window: fc.constantFrom(...WINDOWS),
   /** The range in grid units: the first step must fall in it, later ones may follow after `to`. */
   range: fc.noBias(fc.tuple(fc.integer({ min: -2, max: 6 }), fc.integer({ min: 3, max: 14 }))),
-  breakdown: fc.subarray<FunnelBreakdown>([...FUNNEL_BREAKDOWNS]),
+  breakdown: fc
+    .tuple(fc.subarray<FunnelBreakdown>([...FUNNEL_BREAKDOWNS]), fc.subarray<FunnelBreakdown>(["properties.plan", "properties.amount", "properties.utm"], { maxLength: 2 }))
+    .chain(([fixed, properties]) => fc.shuffledSubarray([...fixed, ...properties], { minLength: fixed.length + properties.length })),
+  /** first_touch, or step:k (the test clamps k to the number of steps). */
+  attributionStep: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 4 }) }),
+  /** Small limits so the `other` group forms. */
+  breakdownLimit: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
   channel: rarely(fc.subarray(CHANNELS, { minLength: 1 })),
   botId: rarely(fc.constantFrom(...BOTS)),
   campaign: rarely(fc.constantFrom(...CAMPAIGNS)),

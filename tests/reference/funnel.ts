@@ -1,6 +1,7 @@
 import type {
   Event,
   FunnelBreakdown,
+  FunnelBreakdownAttribution,
   FunnelBreakdownGroup,
   FunnelBreakdownValues,
   FunnelDropoffUser,
@@ -9,7 +10,7 @@ import type {
   FunnelStepBins,
   FunnelStepResult,
 } from "@chatfunnel/schemas";
-import { MAX_FUNNEL_BREAKDOWN_GROUPS, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
+import { DEFAULT_FUNNEL_BREAKDOWN_LIMIT, PROPERTY_BREAKDOWN_PREFIX, isPropertyBreakdown, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
 
 /**
  * The funnel in plain TypeScript over an in-memory event list, written from the definitions in
@@ -31,6 +32,8 @@ export interface ReferenceDefinition {
   windowSeconds: number;
   mode: FunnelMode;
   breakdown?: FunnelBreakdown[];
+  breakdownAttribution?: FunnelBreakdownAttribution;
+  breakdownLimit?: number;
   bins?: number;
 }
 
@@ -123,33 +126,38 @@ interface Attempt {
   level: number;
   startMs: number;
   completedAtMs: number[];
+  /** Per step reached, the position (in the user's ordered events) of the event the attempt used for it. */
+  used: number[];
 }
 
 function orderedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
   const startEvent = events[start]!;
   const completed = [startEvent.ts];
+  const used = [start];
   for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
     const e = events[j]!;
     if (e.ts - startEvent.ts > windowMs) break;
-    if (matches(e, def.steps[completed.length]!)) completed.push(e.ts);
+    if (matches(e, def.steps[completed.length]!)) completed.push(e.ts), used.push(j);
   }
-  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
 
 function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
   const startEvent = events[start]!;
   const completed = [startEvent.ts];
+  const used = [start];
   for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
     const e = events[j]!;
     if (e.ts - startEvent.ts > windowMs || !matches(e, def.steps[completed.length]!)) break;
-    completed.push(e.ts);
+    completed.push(e.ts), used.push(j);
   }
-  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
 
 function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
   const startEvent = events[start]!;
   const firstAt: number[] = [];
+  const used: number[] = [];
   for (const step of def.steps) {
     let at: number | undefined;
     for (let j = start; j < events.length; j++) {
@@ -157,6 +165,7 @@ function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, 
       if (e.ts - startEvent.ts > windowMs) break;
       if (matches(e, step)) {
         at = e.ts;
+        used.push(j);
         break;
       }
     }
@@ -165,15 +174,18 @@ function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, 
   }
   const firstStepOfStart = def.steps.findIndex((step) => matches(startEvent, step));
   // The start must be one of the steps the attempt completes, else another start covers this set.
-  if (firstStepOfStart < 0 || firstStepOfStart >= firstAt.length) return { level: 0, startMs: startEvent.ts, completedAtMs: [] };
+  if (firstStepOfStart < 0 || firstStepOfStart >= firstAt.length) return { level: 0, startMs: startEvent.ts, completedAtMs: [], used: [] };
   const completed: number[] = [];
   let latest = -Infinity;
   for (const at of firstAt) {
     latest = Math.max(latest, at);
     completed.push(latest);
   }
-  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
+
+/** UTF-8 byte order, as the engine compares strings. */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: ReferenceDefinition): UserOutcome[] {
   // Dedup by (user, id), as the table's sorting key: a resend counts once.
@@ -205,7 +217,7 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
       .filter((x) => def.mode === "strict" || x.mask !== 0)
       .sort((a, b) => a.e.ts - b.e.ts || a.first - b.first || a.mask - b.mask);
     const events = keyed.map((x) => x.e);
-    let best: Attempt = { level: 0, startMs: 0, completedAtMs: [] };
+    let best: Attempt = { level: 0, startMs: 0, completedAtMs: [], used: [] };
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.ts >= scope.toMs) break;
@@ -225,6 +237,22 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
       if (dimension === "campaign") values.campaign = firstTouch(inScope, (e) => e.campaign);
       if (dimension === "source") values.source = firstTouch(inScope, (e) => e.source);
       if (dimension === "botId") values.botId = inScope[0]!.botId;
+      if (isPropertyBreakdown(dimension)) {
+        const name = dimension.slice(PROPERTY_BREAKDOWN_PREFIX.length);
+        const has = (e: Ev) => Object.hasOwn(e.properties, name);
+        const attribution = def.breakdownAttribution ?? { kind: "first_touch" };
+        if (attribution.kind === "first_touch") {
+          const first = inScope.find(has);
+          values[dimension] = first === undefined ? null : first.properties[name]!;
+        } else if (best.level < attribution.step) {
+          values[dimension] = null;
+        } else {
+          // The step's event and every event interchangeable with it (same time, same steps matched): the smallest text present.
+          const chosen = keyed[best.used[attribution.step - 1]!]!;
+          const texts = keyed.filter((x) => x.e.ts === chosen.e.ts && x.mask === chosen.mask && has(x.e)).map((x) => x.e.properties[name]!);
+          values[dimension] = texts.length === 0 ? null : texts.sort(byBytes)[0]!;
+        }
+      }
     }
     outcomes.push({ channel, userId, level: best.level, completedAtMs: best.completedAtMs, offsetsMs: best.completedAtMs.map((at) => at - best.startMs), values });
   }
@@ -286,14 +314,16 @@ export function referenceFunnel(events: Event[], scope: ReferenceScope, def: Ref
       groups.set(key, group);
     }
   }
-  const breakdowns: FunnelBreakdownGroup[] = [...groups.values()]
-    .sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values))
-    .map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));
+  const sorted = [...groups.values()].sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values));
+  const limit = def.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
+  const breakdowns: FunnelBreakdownGroup[] = sorted.slice(0, limit).map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));
+  // The rest as one group: the figures of all their users together.
+  if (sorted.length > limit) breakdowns.push({ values: {}, steps: stepResults(def.steps, sorted.slice(limit).flatMap((group) => group.outcomes)), other: true });
   return {
     steps: stepResults(def.steps, outcomes),
     breakdown: dimensions,
-    breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
-    breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+    breakdowns,
+    breakdownsTruncated: sorted.length > limit,
     ...(def.bins === undefined ? {} : { timeToConvertBins: referenceBins(def.steps.length, def.bins, outcomes) }),
   };
 }

@@ -3,8 +3,10 @@ import {
   FunnelDropoffResponseSchema,
   FunnelQuerySchema,
   FunnelResponseSchema,
+  DEFAULT_FUNNEL_BREAKDOWN_LIMIT,
   MAX_DROPOFF_LIMIT,
   MAX_FUNNEL_BINS,
+  MAX_FUNNEL_BREAKDOWN_GROUPS,
 } from "@chatfunnel/schemas";
 import { InvalidParameterError } from "../http/params.js";
 import { dropoffCsv } from "../metrics/funnel/csv.js";
@@ -44,11 +46,16 @@ export const funnelRoutes: ApiRoute[] = [
     metric: "funnel",
     query: FunnelQuerySchema,
     doc: {
-      summary: "Conversion through 2–20 steps: users, conversion, drop-off and time to convert per step, optionally by channel, campaign, source or bot",
+      summary: "Conversion through 2–20 steps: users, conversion, drop-off and time to convert per step, optionally by channel, campaign, source, bot or any property",
       description:
         `${STEPS_HELP}\n\n${MODES_HELP}\n\n` +
-        "`breakdown` (repeatable: channel, campaign, source, botId) adds one funnel per combination of values; campaign and source are " +
-        "first touch (the user's earliest event with one), botId the bot of the user's earliest event; users without a value form the null group.",
+        "`breakdown` (repeatable: channel, campaign, source, botId, and up to 2 `properties.<name>`) adds one funnel per combination of values; campaign and source are " +
+        "first touch (the user's earliest event with one), botId the bot of the user's earliest event; users without a value form the null group. " +
+        "A property's value follows `breakdownAttribution`: `first_touch` (default; the user's earliest event in scope with the property, any time) or `step:k` " +
+        "(the event that completed step k of the chosen attempt — in `any` mode the first event matching step k from the start; among events equal to it in time " +
+        "and steps matched, the smallest text as UTF-8 bytes; null when the user did not reach k or the event lacks it). An empty text is a value, not null. " +
+        `Groups are ordered by users at step 1 (then by values, null first); the first \`breakdownLimit\` (default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}) ` +
+        "are listed and the rest summed into one last group `{values: {}, other: true}` computed over all their users (`breakdownsTruncated` is then true).",
       response: FunnelResponseSchema,
     },
     handle: ({ deps, query, filters }) => funnel(deps.storage, filters, funnelDefinition(query)),

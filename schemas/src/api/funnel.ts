@@ -7,8 +7,14 @@ import {
   FUNNEL_WINDOW_MESSAGE,
   FUNNEL_WINDOW_PATTERN,
   FUNNEL_WINDOW_PATTERN_SOURCE,
+  DEFAULT_FUNNEL_BREAKDOWN_LIMIT,
+  FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE,
   MAX_DROPOFF_LIMIT,
   MAX_FUNNEL_BINS,
+  MAX_FUNNEL_BREAKDOWN_GROUPS,
+  MAX_PROPERTY_BREAKDOWNS,
+  PROPERTY_BREAKDOWN_PREFIX,
+  isPropertyBreakdown,
   MAX_FUNNEL_STEPS,
   MAX_FUNNEL_WINDOW_SECONDS,
   MAX_PROPERTY_NAME_LENGTH,
@@ -73,6 +79,18 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  * - Breakdown values are per user: channel; campaign = first-touch `source.campaign` (the user's earliest event
  *   in scope, at any time, that has one); source = first-touch `source.source`; botId = the bot of the user's
  *   earliest event in scope. Ties by (timestamp, event id as text); a user without a value is in the `null` group.
+ * - `properties.<name>` (at most 2) takes its value by `breakdownAttribution`:
+ *   - first_touch (default): the property's text on the user's earliest event in scope, at any time, that has
+ *     the property (an empty text is a value, not null); ties as above;
+ *   - step:k (k ≤ number of steps): the text on the event that completed step k in the chosen attempt (ordered,
+ *     strict: the attempt's k-th event; any: the first event matching step k at or after the start); null when
+ *     the user did not reach k or that event lacks the property. Events equal in time and in the set of steps
+ *     they match are interchangeable for the funnel, so among the ones equal to that event the smallest present
+ *     text (as UTF-8 bytes) is taken, null only when none has the property.
+ *   campaign and source stay first touch whatever the attribution.
+ * - Groups: most users at step 1 first, then by values (null first, then by text). The first `breakdownLimit`
+ *   (default 25, at most 100) are listed; the others are summed into one last group `{values: {}, other: true}`
+ *   whose figures are computed over all of their users together (times too, not a mean of medians).
  */
 
 // The lists, limits and the step and window grammars are plain contract/ (the dashboard builds funnels with them).
@@ -82,13 +100,17 @@ export {
   FUNNEL_BREAKDOWNS,
   FUNNEL_MODES,
   MAX_DROPOFF_LIMIT,
+  DEFAULT_FUNNEL_BREAKDOWN_LIMIT,
   MAX_FUNNEL_BINS,
   MAX_FUNNEL_BREAKDOWN_GROUPS,
   MAX_FUNNEL_STEPS,
   MAX_FUNNEL_WINDOW_SECONDS,
+  MAX_PROPERTY_BREAKDOWNS,
   MAX_STEP_ALTERNATIVES,
   MAX_STEP_FILTERS,
   MIN_FUNNEL_STEPS,
+  PROPERTY_BREAKDOWN_PREFIX,
+  isPropertyBreakdown,
   NUMERIC_FILTER_OPS,
   PRESENCE_FILTER_OPS,
   PROPERTY_NUMBER_PATTERN_SOURCE,
@@ -99,8 +121,20 @@ export {
 export const FunnelModeSchema = z.enum(FUNNEL_MODES);
 export type FunnelMode = z.infer<typeof FunnelModeSchema>;
 
-export const FunnelBreakdownSchema = z.enum(FUNNEL_BREAKDOWNS);
+/** A fixed dimension (channel, campaign, source, botId) or `properties.<name>`. */
+export const FunnelBreakdownSchema = z.union([
+  z.enum(FUNNEL_BREAKDOWNS),
+  z.templateLiteral([PROPERTY_BREAKDOWN_PREFIX, z.string().min(1).max(MAX_PROPERTY_NAME_LENGTH)]),
+]);
 export type FunnelBreakdown = z.infer<typeof FunnelBreakdownSchema>;
+export type FixedFunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number];
+
+/** first_touch, or the event that completed step k of the chosen attempt. */
+export type FunnelBreakdownAttribution = { kind: "first_touch" } | { kind: "step"; step: number };
+export const FunnelBreakdownAttributionSchema = z
+  .string()
+  .regex(new RegExp(FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE), "must be first_touch or step:k (k a step number)")
+  .transform((text): FunnelBreakdownAttribution => (text === "first_touch" ? { kind: "first_touch" } : { kind: "step", step: Number(text.slice(5)) }));
 
 const PropertyKeySchema = z.string().min(1).max(MAX_PROPERTY_NAME_LENGTH);
 
@@ -214,8 +248,9 @@ const StepsParamSchema = z
 const BreakdownParamSchema = z.preprocess(
   asList,
   z
-    .array(FunnelBreakdownSchema)
+    .array(FunnelBreakdownSchema, { error: `must be channel, campaign, source, botId or properties.<name>` })
     .refine((list) => new Set(list).size === list.length, "must not repeat a dimension")
+    .refine((list) => list.filter(isPropertyBreakdown).length <= MAX_PROPERTY_BREAKDOWNS, `must have at most ${MAX_PROPERTY_BREAKDOWNS} properties.<name> dimensions`)
     .optional(),
 );
 
@@ -231,6 +266,19 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
   }),
   mode: FunnelModeSchema.default("ordered"),
   breakdown: BreakdownParamSchema,
+  breakdownAttribution: FunnelBreakdownAttributionSchema.prefault("first_touch").meta({
+    type: "string",
+    pattern: FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE,
+    default: "first_touch",
+    description: "Where a properties.<name> breakdown's value comes from: first_touch (the user's earliest event in scope with the property) or step:k (the event that completed step k of the chosen attempt; null when the user did not reach k)",
+  }),
+  breakdownLimit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_FUNNEL_BREAKDOWN_GROUPS)
+    .default(DEFAULT_FUNNEL_BREAKDOWN_LIMIT)
+    .meta({ description: `Groups shown (most users at step 1 first); the rest are summed into one group with other: true. Default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}` }),
   bins: z.coerce
     .number()
     .int()
@@ -293,17 +341,22 @@ export const FunnelStepBinsSchema = z.object({
 });
 export type FunnelStepBins = z.infer<typeof FunnelStepBinsSchema>;
 
-export const FunnelBreakdownValuesSchema = z.object({
-  channel: ChannelSchema.nullable().optional(),
-  campaign: z.string().nullable().optional(),
-  source: z.string().nullable().optional(),
-  botId: z.string().nullable().optional(),
-});
+/** Keyed by dimension as asked (`channel`, `properties.plan`); empty for the `other` group. */
+export const FunnelBreakdownValuesSchema = z
+  .object({
+    channel: ChannelSchema.nullable().optional(),
+    campaign: z.string().nullable().optional(),
+    source: z.string().nullable().optional(),
+    botId: z.string().nullable().optional(),
+  })
+  .catchall(z.string().nullable());
 export type FunnelBreakdownValues = z.infer<typeof FunnelBreakdownValuesSchema>;
 
 export const FunnelBreakdownGroupSchema = z.object({
   values: FunnelBreakdownValuesSchema,
   steps: z.array(FunnelStepResultSchema),
+  /** The groups past `breakdownLimit`, summed (their users together; times over all of them). Last. */
+  other: z.literal(true).optional(),
 });
 export type FunnelBreakdownGroup = z.infer<typeof FunnelBreakdownGroupSchema>;
 
@@ -314,9 +367,9 @@ export const FunnelResponseSchema = z.object({
   steps: z.array(FunnelStepResultSchema),
   /** The dimensions asked for, in order; empty without breakdown. */
   breakdown: z.array(FunnelBreakdownSchema),
-  /** One funnel per combination of values, most users at step 1 first, then by values. */
+  /** One funnel per combination of values, most users at step 1 first, then by values; at most breakdownLimit, then the `other` group. */
   breakdowns: z.array(FunnelBreakdownGroupSchema),
-  /** True when groups beyond MAX_FUNNEL_BREAKDOWN_GROUPS were left out. */
+  /** True when there were more groups than breakdownLimit (the last group is then `other`). */
   breakdownsTruncated: z.boolean(),
   /** With `bins`: per step from the second, over all users (not per breakdown group). */
   timeToConvertBins: z.array(FunnelStepBinsSchema).optional(),

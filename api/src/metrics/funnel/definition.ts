@@ -1,12 +1,31 @@
-import type { FunnelQuery } from "@chatfunnel/schemas";
+import type { FunnelBreakdownAttribution, FunnelQuery } from "@chatfunnel/schemas";
+import { InvalidParameterError } from "../../http/params.js";
 
 /** What a funnel is, apart from the common filters: the part of the query both endpoints share. */
 export type FunnelDefinition = Pick<FunnelQuery, "steps" | "window" | "mode"> & {
   breakdown: NonNullable<FunnelQuery["breakdown"]>;
+  /** Where properties.<name> breakdowns take their value; first_touch when absent. */
+  breakdownAttribution?: FunnelBreakdownAttribution;
+  /** Groups listed before the rest become `other`; DEFAULT_FUNNEL_BREAKDOWN_LIMIT when absent. */
+  breakdownLimit?: number;
   /** Time-to-convert histogram bins (funnel only). */
   bins?: number;
 };
 
+/** The definition of a parsed query; a step:k attribution past the last step is a 400 naming it. */
 export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
-  return { steps: query.steps, window: query.window, mode: query.mode, breakdown: query.breakdown ?? [], ...(query.bins === undefined ? {} : { bins: query.bins }) };
+  const attribution = query.breakdownAttribution;
+  if (attribution.kind === "step" && attribution.step > query.steps.length) {
+    const message = `step:${attribution.step} is past the last step (${query.steps.length})`;
+    throw new InvalidParameterError(`invalid parameter 'breakdownAttribution': ${message}`, [{ path: "breakdownAttribution", message }]);
+  }
+  return {
+    steps: query.steps,
+    window: query.window,
+    mode: query.mode,
+    breakdown: query.breakdown ?? [],
+    breakdownAttribution: attribution,
+    breakdownLimit: query.breakdownLimit,
+    ...(query.bins === undefined ? {} : { bins: query.bins }),
+  };
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import {
-  MAX_FUNNEL_BREAKDOWN_GROUPS,
+  DEFAULT_FUNNEL_BREAKDOWN_LIMIT,
+  isPropertyBreakdown,
   type FunnelBin,
   type FunnelBreakdown,
   type FunnelBreakdownGroup,
@@ -16,7 +17,7 @@ import {
 } from "@chatfunnel/schemas";
 import { runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
-import { DIMENSION_COLUMNS, userFunnelsSql } from "./user-funnels-sql.js";
+import { dimensionColumn, propertyDimensions, userFunnelsSql } from "./user-funnels-sql.js";
 
 const num = z.coerce.number();
 const StepRowSchema = z.object({
@@ -25,6 +26,8 @@ const StepRowSchema = z.object({
   g_campaign: z.string(),
   g_source: z.string(),
   g_bot: z.string(),
+  g_p0: z.string().nullable().optional(),
+  g_p1: z.string().nullable().optional(),
   k: num,
   users: num,
   sum_ms: num,
@@ -45,8 +48,9 @@ type StepRow = z.infer<typeof StepRowSchema>;
  * dimensions, where grouping() of a dimension is 1 and the dimensions read as '').
  */
 function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: number | undefined): string {
-  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? DIMENSION_COLUMNS[d] : "''");
-  const dims = breakdown.map((d) => DIMENSION_COLUMNS[d]);
+  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? dimensionColumn(breakdown, d) : "''");
+  const dims = breakdown.map((d) => dimensionColumn(breakdown, d));
+  const propertyGroups = propertyDimensions(breakdown).map((_, i) => `, d_p${i} AS g_p${i}`).join("");
   const byGroup = dims.length > 0 ? `toUInt8(1 - grouping(${dims[0]}))` : "0";
   const groupBy = dims.length > 0 ? `GROUPING SETS ((k), (${dims.join(", ")}, k))` : "k";
   // Bins need the longest time first: the step's times are kept as one array and binned after the GROUP BY,
@@ -54,7 +58,7 @@ function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: 
   const binColumns = bins === undefined ? "" : `, max(offset_ms) AS max_ms, groupArray(offset_ms) AS offs`;
   const aggregates = `
 SELECT ${byGroup} AS by_group,
-  ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot,
+  ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot${propertyGroups},
   k, count() AS users, sum(offset_ms) AS sum_ms,
   quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms,
   sum(prev_ms) AS sum_prev_ms, quantileExactLow(0.5)(prev_ms) AS low_prev_ms, quantileExactHigh(0.5)(prev_ms) AS high_prev_ms${binColumns}
@@ -126,14 +130,38 @@ export function compareGroups(breakdown: FunnelBreakdown[], a: FunnelBreakdownGr
 
 function groupValues(breakdown: FunnelBreakdown[], row: StepRow): FunnelBreakdownValues {
   const values: FunnelBreakdownValues = {};
+  // Fixed dimensions read '' as "no value"; a property's '' is a value and its NULL none.
   const orNull = (text: string) => (text === "" ? null : text);
+  const properties = propertyDimensions(breakdown);
   for (const dimension of breakdown) {
-    if (dimension === "channel") values.channel = orNull(row.g_channel) as FunnelBreakdownValues["channel"];
-    if (dimension === "campaign") values.campaign = orNull(row.g_campaign);
-    if (dimension === "source") values.source = orNull(row.g_source);
-    if (dimension === "botId") values.botId = orNull(row.g_bot);
+    if (isPropertyBreakdown(dimension)) values[dimension] = (properties.indexOf(dimension) === 0 ? row.g_p0 : row.g_p1) ?? null;
+    else if (dimension === "channel") values.channel = orNull(row.g_channel) as FunnelBreakdownValues["channel"];
+    else if (dimension === "campaign") values.campaign = orNull(row.g_campaign);
+    else if (dimension === "source") values.source = orNull(row.g_source);
+    else values.botId = orNull(row.g_bot);
   }
   return values;
+}
+
+/**
+ * The `other` group's figures: the same aggregates over the users of every group not listed, found again by
+ * their values (a second pass, only when there are more groups than the limit: medians do not add up).
+ * Each dimension is compared as text; a property's NULL and '' differ by a presence flag.
+ */
+async function otherGroupRows(storage: Storage, userSql: string, params: Record<string, unknown>, breakdown: FunnelBreakdown[], listed: FunnelBreakdownValues[]) {
+  const keyParts = breakdown.flatMap((d) => {
+    const column = dimensionColumn(breakdown, d);
+    return isPropertyBreakdown(d) ? [`if(isNull(${column}), '0', '1')`, `ifNull(${column}, '')`] : [`toString(${column})`];
+  });
+  const listedKeys = listed.map((values) =>
+    breakdown.flatMap((d) => {
+      const value = values[d] ?? null;
+      return isPropertyBreakdown(d) ? (value === null ? ["0", ""] : ["1", value]) : [value ?? ""];
+    }),
+  );
+  const others = `SELECT * FROM (${userSql}) WHERE NOT has({listedGroups:Array(Array(String))}, [${keyParts.join(", ")}])`;
+  const rows = await runQuery(storage, stepAggregatesSql(others, [], undefined), { ...params, listedGroups: listedKeys }, StepRowSchema, { aggregateInOrder: true });
+  return new Map(rows.map((row) => [row.k, row]));
 }
 
 export async function funnel(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition): Promise<FunnelResponse> {
@@ -149,22 +177,28 @@ export async function funnel(storage: Storage, filters: ResolvedFilters, definit
       overall.set(row.k, row);
       continue;
     }
-    const key = JSON.stringify([row.g_channel, row.g_campaign, row.g_source, row.g_bot]);
+    const key = JSON.stringify([row.g_channel, row.g_campaign, row.g_source, row.g_bot, row.g_p0, row.g_p1]);
     const group = groups.get(key) ?? { row, byStep: new Map<number, StepRow>() };
     group.byStep.set(row.k, row);
     groups.set(key, group);
   }
-  const breakdowns = [...groups.values()]
+  const sorted = [...groups.values()]
     .map((group) => ({ values: groupValues(definition.breakdown, group.row), steps: stepResults(definition.steps, group.byStep) }))
     .sort((a, b) => compareGroups(definition.breakdown, a, b));
+  const limit = definition.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
+  const listed: FunnelBreakdownGroup[] = sorted.slice(0, limit);
+  if (sorted.length > limit) {
+    const other = await otherGroupRows(storage, users.sql, users.params, definition.breakdown, listed.map((group) => group.values));
+    listed.push({ values: {}, steps: stepResults(definition.steps, other), other: true });
+  }
   return {
     range: { from: new Date(filters.fromMs).toISOString(), to: new Date(filters.toMs).toISOString(), tz: filters.tz },
     mode: definition.mode,
     windowSeconds: definition.window,
     steps: stepResults(definition.steps, overall),
     breakdown: definition.breakdown,
-    breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
-    breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+    breakdowns: listed,
+    breakdownsTruncated: sorted.length > limit,
     ...(bins === undefined ? {} : { timeToConvertBins: timeToConvertBins(definition.steps.length, bins, overall) }),
   };
 }

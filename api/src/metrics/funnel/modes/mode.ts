@@ -17,6 +17,11 @@ export interface FunnelModeSql {
   /** Whether the events matching no step are read too (as `seps`). */
   separators: boolean;
   attemptsSql(n: number, layout: KeyLayout): string;
+  /**
+   * The time and steps-matched mask of the event the chosen attempt used for step k (1-based), in the same
+   * SELECT as attemptsSql's names; meaningful only when level ≥ k. A step:k breakdown reads its value there.
+   */
+  stepEventSql(k: number, layout: KeyLayout): { time: string; mask: string };
 }
 
 /** [from, to): the step indexes one expression per step is written for. */

@@ -26,4 +26,10 @@ function attemptsSql(n: number): string {
  * of a matching event between two steps ends it too, and a resent copy must not: the key keeps the id. A
  * separator's duplicates change nothing (one event between is enough), so they need no id and no dedup.
  */
-export const STRICT: FunnelModeSql = { needsEventId: true, separators: true, attemptsSql };
+export const STRICT: FunnelModeSql = {
+  needsEventId: true,
+  separators: true,
+  attemptsSql,
+  // Step k is the k-th matching event from the start: nothing lies between them.
+  stepEventSql: (k) => ({ time: `t[s + ${k - 1}]`, mask: `m[s + ${k - 1}]` }),
+};
