@@ -73,12 +73,17 @@ export const engagementQuery = (api: ApiClient, filters: ApiFilters) =>
     ...shared,
   });
 
-/** A funnel as the API spells it: steps as `type[prop=value]` texts, window like `7d`. */
+/**
+ * A funnel as the API spells it: steps as `type[prop=value]` texts, window like `7d`, one breakdown dimension
+ * (`channel` … or `properties.<name>`), and for a property breakdown taken from a step's event `step:k`.
+ */
 export interface FunnelDefinition {
   steps: string[];
   window: string;
   mode: FunnelMode;
   breakdown: FunnelBreakdown | null;
+  /** `step:k`; absent for first touch (the API's default). */
+  breakdownAttribution?: string;
 }
 
 const funnelParams = (definition: FunnelDefinition) => ({
@@ -86,6 +91,7 @@ const funnelParams = (definition: FunnelDefinition) => ({
   window: definition.window,
   mode: definition.mode,
   ...(definition.breakdown ? { breakdown: definition.breakdown } : {}),
+  ...(definition.breakdown && definition.breakdownAttribution ? { breakdownAttribution: definition.breakdownAttribution } : {}),
 });
 
 /** With `bins` the answer adds the time-to-convert histogram of every step from the second. */
@@ -96,11 +102,14 @@ export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: Fun
     ...shared,
   });
 
+/** The funnel without its breakdown: what trends and the time-to-convert histogram are over. */
+export const overAllUsers = (definition: FunnelDefinition): FunnelDefinition => ({ steps: definition.steps, window: definition.window, mode: definition.mode, breakdown: null });
+
 /** Conversion first → last per start bucket: the funnel's parameters without breakdown (trends are over all users). */
 export const funnelTrendsQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, interval: Interval) =>
   queryOptions({
-    queryKey: ["funnel/trends", filters, { ...definition, breakdown: null }, interval] as const,
-    queryFn: ({ signal }) => api.get<FunnelTrendsResponse>("funnel/trends", { ...filters, ...funnelParams({ ...definition, breakdown: null }), interval }, signal),
+    queryKey: ["funnel/trends", filters, overAllUsers(definition), interval] as const,
+    queryFn: ({ signal }) => api.get<FunnelTrendsResponse>("funnel/trends", { ...filters, ...funnelParams(overAllUsers(definition)), interval }, signal),
     ...shared,
   });
 

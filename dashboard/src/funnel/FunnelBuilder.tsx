@@ -1,13 +1,13 @@
 import { useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { RESERVED_EVENT_TYPES as RESERVED_TYPES, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/contract";
+import { MAX_PROPERTY_NAME_LENGTH, RESERVED_EVENT_TYPES as RESERVED_TYPES, type FunnelMode } from "@chatfunnel/contract";
 import { useApi } from "../api/context.js";
 import { eventTypesQuery, type FunnelDefinition } from "../api/queries.js";
 import { useKeyedDraft } from "../drafts/keyed-draft.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS } from "./definition.js";
-import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer } from "./draft.js";
+import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer, type FunnelDraft } from "./draft.js";
 import { MAX_FUNNEL_STEPS, MAX_FUNNEL_WINDOW_SECONDS, MIN_FUNNEL_STEPS } from "./limits.js";
 import { StepEditor } from "./StepEditor.js";
 // The step menu's own styles (chips, alternatives, the view tabs) live beside it.
@@ -80,15 +80,35 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
         </label>
         <label className="field">
           <span>{t("funnel.breakdown")}</span>
-          <select name="breakdown" value={breakdown} onChange={(e) => edit({ type: "breakdown", value: e.target.value as FunnelBreakdown | "" })}>
+          <select name="breakdown" value={breakdown} onChange={(e) => edit({ type: "breakdown", value: e.target.value as FunnelDraft["breakdown"] })}>
             <option value="">{t("funnel.breakdown.none")}</option>
             {BREAKDOWN_OPTIONS.map((option) => (
               <option key={option} value={option}>
                 {t(`funnel.breakdown.${option}` as MessageKey)}
               </option>
             ))}
+            <option value="property">{t("funnel.breakdown.property")}</option>
           </select>
         </label>
+        {breakdown === "property" && (
+          <>
+            <label className="field">
+              <span>{t("funnel.breakdownProperty")}</span>
+              <input name="breakdown-property" required maxLength={MAX_PROPERTY_NAME_LENGTH} value={draft.breakdownProperty} onChange={(e) => edit({ type: "breakdownProperty", value: e.target.value })} />
+            </label>
+            <label className="field">
+              <span>{t("funnel.breakdownAttribution")}</span>
+              <select name="breakdown-attribution" value={draft.breakdownAttribution} onChange={(e) => edit({ type: "breakdownAttribution", value: e.target.value })}>
+                <option value="first_touch">{t("funnel.attribution.firstTouch")}</option>
+                {steps.map((_, index) => (
+                  <option key={index} value={`step:${index + 1}`}>
+                    {t("funnel.attribution.step", { n: index + 1 })}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
         <button type="submit" disabled={!applicable}>
           {t("funnel.run")}
         </button>

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { MAX_FUNNEL_BINS } from "@chatfunnel/contract";
 import type { FunnelBin } from "@chatfunnel/schemas";
 import { useApi } from "../api/context.js";
-import { funnelQuery, type FunnelDefinition } from "../api/queries.js";
+import { funnelQuery, overAllUsers, type FunnelDefinition } from "../api/queries.js";
 import { ChartFigure, PALETTE } from "../components/ChartFigure.js";
 import { QueryState } from "../components/QueryState.js";
 import type { ApiFilters } from "../filters/filters.js";
@@ -33,7 +33,7 @@ export function TimeToConvert({ filters, definition, params }: { filters: ApiFil
   const api = useApi();
   const update = useUpdateParams();
   const { bins, step } = parseTimeParams(params, definition.steps.length);
-  const query = useQuery(funnelQuery(api, filters, { ...definition, breakdown: null }, bins));
+  const query = useQuery(funnelQuery(api, filters, overAllUsers(definition), bins));
   const binLabel = (bin: FunnelBin) => `${format.durationSeconds(bin.fromSeconds)}–${format.durationSeconds(bin.toSeconds)}`;
   return (
     <section className="panel" aria-label={t("funnel.time.title")} data-testid="funnel-time">

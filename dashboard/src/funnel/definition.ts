@@ -8,14 +8,16 @@ import {
   NUMERIC_FILTER_OPS,
   PRESENCE_FILTER_OPS,
   STEP_FILTER_OPS as FILTER_OPS,
+  FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE,
   formatStepText,
   isFunnelWindow,
+  isPropertyBreakdown,
   parseStepText,
   propertyNumber,
-  type FunnelBreakdown,
   type FunnelMode,
   type StepFilterOp,
 } from "@chatfunnel/contract";
+import type { FunnelBreakdown } from "@chatfunnel/schemas";
 import type { FunnelDefinition } from "../api/queries.js";
 
 /** The modes, breakdowns and filter operators a funnel can pick: the API's lists. */
@@ -79,28 +81,47 @@ export function textToStep(text: string): DraftStep | null {
   };
 }
 
-/** The funnel of the URL (`steps`, `window`, `mode`, `breakdown`), defaults for whatever is missing or malformed. */
+const ATTRIBUTION_PATTERN = new RegExp(FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE);
+
+/** A breakdown the API takes: a fixed dimension or `properties.<name>`. */
+export const isBreakdown = (text: string): text is FunnelBreakdown => (BREAKDOWN_OPTIONS as readonly string[]).includes(text) || isPropertyBreakdown(text);
+
+/** `step:k` for a step the funnel has; first touch (the default) is no attribution. */
+export function stepAttribution(text: string | null, steps: number): string | undefined {
+  if (text === null || !ATTRIBUTION_PATTERN.test(text) || text === "first_touch") return undefined;
+  return Number(text.slice("step:".length)) <= steps ? text : undefined;
+}
+
+/**
+ * The funnel of the URL (`steps`, `window`, `mode`, `breakdown`, `breakdownAttribution`), defaults for whatever
+ * is missing or malformed.
+ */
 export function parseFunnelParams(params: URLSearchParams): FunnelDefinition {
   const texts = params.getAll("steps").filter((text) => textToStep(text) !== null).slice(0, MAX_FUNNEL_STEPS);
+  const steps = texts.length >= 2 ? texts : DEFAULT_STEPS;
   const windowParam = params.get("window") ?? "";
   const mode = params.get("mode");
-  const breakdown = params.get("breakdown");
+  const breakdown = params.get("breakdown") ?? "";
+  // Only a property's value has a source to choose; the fixed dimensions are what they are.
+  const attribution = isPropertyBreakdown(breakdown) ? stepAttribution(params.get("breakdownAttribution"), steps.length) : undefined;
   return {
-    steps: texts.length >= 2 ? texts : DEFAULT_STEPS,
+    steps,
     // The API's own test (grammar and the 90-day bound): a hand-edited 91d shows the default, not a 400.
     window: isFunnelWindow(windowParam) ? windowParam : DEFAULT_FUNNEL_WINDOW,
     mode: (FUNNEL_MODE_OPTIONS as readonly string[]).includes(mode ?? "") ? (mode as FunnelMode) : "ordered",
-    breakdown: (BREAKDOWN_OPTIONS as readonly string[]).includes(breakdown ?? "") ? (breakdown as FunnelBreakdown) : null,
+    breakdown: isBreakdown(breakdown) ? breakdown : null,
+    ...(attribution ? { breakdownAttribution: attribution } : {}),
   };
 }
 
 export function writeFunnelParams(params: URLSearchParams, definition: FunnelDefinition): URLSearchParams {
   const next = new URLSearchParams(params);
-  for (const name of ["steps", "window", "mode", "breakdown", "dropoff"]) next.delete(name);
+  for (const name of ["steps", "window", "mode", "breakdown", "breakdownAttribution", "dropoff"]) next.delete(name);
   for (const step of definition.steps) next.append("steps", step);
   next.set("window", definition.window);
   next.set("mode", definition.mode);
   if (definition.breakdown) next.set("breakdown", definition.breakdown);
+  if (definition.breakdown && definition.breakdownAttribution) next.set("breakdownAttribution", definition.breakdownAttribution);
   return next;
 }
 

@@ -1,4 +1,4 @@
-import { EVENT_TYPE_PATTERN, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/contract";
+import { EVENT_TYPE_PATTERN, PROPERTY_BREAKDOWN_PREFIX, isPropertyBreakdown, type FunnelBreakdown as FixedBreakdown, type FunnelMode } from "@chatfunnel/contract";
 import type { FunnelDefinition } from "../api/queries.js";
 import { keyedDraftReducer } from "../drafts/keyed-draft.js";
 import { canAddAlternative, canAddFilter, filterProblem, stepToText, takesValue, textToStep, type DraftAlternative, type DraftFilter, type DraftStep, type StepFilterOp } from "./definition.js";
@@ -10,7 +10,11 @@ export interface FunnelDraft {
   windowAmount: string;
   windowUnit: string;
   mode: FunnelMode;
-  breakdown: FunnelBreakdown | "";
+  /** A fixed dimension, "property" (by `breakdownProperty`), or none. */
+  breakdown: FixedBreakdown | "property" | "";
+  breakdownProperty: string;
+  /** "first_touch" or `step:k`: where a property breakdown's value comes from. */
+  breakdownAttribution: string;
 }
 
 /** Where an edit applies: a step, one of its alternatives (0 for a step without `|`), one of its filters. */
@@ -38,7 +42,9 @@ export type FunnelEdit =
   | { type: "windowAmount"; value: string }
   | { type: "windowUnit"; value: string }
   | { type: "mode"; value: FunnelMode }
-  | { type: "breakdown"; value: FunnelBreakdown | "" };
+  | { type: "breakdown"; value: FunnelDraft["breakdown"] }
+  | { type: "breakdownProperty"; value: string }
+  | { type: "breakdownAttribution"; value: string };
 
 const emptyAlternative = (): DraftAlternative => ({ type: "", filters: [] });
 
@@ -48,8 +54,27 @@ export function draftFromDefinition(definition: FunnelDefinition): FunnelDraft {
     windowAmount: definition.window.slice(0, -1),
     windowUnit: definition.window.slice(-1),
     mode: definition.mode,
-    breakdown: definition.breakdown ?? "",
+    ...breakdownDraft(definition),
   };
+}
+
+function breakdownDraft(definition: FunnelDefinition): Pick<FunnelDraft, "breakdown" | "breakdownProperty" | "breakdownAttribution"> {
+  const breakdown = definition.breakdown;
+  if (breakdown !== null && isPropertyBreakdown(breakdown)) {
+    return { breakdown: "property", breakdownProperty: breakdown.slice(PROPERTY_BREAKDOWN_PREFIX.length), breakdownAttribution: definition.breakdownAttribution ?? "first_touch" };
+  }
+  return { breakdown: breakdown ?? "", breakdownProperty: "", breakdownAttribution: "first_touch" };
+}
+
+/**
+ * After step `removed` (0-based) goes, `step:k` keeps naming the same step: later steps move down one; the
+ * removed step itself leaves first touch.
+ */
+function attributionAfterRemoving(attribution: string, removed: number): string {
+  if (!attribution.startsWith("step:")) return attribution;
+  const k = Number(attribution.slice("step:".length));
+  if (k === removed + 1) return "first_touch";
+  return k > removed + 1 ? `step:${k - 1}` : attribution;
 }
 
 /** Names the definition a draft starts from: equal keys, equal funnels. */
@@ -72,7 +97,8 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
     case "addStep":
       return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { alternatives: [emptyAlternative()] }] };
     case "removeStep":
-      return draft.steps.length <= MIN_FUNNEL_STEPS ? draft : { ...draft, steps: draft.steps.filter((_, i) => i !== edit.step) };
+      if (draft.steps.length <= MIN_FUNNEL_STEPS) return draft;
+      return { ...draft, steps: draft.steps.filter((_, i) => i !== edit.step), breakdownAttribution: attributionAfterRemoving(draft.breakdownAttribution, edit.step) };
     case "addAlternative":
       return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddAlternative(s) ? { alternatives: [...s.alternatives, emptyAlternative()] } : s)) };
     case "removeAlternative":
@@ -108,6 +134,10 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
       return { ...draft, mode: edit.value };
     case "breakdown":
       return { ...draft, breakdown: edit.value };
+    case "breakdownProperty":
+      return { ...draft, breakdownProperty: edit.value };
+    case "breakdownAttribution":
+      return { ...draft, breakdownAttribution: edit.value };
   }
 }
 
@@ -120,9 +150,20 @@ export const isDraftType = (type: string): boolean => EVENT_TYPE_PATTERN.test(ty
 /** A filter that keeps the draft from applying: one with a property but a value its operator refuses. */
 const blocks = (filter: DraftFilter): boolean => filter.key.trim() !== "" && filterProblem(filter) !== null;
 
-/** The definition to apply, or null while the draft is not one (fewer than two steps, a bad type, a bad filter). */
+/** The breakdown part of the definition, or null while a property breakdown has no valid name. */
+function breakdownOf(draft: FunnelDraft): Pick<FunnelDefinition, "breakdown" | "breakdownAttribution"> | null {
+  if (draft.breakdown !== "property") return { breakdown: draft.breakdown || null };
+  const breakdown = `${PROPERTY_BREAKDOWN_PREFIX}${draft.breakdownProperty.trim()}`;
+  if (!isPropertyBreakdown(breakdown)) return null;
+  const k = draft.breakdownAttribution.startsWith("step:") ? Number(draft.breakdownAttribution.slice("step:".length)) : 0;
+  return { breakdown, ...(k >= 1 && k <= draft.steps.length ? { breakdownAttribution: draft.breakdownAttribution } : {}) };
+}
+
+/** The definition to apply, or null while the draft is not one (fewer than two steps, a bad type or filter, a property breakdown without a name). */
 export function definitionFromDraft(draft: FunnelDraft): FunnelDefinition | null {
   const alternatives = draft.steps.flatMap((step) => step.alternatives);
   if (draft.steps.length < MIN_FUNNEL_STEPS || !alternatives.every((a) => isDraftType(a.type) && !a.filters.some(blocks))) return null;
-  return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, breakdown: draft.breakdown || null };
+  const breakdown = breakdownOf(draft);
+  if (breakdown === null) return null;
+  return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, ...breakdown };
 }

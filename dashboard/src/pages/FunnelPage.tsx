@@ -80,14 +80,17 @@ function FunnelSteps({ filters, params, definition }: { filters: ApiFilters; par
 
 function BreakdownTable({ data }: { data: FunnelResponse }) {
   const { t, format } = useI18n();
-  const groupName = (group: FunnelBreakdownGroup) =>
-    data.breakdown
+  const groupName = (group: FunnelBreakdownGroup) => {
+    // The groups past the API's limit, summed: no values of their own.
+    if (group.other) return t("funnel.breakdown.other");
+    return data.breakdown
       .map((dimension) => {
         const value = group.values[dimension];
         if (value === null || value === undefined) return "—";
         return dimension === "channel" ? t(`channel.${value}` as MessageKey) : value;
       })
       .join(" · ");
+  };
   return (
     <div className="table-wrap">
       <table className="data" data-testid="funnel-breakdown">

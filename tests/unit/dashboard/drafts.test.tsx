@@ -25,7 +25,10 @@ describe("the funnel draft reducer", () => {
       windowUnit: "d",
       mode: "strict",
       breakdown: "campaign",
+      breakdownProperty: "",
+      breakdownAttribution: "first_touch",
     });
+    expect(draftFromDefinition({ ...lead, breakdown: "properties.plan", breakdownAttribution: "step:2" })).toMatchObject({ breakdown: "property", breakdownProperty: "plan", breakdownAttribution: "step:2" });
     expect(draftFromDefinition(order).steps[2]).toEqual(one("payment", [["note", "=", "a]b"]]));
     expect(draftFromDefinition({ ...order, steps: ["bot_started", "lead|order[amount>=100][utm?]"] }).steps[1]).toEqual({
       alternatives: [
@@ -47,11 +50,14 @@ describe("the funnel draft reducer", () => {
       steps: fc.array(step, { minLength: MIN_FUNNEL_STEPS, maxLength: 5 }),
       window: fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom("m", "h", "d")).map(([n, unit]) => `${n}${unit}`),
       mode: fc.constantFrom(...FUNNEL_MODES),
-      breakdown: fc.constantFrom(null, ...FUNNEL_BREAKDOWNS),
+      breakdown: fc.constantFrom(null, ...FUNNEL_BREAKDOWNS, "properties.plan", "properties.a b"),
+      attribution: fc.constantFrom(null, "step:1", "step:2"),
     });
     fc.assert(
-      fc.property(definition, (d) => {
-        expect(definitionFromDraft(draftFromDefinition(d))).toEqual(d);
+      fc.property(definition, ({ attribution, ...d }) => {
+        // Attribution belongs to a property breakdown only.
+        const withAttribution: FunnelDefinition = d.breakdown?.startsWith("properties.") && attribution ? { ...d, breakdownAttribution: attribution } : d;
+        expect(definitionFromDraft(draftFromDefinition(withAttribution))).toEqual(withAttribution);
       }),
     );
   });
@@ -106,6 +112,24 @@ describe("the funnel draft reducer", () => {
     let wide = draft;
     for (let i = 0; i < MAX_STEP_ALTERNATIVES + 3; i++) wide = editFunnelDraft(wide, { type: "addAlternative", step: 0 });
     expect(wide.steps[0]!.alternatives).toHaveLength(MAX_STEP_ALTERNATIVES);
+  });
+
+  it("breaks down by a property, its value from the first event with it or from a step's event, kept on the same step when others go", () => {
+    let draft = draftFromDefinition({ ...order, steps: ["bot_started", "lead", "order", "payment"] });
+    draft = editFunnelDraft(draft, { type: "breakdown", value: "property" });
+    // No name yet: nothing to apply.
+    expect(definitionFromDraft(draft)).toBeNull();
+    draft = editFunnelDraft(draft, { type: "breakdownProperty", value: " plan " });
+    expect(definitionFromDraft(draft)).toMatchObject({ breakdown: "properties.plan" });
+    expect(definitionFromDraft(draft)).not.toHaveProperty("breakdownAttribution");
+    draft = editFunnelDraft(draft, { type: "breakdownAttribution", value: "step:3" });
+    expect(definitionFromDraft(draft)).toMatchObject({ breakdown: "properties.plan", breakdownAttribution: "step:3" });
+    // Removing step 2 makes step 3 the second-to-last; removing the attributed step itself falls back to first touch.
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "removeStep", step: 1 }))).toMatchObject({ breakdownAttribution: "step:2" });
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "removeStep", step: 3 }))).toMatchObject({ breakdownAttribution: "step:3" });
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "removeStep", step: 2 }))).not.toHaveProperty("breakdownAttribution");
+    // A fixed dimension carries no attribution.
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "breakdown", value: "channel" }))).toEqual({ steps: ["bot_started", "lead", "order", "payment"], window: "30m", mode: "any", breakdown: "channel" });
   });
 
   it("applies nothing while the draft is no funnel; a window of 0 or nothing is 1", () => {

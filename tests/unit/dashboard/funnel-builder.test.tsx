@@ -127,6 +127,52 @@ describe("funnel builder: the step menu", () => {
   });
 });
 
+describe("funnel builder: a breakdown by any property", () => {
+  it("asks breakdown=properties.<name> with the value from a chosen step, and names the summed groups Other", async () => {
+    const split = (url: URL): FunnelResponse => {
+      const base = funnel();
+      const dimension = url.searchParams.get("breakdown");
+      if (!dimension) return base;
+      return {
+        ...base,
+        breakdown: [dimension as FunnelResponse["breakdown"][number]],
+        breakdowns: [
+          { values: { [dimension]: "pro" }, steps: base.steps },
+          { values: { [dimension]: null }, steps: base.steps },
+          { values: {}, steps: base.steps, other: true },
+        ],
+        breakdownsTruncated: true,
+      };
+    };
+    const app = renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead&steps=order", answers: { ...answers, funnel: (url: URL) => json(split(url)) } });
+    await screen.findByTestId("funnel-chart");
+    await userEvent.selectOptions(screen.getByLabelText("Breakdown"), "property");
+    // A property breakdown needs its name before it applies.
+    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.type(screen.getByLabelText("Property name"), "plan");
+    await userEvent.selectOptions(screen.getByLabelText("Value from"), "step:3");
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().get("breakdown")).toBe("properties.plan");
+    expect(url().get("breakdownAttribution")).toBe("step:3");
+    await waitFor(() => expect(app.requestsTo("funnel").at(-1)?.searchParams.get("breakdown")).toBe("properties.plan"));
+    expect(app.requestsTo("funnel").at(-1)?.searchParams.get("breakdownAttribution")).toBe("step:3");
+
+    const table = await screen.findByTestId("funnel-breakdown");
+    expect([...table.querySelectorAll("tbody th")].map((th) => th.textContent)).toEqual(["pro", "—", "Other"]);
+    // The link restores the choice in the form.
+    expect((screen.getByLabelText("Breakdown") as HTMLSelectElement).value).toBe("property");
+    expect((screen.getByLabelText("Property name") as HTMLInputElement).value).toBe("plan");
+    expect((screen.getByLabelText("Value from") as HTMLSelectElement).value).toBe("step:3");
+
+    // Trends are over all users: neither the breakdown nor its attribution is sent.
+    await userEvent.click(screen.getByRole("tab", { name: "Trends" }));
+    await screen.findByTestId("funnel-trends-table");
+    const trendsAsked = app.requestsTo("funnel/trends")[0]!;
+    expect(trendsAsked.searchParams.get("breakdown")).toBeNull();
+    expect(trendsAsked.searchParams.get("breakdownAttribution")).toBeNull();
+  });
+});
+
 describe("funnel page: the steps chart", () => {
   it("names each step by the answer's text, which holds alternatives and operators the equality filters do not", async () => {
     const texts = ["bot_started", "message_received", "lead|order[amount>100]", "order[plan!=trial]"];

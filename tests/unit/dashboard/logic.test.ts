@@ -145,6 +145,14 @@ describe("funnel steps as the API spells them", () => {
     expect(definition).toEqual({ steps: ["lead", "order[plan=pro]"], window: "2d", mode: "strict", breakdown: "campaign" });
     expect(parseFunnelParams(writeFunnelParams(new URLSearchParams("range=7d"), definition))).toEqual(definition);
     expect(parseFunnelParams(new URLSearchParams("steps=lead&window=forever&mode=x"))).toEqual({ steps: ["bot_started", "message_received", "lead", "order"], window: "7d", mode: "ordered", breakdown: null });
+    // A property breakdown and where its value comes from; a step the funnel lacks, or a fixed dimension, takes none.
+    const byPlan = parseFunnelParams(new URLSearchParams("steps=lead&steps=order&breakdown=properties.plan&breakdownAttribution=step:2"));
+    expect(byPlan).toEqual({ steps: ["lead", "order"], window: "7d", mode: "ordered", breakdown: "properties.plan", breakdownAttribution: "step:2" });
+    expect(parseFunnelParams(writeFunnelParams(new URLSearchParams(), byPlan))).toEqual(byPlan);
+    expect(parseFunnelParams(new URLSearchParams("steps=lead&steps=order&breakdown=properties.plan&breakdownAttribution=step:3"))).not.toHaveProperty("breakdownAttribution");
+    expect(parseFunnelParams(new URLSearchParams("breakdown=channel&breakdownAttribution=step:1"))).not.toHaveProperty("breakdownAttribution");
+    expect(parseFunnelParams(new URLSearchParams("breakdown=properties.")).breakdown).toBeNull();
+    expect(parseFunnelParams(new URLSearchParams(`breakdown=properties.${"x".repeat(129)}`)).breakdown).toBeNull();
     // Past the API's 90 days: the default, as for any window the API would refuse.
     expect(parseFunnelParams(new URLSearchParams("window=91d")).window).toBe("7d");
     expect(parseFunnelParams(new URLSearchParams("window=90d")).window).toBe("90d");
