@@ -16,6 +16,7 @@ import {
   propertyNumber,
   type FunnelMode,
   type StepFilterOp,
+  type StepText,
 } from "@chatfunnel/contract";
 import type { FunnelBreakdown } from "@chatfunnel/schemas";
 import type { FunnelDefinition } from "../api/queries.js";
@@ -38,9 +39,14 @@ export interface DraftAlternative {
   filters: DraftFilter[];
 }
 
-/** A step being edited: an event matches it when it matches any alternative. */
+/**
+ * A step being edited: an event matches it when it matches any alternative. `rest` is whatever else the step
+ * grammar gives a step (contract's StepText beside `anyOf`): carried through unedited, so a link's step never
+ * loses a part the builder has no control for.
+ */
 export interface DraftStep {
   alternatives: DraftAlternative[];
+  rest?: Omit<StepText, "anyOf">;
 }
 
 /** `?` and `!?` take no value; `>` `>=` `<` `<=` a number. */
@@ -60,6 +66,7 @@ export function filterProblem(filter: Pick<DraftFilter, "key" | "op" | "value">)
  */
 export function stepToText(step: DraftStep): string {
   return formatStepText({
+    ...step.rest,
     anyOf: step.alternatives.map((alternative) => ({
       type: alternative.type.trim(),
       filters: alternative.filters
@@ -73,11 +80,13 @@ export function stepToText(step: DraftStep): string {
 export function textToStep(text: string): DraftStep | null {
   const parsed = parseStepText(text);
   if ("error" in parsed) return null;
+  const { anyOf, ...rest } = parsed.step;
   return {
-    alternatives: parsed.step.anyOf.map((alternative) => ({
+    alternatives: anyOf.map((alternative) => ({
       type: alternative.type,
       filters: alternative.filters.map((f) => ({ key: f.property, op: f.op, value: f.value, editing: false })),
     })),
+    ...(Object.keys(rest).length > 0 ? { rest } : {}),
   };
 }
 

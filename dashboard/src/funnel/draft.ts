@@ -83,7 +83,7 @@ export const definitionKey = (definition: FunnelDefinition): string => JSON.stri
 const mapAt = <T>(list: T[], index: number, change: (item: T) => T): T[] => list.map((item, i) => (i === index ? change(item) : item));
 
 function editAlternative(draft: FunnelDraft, at: At, change: (alternative: DraftAlternative) => DraftAlternative): FunnelDraft {
-  return { ...draft, steps: mapAt(draft.steps, at.step, (s) => ({ alternatives: mapAt(s.alternatives, at.alternative, change) })) };
+  return { ...draft, steps: mapAt(draft.steps, at.step, (s) => ({ ...s, alternatives: mapAt(s.alternatives, at.alternative, change) })) };
 }
 
 function editFilter(draft: FunnelDraft, at: AtFilter, change: (filter: DraftFilter) => DraftFilter): FunnelDraft {
@@ -100,10 +100,10 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
       if (draft.steps.length <= MIN_FUNNEL_STEPS) return draft;
       return { ...draft, steps: draft.steps.filter((_, i) => i !== edit.step), breakdownAttribution: attributionAfterRemoving(draft.breakdownAttribution, edit.step) };
     case "addAlternative":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddAlternative(s) ? { alternatives: [...s.alternatives, emptyAlternative()] } : s)) };
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddAlternative(s) ? { ...s, alternatives: [...s.alternatives, emptyAlternative()] } : s)) };
     case "removeAlternative":
       // A step keeps at least one alternative: removing the step is the other button.
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.alternatives.length <= 1 ? s : { alternatives: s.alternatives.filter((_, i) => i !== edit.alternative) })) };
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.alternatives.length <= 1 ? s : { ...s, alternatives: s.alternatives.filter((_, i) => i !== edit.alternative) })) };
     case "addFilter":
       // A new filter opens as its editor; it becomes a chip once closed.
       return editAlternative(draft, edit, (a) => (canAddFilter(a) ? { ...a, filters: [...a.filters, { key: "", op: "=", value: "", editing: true }] } : a));
