@@ -101,6 +101,8 @@ export interface StepAlternativeText {
  */
 export interface StepText {
   anyOf: StepAlternativeText[];
+  /** A per-step window (`lead<=1h`): at most this long after the previous step; a window text (`30m`, `12h`, `7d`). */
+  within?: string;
 }
 
 export const STEP_JSON_MESSAGE =
@@ -120,6 +122,7 @@ type Parsed<T> = { ok: T } | { error: string };
 /**
  * Reads one `steps` value in either spelling; the types, counts and lengths are the schema's to judge
  * (schemas' parseFunnelStep), this is the syntax only:
+ * - a trailing `<=1h` (`lead<=1h`, `lead|order<=30m`; JSON `"within":"1h"`) is a per-step window;
  * - `lead`, `order[plan=pro][amount>=100]`, `button_clicked[text~цена]`, `lead[utm?]`, `lead[utm!?]`,
  *   `lead|order[plan=pro]` — a filter is split at its first operator character (= ! < > ~ ?), so a property
  *   written in brackets cannot contain one, and a value cannot contain `]`; alternatives are split at `|`
@@ -152,14 +155,19 @@ function splitAlternatives(text: string): string[] {
   return parts;
 }
 
-function parseBracketStep(text: string): Parsed<StepText> {
+function parseBracketStep(full: string): Parsed<StepText> {
+  // A trailing `<=1h` outside the brackets (a type cannot hold `<`, and `[a<=1]` ends before it).
+  const at = full.lastIndexOf("<=");
+  const within = at > full.lastIndexOf("]") && at >= 0 ? full.slice(at + 2) : undefined;
+  if (within !== undefined && !FUNNEL_WINDOW_PATTERN.test(within)) return { error: `per-step window '<=${within}' ${FUNNEL_WINDOW_MESSAGE}` };
+  const text = within === undefined ? full : full.slice(0, at);
   const anyOf: StepAlternativeText[] = [];
   for (const part of splitAlternatives(text)) {
     const alternative = parseBracketAlternative(part);
     if ("error" in alternative) return alternative;
     anyOf.push(alternative.ok);
   }
-  return { ok: { anyOf } };
+  return { ok: within === undefined ? { anyOf } : { anyOf, within } };
 }
 
 function parseBracketAlternative(text: string): Parsed<StepAlternativeText> {
@@ -205,6 +213,15 @@ function parseJsonStep(text: string): Parsed<StepText> {
   } catch {
     return { error: "is not valid JSON" };
   }
+  // `within` sits beside the type (or the anyOf): taken off first, the rest read as before.
+  let within: string | undefined;
+  if (isPlainObject(json) && Object.hasOwn(json, "within")) {
+    const value = json["within"];
+    if (typeof value !== "string" || !FUNNEL_WINDOW_PATTERN.test(value)) return { error: `within ${FUNNEL_WINDOW_MESSAGE}` };
+    within = value;
+    json = Object.fromEntries(Object.entries(json).filter(([key]) => key !== "within"));
+  }
+  const withWithin = (anyOf: StepAlternativeText[]): StepText => (within === undefined ? { anyOf } : { anyOf, within });
   if (isPlainObject(json) && Object.hasOwn(json, "anyOf")) {
     const list = json["anyOf"];
     if (Object.keys(json).length !== 1 || !Array.isArray(list)) return { error: STEP_JSON_MESSAGE };
@@ -214,10 +231,10 @@ function parseJsonStep(text: string): Parsed<StepText> {
       if ("error" in alternative) return alternative;
       anyOf.push(alternative.ok);
     }
-    return { ok: { anyOf } };
+    return { ok: withWithin(anyOf) };
   }
   const alternative = parseJsonAlternative(json);
-  return "error" in alternative ? alternative : { ok: { anyOf: [alternative.ok] } };
+  return "error" in alternative ? alternative : { ok: withWithin([alternative.ok]) };
 }
 
 function parseJsonAlternative(json: unknown): Parsed<StepAlternativeText> {
@@ -283,9 +300,11 @@ export function formatStepText(step: StepText): string {
   const awkward = step.anyOf.some((alternative) =>
     alternative.filters.some(({ property, value }) => /[[\]|]/.test(property) || OPERATOR_START.test(property) || /[[\]]/.test(value)),
   );
-  if (!awkward) return step.anyOf.map((a) => a.type + a.filters.map((f) => `[${f.property}${f.op}${f.value}]`).join("")).join("|");
+  const within = step.within === undefined ? "" : `<=${step.within}`;
+  if (!awkward) return step.anyOf.map((a) => a.type + a.filters.map((f) => `[${f.property}${f.op}${f.value}]`).join("")).join("|") + within;
   const json = step.anyOf.map(jsonAlternative);
-  return JSON.stringify(json.length === 1 ? json[0] : { anyOf: json });
+  const withWithin = step.within === undefined ? {} : { within: step.within };
+  return JSON.stringify(json.length === 1 ? { ...json[0], ...withWithin } : { anyOf: json, ...withWithin });
 }
 
 function jsonAlternative(alternative: StepAlternativeText): { type: string; filters: unknown } {

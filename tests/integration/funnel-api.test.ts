@@ -74,6 +74,19 @@ describe("funnel API", () => {
       expect(res.body.error.code, path).toBe("invalid_parameter");
       expect(res.body.error.message, path).toContain(`'${parameter}'`);
     }
+    // Per-step windows: not on the first step, not in any mode, a window's grammar and bound.
+    for (const [query, message] of [
+      ["steps=lead<=1h&steps=order", "steps[0]"],
+      ["steps=lead&steps=order<=1h&mode=any", "steps[1]"],
+      ["steps=lead&steps=order<=1w", "steps[1]"],
+      ["steps=lead&steps=order<=91d", "steps[1]"],
+      [`steps=lead&steps=${encodeURIComponent('{"type":"order","within":30}')}`, "steps[1]"],
+    ] as const) {
+      const res = await api.get(`/api/v1/funnel?${base}&${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.message, query).toContain("'steps'");
+      expect(res.body.error.message, query).toContain(message);
+    }
     // A step the grammar cannot read names its position: steps[2] is the third.
     for (const bad of ["order[a!x]", "order[amount>many]", '{"type":"order","filters":[{"property":"a","op":"like","value":"x"}]}', "order[utm?yes]", "lead|"]) {
       const res = await api.get(`/api/v1/funnel?${base}&steps=lead&steps=order&steps=${encodeURIComponent(bad)}`);
@@ -95,6 +108,21 @@ describe("funnel API", () => {
       const res = await api.get(`/api/v1/funnel?${base}&bins=${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.body.error.message, bad).toContain("'bins'");
+    }
+  });
+
+  it("answers the longest funnel with a per-step window on every step and a property at its last step", async () => {
+    // 20 steps each within 10 minutes of the previous: the windowed ordered SQL's query tree once outgrew the
+    // engine's limit (a 500) at this size.
+    const events = Array.from({ length: 21 }, (_, i) => ev("long", "message_received", i * 9, { properties: { plan: `p${i}` } }));
+    const api = await projectWith(events);
+    const steps = Array.from({ length: 20 }, (_, k) => `steps=${encodeURIComponent(k === 0 ? "message_received" : "message_received<=10m")}`).join("&");
+    for (const mode of ["ordered", "strict"]) {
+      const res = await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&window=1d&mode=${mode}&${steps}&breakdown=properties.plan&breakdownAttribution=step:20`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const body = FunnelResponseSchema.parse(res.body);
+      expect(body.steps.map((s) => s.users)).toEqual(Array.from({ length: 20 }, () => 1));
+      expect(body.breakdowns.map((g) => g.values["properties.plan"])).toEqual(["p19"]);
     }
   });
 

@@ -35,6 +35,7 @@ describe("funnel equals the reference implementation on random event streams", (
     let withOther = 0;
     let attributedAtStep = 0;
     let binned = 0;
+    let windowedConverting = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const project = await createProject(storage);
@@ -69,6 +70,7 @@ describe("funnel equals the reference implementation on random event streams", (
         expect(res.body.steps).toEqual(expected.steps);
         if ((expected.steps[1]?.users ?? 0) > 0) converting++;
         if (expected.breakdowns.some((group) => group.other)) withOther++;
+        if (s.steps.some((step, k) => step.within !== undefined && (expected.steps[k]?.users ?? 0) > 0)) windowedConverting++;
         if (attribution.kind === "step" && expected.breakdowns.some((group) => Object.entries(group.values).some(([d, v]) => d.startsWith("properties.") && v !== null))) attributedAtStep++;
         if (expected.timeToConvertBins?.some((step) => step.bins.some((bin) => bin.users > 0 && bin.fromSeconds > 0))) binned++;
         expect(res.body.breakdowns).toEqual(expected.breakdowns);
@@ -89,5 +91,6 @@ describe("funnel equals the reference implementation on random event streams", (
     expect(withOther).toBeGreaterThan(RUNS / 20);
     expect(attributedAtStep).toBeGreaterThan(RUNS / 20);
     expect(binned).toBeGreaterThan(RUNS / 20);
+    expect(windowedConverting).toBeGreaterThan(RUNS / 20);
   });
 });

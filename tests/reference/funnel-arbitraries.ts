@@ -129,6 +129,9 @@ const stepArb: fc.Arbitrary<FunnelStep> = fc.record({
   anyOf: fc.oneof({ weight: 4, arbitrary: fc.array(alternativeArb, { minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.array(alternativeArb, { minLength: 2, maxLength: 3 }) }),
 });
 
+/** Per-step windows on the 10-minute grid (so a step exactly at its window is common), for ordered and strict. */
+const withinsArb = fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom("10m", "20m", "30m", "1h") }), { minLength: 4, maxLength: 4 });
+
 export const scenarioArb = fc.record({
   events: streamArb,
   steps: fc.array(stepArb, { minLength: 2, maxLength: 4 }),
@@ -148,12 +151,18 @@ export const scenarioArb = fc.record({
   campaign: rarely(fc.constantFrom(...CAMPAIGNS)),
   dropoffStep: fc.integer({ min: 2, max: 5 }),
   bins: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
-});
+  withins: fc.option(withinsArb, { nil: undefined }),
+}).map(({ withins, ...scenario }) => ({
+  ...scenario,
+  // Not on step 1 (nothing before it) nor in any mode (which refuses them: no order).
+  steps: scenario.steps.map((step, k) => (withins?.[k] !== undefined && k > 0 && scenario.mode !== "any" ? { ...step, within: withins[k] } : step)),
+}));
 
 /** Half the steps in the bracket grammar, half in JSON, so both spellings meet the engine. */
 export function stepText(step: FunnelStep, json = false): string {
   if (!json) return funnelStepText(step);
   const alternatives = step.anyOf.map((a) => ({ type: a.type, filters: a.filters.map((f) => (f.op === "?" || f.op === "!?" ? { property: f.property, op: f.op } : f)) }));
-  return JSON.stringify(alternatives.length === 1 ? alternatives[0] : { anyOf: alternatives });
+  const within = step.within === undefined ? {} : { within: step.within };
+  return JSON.stringify(alternatives.length === 1 ? { ...alternatives[0], ...within } : { anyOf: alternatives, ...within });
 }
 

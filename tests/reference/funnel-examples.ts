@@ -280,4 +280,37 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     users: [3, 2, 1],
     median: [null, 90, 60],
   },
+  {
+    name: "per-step window, existential: a later step-2 event can be the one within reach of step 3",
+    // a: greedy would take B@1m and miss C (10h29m after it); B@10h leads to C@10h30m within 1h.
+    // b: C within 1h of a B only from a B more than the funnel's 12h after the start: stops at B.
+    events: [
+      ev("a", "bot_started", 0),
+      ev("a", "lead", 1),
+      ev("a", "lead", 600),
+      ev("a", "order", 630),
+      ev("b", "bot_started", 0),
+      ev("b", "lead", 1),
+      ev("b", "lead", 800),
+      ev("b", "order", 830),
+    ],
+    steps: [step("bot_started"), step("lead"), parsed("order<=1h")],
+    mode: "ordered",
+    windowMinutes: 12 * 60,
+    range: [0, 60],
+    users: [2, 2, 1],
+    // Times from a's earliest chain position by position that reaches order: lead@600, order@630; b's lead@1.
+    median: [null, (60 + 36_000) / 2, 37_800],
+    medianFromPrevious: [null, (60 + 36_000) / 2, 1800],
+  },
+  {
+    name: "per-step window: exactly at the window counts, 1 ms past does not; strict checks the same",
+    events: [ev("a", "bot_started", 0), ev("a", "lead", 30), ev("b", "bot_started", 0), ev("b", "lead", 30 + 1 / MIN), ev("c", "bot_started", 0), ev("c", "message_sent", 1), ev("c", "lead", 2)],
+    steps: [step("bot_started"), parsed("lead<=30m")],
+    mode: "strict",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [3, 1],
+    median: [null, 1800],
+  },
 ];

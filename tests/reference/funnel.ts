@@ -10,7 +10,7 @@ import type {
   FunnelStepBins,
   FunnelStepResult,
 } from "@chatfunnel/schemas";
-import { DEFAULT_FUNNEL_BREAKDOWN_LIMIT, PROPERTY_BREAKDOWN_PREFIX, isPropertyBreakdown, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
+import { stepWithinSeconds, DEFAULT_FUNNEL_BREAKDOWN_LIMIT, PROPERTY_BREAKDOWN_PREFIX, isPropertyBreakdown, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
 
 /**
  * The funnel in plain TypeScript over an in-memory event list, written from the definitions in
@@ -142,13 +142,47 @@ function orderedAttempt(events: Ev[], start: number, def: ReferenceDefinition, w
   return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
 
+/** Each step's per-step window in ms (null: none). */
+const withinMs = (def: ReferenceDefinition) => def.steps.map((step) => (stepWithinSeconds(step) === null ? null : stepWithinSeconds(step)! * 1000));
+
+/**
+ * Ordered with per-step windows, by the definition: every chain e1 < e2 < … from the start is tried (depth
+ * first, in order of position), the longest wins, and of those the first found — the earliest position by
+ * position. Exponential on purpose; the streams are small.
+ */
+function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+  const within = withinMs(def);
+  let best: number[] = [start];
+  const chain = [start];
+  const extend = () => {
+    if (chain.length > best.length) best = [...chain];
+    if (chain.length === def.steps.length) return;
+    const step = def.steps[chain.length]!;
+    const gap = within[chain.length];
+    const last = events[chain.at(-1)!]!;
+    for (let p = chain.at(-1)! + 1; p < events.length; p++) {
+      const e = events[p]!;
+      if (e.ts - events[start]!.ts > windowMs) break;
+      if (!matches(e, step) || (gap !== null && gap !== undefined && e.ts - last.ts > gap)) continue;
+      chain.push(p);
+      extend();
+      chain.pop();
+    }
+  };
+  extend();
+  return { level: best.length, startMs: events[start]!.ts, completedAtMs: best.map((p) => events[p]!.ts), used: best };
+}
+
 function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+  const within = withinMs(def);
   const startEvent = events[start]!;
   const completed = [startEvent.ts];
   const used = [start];
   for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
     const e = events[j]!;
+    const gap = within[completed.length];
     if (e.ts - startEvent.ts > windowMs || !matches(e, def.steps[completed.length]!)) break;
+    if (gap !== null && gap !== undefined && e.ts - completed.at(-1)! > gap) break;
     completed.push(e.ts), used.push(j);
   }
   return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
@@ -226,7 +260,9 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
         attempt = anyOrderAttempt(events, i, def, windowMs);
       } else {
         if (!matches(e, def.steps[0]!)) continue;
-        attempt = def.mode === "ordered" ? orderedAttempt(events, i, def, windowMs) : strictAttempt(events, i, def, windowMs);
+        const windowed = def.steps.some((step) => step.within !== undefined);
+        attempt =
+          def.mode === "ordered" ? (windowed ? orderedWindowedAttempt(events, i, def, windowMs) : orderedAttempt(events, i, def, windowMs)) : strictAttempt(events, i, def, windowMs);
       }
       if (attempt.level > best.level) best = attempt;
     }

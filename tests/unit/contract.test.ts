@@ -115,6 +115,23 @@ describe("the contract's step grammar agrees with the zod schemas", () => {
   });
 
   it.each([
+    ["lead<=1h", "1h", "lead"],
+    ["lead|order[amount<=5]<=30m", "30m", "lead|order[amount<=5]"],
+    ["order[amount<=5]", undefined, "order[amount<=5]"],
+    ['{"type":"lead","within":"2d"}', "2d", "lead"],
+    ['{"anyOf":[{"type":"lead"},{"type":"order"}],"within":"10m"}', "10m", "lead|order"],
+  ])("reads the per-step window of %s", (text, within, rest) => {
+    const parsed = parseStepText(text);
+    expect("step" in parsed && parsed.step.within).toBe(within ?? undefined);
+    const back = "step" in parsed ? formatStepText(parsed.step) : "";
+    expect(back).toBe(within === undefined ? rest : `${rest}<=${within}`);
+  });
+
+  it.each(["lead<=1w", "lead<=", "lead<=0m", '{"type":"lead","within":1}', '{"type":"lead","within":"x"}'])("refuses the per-step window of %s", (text) => {
+    expect(parseStepText(text)).toHaveProperty("error");
+  });
+
+  it.each([
     ["", "must be an event type"],
     ["lead[plan]", "filter '[plan]' must be [property<op>value]"],
     ["lead[=x]", "filter '[=x]' must be [property<op>value]"],

@@ -25,7 +25,10 @@ const STEPS_HELP =
   '`{"type":"order","filters":{"plan":"pro","items":2}}` (equality; numbers, booleans and null compare as their JSON text), ' +
   '`{"type":"order","filters":[{"property":"amount","op":">","value":"100"},{"property":"utm","op":"?"}]}`, ' +
   '`{"anyOf":[{"type":"lead"},{"type":"order"}]}`. A step the grammar cannot read is a 400 naming `steps[i]` (0-based). ' +
-  "`window` is `30m`, `12h` or `7d` (default 7d, at most 90d).";
+  "`window` is `30m`, `12h` or `7d` (default 7d, at most 90d). A step from the second on may end in a per-step window, `lead<=1h` " +
+  '(JSON `"within":"1h"`): it happens at most that long after the previous step; ordered and strict modes only. In ordered mode a ' +
+  "user reaches a step when some chain of events satisfies every window (not only the earliest matches), and the times come from " +
+  "the earliest such chain, step by step.";
 
 const MODES_HELP =
   "Modes: `ordered` (default) — steps happen in order, other events may come between; `strict` — each step is the very next event " +

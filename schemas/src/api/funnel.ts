@@ -66,6 +66,15 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *     event in between (of any type, including a repeat of step k) ends the attempt.
  *   - any: steps 1..k all occur within the window, in any order, the start event being one of them; one event
  *     may satisfy several steps (e.g. `button_clicked` and `button_clicked[plan=pro]`).
+ * - Per-step windows (`lead<=1h`, JSON `"within":"1h"`; steps 2.. only, ordered and strict modes only): step k's
+ *   event happens at most that long after step k − 1's (inclusive), besides the funnel's `window` from the start.
+ *   - ordered: existential — a start reaches step k when SOME chain e1 < e2 < … < ek (e1 the start) satisfies
+ *     every constraint; following the earliest match is not enough (A@0, B@1m, B@10h, C@10h30m with `C<=1h`
+ *     reaches C through B@10h). The attempt's chain, for its times and its step events, is the earliest one
+ *     position by position (e2 as early as a chain to the attempt's furthest step allows, then e3, …); without
+ *     per-step windows that is the earliest-match chain above, so nothing changes for such funnels.
+ *   - strict: the chain is the run of consecutive events from the start, each within its step's window of the
+ *     previous one.
  * - A user reaches step k when one of their attempts does; each user counts once, at the furthest step
  *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
  *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
@@ -160,6 +169,12 @@ export type FunnelAlternative = z.infer<typeof FunnelAlternativeSchema>;
 /** One step: an event matching any of its alternatives (one, unless written `a|b`). The shape of contract's StepText. */
 export const FunnelStepSchema = z.strictObject({
   anyOf: z.array(FunnelAlternativeSchema).min(1).max(MAX_STEP_ALTERNATIVES, `must have at most ${MAX_STEP_ALTERNATIVES} alternatives`),
+  /** The per-step window: at most this long after the previous step (`30m`, `12h`, `7d`, ≤ 90d). */
+  within: z
+    .string()
+    .regex(FUNNEL_WINDOW_PATTERN, FUNNEL_WINDOW_MESSAGE)
+    .refine((text) => funnelWindowSeconds(text)! <= MAX_FUNNEL_WINDOW_SECONDS, `must be at most ${MAX_FUNNEL_WINDOW_SECONDS / 86_400}d`)
+    .optional(),
 });
 export type FunnelStep = z.infer<typeof FunnelStepSchema>;
 
@@ -182,6 +197,9 @@ export function equalityStep(type: string, filters: Record<string, string> = {})
 
 /** The step written back in the `steps` grammar (brackets when they can hold it, else JSON). */
 export const funnelStepText = (step: FunnelStep): string => formatStepText(step);
+
+/** A step's per-step window in seconds, or null. */
+export const stepWithinSeconds = (step: FunnelStep): number | null => (step.within === undefined ? null : funnelWindowSeconds(step.within));
 
 /** The answer's `type`: the alternatives' types joined by `|`. */
 export const funnelStepTypes = (step: FunnelStep): string => step.anyOf.map((alternative) => alternative.type).join("|");
@@ -217,7 +235,9 @@ const StepsParamSchema = z
           const parsed = parseFunnelStep(text);
           // The position in the message too: the 400's text names `steps[2]`, not only its details' path.
           if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: `steps[${index}] ${JSON.stringify(text)}: ${parsed.error}` });
-          else steps.push(parsed.step);
+          else if (index === 0 && parsed.step.within !== undefined) {
+            ctx.addIssue({ code: "custom", path: [index], message: `steps[0] ${JSON.stringify(text)}: the first step has no previous step to be within ${parsed.step.within} of` });
+          } else steps.push(parsed.step);
         });
         return steps;
       }),

@@ -19,6 +19,13 @@ export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
     const message = `step:${attribution.step} is past the last step (${query.steps.length})`;
     throw new InvalidParameterError(`invalid parameter 'breakdownAttribution': ${message}`, [{ path: "breakdownAttribution", message }]);
   }
+  if (query.mode === "any") {
+    const index = query.steps.findIndex((step) => step.within !== undefined);
+    if (index >= 0) {
+      const message = `steps[${index}] has a per-step window (<=${query.steps[index]!.within}), which needs an order: use mode ordered or strict`;
+      throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
+    }
+  }
   return {
     steps: query.steps,
     window: query.window,

@@ -84,6 +84,8 @@ export function checkKeyBudget(limits: KeyLimits): void {
   }
   // The attempt SQL reads the mask and the first step as one UInt32 from the mask's position on.
   if (MASK_BITS + FIRST_STEP_BITS > 32) throw new Error(`funnel key: MASK_BITS + FIRST_STEP_BITS must fit a UInt32`);
+  // A step:k breakdown finds the step's event by (time, mask) packed into a UInt64 (user-funnels-sql.ts).
+  if (TIME_BITS + MASK_BITS > 64) throw new Error(`funnel key: the step-event key needs TIME_BITS + MASK_BITS = ${TIME_BITS + MASK_BITS} bits, more than a UInt64`);
 }
 
 checkKeyBudget(KEY_LIMITS);

@@ -1,10 +1,11 @@
-import { isPropertyBreakdown, type FixedFunnelBreakdown, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/schemas";
+import { isPropertyBreakdown, stepWithinSeconds, type FixedFunnelBreakdown, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/schemas";
 import { firstTouchCampaignsSql, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
 import { MASK_BITS, keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "./keys.js";
 import { ANY } from "./modes/any.js";
 import type { FunnelModeSql } from "./modes/mode.js";
 import { ORDERED } from "./modes/ordered.js";
+import { ORDERED_WINDOWED } from "./modes/ordered-windowed.js";
 import { STRICT } from "./modes/strict.js";
 import { stepMaskSql } from "./step-conditions.js";
 
@@ -73,7 +74,9 @@ export function campaignPath(filters: ResolvedFilters, definition: FunnelDefinit
 }
 
 export function userFunnelsSql(db: string, filters: ResolvedFilters, definition: FunnelDefinition, campaignFrom = campaignPath(filters, definition)): UserFunnelsQuery {
-  const mode = FUNNEL_MODES_SQL[definition.mode];
+  // Per-step windows make ordered funnels existential: a module of their own, the default one stays as tuned.
+  const within = definition.steps.map((step) => step.within !== undefined);
+  const mode = definition.mode === "ordered" && within.some(Boolean) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
   const joinCampaign = campaignFrom === "rollup" && definition.breakdown.includes("campaign");
@@ -117,13 +120,7 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   });
   const outerColumns = [...dimColumns, ...propertyColumns, ""].join(", ");
   const carried = [...dimColumns, ...propertyCarried, ...attributed, ""].join(", ");
-  const users = `
-SELECT channel, user_id, ${outerColumns}level, start_rel, completed FROM (
-  SELECT channel, user_id, ${carried}${mode.separators ? "seps, " : ""}
-    arrayMap(x -> ${keyTimeSql(layout, "x")}, keys) AS t,
-    arrayMap(x -> ${keyMaskSql(layout, "x")}, keys) AS m,
-    ${mode.attemptsSql(definition.steps.length, layout)}
-  FROM (
+  const perUser = `
     SELECT channel, user_id, ${[...dims, ...propertyAggregates, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
     FROM (
       SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 ? " properties," : ""}
@@ -132,8 +129,32 @@ SELECT channel, user_id, ${outerColumns}level, start_rel, completed FROM (
       FROM ${db}.events
       WHERE ${where}
     )
-    GROUP BY channel, user_id
-  )
+    GROUP BY channel, user_id`;
+  const arrays = `arrayMap(x -> ${keyTimeSql(layout, "x")}, keys) AS t,
+    arrayMap(x -> ${keyMaskSql(layout, "x")}, keys) AS m`;
+  const n = definition.steps.length;
+  // A mode with a first pass gets a SELECT of its own for it: the engine copies an alias's expression into every
+  // use, so a long chain of aliases in one SELECT outgrows its query-tree limit.
+  const attempts =
+    mode.preSql === undefined
+      ? `
+  SELECT channel, user_id, ${carried}${mode.separators ? "seps, " : ""}
+    ${arrays},
+    ${mode.attemptsSql(n, layout, within)}
+  FROM (${perUser}
+  )`
+      : `
+  SELECT *${attributed.map((column) => `, ${column}`).join("")} FROM (
+    SELECT *, ${mode.attemptsSql(n, layout, within)}
+    FROM (
+      SELECT channel, user_id, ${[...dimColumns, ...propertyCarried, ""].join(", ")}${mode.separators ? "seps, " : ""}${arrays},
+        ${mode.preSql(n, layout, within)}
+      FROM (${perUser}
+      )
+    )
+  )`;
+  const users = `
+SELECT channel, user_id, ${outerColumns}level, start_rel, completed FROM (${attempts}
 )
 WHERE level > 0`;
   // A user without a campaign is not in the rollup: the LEFT JOIN's default '' is the "no value" group.
@@ -149,6 +170,7 @@ LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
       ...scope.params,
       ...mask.params,
       ...propertyParams,
+      ...Object.fromEntries(definition.steps.flatMap((step, k) => (step.within === undefined ? [] : [[`within${k}`, stepWithinSeconds(step)! * 1000]]))),
       n: definition.steps.length,
       stepTypes: [...new Set(definition.steps.flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
       windowMs,

@@ -16,7 +16,10 @@ export interface FunnelModeSql {
   needsEventId: boolean;
   /** Whether the events matching no step are read too (as `seps`). */
   separators: boolean;
-  attemptsSql(n: number, layout: KeyLayout): string;
+  /** `within[k]`: step k+1 has a per-step window, the parameter {within<k>:Int64} (ms from step k's event). */
+  attemptsSql(n: number, layout: KeyLayout, within: boolean[]): string;
+  /** Columns computed in a SELECT before attemptsSql's (which reads them as columns), for modes with two passes. */
+  preSql?(n: number, layout: KeyLayout, within: boolean[]): string;
   /**
    * The time and steps-matched mask of the event the chosen attempt used for step k (1-based), in the same
    * SELECT as attemptsSql's names; meaningful only when level ≥ k. A step:k breakdown reads its value there.
