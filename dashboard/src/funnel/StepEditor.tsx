@@ -1,24 +1,28 @@
 import type { FunnelEdit } from "./draft.js";
 import { isDraftType } from "./draft.js";
-import { canAddAlternative, canAddFilter, type DraftStep } from "./definition.js";
+import { canAddAlternative, canAddFilter, windowText, type DraftStep } from "./definition.js";
 import { FilterChip } from "./FilterChip.js";
 import { useI18n } from "../i18n/i18n.js";
-import { EVENT_TYPE_PATTERN_SOURCE } from "@chatfunnel/contract";
+import { EVENT_TYPE_PATTERN_SOURCE, isFunnelWindow } from "@chatfunnel/contract";
 
 /**
  * One step of the builder: its event type (from the project's list, free text allowed), its filters as chips,
- * and "or" for another alternative (`lead|order`): an event matching any of them completes the step.
+ * "or" for another alternative (`lead|order`): an event matching any of them completes the step, and from the
+ * second step on a time limit from the previous step (`lead<=1h`).
  */
 export function StepEditor({
   step,
   index,
   canRemove,
   seen,
+  perStepWindows,
   edit,
 }: {
   step: DraftStep;
   index: number;
   canRemove: boolean;
+  /** Whether the mode takes per-step windows (ordered and strict do, any does not). */
+  perStepWindows: boolean;
   /** The types the project has sent (empty until the list has loaded). */
   seen: ReadonlySet<string>;
   edit: (edit: FunnelEdit) => void;
@@ -79,7 +83,36 @@ export function StepEditor({
             </div>
           );
         })}
+        {step.within && (
+          <fieldset className="field within">
+            <legend>{t("funnel.within", { previous: index })}</legend>
+            <input
+              name={`step-${n}-within`}
+              type="number"
+              min={1}
+              required
+              aria-label={t("funnel.withinAmount", { n })}
+              value={step.within.amount}
+              onChange={(e) => edit({ type: "withinAmount", step: index, value: e.target.value })}
+            />
+            <select name={`step-${n}-within-unit`} aria-label={t("funnel.withinUnit", { n })} value={step.within.unit} onChange={(e) => edit({ type: "withinUnit", step: index, value: e.target.value })}>
+              <option value="m">{t("unit.m")}</option>
+              <option value="h">{t("unit.h")}</option>
+              <option value="d">{t("unit.d")}</option>
+            </select>
+            <button type="button" className="chip-remove link" aria-label={t("funnel.removeWithin", { n })} onClick={() => edit({ type: "removeWithin", step: index })}>
+              ×
+            </button>
+            {!perStepWindows && <p className="hint warn">{t("funnel.withinMode")}</p>}
+            {perStepWindows && !isFunnelWindow(windowText(step.within)) && <p className="hint warn">{t("funnel.withinTooLong")}</p>}
+          </fieldset>
+        )}
         <div className="step-actions">
+          {index > 0 && !step.within && perStepWindows && (
+            <button type="button" className="link" onClick={() => edit({ type: "addWithin", step: index })}>
+              + {t("funnel.addWithin", { previous: index })}
+            </button>
+          )}
           <button type="button" className="link" disabled={!canAddAlternative(step)} aria-label={t("funnel.addAlternative", { n })} onClick={() => edit({ type: "addAlternative", step: index })}>
             + {t("funnel.or")}
           </button>

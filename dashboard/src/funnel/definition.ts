@@ -46,8 +46,21 @@ export interface DraftAlternative {
  */
 export interface DraftStep {
   alternatives: DraftAlternative[];
-  rest?: Omit<StepText, "anyOf">;
+  /** The per-step window (`lead<=1h`): at most this long after the previous step; null for none. */
+  within: DraftWindow | null;
+  rest?: Omit<StepText, "anyOf" | "within">;
 }
+
+/** A window as edited: the amount as typed, the unit m, h or d. */
+export interface DraftWindow {
+  amount: string;
+  unit: string;
+}
+
+/** The window text a draft window stands for: an amount of 0 or nothing is 1. */
+export const windowText = (window: DraftWindow): string => `${Math.max(1, Math.floor(Number(window.amount)) || 1)}${window.unit}`;
+
+const draftWindow = (text: string): DraftWindow => ({ amount: text.slice(0, -1), unit: text.slice(-1) });
 
 /** `?` and `!?` take no value; `>` `>=` `<` `<=` a number. */
 export const takesValue = (op: StepFilterOp): boolean => !PRESENCE_FILTER_OPS.includes(op);
@@ -67,6 +80,7 @@ export function filterProblem(filter: Pick<DraftFilter, "key" | "op" | "value">)
 export function stepToText(step: DraftStep): string {
   return formatStepText({
     ...step.rest,
+    ...(step.within ? { within: windowText(step.within) } : {}),
     anyOf: step.alternatives.map((alternative) => ({
       type: alternative.type.trim(),
       filters: alternative.filters
@@ -80,12 +94,13 @@ export function stepToText(step: DraftStep): string {
 export function textToStep(text: string): DraftStep | null {
   const parsed = parseStepText(text);
   if ("error" in parsed) return null;
-  const { anyOf, ...rest } = parsed.step;
+  const { anyOf, within, ...rest } = parsed.step;
   return {
     alternatives: anyOf.map((alternative) => ({
       type: alternative.type,
       filters: alternative.filters.map((f) => ({ key: f.property, op: f.op, value: f.value, editing: false })),
     })),
+    within: within === undefined ? null : draftWindow(within),
     ...(Object.keys(rest).length > 0 ? { rest } : {}),
   };
 }

@@ -1,7 +1,7 @@
-import { EVENT_TYPE_PATTERN, PROPERTY_BREAKDOWN_PREFIX, isPropertyBreakdown, type FunnelBreakdown as FixedBreakdown, type FunnelMode } from "@chatfunnel/contract";
+import { EVENT_TYPE_PATTERN, PROPERTY_BREAKDOWN_PREFIX, isFunnelWindow, isPropertyBreakdown, type FunnelBreakdown as FixedBreakdown, type FunnelMode } from "@chatfunnel/contract";
 import type { FunnelDefinition } from "../api/queries.js";
 import { keyedDraftReducer } from "../drafts/keyed-draft.js";
-import { canAddAlternative, canAddFilter, filterProblem, stepToText, takesValue, textToStep, type DraftAlternative, type DraftFilter, type DraftStep, type StepFilterOp } from "./definition.js";
+import { canAddAlternative, canAddFilter, filterProblem, stepToText, takesValue, textToStep, windowText, type DraftAlternative, type DraftFilter, type DraftStep, type StepFilterOp } from "./definition.js";
 import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "./limits.js";
 
 /** The funnel builder's form: what the user is editing, applied to the URL only on submit. */
@@ -29,6 +29,10 @@ interface AtFilter extends At {
 export type FunnelEdit =
   | ({ type: "stepType"; value: string } & At)
   | { type: "addStep" }
+  | { type: "addWithin"; step: number }
+  | { type: "withinAmount"; step: number; value: string }
+  | { type: "withinUnit"; step: number; value: string }
+  | { type: "removeWithin"; step: number }
   | { type: "removeStep"; step: number }
   | { type: "addAlternative"; step: number }
   | ({ type: "removeAlternative" } & At)
@@ -50,7 +54,7 @@ const emptyAlternative = (): DraftAlternative => ({ type: "", filters: [] });
 
 export function draftFromDefinition(definition: FunnelDefinition): FunnelDraft {
   return {
-    steps: definition.steps.map((text) => textToStep(text) ?? { alternatives: [{ type: text, filters: [] }] }),
+    steps: definition.steps.map((text) => textToStep(text) ?? { alternatives: [{ type: text, filters: [] }], within: null }),
     windowAmount: definition.window.slice(0, -1),
     windowUnit: definition.window.slice(-1),
     mode: definition.mode,
@@ -95,10 +99,24 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
     case "stepType":
       return editAlternative(draft, edit, (a) => ({ ...a, type: edit.value }));
     case "addStep":
-      return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { alternatives: [emptyAlternative()] }] };
+      return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { alternatives: [emptyAlternative()], within: null }] };
     case "removeStep":
       if (draft.steps.length <= MIN_FUNNEL_STEPS) return draft;
-      return { ...draft, steps: draft.steps.filter((_, i) => i !== edit.step), breakdownAttribution: attributionAfterRemoving(draft.breakdownAttribution, edit.step) };
+      // The step that becomes first has no previous step to be within a time of.
+      return {
+        ...draft,
+        steps: draft.steps.filter((_, i) => i !== edit.step).map((s, i) => (i === 0 ? { ...s, within: null } : s)),
+        breakdownAttribution: attributionAfterRemoving(draft.breakdownAttribution, edit.step),
+      };
+    case "addWithin":
+      // Step 1 has no previous step.
+      return edit.step === 0 ? draft : { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, within: s.within ?? { amount: "1", unit: "h" } })) };
+    case "withinAmount":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.within ? { ...s, within: { ...s.within, amount: edit.value } } : s)) };
+    case "withinUnit":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.within ? { ...s, within: { ...s.within, unit: edit.value } } : s)) };
+    case "removeWithin":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, within: null })) };
     case "addAlternative":
       return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddAlternative(s) ? { ...s, alternatives: [...s.alternatives, emptyAlternative()] } : s)) };
     case "removeAlternative":
@@ -159,10 +177,22 @@ function breakdownOf(draft: FunnelDraft): Pick<FunnelDefinition, "breakdown" | "
   return { breakdown, ...(k >= 1 && k <= draft.steps.length ? { breakdownAttribution: draft.breakdownAttribution } : {}) };
 }
 
-/** The definition to apply, or null while the draft is not one (fewer than two steps, a bad type or filter, a property breakdown without a name). */
+/** Why the draft's per-step windows keep it from applying: the API takes them in ordered and strict modes only, up to 90 days. */
+export function withinProblem(draft: FunnelDraft): "mode" | "window" | null {
+  const windows = draft.steps.flatMap((step) => (step.within ? [step.within] : []));
+  if (windows.length === 0) return null;
+  if (draft.mode === "any") return "mode";
+  return windows.every((w) => isFunnelWindow(windowText(w))) ? null : "window";
+}
+
+/**
+ * The definition to apply, or null while the draft is not one (fewer than two steps, a bad type or filter, a
+ * per-step window the API refuses, a property breakdown without a name).
+ */
 export function definitionFromDraft(draft: FunnelDraft): FunnelDefinition | null {
   const alternatives = draft.steps.flatMap((step) => step.alternatives);
   if (draft.steps.length < MIN_FUNNEL_STEPS || !alternatives.every((a) => isDraftType(a.type) && !a.filters.some(blocks))) return null;
+  if (withinProblem(draft) !== null) return null;
   const breakdown = breakdownOf(draft);
   if (breakdown === null) return null;
   return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, ...breakdown };

@@ -6,7 +6,7 @@ import { FUNNEL_BREAKDOWNS, FUNNEL_MODES, MAX_FUNNEL_STEPS, MAX_STEP_ALTERNATIVE
 import type { FunnelDefinition } from "../../../dashboard/src/api/queries.js";
 import { useKeyedDraft } from "../../../dashboard/src/drafts/keyed-draft.js";
 import { FILTER_OPS, isNumericOp, parseFunnelParams, stepToText, takesValue, type StepFilterOp } from "../../../dashboard/src/funnel/definition.js";
-import { definitionFromDraft, definitionKey, draftFromDefinition, editFunnelDraft, funnelDraftReducer, type FunnelDraft } from "../../../dashboard/src/funnel/draft.js";
+import { definitionFromDraft, definitionKey, draftFromDefinition, editFunnelDraft, funnelDraftReducer, withinProblem, type FunnelDraft } from "../../../dashboard/src/funnel/draft.js";
 import { parseFilters } from "../../../dashboard/src/filters/filters.js";
 import { filterTextKey, filterTextReducer, textDraftFromFilters } from "../../../dashboard/src/filters/text-draft.js";
 
@@ -15,7 +15,7 @@ afterEach(cleanup);
 const lead: FunnelDefinition = { steps: ["bot_started", "lead[plan=pro]"], window: "2d", mode: "strict", breakdown: "campaign" };
 const order: FunnelDefinition = { steps: ["bot_started", "order", '{"type":"payment","filters":{"note":"a]b"}}'], window: "30m", mode: "any", breakdown: null };
 
-const one = (type: string, filters: Array<[string, StepFilterOp, string]> = []) => ({ alternatives: [{ type, filters: filters.map(([key, op, value]) => ({ key, op, value, editing: false })) }] });
+const one = (type: string, filters: Array<[string, StepFilterOp, string]> = []) => ({ alternatives: [{ type, filters: filters.map(([key, op, value]) => ({ key, op, value, editing: false })) }], within: null });
 
 describe("the funnel draft reducer", () => {
   it("starts from the definition: steps with their alternatives and filters, the window split, mode and breakdown", () => {
@@ -30,11 +30,12 @@ describe("the funnel draft reducer", () => {
     });
     expect(draftFromDefinition({ ...lead, breakdown: "properties.plan", breakdownAttribution: "step:2" })).toMatchObject({ breakdown: "property", breakdownProperty: "plan", breakdownAttribution: "step:2" });
     expect(draftFromDefinition(order).steps[2]).toEqual(one("payment", [["note", "=", "a]b"]]));
-    expect(draftFromDefinition({ ...order, steps: ["bot_started", "lead|order[amount>=100][utm?]"] }).steps[1]).toEqual({
+    expect(draftFromDefinition({ ...order, steps: ["bot_started", "lead|order[amount>=100][utm?]<=90m"] }).steps[1]).toEqual({
       alternatives: [
         { type: "lead", filters: [] },
         { type: "order", filters: [{ key: "amount", op: ">=", value: "100", editing: false }, { key: "utm", op: "?", value: "", editing: false }] },
       ],
+      within: { amount: "90", unit: "m" },
     });
   });
 
@@ -45,14 +46,18 @@ describe("the funnel draft reducer", () => {
       .tuple(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k.trim() === k && k !== ""), fc.constantFrom(...FILTER_OPS), fc.string({ maxLength: 6 }), fc.double({ noNaN: true, noDefaultInfinity: true }))
       .map(([key, op, text, number]) => ({ key, op, value: !takesValue(op) ? "" : isNumericOp(op) ? String(number) : text, editing: false }));
     const alternative = fc.record({ type: word, filters: fc.uniqueArray(filter, { maxLength: 3, selector: (f) => `${f.op} ${f.key}` }) });
-    const step = fc.array(alternative, { minLength: 1, maxLength: 3 }).map((alternatives) => stepToText({ alternatives }));
-    const definition = fc.record({
-      steps: fc.array(step, { minLength: MIN_FUNNEL_STEPS, maxLength: 5 }),
-      window: fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom("m", "h", "d")).map(([n, unit]) => `${n}${unit}`),
-      mode: fc.constantFrom(...FUNNEL_MODES),
-      breakdown: fc.constantFrom(null, ...FUNNEL_BREAKDOWNS, "properties.plan", "properties.a b"),
-      attribution: fc.constantFrom(null, "step:1", "step:2"),
-    });
+    const within = fc.option(fc.tuple(fc.integer({ min: 1, max: 90 }), fc.constantFrom("m", "h", "d")).map(([amount, unit]) => ({ amount: String(amount), unit })));
+    const step = fc.tuple(fc.array(alternative, { minLength: 1, maxLength: 3 }), within);
+    // Per-step windows where the API takes them: from the second step, in ordered and strict modes.
+    const definition = fc
+      .record({
+        steps: fc.array(step, { minLength: MIN_FUNNEL_STEPS, maxLength: 5 }),
+        window: fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom("m", "h", "d")).map(([n, unit]) => `${n}${unit}`),
+        mode: fc.constantFrom(...FUNNEL_MODES),
+        breakdown: fc.constantFrom(null, ...FUNNEL_BREAKDOWNS, "properties.plan", "properties.a b"),
+        attribution: fc.constantFrom(null, "step:1", "step:2"),
+      })
+      .map(({ steps, ...rest }) => ({ ...rest, steps: steps.map(([alternatives, w], i) => stepToText({ alternatives, within: i === 0 || rest.mode === "any" ? null : w })) }));
     fc.assert(
       fc.property(definition, ({ attribution, ...d }) => {
         // Attribution belongs to a property breakdown only.
@@ -112,6 +117,28 @@ describe("the funnel draft reducer", () => {
     let wide = draft;
     for (let i = 0; i < MAX_STEP_ALTERNATIVES + 3; i++) wide = editFunnelDraft(wide, { type: "addAlternative", step: 0 });
     expect(wide.steps[0]!.alternatives).toHaveLength(MAX_STEP_ALTERNATIVES);
+  });
+
+  it("gives a step from the second on a time limit from the previous one, in ordered and strict modes, at most 90 days", () => {
+    let draft = draftFromDefinition({ ...lead, steps: ["bot_started", "lead", "order"], mode: "ordered" });
+    // Step 1 has no previous step.
+    expect(editFunnelDraft(draft, { type: "addWithin", step: 0 }).steps[0]!.within).toBeNull();
+    draft = editFunnelDraft(draft, { type: "addWithin", step: 2 });
+    expect(definitionFromDraft(draft)?.steps).toEqual(["bot_started", "lead", "order<=1h"]);
+    draft = editFunnelDraft(draft, { type: "withinAmount", step: 2, value: "30" });
+    draft = editFunnelDraft(draft, { type: "withinUnit", step: 2, value: "m" });
+    expect(definitionFromDraft(draft)?.steps).toEqual(["bot_started", "lead", "order<=30m"]);
+    expect(withinProblem(draft)).toBeNull();
+    // The API refuses them in any mode and past 90 days: nothing applies then.
+    expect(withinProblem(editFunnelDraft(draft, { type: "mode", value: "any" }))).toBe("mode");
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "mode", value: "any" }))).toBeNull();
+    const long = editFunnelDraft(editFunnelDraft(draft, { type: "withinAmount", step: 2, value: "91" }), { type: "withinUnit", step: 2, value: "d" });
+    expect(withinProblem(long)).toBe("window");
+    expect(definitionFromDraft(long)).toBeNull();
+    // Removing step 1 makes step 2 the first: its limit goes with its previous step.
+    const limited = editFunnelDraft(draft, { type: "addWithin", step: 1 });
+    expect(definitionFromDraft(editFunnelDraft(limited, { type: "removeStep", step: 0 }))?.steps).toEqual(["lead", "order<=30m"]);
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "removeWithin", step: 2 }))?.steps).toEqual(["bot_started", "lead", "order"]);
   });
 
   it("breaks down by a property, its value from the first event with it or from a step's event, kept on the same step when others go", () => {

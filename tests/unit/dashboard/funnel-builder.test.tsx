@@ -127,6 +127,35 @@ describe("funnel builder: the step menu", () => {
   });
 });
 
+describe("funnel builder: per-step time limits", () => {
+  it("adds a limit from the previous step into the step's text, shows a linked one, and says why any mode cannot apply it", async () => {
+    renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=lead%3C%3D2h&steps=order", answers });
+    await screen.findByTestId("funnel-chart");
+    const second = screen.getByRole("group", { name: "Step 2" });
+    expect((within(second).getByLabelText("Time limit of step 2") as HTMLInputElement).value).toBe("2");
+    expect((within(second).getByLabelText("Unit of step 2's time limit") as HTMLSelectElement).value).toBe("h");
+    // Step 1 has no previous step to be limited from.
+    expect(within(screen.getByRole("group", { name: "Step 1" })).queryByRole("button", { name: /Time limit/ })).toBeNull();
+    const third = screen.getByRole("group", { name: "Step 3" });
+    await userEvent.click(within(third).getByRole("button", { name: "+ Time limit from step 2" }));
+    const amount = within(third).getByLabelText("Time limit of step 3");
+    await userEvent.clear(amount);
+    await userEvent.type(amount, "30");
+    await userEvent.selectOptions(within(third).getByLabelText("Unit of step 3's time limit"), "m");
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "lead<=2h", "order<=30m"]);
+
+    await userEvent.selectOptions(screen.getByLabelText("Mode"), "any");
+    expect(within(third).getByText(/work in ordered and strict modes/)).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 2" })).getByRole("button", { name: "Remove step 2's time limit" }));
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 3" })).getByRole("button", { name: "Remove step 3's time limit" }));
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "lead", "order"]);
+    expect(url().get("mode")).toBe("any");
+  });
+});
+
 describe("funnel builder: a breakdown by any property", () => {
   it("asks breakdown=properties.<name> with the value from a chosen step, and names the summed groups Other", async () => {
     const split = (url: URL): FunnelResponse => {

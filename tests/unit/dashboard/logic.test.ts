@@ -123,17 +123,19 @@ describe("funnel steps as the API spells them", () => {
 
   it("write what the API's parser reads back as the same step, brackets, operators, alternatives and all", () => {
     fc.assert(
-      fc.property(fc.array(alternativeArb, { minLength: 1, maxLength: 3 }), (alternatives) => {
-        const text = stepToText({ alternatives });
+      fc.property(fc.array(alternativeArb, { minLength: 1, maxLength: 3 }), fc.option(fc.constantFrom("30m", "12h", "90d")), (alternatives, window) => {
+        const within = window === null ? null : { amount: window.slice(0, -1), unit: window.slice(-1) };
+        const text = stepToText({ alternatives, within });
         const parsed = parseFunnelStep(text);
-        expect(parsed).toEqual({ step: { anyOf: alternatives.map((a) => ({ type: a.type, filters: a.filters.map((f) => ({ property: f.key, op: f.op, value: f.value })) })) } });
-        expect(textToStep(text)).toEqual({ alternatives });
+        const anyOf = alternatives.map((a) => ({ type: a.type, filters: a.filters.map((f) => ({ property: f.key, op: f.op, value: f.value })) }));
+        expect(parsed).toEqual({ step: window === null ? { anyOf } : { anyOf, within: window } });
+        expect(textToStep(text)).toEqual({ alternatives, within });
       }),
     );
   });
 
   it("keep property names that are also Object.prototype members", () => {
-    const step = { alternatives: [{ type: "order", filters: [{ key: "toString", op: "=" as const, value: "x", editing: false }, { key: "constructor", op: "=" as const, value: "", editing: false }] }] };
+    const step = { alternatives: [{ type: "order", filters: [{ key: "toString", op: "=" as const, value: "x", editing: false }, { key: "constructor", op: "=" as const, value: "", editing: false }] }], within: null };
     const text = stepToText(step);
     expect(text).toBe("order[toString=x][constructor=]");
     const parsed = parseFunnelStep(text);
