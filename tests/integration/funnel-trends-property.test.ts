@@ -75,7 +75,7 @@ function withUniqueIds(events: Event[]): Event[] {
 
 /**
  * A step as the API reads it, with the step grammar's features — `lead`, `lead[plan=pro]`, `[plan!=pro]`,
- * `[plan~PR]`, `[plan!?]`, `lead|order` — and its types for the stream to favour: trends must hold for all of them.
+ * `[plan~PR]`, `[plan!?]`, `lead|order`; per-step windows are added below — and its types for the stream to favour.
  */
 const stepArb = fc
   .tuple(
@@ -110,6 +110,8 @@ const scenarioArb = fc.record({
   mode: fc.constantFrom<FunnelMode>(...FUNNEL_MODES),
   window: fc.constantFrom(...WINDOWS),
   tz: fc.constantFrom(...ZONES),
+  /** Per-step windows (`lead<=1h`) on steps 2.., where the API takes them (ordered and strict). */
+  withins: fc.array(fc.constantFrom(null, null, "30m", "1h"), { minLength: 3, maxLength: 3 }),
   /** Whole local dates (midnight in tz) or instants on the hour grid. */
   range: fc.noBias(fc.oneof(
     fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 11 })).map(([from, days]) => ({ kind: "dates" as const, from, days })),
@@ -136,7 +138,8 @@ describe("funnel trends equal the reference on random streams across DST, weeks 
     let converting = 0;
     let severalBuckets = 0;
     await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ funnel: { texts, events }, ...s }) => {
+      fc.asyncProperty(scenarioArb, async ({ funnel: { texts: plain, events }, ...s }) => {
+        const texts = plain.map((text, i) => (i > 0 && s.mode !== "any" && s.withins[i] ? `${text}<=${s.withins[i]}` : text));
         const steps = texts.map(parsedStep);
         const project = await createProject(storage);
         await loadEventsInTwoParts(storage, project.projectId, events);
