@@ -43,6 +43,7 @@ const cases: { name: string; path: string }[] = [
   { name: "ordered, by channel+campaign, limit 5 (other)", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&breakdown=channel&breakdown=campaign&breakdownLimit=5` },
   { name: "ordered, per-step windows", path: `funnel?${base}&${steps(["bot_started", "message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}` },
   { name: "strict, per-step windows", path: `funnel?${base}&${steps(["bot_started", "message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}&mode=strict` },
+  { name: "ordered, exclude handoff:2-4", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&exclude=handoff:2-4` },
   { name: "dropoff step 4, JSON", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4` },
   { name: "dropoff step 4, CSV", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4&format=csv` },
 ];

@@ -41,6 +41,7 @@ describe("funnel API", () => {
     const api = await projectWith(example.events);
     const params = new URLSearchParams({ from: iso(example.range[0]), to: iso(example.range[1]), mode: example.mode, window: `${example.windowMinutes}m` });
     for (const step of example.steps) params.append("steps", funnelStepText(step));
+    for (const exclusion of example.exclude ?? []) params.append("exclude", exclusion);
     const res = await api.get(`/api/v1/funnel?${params}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const body = FunnelResponseSchema.parse(res.body);
@@ -87,6 +88,20 @@ describe("funnel API", () => {
       expect(res.body.error.message, query).toContain("'steps'");
       expect(res.body.error.message, query).toContain(message);
     }
+    // Exclusions: a range inside the funnel, from an earlier step to a later one; not in any mode; a step's grammar.
+    for (const [query, message] of [
+      ["steps=lead&steps=order&exclude=handoff:1-3", "past the last step"],
+      ["steps=lead&steps=order&exclude=handoff:2-1", "exclude[0]"],
+      ["steps=lead&steps=order&exclude=handoff&mode=any", "needs an order"],
+      ["steps=lead&steps=order&exclude=handoff&exclude=Bad", "exclude[1]"],
+      ["steps=lead&steps=order&exclude=handoff<=1h", "per-step window"],
+      [`steps=lead&steps=order${"&exclude=handoff".repeat(6)}`, "at most 5"],
+    ] as const) {
+      const res = await api.get(`/api/v1/funnel?${base}&${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.message, query).toContain("'exclude'");
+      expect(res.body.error.message, query).toContain(message);
+    }
     // A step the grammar cannot read names its position: steps[2] is the third.
     for (const bad of ["order[a!x]", "order[amount>many]", '{"type":"order","filters":[{"property":"a","op":"like","value":"x"}]}', "order[utm?yes]", "lead|"]) {
       const res = await api.get(`/api/v1/funnel?${base}&steps=lead&steps=order&steps=${encodeURIComponent(bad)}`);
@@ -111,14 +126,15 @@ describe("funnel API", () => {
     }
   });
 
-  it("answers the longest funnel with a per-step window on every step and a property at its last step", async () => {
+  it("answers the longest funnel with a per-step window on every step, five exclusions and a property at its last step", async () => {
     // 20 steps each within 10 minutes of the previous: the windowed ordered SQL's query tree once outgrew the
     // engine's limit (a 500) at this size.
     const events = Array.from({ length: 21 }, (_, i) => ev("long", "message_received", i * 9, { properties: { plan: `p${i}` } }));
     const api = await projectWith(events);
     const steps = Array.from({ length: 20 }, (_, k) => `steps=${encodeURIComponent(k === 0 ? "message_received" : "message_received<=10m")}`).join("&");
     for (const mode of ["ordered", "strict"]) {
-      const res = await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&window=1d&mode=${mode}&${steps}&breakdown=properties.plan&breakdownAttribution=step:20`);
+      const exclusions = ["handoff", "lead:2-20", "order:1-19", "message_sent:5-6", "button_clicked"].map((x) => `exclude=${encodeURIComponent(x)}`).join("&");
+      const res = await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&window=1d&mode=${mode}&${steps}&${exclusions}&breakdown=properties.plan&breakdownAttribution=step:20`);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const body = FunnelResponseSchema.parse(res.body);
       expect(body.steps.map((s) => s.users)).toEqual(Array.from({ length: 20 }, () => 1));

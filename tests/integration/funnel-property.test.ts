@@ -13,6 +13,7 @@ import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/e
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceDropoff, referenceFunnel, type ReferenceScope } from "../reference/funnel.js";
 import { BASE_MS, MINUTE, scenarioArb, stepText } from "../reference/funnel-arbitraries.js";
+import { exampleExclusions } from "../reference/funnel-examples.js";
 
 const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 200);
 
@@ -36,6 +37,7 @@ describe("funnel equals the reference implementation on random event streams", (
     let attributedAtStep = 0;
     let binned = 0;
     let windowedConverting = 0;
+    let excluding = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const project = await createProject(storage);
@@ -52,6 +54,7 @@ describe("funnel equals the reference implementation on random event streams", (
           breakdownAttribution: attribution,
           ...(s.breakdownLimit === undefined ? {} : { breakdownLimit: s.breakdownLimit }),
           ...(s.bins === undefined ? {} : { bins: s.bins }),
+          exclusions: exampleExclusions(s.exclude, s.steps.length),
         };
         const params = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), window: s.window.text, mode: s.mode });
         s.steps.forEach((step, k) => params.append("steps", stepText(step, (k + s.range[0]) % 2 === 0)));
@@ -60,6 +63,7 @@ describe("funnel equals the reference implementation on random event streams", (
         if (s.botId) params.set("botId", s.botId);
         if (s.campaign) params.set("campaign", s.campaign);
         if (s.bins !== undefined) params.set("bins", String(s.bins));
+        for (const exclusion of s.exclude) params.append("exclude", exclusion);
         if (s.breakdownLimit !== undefined) params.set("breakdownLimit", String(s.breakdownLimit));
         params.set("breakdownAttribution", attribution.kind === "first_touch" ? "first_touch" : `step:${attribution.step}`);
         const auth = { Authorization: `Bearer ${project.readKey}` };
@@ -70,6 +74,7 @@ describe("funnel equals the reference implementation on random event streams", (
         expect(res.body.steps).toEqual(expected.steps);
         if ((expected.steps[1]?.users ?? 0) > 0) converting++;
         if (expected.breakdowns.some((group) => group.other)) withOther++;
+        if (s.exclude.length > 0 && (expected.steps[1]?.users ?? 0) > 0) excluding++;
         if (s.steps.some((step, k) => step.within !== undefined && (expected.steps[k]?.users ?? 0) > 0)) windowedConverting++;
         if (attribution.kind === "step" && expected.breakdowns.some((group) => Object.entries(group.values).some(([d, v]) => d.startsWith("properties.") && v !== null))) attributedAtStep++;
         if (expected.timeToConvertBins?.some((step) => step.bins.some((bin) => bin.users > 0 && bin.fromSeconds > 0))) binned++;
@@ -92,5 +97,6 @@ describe("funnel equals the reference implementation on random event streams", (
     expect(attributedAtStep).toBeGreaterThan(RUNS / 20);
     expect(binned).toBeGreaterThan(RUNS / 20);
     expect(windowedConverting).toBeGreaterThan(RUNS / 20);
+    expect(excluding).toBeGreaterThan(RUNS / 20);
   });
 });

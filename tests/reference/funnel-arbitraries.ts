@@ -152,8 +152,21 @@ export const scenarioArb = fc.record({
   dropoffStep: fc.integer({ min: 2, max: 5 }),
   bins: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
   withins: fc.option(withinsArb, { nil: undefined }),
-}).map(({ withins, ...scenario }) => ({
+  /** `exclude` texts: an event type (sometimes a step's own), a range within 4 steps or none. */
+  exclude: fc.option(
+    fc.array(
+      fc.tuple(fc.constantFrom("message_sent", "button_clicked", "lead", "message_received[plan=pro]"), fc.option(fc.constantFrom("1-2", "2-3", "1-3", "3-4"), { nil: undefined })),
+      { minLength: 1, maxLength: 2 },
+    ),
+    { nil: undefined },
+  ),
+}).map(({ withins, exclude, ...scenario }) => ({
   ...scenario,
+  // any mode refuses exclusions; a range past the funnel's last step is a 400 of its own (tested apart).
+  exclude:
+    scenario.mode === "any"
+      ? []
+      : (exclude ?? []).filter(([, range]) => range === undefined || Number(range.split("-")[1]) <= scenario.steps.length).map(([type, range]) => (range === undefined ? type : `${type}:${range}`)),
   // Not on step 1 (nothing before it) nor in any mode (which refuses them: no order).
   steps: scenario.steps.map((step, k) => (withins?.[k] !== undefined && k > 0 && scenario.mode !== "any" ? { ...step, within: withins[k] } : step)),
 }));

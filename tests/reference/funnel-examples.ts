@@ -3,7 +3,7 @@
  * definitions in schemas/src/api/funnel.ts. The unit test checks the reference against them, the integration
  * test checks the endpoint against them, so neither can drift from the written semantics unnoticed.
  */
-import { equalityStep, parseFunnelStep, type Event, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
+import { equalityStep, parseFunnelExclusion, parseFunnelStep, type Event, type FunnelExclusion, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
 
 export const T0 = Date.UTC(2026, 4, 12, 9, 0);
 const MIN = 60_000;
@@ -38,12 +38,23 @@ export interface FunnelExample {
   /** Median and mean seconds to convert per step (null for step 1). */
   median?: (number | null)[];
   mean?: (number | null)[];
+  /** `exclude` values, as the API takes them. */
+  exclude?: string[];
   /** Median and mean seconds from the previous step per step (null for step 1). */
   medianFromPrevious?: (number | null)[];
   meanFromPrevious?: (number | null)[];
 }
 
 const ABC = [step("bot_started"), step("lead"), step("order")];
+
+/** `exclude` texts as the API resolves them: the range's end defaults to the last step. */
+export function exampleExclusions(texts: string[], steps: number): FunnelExclusion[] {
+  return texts.map((text) => {
+    const result = parseFunnelExclusion(text);
+    if ("error" in result) throw new Error(`${text}: ${result.error}`);
+    return { ...result.exclusion, toStep: result.exclusion.toStep === 0 ? steps : result.exclusion.toStep };
+  });
+}
 
 /** A step in the `steps` grammar, for the operators and any-of steps. */
 function parsed(text: string): FunnelStep {
@@ -312,5 +323,39 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     range: [0, 60],
     users: [3, 1],
     median: [null, 1800],
+  },
+  {
+    name: "exclusions: an excluded event strictly between two steps of the range breaks that pair; another chain may avoid it",
+    events: [
+      // a: the handoff sits between lead@1 and order@4, not between lead@3 and order@4: order through lead@3.
+      ev("a", "bot_started", 0),
+      ev("a", "lead", 1),
+      ev("a", "handoff", 2),
+      ev("a", "lead", 3),
+      ev("a", "order", 4),
+      // b: no lead after the handoff: stops at lead.
+      ev("b", "bot_started", 0),
+      ev("b", "lead", 1),
+      ev("b", "handoff", 2),
+      ev("b", "order", 3),
+      // c: the handoff is between steps 1 and 2, outside the range 2-3.
+      ev("c", "bot_started", 0),
+      ev("c", "handoff", 0.5),
+      ev("c", "lead", 1),
+      ev("c", "order", 2),
+      // d: the handoff at the lead's very millisecond is not between.
+      ev("d", "bot_started", 0),
+      ev("d", "lead", 1),
+      ev("d", "handoff", 1),
+      ev("d", "order", 2),
+    ],
+    steps: ABC,
+    exclude: ["handoff:2-3"],
+    mode: "ordered",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [4, 4, 3],
+    median: [null, 60, 120],
+    mean: [null, 90, 160],
   },
 ];

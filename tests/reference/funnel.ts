@@ -5,6 +5,7 @@ import type {
   FunnelBreakdownGroup,
   FunnelBreakdownValues,
   FunnelDropoffUser,
+  FunnelExclusion,
   FunnelMode,
   FunnelStep,
   FunnelStepBins,
@@ -35,6 +36,16 @@ export interface ReferenceDefinition {
   breakdownAttribution?: FunnelBreakdownAttribution;
   breakdownLimit?: number;
   bins?: number;
+  /** toStep resolved (1-based, ≤ number of steps). */
+  exclusions?: FunnelExclusion[];
+}
+
+/** Per exclusion, the times of the user's events (in scope, in the span read) matching it. */
+type ExclusionTimes = number[][];
+
+/** Whether an exclusion forbids the pair (step `earlier`, step earlier + 1) (1-based) from times a to b: an event strictly between. */
+function excludedBetween(def: ReferenceDefinition, times: ExclusionTimes, earlier: number, a: number, b: number): boolean {
+  return (def.exclusions ?? []).some((x, i) => x.fromStep <= earlier && earlier + 1 <= x.toStep && times[i]!.some((at) => a < at && at < b));
 }
 
 interface Ev {
@@ -150,7 +161,7 @@ const withinMs = (def: ReferenceDefinition) => def.steps.map((step) => (stepWith
  * first, in order of position), the longest wins, and of those the first found — the earliest position by
  * position. Exponential on purpose; the streams are small.
  */
-function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes): Attempt {
   const within = withinMs(def);
   let best: number[] = [start];
   const chain = [start];
@@ -164,6 +175,7 @@ function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefin
       const e = events[p]!;
       if (e.ts - events[start]!.ts > windowMs) break;
       if (!matches(e, step) || (gap !== null && gap !== undefined && e.ts - last.ts > gap)) continue;
+      if (excludedBetween(def, excluded, chain.length, last.ts, e.ts)) continue;
       chain.push(p);
       extend();
       chain.pop();
@@ -173,7 +185,7 @@ function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefin
   return { level: best.length, startMs: events[start]!.ts, completedAtMs: best.map((p) => events[p]!.ts), used: best };
 }
 
-function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes): Attempt {
   const within = withinMs(def);
   const startEvent = events[start]!;
   const completed = [startEvent.ts];
@@ -183,6 +195,7 @@ function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, wi
     const gap = within[completed.length];
     if (e.ts - startEvent.ts > windowMs || !matches(e, def.steps[completed.length]!)) break;
     if (gap !== null && gap !== undefined && e.ts - completed.at(-1)! > gap) break;
+    if (excludedBetween(def, excluded, completed.length, completed.at(-1)!, e.ts)) break;
     completed.push(e.ts), used.push(j);
   }
   return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
@@ -251,6 +264,9 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
       .filter((x) => def.mode === "strict" || x.mask !== 0)
       .sort((a, b) => a.e.ts - b.e.ts || a.first - b.first || a.mask - b.mask);
     const events = keyed.map((x) => x.e);
+    const excluded: ExclusionTimes = (def.exclusions ?? []).map((x) =>
+      inScope.filter((e) => e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs && matches(e, x.step)).map((e) => e.ts),
+    );
     let best: Attempt = { level: 0, startMs: 0, completedAtMs: [], used: [] };
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
@@ -260,9 +276,14 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
         attempt = anyOrderAttempt(events, i, def, windowMs);
       } else {
         if (!matches(e, def.steps[0]!)) continue;
-        const windowed = def.steps.some((step) => step.within !== undefined);
+        // Existential whenever a constraint ties one step to the previous: a per-step window or an exclusion.
+        const windowed = def.steps.some((step) => step.within !== undefined) || (def.exclusions ?? []).length > 0;
         attempt =
-          def.mode === "ordered" ? (windowed ? orderedWindowedAttempt(events, i, def, windowMs) : orderedAttempt(events, i, def, windowMs)) : strictAttempt(events, i, def, windowMs);
+          def.mode === "ordered"
+            ? windowed
+              ? orderedWindowedAttempt(events, i, def, windowMs, excluded)
+              : orderedAttempt(events, i, def, windowMs)
+            : strictAttempt(events, i, def, windowMs, excluded);
       }
       if (attempt.level > best.level) best = attempt;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { equalityStep } from "@chatfunnel/schemas";
 import { referenceDropoff, referenceFunnel } from "../reference/funnel.js";
-import { FUNNEL_EXAMPLES, T0, ev } from "../reference/funnel-examples.js";
+import { FUNNEL_EXAMPLES, T0, ev, exampleExclusions } from "../reference/funnel-examples.js";
 
 const MIN = 60_000;
 
@@ -10,7 +10,7 @@ describe("the funnel reference follows the written definitions", () => {
     const result = referenceFunnel(
       example.events,
       { fromMs: T0 + example.range[0] * MIN, toMs: T0 + example.range[1] * MIN },
-      { steps: example.steps, windowSeconds: example.windowMinutes * 60, mode: example.mode },
+      { steps: example.steps, windowSeconds: example.windowMinutes * 60, mode: example.mode, exclusions: exampleExclusions(example.exclude ?? [], example.steps.length) },
     );
     expect(result.steps.map((s) => s.users)).toEqual(example.users);
     if (example.median) expect(result.steps.map((s) => s.medianSecondsToConvert)).toEqual(example.median);

@@ -28,7 +28,10 @@ const STEPS_HELP =
   "`window` is `30m`, `12h` or `7d` (default 7d, at most 90d). A step from the second on may end in a per-step window, `lead<=1h` " +
   '(JSON `"within":"1h"`): it happens at most that long after the previous step; ordered and strict modes only. In ordered mode a ' +
   "user reaches a step when some chain of events satisfies every window (not only the earliest matches), and the times come from " +
-  "the earliest such chain, step by step.";
+  "the earliest such chain, step by step. `exclude` (repeatable, at most 5): an event in the steps grammar with an optional range of " +
+  "steps, `handoff` or `handoff[reason~price]:2-3` (default the whole funnel): an attempt's consecutive steps j, j+1 with a ≤ j < b must " +
+  "have no such event strictly between their times (ordered mode finds a chain avoiding it if one exists; in strict mode any event " +
+  "between two steps already ends the attempt; any mode refuses exclusions).";
 
 const MODES_HELP =
   "Modes: `ordered` (default) — steps happen in order, other events may come between; `strict` — each step is the very next event " +

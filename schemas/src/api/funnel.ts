@@ -75,6 +75,15 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *     per-step windows that is the earliest-match chain above, so nothing changes for such funnels.
  *   - strict: the chain is the run of consecutive events from the start, each within its step's window of the
  *     previous one.
+ * - Exclusions (`exclude=handoff`, `exclude=handoff[reason~price]:2-3`; repeatable, at most 5; the range a-b of
+ *   steps, 1 ≤ a < b ≤ number of steps, default the whole funnel; ordered and strict modes only): a chain is
+ *   valid only when, for every pair of consecutive steps j, j+1 it reaches with a ≤ j < b, no event of the user
+ *   in scope matching the exclusion (its grammar is a step's, without a per-step window) happens strictly
+ *   between the two steps' times. So an attempt stops before the step after an excluded event — unless another
+ *   chain avoids it (ordered mode is existential with exclusions, as with per-step windows: bs, lead, handoff,
+ *   lead, order with `handoff:2-3` reaches order through the second lead). An exclusion event at the same
+ *   millisecond as a step is not between. In strict mode any event between two steps already ends the attempt,
+ *   so an exclusion never changes a strict answer.
  * - A user reaches step k when one of their attempts does; each user counts once, at the furthest step
  *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
  *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
@@ -222,6 +231,51 @@ export const FunnelWindowSchema = z
 
 const asList = (value: unknown) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 
+/** One exclusion: events matching `step` between steps `fromStep` and `toStep` (1-based; toStep 0 = the last step). */
+export interface FunnelExclusion {
+  step: FunnelStep;
+  fromStep: number;
+  toStep: number;
+}
+export const MAX_FUNNEL_EXCLUSIONS = 5;
+const EXCLUSION_RANGE = /:([1-9][0-9]?)-([1-9][0-9]?)$/;
+
+/** `handoff`, `handoff:2-3`, `message_received[text~stop]|handoff:1-2`: a step's grammar and an optional range. */
+export function parseFunnelExclusion(text: string): { exclusion: FunnelExclusion } | { error: string } {
+  // The range is after the last bracket: a value may hold `:1-2`.
+  const range = EXCLUSION_RANGE.exec(text.slice(Math.max(0, text.lastIndexOf("]"))));
+  const stepText = range ? text.slice(0, text.length - range[0].length) : text;
+  const parsed = parseFunnelStep(stepText);
+  if ("error" in parsed) return parsed;
+  if (parsed.step.within !== undefined) return { error: "an exclusion has no per-step window" };
+  const fromStep = range ? Number(range[1]) : 1;
+  const toStep = range ? Number(range[2]) : 0;
+  if (range && fromStep >= toStep) return { error: `the range ${fromStep}-${toStep} must go from an earlier step to a later one` };
+  return { exclusion: { step: parsed.step, fromStep, toStep } };
+}
+
+const ExcludeParamSchema = z.preprocess(
+  asList,
+  z
+    .array(z.string())
+    .max(MAX_FUNNEL_EXCLUSIONS, `must list at most ${MAX_FUNNEL_EXCLUSIONS} exclusions`)
+    .transform((texts, ctx) => {
+      const exclusions: FunnelExclusion[] = [];
+      texts.forEach((text, index) => {
+        const parsed = parseFunnelExclusion(text);
+        if ("error" in parsed) ctx.addIssue({ code: "custom", path: [index], message: `exclude[${index}] ${JSON.stringify(text)}: ${parsed.error}` });
+        else exclusions.push(parsed.exclusion);
+      });
+      return exclusions;
+    })
+    .optional(),
+).meta({
+  type: "array",
+  items: { type: "string", examples: ["handoff", "handoff:2-3", "message_received[text~stop]:1-2"] },
+  description: "Repeated: an event (a step's grammar) that must not happen between consecutive steps of the range a-b (default the whole funnel); ordered and strict modes",
+});
+
+
 const StepsParamSchema = z
   .preprocess(
     asList,
@@ -299,6 +353,7 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
     .max(MAX_FUNNEL_BREAKDOWN_GROUPS)
     .default(DEFAULT_FUNNEL_BREAKDOWN_LIMIT)
     .meta({ description: `Groups shown (most users at step 1 first); the rest are summed into one group with other: true. Default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}` }),
+  exclude: ExcludeParamSchema,
   bins: z.coerce
     .number()
     .int()

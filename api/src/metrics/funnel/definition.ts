@@ -1,4 +1,4 @@
-import type { FunnelBreakdownAttribution, FunnelQuery } from "@chatfunnel/schemas";
+import type { FunnelBreakdownAttribution, FunnelExclusion, FunnelQuery } from "@chatfunnel/schemas";
 import { InvalidParameterError } from "../../http/params.js";
 
 /** What a funnel is, apart from the common filters: the part of the query both endpoints share. */
@@ -10,6 +10,8 @@ export type FunnelDefinition = Pick<FunnelQuery, "steps" | "window" | "mode"> & 
   breakdownLimit?: number;
   /** Time-to-convert histogram bins (funnel only). */
   bins?: number;
+  /** Exclusions with their ranges resolved (toStep ≤ number of steps). */
+  exclusions?: FunnelExclusion[];
 };
 
 /** The definition of a parsed query; a step:k attribution past the last step is a 400 naming it. */
@@ -18,6 +20,16 @@ export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
   if (attribution.kind === "step" && attribution.step > query.steps.length) {
     const message = `step:${attribution.step} is past the last step (${query.steps.length})`;
     throw new InvalidParameterError(`invalid parameter 'breakdownAttribution': ${message}`, [{ path: "breakdownAttribution", message }]);
+  }
+  const exclusions = (query.exclude ?? []).map((exclusion) => ({ ...exclusion, toStep: exclusion.toStep === 0 ? query.steps.length : exclusion.toStep }));
+  const beyond = exclusions.findIndex((exclusion) => exclusion.toStep > query.steps.length);
+  if (beyond >= 0) {
+    const message = `exclude[${beyond}]: the range ends at step ${exclusions[beyond]!.toStep}, past the last step (${query.steps.length})`;
+    throw new InvalidParameterError(`invalid parameter 'exclude': ${message}`, [{ path: `exclude.${beyond}`, message }]);
+  }
+  if (query.mode === "any" && exclusions.length > 0) {
+    const message = "exclusions are between steps, which needs an order: use mode ordered or strict";
+    throw new InvalidParameterError(`invalid parameter 'exclude': ${message}`, [{ path: "exclude", message }]);
   }
   if (query.mode === "any") {
     const index = query.steps.findIndex((step) => step.within !== undefined);
@@ -34,5 +46,6 @@ export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
     breakdownAttribution: attribution,
     breakdownLimit: query.breakdownLimit,
     ...(query.bins === undefined ? {} : { bins: query.bins }),
+    ...(exclusions.length === 0 ? {} : { exclusions }),
   };
 }

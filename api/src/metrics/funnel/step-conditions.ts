@@ -6,11 +6,11 @@ import { PROPERTY_NUMBER_PATTERN_SOURCE, propertyNumber, type FunnelFilter, type
  * schemas/src/api/funnel.ts: a filter other than `!=` and `!?` holds only when the property is present
  * (`plan=` must not match events without `plan`, and the Map's '' for a missing key is not a value).
  */
-export function stepMaskSql(steps: FunnelStep[]): { sql: string; params: Record<string, string> } {
+export function stepMaskSql(steps: FunnelStep[], prefix = "step"): { sql: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
   const terms = steps.map((step, k) => {
     const alternatives = step.anyOf.map((alternative, a) => {
-      const name = `step${k}_${a}`;
+      const name = `${prefix}${k}_${a}`;
       params[`${name}_type`] = alternative.type;
       const conditions = [`type = {${name}_type:String}`];
       alternative.filters.forEach((filter, f) => conditions.push(filterSql(filter, `${name}_${f}`, params)));

@@ -76,7 +76,10 @@ export function campaignPath(filters: ResolvedFilters, definition: FunnelDefinit
 export function userFunnelsSql(db: string, filters: ResolvedFilters, definition: FunnelDefinition, campaignFrom = campaignPath(filters, definition)): UserFunnelsQuery {
   // Per-step windows make ordered funnels existential: a module of their own, the default one stays as tuned.
   const within = definition.steps.map((step) => step.within !== undefined);
-  const mode = definition.mode === "ordered" && within.some(Boolean) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
+  // Exclusions matter in ordered mode only: in strict mode any event between two steps already ends the attempt.
+  const exclusions = definition.mode === "ordered" ? (definition.exclusions ?? []) : [];
+  const mode = definition.mode === "ordered" && (within.some(Boolean) || exclusions.length > 0) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
+  const exclusionMask = stepMaskSql(exclusions.map((x) => x.step), "ex");
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
   const joinCampaign = campaignFrom === "rollup" && definition.breakdown.includes("campaign");
@@ -93,9 +96,14 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   // First-touch values look at all of the user's events, and separators need the others' times: then the
   // scan widens and each array picks its rows by If.
   const wide = firstTouch.length > 0 || (properties.length > 0 && attribution.kind === "first_touch");
-  const narrow = !wide && !mode.separators;
+  const narrow = !wide && !mode.separators && exclusions.length === 0;
   // `type IN` repeats what mask != 0 says in a form the engine can apply first, on the cheap type column.
-  const where = wide ? scope.sql : `${scope.sql} AND ${inRange}${mode.separators ? "" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
+  const where = wide
+    ? scope.sql
+    : `${scope.sql} AND ${inRange}${mode.separators ? "" : exclusions.length > 0 ? " AND type IN {scanTypes:Array(String)}" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
+  // Each exclusion's event times, sorted (modes/ordered-windowed.ts counts them around each step event).
+  const exclusionTimes = exclusions.map((_, x) => `arraySort(groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND bitTest(exmask, ${x}))) AS ex${x}`);
+  const exclusionColumns = exclusions.map((_, x) => `ex${x}`);
   const keys = narrow ? "groupArray(key)" : `groupArrayIf(key, ${inRange} AND mask != 0)`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
@@ -121,10 +129,11 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const outerColumns = [...dimColumns, ...propertyColumns, ""].join(", ");
   const carried = [...dimColumns, ...propertyCarried, ...attributed, ""].join(", ");
   const perUser = `
-    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
+    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
     FROM (
       SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 ? " properties," : ""}
-        ${mask.sql} AS mask,
+        ${mask.sql} AS mask,${exclusions.length > 0 ? `
+        ${exclusionMask.sql} AS exmask,` : ""}
         ${keySql(layout)} AS key
       FROM ${db}.events
       WHERE ${where}
@@ -140,16 +149,20 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
       ? `
   SELECT channel, user_id, ${carried}${mode.separators ? "seps, " : ""}
     ${arrays},
-    ${mode.attemptsSql(n, layout, within)}
+    ${mode.attemptsSql(n, layout, within, exclusions)}
   FROM (${perUser}
   )`
       : `
   SELECT *${attributed.map((column) => `, ${column}`).join("")} FROM (
-    SELECT *, ${mode.attemptsSql(n, layout, within)}
+    SELECT *, ${mode.attemptsSql(n, layout, within, exclusions)}
     FROM (
-      SELECT channel, user_id, ${[...dimColumns, ...propertyCarried, ""].join(", ")}${mode.separators ? "seps, " : ""}${arrays},
-        ${mode.preSql(n, layout, within)}
-      FROM (${perUser}
+      SELECT *, ${mode.preSql(n, layout, within, exclusions)}
+      FROM (
+        SELECT channel, user_id, ${[...dimColumns, ...propertyCarried, ...exclusionColumns, ""].join(", ")}${mode.separators ? "seps, " : ""}${arrays}${
+          mode.columnsSql === undefined || exclusions.length === 0 ? "" : `,\n        ${mode.columnsSql(exclusions)}`
+        }
+        FROM (${perUser}
+        )
       )
     )
   )`;
@@ -169,7 +182,9 @@ LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
     params: {
       ...scope.params,
       ...mask.params,
+      ...exclusionMask.params,
       ...propertyParams,
+      scanTypes: [...new Set([...definition.steps, ...exclusions.map((x) => x.step)].flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
       ...Object.fromEntries(definition.steps.flatMap((step, k) => (step.within === undefined ? [] : [[`within${k}`, stepWithinSeconds(step)! * 1000]]))),
       n: definition.steps.length,
       stepTypes: [...new Set(definition.steps.flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
