@@ -33,6 +33,17 @@ const cases: { name: string; path: string }[] = [
   { name: "ordered, 1 day window", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&window=1d` },
   { name: "ordered, telegram only", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&channel=telegram` },
   { name: "message_received first", path: `funnel?${base}&${steps(["message_received", "button_clicked", "lead"])}` },
+  // Issue 13: each new feature against the default funnel (target ≤ 1.5 × its p50).
+  { name: "ordered, operators (plan!=basic, text~, utm?)", path: `funnel?${base}&${steps(["bot_started", "message_received[text~цена]|message_received[node?]", "button_clicked[plan!=basic]", "lead[form?]", "order[plan!=basic]"])}` },
+  { name: "ordered, numeric > on a property", path: `funnel?${base}&${steps(["bot_started", "message_received", "button_clicked", "lead", `{"type":"order","filters":[{"property":"amount","op":">","value":"100"}]}`])}` },
+  { name: "ordered, any-of step lead|order", path: `funnel?${base}&${steps(["bot_started", "message_received", "button_clicked", "lead|order", "order"])}` },
+  { name: "ordered, bins=20", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&bins=20` },
+  { name: "ordered, by properties.plan first touch", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&breakdown=properties.plan` },
+  { name: "ordered, by properties.plan at step 3", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&breakdown=properties.plan&breakdownAttribution=step:3` },
+  { name: "ordered, by channel+campaign, limit 5 (other)", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&breakdown=channel&breakdown=campaign&breakdownLimit=5` },
+  { name: "ordered, per-step windows", path: `funnel?${base}&${steps(["bot_started", "message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}` },
+  { name: "strict, per-step windows", path: `funnel?${base}&${steps(["bot_started", "message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}&mode=strict` },
+  { name: "ordered, exclude handoff:2-4", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&exclude=handoff:2-4` },
   { name: "dropoff step 4, JSON", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4` },
   { name: "dropoff step 4, CSV", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4&format=csv` },
 ];

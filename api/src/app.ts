@@ -6,6 +6,7 @@ import { metricHandler } from "./http/handle.js";
 import { expressPath, type ApiRoute } from "./routes/api-route.js";
 import { overviewRoutes } from "./routes/overview-routes.js";
 import { funnelRoutes } from "./routes/funnel-routes.js";
+import { funnelTrendsRoutes } from "./routes/funnel-trends-routes.js";
 import { metricRoutes } from "./routes/metric-routes.js";
 import { eventsRoutes } from "./routes/events-routes.js";
 import { linksRoutes } from "./routes/links-routes.js";
@@ -30,6 +31,7 @@ export interface ApiDeps {
 export const API_ROUTES: readonly ApiRoute[] = [
   ...overviewRoutes,
   ...funnelRoutes,
+  ...funnelTrendsRoutes,
   ...metricRoutes,
   ...eventsRoutes,
   ...linksRoutes,

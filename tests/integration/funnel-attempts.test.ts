@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
-import { MAX_FUNNEL_WINDOW_SECONDS, type Event, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
+import { MAX_FUNNEL_WINDOW_SECONDS, equalityStep, type Event, type FunnelMode, type FunnelStep } from "@chatfunnel/schemas";
 import { MAX_RANGE_DAYS } from "../../api/src/http/params.js";
 import { runQuery } from "../../warehouse/src/run-query.js";
 import { KEY_LAYOUTS, NO_STEP, keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "../../api/src/metrics/funnel/keys.js";
@@ -21,7 +21,7 @@ import { referenceOutcomes } from "../reference/funnel.js";
 
 const MIN = 60_000;
 const MS = 1 / MIN; // one millisecond, in the minutes ev() takes
-const step = (type: string, filters: Record<string, string> = {}): FunnelStep => ({ type, filters });
+const step = (type: string, filters: Record<string, string> = {}): FunnelStep => equalityStep(type, filters);
 const A = step("bot_started");
 const B = step("lead");
 const C = step("order");

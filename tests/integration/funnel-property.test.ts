@@ -13,6 +13,7 @@ import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/e
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceDropoff, referenceFunnel, type ReferenceScope } from "../reference/funnel.js";
 import { BASE_MS, MINUTE, scenarioArb, stepText } from "../reference/funnel-arbitraries.js";
+import { exampleExclusions } from "../reference/funnel-examples.js";
 
 const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 200);
 
@@ -31,6 +32,12 @@ describe("funnel equals the reference implementation on random event streams", (
   it(`matches on ${RUNS} random streams`, { timeout: 600_000 }, async () => {
     // The generator must exercise conversions, not just empty funnels: counted below, asserted at the end.
     let converting = 0;
+    // And the other features: an `other` group, a property value attributed at a step, bins with users.
+    let withOther = 0;
+    let attributedAtStep = 0;
+    let binned = 0;
+    let windowedConverting = 0;
+    let excluding = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const project = await createProject(storage);
@@ -38,13 +45,27 @@ describe("funnel equals the reference implementation on random event streams", (
         const fromMs = BASE_MS + s.range[0] * 10 * MINUTE;
         const toMs = fromMs + s.range[1] * 10 * MINUTE;
         const scope: ReferenceScope = { fromMs, toMs, channels: s.channel, botId: s.botId, campaign: s.campaign };
-        const definition = { steps: s.steps, windowSeconds: s.window.ms / 1000, mode: s.mode, breakdown: s.breakdown };
+        const attribution = s.attributionStep === 0 ? ({ kind: "first_touch" } as const) : ({ kind: "step", step: Math.min(s.attributionStep, s.steps.length) } as const);
+        const definition = {
+          steps: s.steps,
+          windowSeconds: s.window.ms / 1000,
+          mode: s.mode,
+          breakdown: s.breakdown,
+          breakdownAttribution: attribution,
+          ...(s.breakdownLimit === undefined ? {} : { breakdownLimit: s.breakdownLimit }),
+          ...(s.bins === undefined ? {} : { bins: s.bins }),
+          exclusions: exampleExclusions(s.exclude, s.steps.length),
+        };
         const params = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), window: s.window.text, mode: s.mode });
-        for (const step of s.steps) params.append("steps", stepText(step));
+        s.steps.forEach((step, k) => params.append("steps", stepText(step, (k + s.range[0]) % 2 === 0)));
         for (const dimension of s.breakdown) params.append("breakdown", dimension);
         for (const channel of s.channel ?? []) params.append("channel", channel);
         if (s.botId) params.set("botId", s.botId);
         if (s.campaign) params.set("campaign", s.campaign);
+        if (s.bins !== undefined) params.set("bins", String(s.bins));
+        for (const exclusion of s.exclude) params.append("exclude", exclusion);
+        if (s.breakdownLimit !== undefined) params.set("breakdownLimit", String(s.breakdownLimit));
+        params.set("breakdownAttribution", attribution.kind === "first_touch" ? "first_touch" : `step:${attribution.step}`);
         const auth = { Authorization: `Bearer ${project.readKey}` };
 
         const res = await request(testApp.app).get(`/api/v1/funnel?${params}`).set(auth);
@@ -52,8 +73,14 @@ describe("funnel equals the reference implementation on random event streams", (
         const expected = referenceFunnel(s.events, scope, definition);
         expect(res.body.steps).toEqual(expected.steps);
         if ((expected.steps[1]?.users ?? 0) > 0) converting++;
+        if (expected.breakdowns.some((group) => group.other)) withOther++;
+        if (s.exclude.length > 0 && (expected.steps[1]?.users ?? 0) > 0) excluding++;
+        if (s.steps.some((step, k) => step.within !== undefined && (expected.steps[k]?.users ?? 0) > 0)) windowedConverting++;
+        if (attribution.kind === "step" && expected.breakdowns.some((group) => Object.entries(group.values).some(([d, v]) => d.startsWith("properties.") && v !== null))) attributedAtStep++;
+        if (expected.timeToConvertBins?.some((step) => step.bins.some((bin) => bin.users > 0 && bin.fromSeconds > 0))) binned++;
         expect(res.body.breakdowns).toEqual(expected.breakdowns);
         expect(res.body.breakdownsTruncated).toBe(expected.breakdownsTruncated);
+        expect(res.body.timeToConvertBins).toEqual(expected.timeToConvertBins);
 
         const step = Math.min(s.dropoffStep, s.steps.length);
         params.set("step", String(step));
@@ -66,5 +93,10 @@ describe("funnel equals the reference implementation on random event streams", (
       { numRuns: RUNS },
     );
     expect(converting).toBeGreaterThan(RUNS / 5);
+    expect(withOther).toBeGreaterThan(RUNS / 20);
+    expect(attributedAtStep).toBeGreaterThan(RUNS / 20);
+    expect(binned).toBeGreaterThan(RUNS / 20);
+    expect(windowedConverting).toBeGreaterThan(RUNS / 20);
+    expect(excluding).toBeGreaterThan(RUNS / 20);
   });
 });

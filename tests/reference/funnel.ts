@@ -1,14 +1,17 @@
 import type {
   Event,
   FunnelBreakdown,
+  FunnelBreakdownAttribution,
   FunnelBreakdownGroup,
   FunnelBreakdownValues,
   FunnelDropoffUser,
+  FunnelExclusion,
   FunnelMode,
   FunnelStep,
+  FunnelStepBins,
   FunnelStepResult,
 } from "@chatfunnel/schemas";
-import { MAX_FUNNEL_BREAKDOWN_GROUPS } from "@chatfunnel/schemas";
+import { stepWithinSeconds, DEFAULT_FUNNEL_BREAKDOWN_LIMIT, PROPERTY_BREAKDOWN_PREFIX, isPropertyBreakdown, funnelStepEqualityFilters, funnelStepText, funnelStepTypes, propertyNumber, type FunnelFilter } from "@chatfunnel/schemas";
 
 /**
  * The funnel in plain TypeScript over an in-memory event list, written from the definitions in
@@ -30,6 +33,19 @@ export interface ReferenceDefinition {
   windowSeconds: number;
   mode: FunnelMode;
   breakdown?: FunnelBreakdown[];
+  breakdownAttribution?: FunnelBreakdownAttribution;
+  breakdownLimit?: number;
+  bins?: number;
+  /** toStep resolved (1-based, ≤ number of steps). */
+  exclusions?: FunnelExclusion[];
+}
+
+/** Per exclusion, the times of the user's events (in scope, in the span read) matching it. */
+type ExclusionTimes = number[][];
+
+/** Whether an exclusion forbids the pair (step `earlier`, step earlier + 1) (1-based) from times a to b: an event strictly between. */
+function excludedBetween(def: ReferenceDefinition, times: ExclusionTimes, earlier: number, a: number, b: number): boolean {
+  return (def.exclusions ?? []).some((x, i) => x.fromStep <= earlier && earlier + 1 <= x.toStep && times[i]!.some((at) => a < at && at < b));
 }
 
 interface Ev {
@@ -80,9 +96,35 @@ function toEv(event: Event): Ev {
 const byTimeThenId = (a: Ev, b: Ev) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const userKey = (e: { channel: string; userId: string }) => `${e.channel}\u0000${e.userId}`;
 
+/** One filter, straight from the operator list in schemas/src/api/funnel.ts. */
+function filterHolds(properties: Record<string, string>, filter: FunnelFilter): boolean {
+  const present = Object.hasOwn(properties, filter.property);
+  const text = present ? properties[filter.property]! : undefined;
+  switch (filter.op) {
+    case "=":
+      return text === filter.value;
+    case "!=":
+      return text !== filter.value;
+    case ">":
+    case ">=":
+    case "<":
+    case "<=": {
+      const x = text === undefined ? null : propertyNumber(text);
+      const v = propertyNumber(filter.value)!;
+      if (x === null) return false;
+      return filter.op === ">" ? x > v : filter.op === ">=" ? x >= v : filter.op === "<" ? x < v : x <= v;
+    }
+    case "~":
+      return text !== undefined && text.toLowerCase().includes(filter.value.toLowerCase());
+    case "?":
+      return present;
+    case "!?":
+      return !present;
+  }
+}
+
 function matches(event: Ev, step: FunnelStep): boolean {
-  if (event.type !== step.type) return false;
-  return Object.entries(step.filters).every(([key, value]) => key in event.properties && event.properties[key] === value);
+  return step.anyOf.some((alternative) => event.type === alternative.type && alternative.filters.every((filter) => filterHolds(event.properties, filter)));
 }
 
 /** The user's earliest event (by time, then id) with a non-empty value of `pick`. */
@@ -95,33 +137,74 @@ interface Attempt {
   level: number;
   startMs: number;
   completedAtMs: number[];
+  /** Per step reached, the position (in the user's ordered events) of the event the attempt used for it. */
+  used: number[];
 }
 
 function orderedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
   const startEvent = events[start]!;
   const completed = [startEvent.ts];
+  const used = [start];
   for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
     const e = events[j]!;
     if (e.ts - startEvent.ts > windowMs) break;
-    if (matches(e, def.steps[completed.length]!)) completed.push(e.ts);
+    if (matches(e, def.steps[completed.length]!)) completed.push(e.ts), used.push(j);
   }
-  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
 
-function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
+/** Each step's per-step window in ms (null: none). */
+const withinMs = (def: ReferenceDefinition) => def.steps.map((step) => (stepWithinSeconds(step) === null ? null : stepWithinSeconds(step)! * 1000));
+
+/**
+ * Ordered with per-step windows, by the definition: every chain e1 < e2 < … from the start is tried (depth
+ * first, in order of position), the longest wins, and of those the first found — the earliest position by
+ * position. Exponential on purpose; the streams are small.
+ */
+function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes): Attempt {
+  const within = withinMs(def);
+  let best: number[] = [start];
+  const chain = [start];
+  const extend = () => {
+    if (chain.length > best.length) best = [...chain];
+    if (chain.length === def.steps.length) return;
+    const step = def.steps[chain.length]!;
+    const gap = within[chain.length];
+    const last = events[chain.at(-1)!]!;
+    for (let p = chain.at(-1)! + 1; p < events.length; p++) {
+      const e = events[p]!;
+      if (e.ts - events[start]!.ts > windowMs) break;
+      if (!matches(e, step) || (gap !== null && gap !== undefined && e.ts - last.ts > gap)) continue;
+      if (excludedBetween(def, excluded, chain.length, last.ts, e.ts)) continue;
+      chain.push(p);
+      extend();
+      chain.pop();
+    }
+  };
+  extend();
+  return { level: best.length, startMs: events[start]!.ts, completedAtMs: best.map((p) => events[p]!.ts), used: best };
+}
+
+function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes): Attempt {
+  const within = withinMs(def);
   const startEvent = events[start]!;
   const completed = [startEvent.ts];
+  const used = [start];
   for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
     const e = events[j]!;
+    const gap = within[completed.length];
     if (e.ts - startEvent.ts > windowMs || !matches(e, def.steps[completed.length]!)) break;
-    completed.push(e.ts);
+    if (gap !== null && gap !== undefined && e.ts - completed.at(-1)! > gap) break;
+    if (excludedBetween(def, excluded, completed.length, completed.at(-1)!, e.ts)) break;
+    completed.push(e.ts), used.push(j);
   }
-  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
 
 function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
   const startEvent = events[start]!;
   const firstAt: number[] = [];
+  const used: number[] = [];
   for (const step of def.steps) {
     let at: number | undefined;
     for (let j = start; j < events.length; j++) {
@@ -129,6 +212,7 @@ function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, 
       if (e.ts - startEvent.ts > windowMs) break;
       if (matches(e, step)) {
         at = e.ts;
+        used.push(j);
         break;
       }
     }
@@ -137,15 +221,18 @@ function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, 
   }
   const firstStepOfStart = def.steps.findIndex((step) => matches(startEvent, step));
   // The start must be one of the steps the attempt completes, else another start covers this set.
-  if (firstStepOfStart < 0 || firstStepOfStart >= firstAt.length) return { level: 0, startMs: startEvent.ts, completedAtMs: [] };
+  if (firstStepOfStart < 0 || firstStepOfStart >= firstAt.length) return { level: 0, startMs: startEvent.ts, completedAtMs: [], used: [] };
   const completed: number[] = [];
   let latest = -Infinity;
   for (const at of firstAt) {
     latest = Math.max(latest, at);
     completed.push(latest);
   }
-  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed };
+  return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
+
+/** UTF-8 byte order, as the engine compares strings. */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: ReferenceDefinition): UserOutcome[] {
   // Dedup by (user, id), as the table's sorting key: a resend counts once.
@@ -177,7 +264,10 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
       .filter((x) => def.mode === "strict" || x.mask !== 0)
       .sort((a, b) => a.e.ts - b.e.ts || a.first - b.first || a.mask - b.mask);
     const events = keyed.map((x) => x.e);
-    let best: Attempt = { level: 0, startMs: 0, completedAtMs: [] };
+    const excluded: ExclusionTimes = (def.exclusions ?? []).map((x) =>
+      inScope.filter((e) => e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs && matches(e, x.step)).map((e) => e.ts),
+    );
+    let best: Attempt = { level: 0, startMs: 0, completedAtMs: [], used: [] };
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.ts >= scope.toMs) break;
@@ -186,7 +276,14 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
         attempt = anyOrderAttempt(events, i, def, windowMs);
       } else {
         if (!matches(e, def.steps[0]!)) continue;
-        attempt = def.mode === "ordered" ? orderedAttempt(events, i, def, windowMs) : strictAttempt(events, i, def, windowMs);
+        // Existential whenever a constraint ties one step to the previous: a per-step window or an exclusion.
+        const windowed = def.steps.some((step) => step.within !== undefined) || (def.exclusions ?? []).length > 0;
+        attempt =
+          def.mode === "ordered"
+            ? windowed
+              ? orderedWindowedAttempt(events, i, def, windowMs, excluded)
+              : orderedAttempt(events, i, def, windowMs)
+            : strictAttempt(events, i, def, windowMs, excluded);
       }
       if (attempt.level > best.level) best = attempt;
     }
@@ -197,6 +294,22 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
       if (dimension === "campaign") values.campaign = firstTouch(inScope, (e) => e.campaign);
       if (dimension === "source") values.source = firstTouch(inScope, (e) => e.source);
       if (dimension === "botId") values.botId = inScope[0]!.botId;
+      if (isPropertyBreakdown(dimension)) {
+        const name = dimension.slice(PROPERTY_BREAKDOWN_PREFIX.length);
+        const has = (e: Ev) => Object.hasOwn(e.properties, name);
+        const attribution = def.breakdownAttribution ?? { kind: "first_touch" };
+        if (attribution.kind === "first_touch") {
+          const first = inScope.find(has);
+          values[dimension] = first === undefined ? null : first.properties[name]!;
+        } else if (best.level < attribution.step) {
+          values[dimension] = null;
+        } else {
+          // The step's event and every event interchangeable with it (same time, same steps matched): the smallest text present.
+          const chosen = keyed[best.used[attribution.step - 1]!]!;
+          const texts = keyed.filter((x) => x.e.ts === chosen.e.ts && x.mask === chosen.mask && has(x.e)).map((x) => x.e.properties[name]!);
+          values[dimension] = texts.length === 0 ? null : texts.sort(byBytes)[0]!;
+        }
+      }
     }
     outcomes.push({ channel, userId, level: best.level, completedAtMs: best.completedAtMs, offsetsMs: best.completedAtMs.map((at) => at - best.startMs), values });
   }
@@ -207,15 +320,20 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
 export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): FunnelStepResult[] {
   const users = steps.map((_, k) => outcomes.filter((o) => o.level >= k + 1).length);
   return steps.map((step, k) => {
-    const offsets = outcomes.filter((o) => o.level >= k + 1).map((o) => o.offsetsMs[k]!).sort((a, b) => a - b);
+    const reached = outcomes.filter((o) => o.level >= k + 1);
+    const offsets = reached.map((o) => o.offsetsMs[k]!).sort((a, b) => a - b);
+    // From the previous step: the same attempt's completion of step k minus that of step k - 1.
+    const fromPrevious = reached.map((o) => o.completedAtMs[k]! - o.completedAtMs[k - 1]!).sort((a, b) => a - b);
     const n = offsets.length;
     const timed = k > 0 && n > 0;
     const sum = offsets.reduce((a, b) => a + b, 0);
+    const sumPrevious = fromPrevious.reduce((a, b) => a + b, 0);
     const previous = k === 0 ? users[0]! : users[k - 1]!;
     return {
       index: k + 1,
-      type: step.type,
-      filters: step.filters,
+      text: funnelStepText(step),
+      type: funnelStepTypes(step),
+      filters: funnelStepEqualityFilters(step),
       users: users[k]!,
       conversionFromFirst: users[0] === 0 ? null : users[k]! / users[0]!,
       conversionFromPrevious: previous === 0 ? null : users[k]! / previous,
@@ -223,6 +341,8 @@ export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): Funne
       dropOffRate: previous === 0 ? null : (previous - users[k]!) / previous,
       medianSecondsToConvert: timed ? (offsets[Math.floor((n - 1) / 2)]! + offsets[Math.floor(n / 2)]!) / 2000 : null,
       meanSecondsToConvert: timed ? Math.round(sum / n) / 1000 : null,
+      medianSecondsFromPrevious: timed ? (fromPrevious[Math.floor((n - 1) / 2)]! + fromPrevious[Math.floor(n / 2)]!) / 2000 : null,
+      meanSecondsFromPrevious: timed ? Math.round(sumPrevious / n) / 1000 : null,
     };
   });
 }
@@ -251,15 +371,35 @@ export function referenceFunnel(events: Event[], scope: ReferenceScope, def: Ref
       groups.set(key, group);
     }
   }
-  const breakdowns: FunnelBreakdownGroup[] = [...groups.values()]
-    .sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values))
-    .map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));
+  const sorted = [...groups.values()].sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values));
+  const limit = def.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
+  const breakdowns: FunnelBreakdownGroup[] = sorted.slice(0, limit).map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));
+  // The rest as one group: the figures of all their users together.
+  if (sorted.length > limit) breakdowns.push({ values: {}, steps: stepResults(def.steps, sorted.slice(limit).flatMap((group) => group.outcomes)), other: true });
   return {
     steps: stepResults(def.steps, outcomes),
     breakdown: dimensions,
-    breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
-    breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+    breakdowns,
+    breakdownsTruncated: sorted.length > limit,
+    ...(def.bins === undefined ? {} : { timeToConvertBins: referenceBins(def.steps.length, def.bins, outcomes) }),
   };
+}
+
+/** Per step from the second: n equal-width bins from 0 to the longest time to convert, as written in the schema. */
+export function referenceBins(steps: number, n: number, outcomes: UserOutcome[]): FunnelStepBins[] {
+  const result: FunnelStepBins[] = [];
+  for (let k = 1; k < steps; k++) {
+    const times = outcomes.filter((o) => o.level > k).map((o) => o.offsetsMs[k]!);
+    if (times.length === 0) {
+      result.push({ step: k + 1, bins: [] });
+      continue;
+    }
+    const longest = Math.max(...times);
+    const bins = Array.from({ length: n }, (_, i) => ({ fromSeconds: (i * longest) / n / 1000, toSeconds: ((i + 1) * longest) / n / 1000, users: 0 }));
+    for (const x of times) bins[longest === 0 ? 0 : Math.min(n - 1, Math.floor((x * n) / longest))]!.users++;
+    result.push({ step: k + 1, bins });
+  }
+  return result;
 }
 
 /** Users whose furthest step is step − 1, ordered by (channel, userId) as UTF-8 bytes. */

@@ -66,7 +66,13 @@ describe("the contract's step grammar agrees with the zod schemas", () => {
         const parsed = parseStepText(text);
         const reference = referenceJsonStep(text);
         if (reference === "error") expect(parsed).toHaveProperty("error");
-        else expect("step" in parsed && { type: parsed.step.type, filters: Object.fromEntries(parsed.step.filters) }).toEqual(reference);
+        // The legacy spellings read as one alternative of equality filters.
+        else {
+          const step = "step" in parsed ? parsed.step : null;
+          expect(step?.anyOf.length).toBe(1);
+          expect(step!.anyOf[0]!.filters.every((f) => f.op === "=")).toBe(true);
+          expect({ type: step!.anyOf[0]!.type, filters: Object.fromEntries(step!.anyOf[0]!.filters.map((f) => [f.property, f.value])) }).toEqual(reference);
+        }
       }),
       { numRuns: 2000 },
     );
@@ -81,7 +87,7 @@ describe("the contract's step grammar agrees with the zod schemas", () => {
           expect(api).toEqual(syntax);
           return;
         }
-        const candidate = { type: syntax.step.type, filters: Object.fromEntries(syntax.step.filters) };
+        const candidate = syntax.step;
         const checked = FunnelStepSchema.safeParse(candidate);
         expect("step" in api).toBe(checked.success);
         if ("step" in api) expect(api.step).toEqual(candidate);
@@ -91,21 +97,58 @@ describe("the contract's step grammar agrees with the zod schemas", () => {
   });
 
   it.each([
-    ["lead", { type: "lead", filters: [] }],
-    ["order[plan=pro][n=1]", { type: "order", filters: [["plan", "pro"], ["n", "1"]] }],
-    ["order[a==b][c=]", { type: "order", filters: [["a", "=b"], ["c", ""]] }],
-    ['{"type":"order","filters":{"n":1,"vip":true,"x":null}}', { type: "order", filters: [["n", "1"], ["vip", "true"], ["x", "null"]] }],
-    ['{"type":"order","filters":{"__proto__":"x"}}', { type: "order", filters: [["__proto__", "x"]] }],
-    ['{"type":"order","filters":[["a","1"],["b","2"],["a","3"]]}', { type: "order", filters: [["a", "3"], ["b", "2"]] }],
-  ])("reads %s", (text, step) => {
-    expect(parseStepText(text)).toEqual({ step });
+    ["lead", [["lead"]]],
+    ["order[plan=pro][n=1]", [["order", ["plan", "=", "pro"], ["n", "=", "1"]]]],
+    ["order[a==b][c=]", [["order", ["a", "=", "=b"], ["c", "=", ""]]]],
+    ['{"type":"order","filters":{"n":1,"vip":true,"x":null}}', [["order", ["n", "=", "1"], ["vip", "=", "true"], ["x", "=", "null"]]]],
+    ['{"type":"order","filters":{"__proto__":"x"}}', [["order", ["__proto__", "=", "x"]]]],
+    ['{"type":"order","filters":[["a","1"],["b","2"],["a","3"]]}', [["order", ["a", "=", "3"], ["b", "=", "2"]]]],
+    // Operators: the longest at the first operator character, the rest is the value.
+    ["order[plan!=pro][amount>100][amount<=2.5e3][n>=-1][m<.5]", [["order", ["plan", "!=", "pro"], ["amount", ">", "100"], ["amount", "<=", "2.5e3"], ["n", ">=", "-1"], ["m", "<", ".5"]]]],
+    ["message_received[text~Цена?][utm?][ref!?]", [["message_received", ["text", "~", "Цена?"], ["utm", "?", ""], ["ref", "!?", ""]]]],
+    ["lead[a=x|y]|order[b~[z]|bot_started", [["lead", ["a", "=", "x|y"]], ["order", ["b", "~", "[z"]], ["bot_started"]]],
+    ['{"type":"order","filters":[{"property":"amount","op":">","value":100},{"property":"utm","op":"?"},["plan","pro"]]}', [["order", ["amount", ">", "100"], ["utm", "?", ""], ["plan", "=", "pro"]]]],
+    ['{"anyOf":[{"type":"lead"},{"type":"order","filters":{"a]b":"x"}}]}', [["lead"], ["order", ["a]b", "=", "x"]]]],
+  ] as const)("reads %s", (text, alternatives) => {
+    const anyOf = alternatives.map(([type, ...filters]) => ({ type, filters: filters.map(([property, op, value]) => ({ property, op, value })) }));
+    expect(parseStepText(text)).toEqual({ step: { anyOf } });
+  });
+
+  it.each([
+    ["lead<=1h", "1h", "lead"],
+    ["lead|order[amount<=5]<=30m", "30m", "lead|order[amount<=5]"],
+    ["order[amount<=5]", undefined, "order[amount<=5]"],
+    ['{"type":"lead","within":"2d"}', "2d", "lead"],
+    ['{"anyOf":[{"type":"lead"},{"type":"order"}],"within":"10m"}', "10m", "lead|order"],
+  ])("reads the per-step window of %s", (text, within, rest) => {
+    const parsed = parseStepText(text);
+    expect("step" in parsed && parsed.step.within).toBe(within ?? undefined);
+    const back = "step" in parsed ? formatStepText(parsed.step) : "";
+    expect(back).toBe(within === undefined ? rest : `${rest}<=${within}`);
+  });
+
+  it.each(["lead<=1w", "lead<=", "lead<=0m", '{"type":"lead","within":1}', '{"type":"lead","within":"x"}'])("refuses the per-step window of %s", (text) => {
+    expect(parseStepText(text)).toHaveProperty("error");
   });
 
   it.each([
     ["", "must be an event type"],
-    ["lead[plan]", "filter '[plan]' must be [property=value]"],
-    ["lead[=x]", "filter '[=x]' must be [property=value]"],
+    ["lead[plan]", "filter '[plan]' must be [property<op>value]"],
+    ["lead[=x]", "filter '[=x]' must be [property<op>value]"],
     ["lead[a=1][a=2]", "filter property 'a' is given twice"],
+    ["lead[a>1][a>2]", "filter property 'a' is given twice with >"],
+    ["lead[a!x]", "filter '[a!x]' has an unknown operator"],
+    ["lead[a>abc]", "the value of > must be a number"],
+    ["lead[a<=1e400]", "the value of <= must be a number"],
+    ["lead[a?x]", "? takes no value"],
+    ["lead[a!?x]", "!? takes no value"],
+    ["lead|", "must be an event type"],
+    ["|lead", "must be an event type"],
+    ['{"type":"lead","filters":[{"property":"a","op":"=~","value":"x"}]}', 'unknown operator "=~"'],
+    ['{"type":"lead","filters":[{"property":"a","op":"?","value":""}]}', "? takes no value"],
+    ['{"type":"lead","filters":[{"property":"a","op":">","value":"x"}]}', "must be a number"],
+    ['{"anyOf":[{"type":"lead"}],"type":"x"}', 'must be {"type"'],
+    ['{"anyOf":[{"anyOf":[]}]}', 'must be {"type"'],
     ["lead]", "must be an event type"],
     ["{nope", "is not valid JSON"],
     ['{"type":"lead","filters":[1]}', 'must be {"type"'],
@@ -116,18 +159,22 @@ describe("the contract's step grammar agrees with the zod schemas", () => {
   });
 
   it("writes steps that read back the same, in brackets when they can hold them and JSON otherwise", () => {
-    const filter = fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }));
+    const op = fc.constantFrom(...contract.STEP_FILTER_OPS);
+    const numberText = fc.oneof(fc.integer().map(String), fc.constantFrom("1.5", "-.5", "1e3", "+2"));
+    const filter = fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), op, fc.string({ maxLength: 8 }), numberText).map(([property, op, text, number]): contract.StepFilterText => ({
+      property,
+      op,
+      value: contract.PRESENCE_FILTER_OPS.includes(op) ? "" : contract.NUMERIC_FILTER_OPS.includes(op) ? number : text,
+    }));
+    const alternative = fc.record({ type: fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/), filters: fc.uniqueArray(filter, { maxLength: 4, selector: (f) => `${f.op} ${f.property}` }) });
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/), fc.uniqueArray(filter, { maxLength: 4, selector: ([k]) => k }), (type, filters) => {
-        const text = formatStepText({ type, filters });
-        const back = parseStepText(text);
-        // JSON objects put integer-like keys first; property order is not meaning, and brackets keep it anyway.
-        const sorted = (list: Array<[string, string]>) => [...list].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        if (text.startsWith("{")) expect("step" in back && { type: back.step.type, filters: sorted(back.step.filters) }).toEqual({ type, filters: sorted(filters) });
-        else expect(back).toEqual({ step: { type, filters } });
+      fc.property(fc.array(alternative, { minLength: 1, maxLength: 3 }), (anyOf) => {
+        const text = formatStepText({ anyOf });
+        expect(parseStepText(text)).toEqual({ step: { anyOf } });
         const api = parseFunnelStep(text);
-        expect("step" in api && api.step).toEqual({ type, filters: Object.fromEntries(filters) });
-        expect(text.startsWith("{")).toBe(filters.some(([k, v]) => /[[\]=]/.test(k) || /[[\]]/.test(v)));
+        if ("step" in api) expect(api.step).toEqual({ anyOf });
+        const awkward = anyOf.some((a) => a.filters.some((f) => /[[\]|=!<>~?]/.test(f.property) || /[[\]]/.test(f.value)));
+        expect(text.startsWith("{")).toBe(awkward);
       }),
     );
   });

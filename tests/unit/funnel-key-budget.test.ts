@@ -18,6 +18,8 @@ describe("funnel key bit budget", () => {
     expect(MAX_RANGE_DAYS * DAY_MS + MAX_FUNNEL_WINDOW_SECONDS * 1000).toBeLessThan(2 ** TIME_BITS);
     expect(MAX_FUNNEL_STEPS).toBeLessThanOrEqual(MASK_BITS);
     expect(MAX_FUNNEL_STEPS - 1).toBeLessThan(NO_STEP);
+    // The step:k breakdown's (time, steps matched) key is a UInt64.
+    expect(TIME_BITS + MASK_BITS).toBeLessThanOrEqual(64);
   });
 
   it("refuses a longer range or window past the time field, naming the constant", () => {

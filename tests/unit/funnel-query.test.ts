@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { FunnelDropoffQuerySchema, FunnelQuerySchema, parseFunnelStep } from "@chatfunnel/schemas";
+import { FunnelDropoffQuerySchema, FunnelQuerySchema, equalityStep, funnelStepEqualityFilters, funnelStepText, parseFunnelStep } from "@chatfunnel/schemas";
 import { csvField, dropoffCsv } from "../../api/src/metrics/funnel/csv.js";
 import { stepMaskSql } from "../../api/src/metrics/funnel/step-conditions.js";
 
@@ -8,18 +8,18 @@ const range = { from: "2026-05-01", to: "2026-05-08" };
 
 describe("funnel step spelling", () => {
   it("reads a plain type, bracket filters and JSON steps", () => {
-    expect(parseFunnelStep("lead")).toEqual({ step: { type: "lead", filters: {} } });
-    expect(parseFunnelStep("order[plan=pro][country=RU]")).toEqual({ step: { type: "order", filters: { plan: "pro", country: "RU" } } });
+    expect(parseFunnelStep("lead")).toEqual({ step: equalityStep("lead") });
+    expect(parseFunnelStep("order[plan=pro][country=RU]")).toEqual({ step: equalityStep("order", { plan: "pro", country: "RU" }) });
     // Split at the first '=': values may contain '=' and be empty.
-    expect(parseFunnelStep("button_clicked[ref=a=b][note=]")).toEqual({ step: { type: "button_clicked", filters: { ref: "a=b", note: "" } } });
+    expect(parseFunnelStep("button_clicked[ref=a=b][note=]")).toEqual({ step: equalityStep("button_clicked", { ref: "a=b", note: "" }) });
     expect(parseFunnelStep('{"type":"order","filters":{"items":2,"vip":true,"coupon":null,"plan":"pro"}}')).toEqual({
-      step: { type: "order", filters: { items: "2", vip: "true", coupon: "null", plan: "pro" } },
+      step: equalityStep("order", { items: "2", vip: "true", coupon: "null", plan: "pro" }),
     });
   });
 
   it("rejects what it cannot read, saying why", () => {
     expect(parseFunnelStep("Lead")).toHaveProperty("error");
-    expect(parseFunnelStep("lead[plan]")).toEqual({ error: "filter '[plan]' must be [property=value]" });
+    expect(parseFunnelStep("lead[plan]")).toEqual({ error: "filter '[plan]' must be [property<op>value] with op =, !=, >, >=, <, <= or ~, or [property?] / [property!?]" });
     expect(parseFunnelStep("lead[plan=a][plan=b]")).toEqual({ error: "filter property 'plan' is given twice" });
     expect(parseFunnelStep("lead[plan=pro")).toHaveProperty("error");
     expect(parseFunnelStep("{not json")).toEqual({ error: "is not valid JSON" });
@@ -30,19 +30,20 @@ describe("funnel step spelling", () => {
     const entries = (text: string) => {
       const parsed = parseFunnelStep(text);
       if (!("step" in parsed)) throw new Error(parsed.error);
-      return Object.entries(parsed.step.filters);
+      return parsed.step.anyOf[0]!.filters.map((f) => [f.property, f.value]);
     };
     // Before: z.record dropped the key, and lead[__proto__=x] matched every lead.
     expect(entries("lead[__proto__=x]")).toEqual([["__proto__", "x"]]);
     expect(entries("lead[__proto__=x][constructor=y][toString=z]")).toEqual([["__proto__", "x"], ["constructor", "y"], ["toString", "z"]]);
     expect(entries('{"type":"lead","filters":{"__proto__":"x","n":1}}')).toEqual([["__proto__", "x"], ["n", "1"]]);
-    const { sql, params } = stepMaskSql([{ type: "lead", filters: Object.fromEntries([["__proto__", "x"]]) }]);
-    expect(params).toEqual({ step0_type: "lead", step0_key0: "__proto__", step0_value0: "x" });
-    expect(sql).toContain("{step0_key0:String}");
+    const { sql, params } = stepMaskSql([equalityStep("lead", Object.fromEntries([["__proto__", "x"]]))]);
+    expect(params).toEqual({ step0_0_type: "lead", step0_0_0_key: "__proto__", step0_0_0_value: "x" });
+    expect(sql).toContain("{step0_0_0_key:String}");
     const query = FunnelQuerySchema.parse({ ...range, steps: ["lead[__proto__=x]", "order"] });
-    expect(Object.keys(query.steps[0]!.filters)).toEqual(["__proto__"]);
-    // The filter echoes back in the answer: JSON.stringify writes own properties, whatever their name.
-    expect(JSON.stringify(query.steps[0])).toBe('{"type":"lead","filters":{"__proto__":"x"}}');
+    expect(query.steps[0]!.anyOf[0]!.filters.map((f) => f.property)).toEqual(["__proto__"]);
+    // The filter echoes back in the answer: own properties, whatever their name.
+    expect(JSON.stringify(funnelStepEqualityFilters(query.steps[0]!))).toBe('{"__proto__":"x"}');
+    expect(funnelStepText(query.steps[0]!)).toBe("lead[__proto__=x]");
   });
 
   it("still bounds filters: at most 8, keys 1..128 characters, values ≤ 1024", () => {
@@ -60,7 +61,7 @@ describe("funnel step spelling", () => {
     fc.assert(
       fc.property(fc.dictionary(key, value, { maxKeys: 4 }), (filters) => {
         const text = `lead${Object.entries(filters).map(([k, v]) => `[${k}=${v}]`).join("")}`;
-        expect(parseFunnelStep(text)).toEqual({ step: { type: "lead", filters } });
+        expect(parseFunnelStep(text)).toEqual({ step: equalityStep("lead", filters) });
       }),
     );
   });
@@ -71,10 +72,7 @@ describe("funnel query", () => {
     const query = FunnelQuerySchema.parse({ ...range, steps: ["bot_started", "lead"] });
     expect(query).toMatchObject({ mode: "ordered", window: 7 * 86_400 });
     expect(query.breakdown).toBeUndefined();
-    expect(query.steps).toEqual([
-      { type: "bot_started", filters: {} },
-      { type: "lead", filters: {} },
-    ]);
+    expect(query.steps).toEqual([equalityStep("bot_started"), equalityStep("lead")]);
   });
 
   it("reads windows in minutes, hours and days, bounded at 90 days", () => {
@@ -92,6 +90,10 @@ describe("funnel query", () => {
     expect(steps(Array.from({ length: 21 }, () => "lead")).success).toBe(false);
     const bad = steps(["lead", "Order"]);
     expect(bad.error?.issues[0]?.path).toEqual(["steps", 1]);
+    // An unknown operator names the step's position in the message too.
+    const unknown = steps(["lead", "order", "order[amount=>=1]", "order[a!x]"]);
+    expect(unknown.error?.issues[0]?.path).toEqual(["steps", 3]);
+    expect(unknown.error?.issues[0]?.message).toMatch(/^steps\[3\] "order\[a!x\]": filter '\[a!x\]' has an unknown operator/);
   });
 
   it("allows each breakdown dimension once, from the allow-list", () => {

@@ -11,6 +11,7 @@ import type {
   FunnelDropoffResponse,
   FunnelMode,
   FunnelResponse,
+  FunnelTrendsResponse,
   Interval,
   Link,
   LinkCreateBody,
@@ -72,12 +73,17 @@ export const engagementQuery = (api: ApiClient, filters: ApiFilters) =>
     ...shared,
   });
 
-/** A funnel as the API spells it: steps as `type[prop=value]` texts, window like `7d`. */
+/**
+ * A funnel as the API spells it: steps as `type[prop=value]` texts, window like `7d`, one breakdown dimension
+ * (`channel` … or `properties.<name>`), and for a property breakdown taken from a step's event `step:k`.
+ */
 export interface FunnelDefinition {
   steps: string[];
   window: string;
   mode: FunnelMode;
   breakdown: FunnelBreakdown | null;
+  /** `step:k`; absent for first touch (the API's default). */
+  breakdownAttribution?: string;
 }
 
 const funnelParams = (definition: FunnelDefinition) => ({
@@ -85,12 +91,25 @@ const funnelParams = (definition: FunnelDefinition) => ({
   window: definition.window,
   mode: definition.mode,
   ...(definition.breakdown ? { breakdown: definition.breakdown } : {}),
+  ...(definition.breakdown && definition.breakdownAttribution ? { breakdownAttribution: definition.breakdownAttribution } : {}),
 });
 
-export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition) =>
+/** With `bins` the answer adds the time-to-convert histogram of every step from the second. */
+export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, bins?: number) =>
   queryOptions({
-    queryKey: ["funnel", filters, definition] as const,
-    queryFn: ({ signal }) => api.get<FunnelResponse>("funnel", { ...filters, ...funnelParams(definition) }, signal),
+    queryKey: ["funnel", filters, definition, bins ?? null] as const,
+    queryFn: ({ signal }) => api.get<FunnelResponse>("funnel", { ...filters, ...funnelParams(definition), ...(bins === undefined ? {} : { bins }) }, signal),
+    ...shared,
+  });
+
+/** The funnel without its breakdown: what trends and the time-to-convert histogram are over. */
+export const overAllUsers = (definition: FunnelDefinition): FunnelDefinition => ({ steps: definition.steps, window: definition.window, mode: definition.mode, breakdown: null });
+
+/** Conversion first → last per start bucket: the funnel's parameters without breakdown (trends are over all users). */
+export const funnelTrendsQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, interval: Interval) =>
+  queryOptions({
+    queryKey: ["funnel/trends", filters, overAllUsers(definition), interval] as const,
+    queryFn: ({ signal }) => api.get<FunnelTrendsResponse>("funnel/trends", { ...filters, ...funnelParams(overAllUsers(definition)), interval }, signal),
     ...shared,
   });
 

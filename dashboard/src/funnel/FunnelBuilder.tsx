@@ -1,14 +1,17 @@
 import { useState, type FormEvent } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { EVENT_TYPE_PATTERN_SOURCE, RESERVED_EVENT_TYPES as RESERVED_TYPES, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/contract";
+import { MAX_PROPERTY_NAME_LENGTH, RESERVED_EVENT_TYPES as RESERVED_TYPES, type FunnelMode } from "@chatfunnel/contract";
 import { useApi } from "../api/context.js";
 import { eventTypesQuery, type FunnelDefinition } from "../api/queries.js";
 import { useKeyedDraft } from "../drafts/keyed-draft.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
-import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS, canAddFilter } from "./definition.js";
-import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer, isDraftType } from "./draft.js";
+import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS } from "./definition.js";
+import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer, type FunnelDraft } from "./draft.js";
 import { MAX_FUNNEL_STEPS, MAX_FUNNEL_WINDOW_SECONDS, MIN_FUNNEL_STEPS } from "./limits.js";
+import { StepEditor } from "./StepEditor.js";
+// The step menu's own styles (chips, alternatives, the view tabs) live beside it.
+import "./funnel-builder.css";
 
 /** The contract's reserved types, offered after the types the project has sent, so a funnel can be built before its traffic arrives. */
 export { RESERVED_TYPES };
@@ -27,8 +30,6 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
   const [draft, edit] = useKeyedDraft(definition, definitionKey(definition), draftFromDefinition, funnelDraftReducer);
   const { steps, windowAmount, windowUnit, mode, breakdown } = draft;
 
-  // A typo in a step's type gives an empty funnel with no word why; say so when the project has data to compare with.
-  const unseen = (type: string) => seen.size > 0 && isDraftType(type) && !seen.has(type.trim());
   const applicable = definitionFromDraft(draft);
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -51,61 +52,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
       </datalist>
       <ol className="steps">
         {steps.map((step, index) => (
-          <li key={index} className="step-editor">
-            <fieldset>
-              <legend>{t("funnel.step", { n: index + 1 })}</legend>
-              <label className="field">
-                <span>{t("funnel.eventType")}</span>
-                <input
-                  name={`step-${index + 1}`}
-                  list="event-types"
-                  required
-                  pattern={EVENT_TYPE_PATTERN_SOURCE}
-                  value={step.type}
-                  aria-describedby={unseen(step.type) ? `step-${index + 1}-unseen` : undefined}
-                  onChange={(e) => edit({ type: "stepType", step: index, value: e.target.value })}
-                />
-              </label>
-              {unseen(step.type) && (
-                <p id={`step-${index + 1}-unseen`} className="hint warn">
-                  {t("funnel.typeUnseenHint", { type: step.type.trim() })}
-                </p>
-              )}
-              {step.filters.map((filter, filterIndex) => (
-                <div key={filterIndex} className="filter-row">
-                  <label className="field">
-                    <span>{t("funnel.property")}</span>
-                    <input
-                      name={`step-${index + 1}-key-${filterIndex + 1}`}
-                      required
-                      value={filter.key}
-                      onChange={(e) => edit({ type: "filterKey", step: index, filter: filterIndex, value: e.target.value })}
-                    />
-                  </label>
-                  <span aria-hidden="true">=</span>
-                  <label className="field">
-                    <span>{t("funnel.value")}</span>
-                    <input
-                      name={`step-${index + 1}-value-${filterIndex + 1}`}
-                      value={filter.value}
-                      onChange={(e) => edit({ type: "filterValue", step: index, filter: filterIndex, value: e.target.value })}
-                    />
-                  </label>
-                  <button type="button" className="link" onClick={() => edit({ type: "removeFilter", step: index, filter: filterIndex })}>
-                    {t("funnel.removeFilter")}
-                  </button>
-                </div>
-              ))}
-              <div className="step-actions">
-                <button type="button" className="link" disabled={!canAddFilter(step)} onClick={() => edit({ type: "addFilter", step: index })}>
-                  + {t("funnel.addFilter")}
-                </button>
-                <button type="button" className="link" disabled={steps.length <= MIN_FUNNEL_STEPS} onClick={() => edit({ type: "removeStep", step: index })}>
-                  {t("funnel.removeStep", { n: index + 1 })}
-                </button>
-              </div>
-            </fieldset>
-          </li>
+          <StepEditor key={index} step={step} index={index} canRemove={steps.length > MIN_FUNNEL_STEPS} seen={seen} perStepWindows={mode !== "any"} edit={edit} />
         ))}
       </ol>
       <div className="funnel-options">
@@ -133,15 +80,35 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
         </label>
         <label className="field">
           <span>{t("funnel.breakdown")}</span>
-          <select name="breakdown" value={breakdown} onChange={(e) => edit({ type: "breakdown", value: e.target.value as FunnelBreakdown | "" })}>
+          <select name="breakdown" value={breakdown} onChange={(e) => edit({ type: "breakdown", value: e.target.value as FunnelDraft["breakdown"] })}>
             <option value="">{t("funnel.breakdown.none")}</option>
             {BREAKDOWN_OPTIONS.map((option) => (
               <option key={option} value={option}>
                 {t(`funnel.breakdown.${option}` as MessageKey)}
               </option>
             ))}
+            <option value="property">{t("funnel.breakdown.property")}</option>
           </select>
         </label>
+        {breakdown === "property" && (
+          <>
+            <label className="field">
+              <span>{t("funnel.breakdownProperty")}</span>
+              <input name="breakdown-property" required maxLength={MAX_PROPERTY_NAME_LENGTH} value={draft.breakdownProperty} onChange={(e) => edit({ type: "breakdownProperty", value: e.target.value })} />
+            </label>
+            <label className="field">
+              <span>{t("funnel.breakdownAttribution")}</span>
+              <select name="breakdown-attribution" value={draft.breakdownAttribution} onChange={(e) => edit({ type: "breakdownAttribution", value: e.target.value })}>
+                <option value="first_touch">{t("funnel.attribution.firstTouch")}</option>
+                {steps.map((_, index) => (
+                  <option key={index} value={`step:${index + 1}`}>
+                    {t("funnel.attribution.step", { n: index + 1 })}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
         <button type="submit" disabled={!applicable}>
           {t("funnel.run")}
         </button>

@@ -1,7 +1,12 @@
 import type { FunnelStepResult } from "@chatfunnel/schemas";
 import { useI18n } from "../i18n/i18n.js";
 
-export function stepLabel(step: Pick<FunnelStepResult, "type" | "filters">): string {
+/**
+ * A step's name: the API's `text` (the step exactly as matched: `lead|order[amount>100]`) when the answer has it,
+ * else its type with its equality filters (`filters` holds only those, and none of an any-of step).
+ */
+export function stepLabel(step: Pick<FunnelStepResult, "type" | "filters"> & { text?: string }): string {
+  if (step.text !== undefined && step.text !== "") return step.text;
   const filters = Object.entries(step.filters);
   return filters.length === 0 ? step.type : `${step.type} (${filters.map(([key, value]) => `${key}=${value}`).join(", ")})`;
 }
@@ -54,6 +59,14 @@ export function FunnelChart({ steps, selected, onSelect }: { steps: FunnelStepRe
                   <div>
                     <dt>{t("funnel.meanTime")}</dt>
                     <dd data-metric="meanSecondsToConvert">{format.durationSeconds(step.meanSecondsToConvert)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t("funnel.medianFromPrevious")}</dt>
+                    <dd data-metric="medianSecondsFromPrevious">{format.durationSeconds(step.medianSecondsFromPrevious)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t("funnel.meanFromPrevious")}</dt>
+                    <dd data-metric="meanSecondsFromPrevious">{format.durationSeconds(step.meanSecondsFromPrevious)}</dd>
                   </div>
                 </>
               )}

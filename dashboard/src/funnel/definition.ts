@@ -3,62 +3,156 @@ import {
   FUNNEL_BREAKDOWNS as BREAKDOWN_OPTIONS,
   FUNNEL_MODES as FUNNEL_MODE_OPTIONS,
   MAX_FUNNEL_STEPS,
+  MAX_STEP_ALTERNATIVES,
   MAX_STEP_FILTERS,
+  NUMERIC_FILTER_OPS,
+  PRESENCE_FILTER_OPS,
+  STEP_FILTER_OPS as FILTER_OPS,
+  FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE,
   formatStepText,
   isFunnelWindow,
+  isPropertyBreakdown,
   parseStepText,
-  type FunnelBreakdown,
+  propertyNumber,
   type FunnelMode,
+  type StepFilterOp,
+  type StepText,
 } from "@chatfunnel/contract";
+import type { FunnelBreakdown } from "@chatfunnel/schemas";
 import type { FunnelDefinition } from "../api/queries.js";
 
-/** The modes and breakdowns a funnel can pick: the API's lists. */
-export { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS };
+/** The modes, breakdowns and filter operators a funnel can pick: the API's lists. */
+export { BREAKDOWN_OPTIONS, FILTER_OPS, FUNNEL_MODE_OPTIONS, type StepFilterOp };
 export const DEFAULT_STEPS = ["bot_started", "message_received", "lead", "order"];
 
-/** A step being edited: property filters as ordered pairs so the form keeps their order. */
-export interface DraftStep {
+/** A property filter being edited: a chip, or its editor while `editing`. */
+export interface DraftFilter {
+  key: string;
+  op: StepFilterOp;
+  value: string;
+  editing: boolean;
+}
+
+/** One alternative of a step (`lead|order`: two): an event type and filters that must all hold. */
+export interface DraftAlternative {
   type: string;
-  filters: Array<{ key: string; value: string }>;
+  filters: DraftFilter[];
 }
 
-/** The API's step syntax (contract/): `button_clicked[plan=pro]`, or JSON when a key or value holds a bracket or `=` cannot split it. */
+/**
+ * A step being edited: an event matches it when it matches any alternative. `rest` is whatever else the step
+ * grammar gives a step (contract's StepText beside `anyOf`): carried through unedited, so a link's step never
+ * loses a part the builder has no control for.
+ */
+export interface DraftStep {
+  alternatives: DraftAlternative[];
+  /** The per-step window (`lead<=1h`): at most this long after the previous step; null for none. */
+  within: DraftWindow | null;
+  rest?: Omit<StepText, "anyOf" | "within">;
+}
+
+/** A window as edited: the amount as typed, the unit m, h or d. */
+export interface DraftWindow {
+  amount: string;
+  unit: string;
+}
+
+/** The window text a draft window stands for: an amount of 0 or nothing is 1. */
+export const windowText = (window: DraftWindow): string => `${Math.max(1, Math.floor(Number(window.amount)) || 1)}${window.unit}`;
+
+const draftWindow = (text: string): DraftWindow => ({ amount: text.slice(0, -1), unit: text.slice(-1) });
+
+/** `?` and `!?` take no value; `>` `>=` `<` `<=` a number. */
+export const takesValue = (op: StepFilterOp): boolean => !PRESENCE_FILTER_OPS.includes(op);
+export const isNumericOp = (op: StepFilterOp): boolean => NUMERIC_FILTER_OPS.includes(op);
+
+/** What keeps a filter from going into the URL: no property yet, or a comparison with a value that is no number. */
+export function filterProblem(filter: Pick<DraftFilter, "key" | "op" | "value">): "property" | "number" | null {
+  if (filter.key.trim() === "") return "property";
+  if (isNumericOp(filter.op) && propertyNumber(filter.value) === null) return "number";
+  return null;
+}
+
+/**
+ * The API's step syntax (contract/): `lead|order[amount>100]`, or JSON when a name or value holds what brackets
+ * cannot. Filters without a property are not written (an editor opened and left empty).
+ */
 export function stepToText(step: DraftStep): string {
-  const filters = step.filters.filter((f) => f.key.trim() !== "").map((f): [string, string] => [f.key, f.value]);
-  return formatStepText({ type: step.type.trim(), filters });
+  return formatStepText({
+    ...step.rest,
+    ...(step.within ? { within: windowText(step.within) } : {}),
+    anyOf: step.alternatives.map((alternative) => ({
+      type: alternative.type.trim(),
+      filters: alternative.filters
+        .filter((f) => f.key.trim() !== "")
+        .map((f) => ({ property: f.key, op: f.op, value: takesValue(f.op) ? f.value : "" })),
+    })),
+  });
 }
 
-/** The inverse of stepToText (the API's two spellings); null for text the API would refuse as syntax. */
+/** The inverse of stepToText (the API's spellings); null for text the API would refuse as syntax. */
 export function textToStep(text: string): DraftStep | null {
   const parsed = parseStepText(text);
-  return "error" in parsed ? null : { type: parsed.step.type, filters: parsed.step.filters.map(([key, value]) => ({ key, value })) };
+  if ("error" in parsed) return null;
+  const { anyOf, within, ...rest } = parsed.step;
+  return {
+    alternatives: anyOf.map((alternative) => ({
+      type: alternative.type,
+      filters: alternative.filters.map((f) => ({ key: f.property, op: f.op, value: f.value, editing: false })),
+    })),
+    within: within === undefined ? null : draftWindow(within),
+    ...(Object.keys(rest).length > 0 ? { rest } : {}),
+  };
 }
 
-/** The funnel of the URL (`steps`, `window`, `mode`, `breakdown`), defaults for whatever is missing or malformed. */
+const ATTRIBUTION_PATTERN = new RegExp(FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE);
+
+/** A breakdown the API takes: a fixed dimension or `properties.<name>`. */
+export const isBreakdown = (text: string): text is FunnelBreakdown => (BREAKDOWN_OPTIONS as readonly string[]).includes(text) || isPropertyBreakdown(text);
+
+/** `step:k` for a step the funnel has; first touch (the default) is no attribution. */
+export function stepAttribution(text: string | null, steps: number): string | undefined {
+  if (text === null || !ATTRIBUTION_PATTERN.test(text) || text === "first_touch") return undefined;
+  return Number(text.slice("step:".length)) <= steps ? text : undefined;
+}
+
+/**
+ * The funnel of the URL (`steps`, `window`, `mode`, `breakdown`, `breakdownAttribution`), defaults for whatever
+ * is missing or malformed.
+ */
 export function parseFunnelParams(params: URLSearchParams): FunnelDefinition {
   const texts = params.getAll("steps").filter((text) => textToStep(text) !== null).slice(0, MAX_FUNNEL_STEPS);
+  const steps = texts.length >= 2 ? texts : DEFAULT_STEPS;
   const windowParam = params.get("window") ?? "";
   const mode = params.get("mode");
-  const breakdown = params.get("breakdown");
+  const breakdown = params.get("breakdown") ?? "";
+  // Only a property's value has a source to choose; the fixed dimensions are what they are.
+  const attribution = isPropertyBreakdown(breakdown) ? stepAttribution(params.get("breakdownAttribution"), steps.length) : undefined;
   return {
-    steps: texts.length >= 2 ? texts : DEFAULT_STEPS,
+    steps,
     // The API's own test (grammar and the 90-day bound): a hand-edited 91d shows the default, not a 400.
     window: isFunnelWindow(windowParam) ? windowParam : DEFAULT_FUNNEL_WINDOW,
     mode: (FUNNEL_MODE_OPTIONS as readonly string[]).includes(mode ?? "") ? (mode as FunnelMode) : "ordered",
-    breakdown: (BREAKDOWN_OPTIONS as readonly string[]).includes(breakdown ?? "") ? (breakdown as FunnelBreakdown) : null,
+    breakdown: isBreakdown(breakdown) ? breakdown : null,
+    ...(attribution ? { breakdownAttribution: attribution } : {}),
   };
 }
 
 export function writeFunnelParams(params: URLSearchParams, definition: FunnelDefinition): URLSearchParams {
   const next = new URLSearchParams(params);
-  for (const name of ["steps", "window", "mode", "breakdown", "dropoff"]) next.delete(name);
+  for (const name of ["steps", "window", "mode", "breakdown", "breakdownAttribution", "dropoff"]) next.delete(name);
   for (const step of definition.steps) next.append("steps", step);
   next.set("window", definition.window);
   next.set("mode", definition.mode);
   if (definition.breakdown) next.set("breakdown", definition.breakdown);
+  if (definition.breakdown && definition.breakdownAttribution) next.set("breakdownAttribution", definition.breakdownAttribution);
   return next;
 }
 
-export function canAddFilter(step: DraftStep): boolean {
-  return step.filters.length < MAX_STEP_FILTERS;
+export function canAddFilter(alternative: DraftAlternative): boolean {
+  return alternative.filters.length < MAX_STEP_FILTERS;
+}
+
+export function canAddAlternative(step: DraftStep): boolean {
+  return step.alternatives.length < MAX_STEP_ALTERNATIVES;
 }

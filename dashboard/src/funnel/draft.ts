@@ -1,7 +1,7 @@
-import { EVENT_TYPE_PATTERN, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/contract";
+import { EVENT_TYPE_PATTERN, PROPERTY_BREAKDOWN_PREFIX, isFunnelWindow, isPropertyBreakdown, type FunnelBreakdown as FixedBreakdown, type FunnelMode } from "@chatfunnel/contract";
 import type { FunnelDefinition } from "../api/queries.js";
 import { keyedDraftReducer } from "../drafts/keyed-draft.js";
-import { canAddFilter, stepToText, textToStep, type DraftStep } from "./definition.js";
+import { canAddAlternative, canAddFilter, filterProblem, stepToText, takesValue, textToStep, windowText, type DraftAlternative, type DraftFilter, type DraftStep, type StepFilterOp } from "./definition.js";
 import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "./limits.js";
 
 /** The funnel builder's form: what the user is editing, applied to the URL only on submit. */
@@ -10,30 +10,75 @@ export interface FunnelDraft {
   windowAmount: string;
   windowUnit: string;
   mode: FunnelMode;
-  breakdown: FunnelBreakdown | "";
+  /** A fixed dimension, "property" (by `breakdownProperty`), or none. */
+  breakdown: FixedBreakdown | "property" | "";
+  breakdownProperty: string;
+  /** "first_touch" or `step:k`: where a property breakdown's value comes from. */
+  breakdownAttribution: string;
+}
+
+/** Where an edit applies: a step, one of its alternatives (0 for a step without `|`), one of its filters. */
+interface At {
+  step: number;
+  alternative: number;
+}
+interface AtFilter extends At {
+  filter: number;
 }
 
 export type FunnelEdit =
-  | { type: "stepType"; step: number; value: string }
+  | ({ type: "stepType"; value: string } & At)
   | { type: "addStep" }
+  | { type: "addWithin"; step: number }
+  | { type: "withinAmount"; step: number; value: string }
+  | { type: "withinUnit"; step: number; value: string }
+  | { type: "removeWithin"; step: number }
   | { type: "removeStep"; step: number }
-  | { type: "addFilter"; step: number }
-  | { type: "filterKey"; step: number; filter: number; value: string }
-  | { type: "filterValue"; step: number; filter: number; value: string }
-  | { type: "removeFilter"; step: number; filter: number }
+  | { type: "addAlternative"; step: number }
+  | ({ type: "removeAlternative" } & At)
+  | ({ type: "addFilter" } & At)
+  | ({ type: "filterKey"; value: string } & AtFilter)
+  | ({ type: "filterOp"; value: StepFilterOp } & AtFilter)
+  | ({ type: "filterValue"; value: string } & AtFilter)
+  | ({ type: "editFilter" } & AtFilter)
+  | ({ type: "closeFilter" } & AtFilter)
+  | ({ type: "removeFilter" } & AtFilter)
   | { type: "windowAmount"; value: string }
   | { type: "windowUnit"; value: string }
   | { type: "mode"; value: FunnelMode }
-  | { type: "breakdown"; value: FunnelBreakdown | "" };
+  | { type: "breakdown"; value: FunnelDraft["breakdown"] }
+  | { type: "breakdownProperty"; value: string }
+  | { type: "breakdownAttribution"; value: string };
+
+const emptyAlternative = (): DraftAlternative => ({ type: "", filters: [] });
 
 export function draftFromDefinition(definition: FunnelDefinition): FunnelDraft {
   return {
-    steps: definition.steps.map((text) => textToStep(text) ?? { type: text, filters: [] }),
+    steps: definition.steps.map((text) => textToStep(text) ?? { alternatives: [{ type: text, filters: [] }], within: null }),
     windowAmount: definition.window.slice(0, -1),
     windowUnit: definition.window.slice(-1),
     mode: definition.mode,
-    breakdown: definition.breakdown ?? "",
+    ...breakdownDraft(definition),
   };
+}
+
+function breakdownDraft(definition: FunnelDefinition): Pick<FunnelDraft, "breakdown" | "breakdownProperty" | "breakdownAttribution"> {
+  const breakdown = definition.breakdown;
+  if (breakdown !== null && isPropertyBreakdown(breakdown)) {
+    return { breakdown: "property", breakdownProperty: breakdown.slice(PROPERTY_BREAKDOWN_PREFIX.length), breakdownAttribution: definition.breakdownAttribution ?? "first_touch" };
+  }
+  return { breakdown: breakdown ?? "", breakdownProperty: "", breakdownAttribution: "first_touch" };
+}
+
+/**
+ * After step `removed` (0-based) goes, `step:k` keeps naming the same step: later steps move down one; the
+ * removed step itself leaves first touch.
+ */
+function attributionAfterRemoving(attribution: string, removed: number): string {
+  if (!attribution.startsWith("step:")) return attribution;
+  const k = Number(attribution.slice("step:".length));
+  if (k === removed + 1) return "first_touch";
+  return k > removed + 1 ? `step:${k - 1}` : attribution;
 }
 
 /** Names the definition a draft starts from: equal keys, equal funnels. */
@@ -41,22 +86,64 @@ export const definitionKey = (definition: FunnelDefinition): string => JSON.stri
 
 const mapAt = <T>(list: T[], index: number, change: (item: T) => T): T[] => list.map((item, i) => (i === index ? change(item) : item));
 
+function editAlternative(draft: FunnelDraft, at: At, change: (alternative: DraftAlternative) => DraftAlternative): FunnelDraft {
+  return { ...draft, steps: mapAt(draft.steps, at.step, (s) => ({ ...s, alternatives: mapAt(s.alternatives, at.alternative, change) })) };
+}
+
+function editFilter(draft: FunnelDraft, at: AtFilter, change: (filter: DraftFilter) => DraftFilter): FunnelDraft {
+  return editAlternative(draft, at, (a) => ({ ...a, filters: mapAt(a.filters, at.filter, change) }));
+}
+
 export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDraft {
   switch (edit.type) {
     case "stepType":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, type: edit.value })) };
+      return editAlternative(draft, edit, (a) => ({ ...a, type: edit.value }));
     case "addStep":
-      return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { type: "", filters: [] }] };
+      return draft.steps.length >= MAX_FUNNEL_STEPS ? draft : { ...draft, steps: [...draft.steps, { alternatives: [emptyAlternative()], within: null }] };
     case "removeStep":
-      return draft.steps.length <= MIN_FUNNEL_STEPS ? draft : { ...draft, steps: draft.steps.filter((_, i) => i !== edit.step) };
+      if (draft.steps.length <= MIN_FUNNEL_STEPS) return draft;
+      // The step that becomes first has no previous step to be within a time of.
+      return {
+        ...draft,
+        steps: draft.steps.filter((_, i) => i !== edit.step).map((s, i) => (i === 0 ? { ...s, within: null } : s)),
+        breakdownAttribution: attributionAfterRemoving(draft.breakdownAttribution, edit.step),
+      };
+    case "addWithin":
+      // Step 1 has no previous step.
+      return edit.step === 0 ? draft : { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, within: s.within ?? { amount: "1", unit: "h" } })) };
+    case "withinAmount":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.within ? { ...s, within: { ...s.within, amount: edit.value } } : s)) };
+    case "withinUnit":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.within ? { ...s, within: { ...s.within, unit: edit.value } } : s)) };
+    case "removeWithin":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, within: null })) };
+    case "addAlternative":
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddAlternative(s) ? { ...s, alternatives: [...s.alternatives, emptyAlternative()] } : s)) };
+    case "removeAlternative":
+      // A step keeps at least one alternative: removing the step is the other button.
+      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (s.alternatives.length <= 1 ? s : { ...s, alternatives: s.alternatives.filter((_, i) => i !== edit.alternative) })) };
     case "addFilter":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => (canAddFilter(s) ? { ...s, filters: [...s.filters, { key: "", value: "" }] } : s)) };
+      // A new filter opens as its editor; it becomes a chip once closed.
+      return editAlternative(draft, edit, (a) => (canAddFilter(a) ? { ...a, filters: [...a.filters, { key: "", op: "=", value: "", editing: true }] } : a));
     case "filterKey":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, filters: mapAt(s.filters, edit.filter, (f) => ({ ...f, key: edit.value })) })) };
+      return editFilter(draft, edit, (f) => ({ ...f, key: edit.value }));
+    case "filterOp":
+      // A presence test has no value: none is kept for it to send.
+      return editFilter(draft, edit, (f) => ({ ...f, op: edit.value, value: takesValue(edit.value) ? f.value : "" }));
     case "filterValue":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, filters: mapAt(s.filters, edit.filter, (f) => ({ ...f, value: edit.value })) })) };
+      return editFilter(draft, edit, (f) => ({ ...f, value: edit.value }));
+    case "editFilter":
+      return editFilter(draft, edit, (f) => ({ ...f, editing: true }));
+    case "closeFilter":
+      // An editor closes into a chip only when the filter is one the API takes; left empty, it goes away.
+      return editAlternative(draft, edit, (a) => {
+        const filter = a.filters[edit.filter];
+        if (!filter) return a;
+        if (filter.key.trim() === "" && filter.value === "") return { ...a, filters: a.filters.filter((_, i) => i !== edit.filter) };
+        return filterProblem(filter) ? a : { ...a, filters: mapAt(a.filters, edit.filter, (f) => ({ ...f, editing: false })) };
+      });
     case "removeFilter":
-      return { ...draft, steps: mapAt(draft.steps, edit.step, (s) => ({ ...s, filters: s.filters.filter((_, i) => i !== edit.filter) })) };
+      return editAlternative(draft, edit, (a) => ({ ...a, filters: a.filters.filter((_, i) => i !== edit.filter) }));
     case "windowAmount":
       return { ...draft, windowAmount: edit.value };
     case "windowUnit":
@@ -65,6 +152,10 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
       return { ...draft, mode: edit.value };
     case "breakdown":
       return { ...draft, breakdown: edit.value };
+    case "breakdownProperty":
+      return { ...draft, breakdownProperty: edit.value };
+    case "breakdownAttribution":
+      return { ...draft, breakdownAttribution: edit.value };
   }
 }
 
@@ -74,8 +165,35 @@ export const funnelDraftReducer = keyedDraftReducer(draftFromDefinition, editFun
 /** A step type the API takes (the builder does not wait for a 400 to say so). */
 export const isDraftType = (type: string): boolean => EVENT_TYPE_PATTERN.test(type.trim());
 
-/** The definition to apply, or null while the draft is not one (fewer than two steps, a bad type). */
+/** A filter that keeps the draft from applying: one with a property but a value its operator refuses. */
+const blocks = (filter: DraftFilter): boolean => filter.key.trim() !== "" && filterProblem(filter) !== null;
+
+/** The breakdown part of the definition, or null while a property breakdown has no valid name. */
+function breakdownOf(draft: FunnelDraft): Pick<FunnelDefinition, "breakdown" | "breakdownAttribution"> | null {
+  if (draft.breakdown !== "property") return { breakdown: draft.breakdown || null };
+  const breakdown = `${PROPERTY_BREAKDOWN_PREFIX}${draft.breakdownProperty.trim()}`;
+  if (!isPropertyBreakdown(breakdown)) return null;
+  const k = draft.breakdownAttribution.startsWith("step:") ? Number(draft.breakdownAttribution.slice("step:".length)) : 0;
+  return { breakdown, ...(k >= 1 && k <= draft.steps.length ? { breakdownAttribution: draft.breakdownAttribution } : {}) };
+}
+
+/** Why the draft's per-step windows keep it from applying: the API takes them in ordered and strict modes only, up to 90 days. */
+export function withinProblem(draft: FunnelDraft): "mode" | "window" | null {
+  const windows = draft.steps.flatMap((step) => (step.within ? [step.within] : []));
+  if (windows.length === 0) return null;
+  if (draft.mode === "any") return "mode";
+  return windows.every((w) => isFunnelWindow(windowText(w))) ? null : "window";
+}
+
+/**
+ * The definition to apply, or null while the draft is not one (fewer than two steps, a bad type or filter, a
+ * per-step window the API refuses, a property breakdown without a name).
+ */
 export function definitionFromDraft(draft: FunnelDraft): FunnelDefinition | null {
-  if (draft.steps.length < MIN_FUNNEL_STEPS || !draft.steps.every((step) => isDraftType(step.type))) return null;
-  return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, breakdown: draft.breakdown || null };
+  const alternatives = draft.steps.flatMap((step) => step.alternatives);
+  if (draft.steps.length < MIN_FUNNEL_STEPS || !alternatives.every((a) => isDraftType(a.type) && !a.filters.some(blocks))) return null;
+  if (withinProblem(draft) !== null) return null;
+  const breakdown = breakdownOf(draft);
+  if (breakdown === null) return null;
+  return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, ...breakdown };
 }

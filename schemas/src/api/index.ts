@@ -1,6 +1,7 @@
 export * from "./common.js";
 export * from "./overview.js";
 export * from "./funnel.js";
+export * from "./funnel-trends.js";
 export * from "./timeseries.js";
 export * from "./channels.js";
 export * from "./costs.js";

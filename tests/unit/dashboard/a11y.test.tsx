@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, screen } from "@testing-library/react";
 import { json, renderApp } from "./harness.js";
-import { channels, costs, dropoff, engagement, eventTypes, explorerEvent, funnel, links, overview, repeat, timeseries } from "./fixtures.js";
+import { channels, costs, dropoff, engagement, eventTypes, explorerEvent, funnel, funnelTrends, links, overview, repeat, timeseries } from "./fixtures.js";
 
 afterEach(cleanup);
 
@@ -15,6 +15,7 @@ const answers = {
   engagement: engagement(),
   funnel: funnel(),
   "funnel/dropoff": dropoff(),
+  "funnel/trends": funnelTrends(),
   events: { events: [explorerEvent({ properties: { plan: "pro" } })], next: "c1" },
   "event-types": eventTypes(),
   links: links(),
@@ -35,6 +36,9 @@ function accessibleName(element: HTMLElement): string {
 const pages = [
   { url: "/?range=30d&tz=UTC", ready: "overview" },
   { url: "/funnel?range=30d&tz=UTC&dropoff=3", ready: "dropoff" },
+  // The step menu with chips, an alternative and an open filter editor is in the builder of every funnel view.
+  { url: "/funnel?range=30d&tz=UTC&view=trends&steps=bot_started&steps=lead%7Corder%5Bamount%3E100%5D", ready: "funnel-trends-table" },
+  { url: "/funnel?range=30d&tz=UTC&view=time", ready: "funnel-time" },
   { url: "/channels?range=30d&tz=UTC", ready: "channels-table" },
   { url: "/costs?range=30d&tz=UTC", ready: "costs-table" },
   { url: "/engagement?range=30d&tz=UTC", ready: "engagement" },

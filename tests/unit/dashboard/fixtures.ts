@@ -1,4 +1,4 @@
-import type { ChannelsResponse, CostsResponse, EngagementResponse, EventTypesResponse, ExplorerEvent, FunnelDropoffResponse, FunnelResponse, LinkReport, LinksResponse, OverviewFigures, OverviewResponse, RepeatResponse, TimeseriesResponse } from "@chatfunnel/schemas";
+import type { ChannelsResponse, CostsResponse, EngagementResponse, EventTypesResponse, ExplorerEvent, FunnelDropoffResponse, FunnelResponse, FunnelTrendsResponse, LinkReport, LinksResponse, OverviewFigures, OverviewResponse, RepeatResponse, TimeseriesResponse } from "@chatfunnel/schemas";
 
 const rub = (amount: number) => ({ amount, currency: "RUB" });
 const range = { from: "2026-05-01T00:00:00.000Z", to: "2026-05-31T00:00:00.000Z", tz: "UTC" };
@@ -78,6 +78,7 @@ export const engagement = (): EngagementResponse => ({ range, newUsers: 456, ses
 
 const step = (index: number, type: string, users: number, first: number, previous: number, filters: Record<string, string> = {}) => ({
   index,
+  text: type + Object.entries(filters).map(([key, value]) => `[${key}=${value}]`).join(""),
   type,
   filters,
   users,
@@ -87,6 +88,8 @@ const step = (index: number, type: string, users: number, first: number, previou
   dropOffRate: index === 1 ? 0 : (previous - users) / previous,
   medianSecondsToConvert: index === 1 ? null : 600 * index,
   meanSecondsToConvert: index === 1 ? null : 900 * index,
+  medianSecondsFromPrevious: index === 1 ? null : 600,
+  meanSecondsFromPrevious: index === 1 ? null : 900,
 });
 
 export const funnel = (): FunnelResponse => ({
@@ -97,6 +100,18 @@ export const funnel = (): FunnelResponse => ({
   breakdown: [],
   breakdowns: [],
   breakdownsTruncated: false,
+});
+
+export const funnelTrends = (): FunnelTrendsResponse => ({
+  range,
+  mode: "ordered",
+  windowSeconds: 7 * 86400,
+  interval: "day",
+  steps: 2,
+  points: [
+    { bucket: "2026-04-01", entered: 200, converted: 10, conversion: 0.05 },
+    { bucket: "2026-04-02", entered: 0, converted: 0, conversion: null },
+  ],
 });
 
 export const dropoff = (): FunnelDropoffResponse => ({

@@ -5,7 +5,7 @@ import { CHANNEL_OPTIONS, parseFilters, presetRange, toApiFilters, writeFilters 
 import { createFormat, formatDuration } from "../../../dashboard/src/i18n/format.js";
 import { initialLocale } from "../../../dashboard/src/i18n/i18n.js";
 import { en, ru } from "../../../dashboard/src/i18n/messages.js";
-import { parseFunnelParams, stepToText, textToStep, writeFunnelParams } from "../../../dashboard/src/funnel/definition.js";
+import { FILTER_OPS, isNumericOp, parseFunnelParams, stepToText, takesValue, textToStep, writeFunnelParams } from "../../../dashboard/src/funnel/definition.js";
 import * as limits from "../../../dashboard/src/funnel/limits.js";
 import { relativeChange } from "../../../dashboard/src/pages/OverviewPage.js";
 
@@ -116,28 +116,30 @@ describe("funnel steps as the API spells them", () => {
   const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
   const value = fc.string({ maxLength: 12 });
 
-  // zod's record drops a `__proto__` key on purpose (prototype pollution), so it is no filter name.
-  it("write what the API's parser reads back as the same step, brackets and all", () => {
+  const filterArb = fc
+    .tuple(fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k.trim() !== ""), fc.constantFrom(...FILTER_OPS), value, fc.integer({ min: -1000, max: 1000 }))
+    .map(([key, op, text, number]) => ({ key, op, value: !takesValue(op) ? "" : isNumericOp(op) ? String(number) : text, editing: false }));
+  const alternativeArb = fc.record({ type: word, filters: fc.uniqueArray(filterArb, { maxLength: 4, selector: (f) => `${f.op} ${f.key}` }) });
+
+  it("write what the API's parser reads back as the same step, brackets, operators, alternatives and all", () => {
     fc.assert(
-      fc.property(word, fc.uniqueArray(fc.record({ key: fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k.trim() !== "" && k !== "__proto__"), value }), { maxLength: 4, selector: (f) => f.key }), (type, filters) => {
-        const text = stepToText({ type, filters });
+      fc.property(fc.array(alternativeArb, { minLength: 1, maxLength: 3 }), fc.option(fc.constantFrom("30m", "12h", "90d")), (alternatives, window) => {
+        const within = window === null ? null : { amount: window.slice(0, -1), unit: window.slice(-1) };
+        const text = stepToText({ alternatives, within });
         const parsed = parseFunnelStep(text);
-        expect(parsed).toEqual({ step: { type, filters: Object.fromEntries(filters.map((f) => [f.key, f.value])) } });
-        // Property order is not meaning (and JS objects put integer-like keys first).
-        const byKey = (list: Array<{ key: string }>) => [...list].sort((a, b) => a.key.localeCompare(b.key));
-        const back = textToStep(text);
-        expect(back?.type).toBe(type);
-        expect(byKey(back?.filters ?? [])).toEqual(byKey(filters));
+        const anyOf = alternatives.map((a) => ({ type: a.type, filters: a.filters.map((f) => ({ property: f.key, op: f.op, value: f.value })) }));
+        expect(parsed).toEqual({ step: window === null ? { anyOf } : { anyOf, within: window } });
+        expect(textToStep(text)).toEqual({ alternatives, within });
       }),
     );
   });
 
   it("keep property names that are also Object.prototype members", () => {
-    const step = { type: "order", filters: [{ key: "toString", value: "x" }, { key: "constructor", value: "" }] };
+    const step = { alternatives: [{ type: "order", filters: [{ key: "toString", op: "=" as const, value: "x", editing: false }, { key: "constructor", op: "=" as const, value: "", editing: false }] }], within: null };
     const text = stepToText(step);
     expect(text).toBe("order[toString=x][constructor=]");
     const parsed = parseFunnelStep(text);
-    expect("step" in parsed && Object.entries(parsed.step.filters)).toEqual([["toString", "x"], ["constructor", ""]]);
+    expect("step" in parsed && parsed.step.anyOf[0]!.filters.map((f) => [f.property, f.value])).toEqual([["toString", "x"], ["constructor", ""]]);
   });
 
   it("reads the funnel from the URL with defaults and writes it back", () => {
@@ -145,6 +147,14 @@ describe("funnel steps as the API spells them", () => {
     expect(definition).toEqual({ steps: ["lead", "order[plan=pro]"], window: "2d", mode: "strict", breakdown: "campaign" });
     expect(parseFunnelParams(writeFunnelParams(new URLSearchParams("range=7d"), definition))).toEqual(definition);
     expect(parseFunnelParams(new URLSearchParams("steps=lead&window=forever&mode=x"))).toEqual({ steps: ["bot_started", "message_received", "lead", "order"], window: "7d", mode: "ordered", breakdown: null });
+    // A property breakdown and where its value comes from; a step the funnel lacks, or a fixed dimension, takes none.
+    const byPlan = parseFunnelParams(new URLSearchParams("steps=lead&steps=order&breakdown=properties.plan&breakdownAttribution=step:2"));
+    expect(byPlan).toEqual({ steps: ["lead", "order"], window: "7d", mode: "ordered", breakdown: "properties.plan", breakdownAttribution: "step:2" });
+    expect(parseFunnelParams(writeFunnelParams(new URLSearchParams(), byPlan))).toEqual(byPlan);
+    expect(parseFunnelParams(new URLSearchParams("steps=lead&steps=order&breakdown=properties.plan&breakdownAttribution=step:3"))).not.toHaveProperty("breakdownAttribution");
+    expect(parseFunnelParams(new URLSearchParams("breakdown=channel&breakdownAttribution=step:1"))).not.toHaveProperty("breakdownAttribution");
+    expect(parseFunnelParams(new URLSearchParams("breakdown=properties.")).breakdown).toBeNull();
+    expect(parseFunnelParams(new URLSearchParams(`breakdown=properties.${"x".repeat(129)}`)).breakdown).toBeNull();
     // Past the API's 90 days: the default, as for any window the API would refuse.
     expect(parseFunnelParams(new URLSearchParams("window=91d")).window).toBe("7d");
     expect(parseFunnelParams(new URLSearchParams("window=90d")).window).toBe("90d");

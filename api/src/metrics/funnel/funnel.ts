@@ -1,17 +1,23 @@
 import { z } from "zod";
 import type { Storage } from "@chatfunnel/core";
 import {
-  MAX_FUNNEL_BREAKDOWN_GROUPS,
+  DEFAULT_FUNNEL_BREAKDOWN_LIMIT,
+  isPropertyBreakdown,
+  type FunnelBin,
   type FunnelBreakdown,
   type FunnelBreakdownGroup,
   type FunnelBreakdownValues,
   type FunnelResponse,
   type FunnelStep,
+  type FunnelStepBins,
   type FunnelStepResult,
+  funnelStepEqualityFilters,
+  funnelStepText,
+  funnelStepTypes,
 } from "@chatfunnel/schemas";
 import { runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
-import { DIMENSION_COLUMNS, userFunnelsSql } from "./user-funnels-sql.js";
+import { dimensionColumn, propertyDimensions, userFunnelsSql } from "./user-funnels-sql.js";
 
 const num = z.coerce.number();
 const StepRowSchema = z.object({
@@ -20,11 +26,19 @@ const StepRowSchema = z.object({
   g_campaign: z.string(),
   g_source: z.string(),
   g_bot: z.string(),
+  g_p0: z.string().nullable().optional(),
+  g_p1: z.string().nullable().optional(),
   k: num,
   users: num,
   sum_ms: num,
   low_ms: num,
   high_ms: num,
+  sum_prev_ms: num,
+  low_prev_ms: num,
+  high_prev_ms: num,
+  max_ms: num.optional(),
+  hist_bins: z.array(num).optional(),
+  hist_users: z.array(num).optional(),
 });
 type StepRow = z.infer<typeof StepRowSchema>;
 
@@ -33,19 +47,37 @@ type StepRow = z.infer<typeof StepRowSchema>;
  * breakdown also per group, in the same pass (GROUPING SETS: the overall rows are the set without the
  * dimensions, where grouping() of a dimension is 1 and the dimensions read as '').
  */
-function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[]): string {
-  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? DIMENSION_COLUMNS[d] : "''");
-  const dims = breakdown.map((d) => DIMENSION_COLUMNS[d]);
+function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: number | undefined): string {
+  const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? dimensionColumn(breakdown, d) : "''");
+  const dims = breakdown.map((d) => dimensionColumn(breakdown, d));
+  const propertyGroups = propertyDimensions(breakdown).map((_, i) => `, d_p${i} AS g_p${i}`).join("");
   const byGroup = dims.length > 0 ? `toUInt8(1 - grouping(${dims[0]}))` : "0";
   const groupBy = dims.length > 0 ? `GROUPING SETS ((k), (${dims.join(", ")}, k))` : "k";
-  return `
+  // Bins need the longest time first: the step's times are kept as one array and binned after the GROUP BY,
+  // in the same pass (a second query would read every user again). sumMap over that array counts per bin.
+  const binColumns = bins === undefined ? "" : `, max(offset_ms) AS max_ms, groupArray(offset_ms) AS offs`;
+  const aggregates = `
 SELECT ${byGroup} AS by_group,
-  ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot,
+  ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot${propertyGroups},
   k, count() AS users, sum(offset_ms) AS sum_ms,
-  quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms
+  quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms,
+  sum(prev_ms) AS sum_prev_ms, quantileExactLow(0.5)(prev_ms) AS low_prev_ms, quantileExactHigh(0.5)(prev_ms) AS high_prev_ms${binColumns}
 FROM (${userSql})
-ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms
+ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms, arrayDifference(completed) AS prev_ms
 GROUP BY ${groupBy}`;
+  if (bins === undefined) return aggregates;
+  return `
+SELECT * EXCEPT (offs, hist), hist.1 AS hist_bins, hist.2 AS hist_users FROM (
+  SELECT *, if(by_group = 0 AND k > 1,
+    arrayReduce('sumMap', [arrayMap(x -> if(max_ms = 0, 0, least({bins:Int64} - 1, intDiv(x * {bins:Int64}, max_ms))), offs)], [arrayMap(x -> toUInt64(1), offs)]),
+    ([], [])) AS hist
+  FROM (${aggregates})
+)`;
+}
+
+/** The histogram of one step from its longest time and the users per bin index (absent: 0); arithmetic as the reference's. */
+export function stepBins(bins: number, maxMs: number, usersByBin: Map<number, number>): FunnelBin[] {
+  return Array.from({ length: bins }, (_, i) => ({ fromSeconds: (i * maxMs) / bins / 1000, toSeconds: ((i + 1) * maxMs) / bins / 1000, users: usersByBin.get(i) ?? 0 }));
 }
 
 const ratio = (numerator: number, denominator: number): number | null => (denominator === 0 ? null : numerator / denominator);
@@ -54,7 +86,9 @@ const ratio = (numerator: number, denominator: number): number | null => (denomi
  * Step figures from the per-step aggregates. The reference implementation in tests does the same
  * arithmetic on its own numbers, so equal inputs give bit-identical floats.
  */
-export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow, "users" | "sum_ms" | "low_ms" | "high_ms">>): FunnelStepResult[] {
+export type StepAggregates = Pick<StepRow, "users" | "sum_ms" | "low_ms" | "high_ms" | "sum_prev_ms" | "low_prev_ms" | "high_prev_ms">;
+
+export function stepResults(steps: FunnelStep[], rows: Map<number, StepAggregates>): FunnelStepResult[] {
   const users = steps.map((_, k) => rows.get(k + 1)?.users ?? 0);
   return steps.map((step, k) => {
     const row = rows.get(k + 1);
@@ -63,8 +97,9 @@ export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow,
     const timed = k > 0 && row !== undefined && row.users > 0;
     return {
       index: k + 1,
-      type: step.type,
-      filters: step.filters,
+      text: funnelStepText(step),
+      type: funnelStepTypes(step),
+      filters: funnelStepEqualityFilters(step),
       users: reached,
       conversionFromFirst: ratio(reached, users[0]!),
       conversionFromPrevious: ratio(reached, previous),
@@ -72,6 +107,8 @@ export function stepResults(steps: FunnelStep[], rows: Map<number, Pick<StepRow,
       dropOffRate: ratio(previous - reached, previous),
       medianSecondsToConvert: timed ? (row.low_ms + row.high_ms) / 2000 : null,
       meanSecondsToConvert: timed ? Math.round(row.sum_ms / row.users) / 1000 : null,
+      medianSecondsFromPrevious: timed ? (row.low_prev_ms + row.high_prev_ms) / 2000 : null,
+      meanSecondsFromPrevious: timed ? Math.round(row.sum_prev_ms / row.users) / 1000 : null,
     };
   });
 }
@@ -93,19 +130,46 @@ export function compareGroups(breakdown: FunnelBreakdown[], a: FunnelBreakdownGr
 
 function groupValues(breakdown: FunnelBreakdown[], row: StepRow): FunnelBreakdownValues {
   const values: FunnelBreakdownValues = {};
+  // Fixed dimensions read '' as "no value"; a property's '' is a value and its NULL none.
   const orNull = (text: string) => (text === "" ? null : text);
+  const properties = propertyDimensions(breakdown);
   for (const dimension of breakdown) {
-    if (dimension === "channel") values.channel = orNull(row.g_channel) as FunnelBreakdownValues["channel"];
-    if (dimension === "campaign") values.campaign = orNull(row.g_campaign);
-    if (dimension === "source") values.source = orNull(row.g_source);
-    if (dimension === "botId") values.botId = orNull(row.g_bot);
+    if (isPropertyBreakdown(dimension)) values[dimension] = (properties.indexOf(dimension) === 0 ? row.g_p0 : row.g_p1) ?? null;
+    else if (dimension === "channel") values.channel = orNull(row.g_channel) as FunnelBreakdownValues["channel"];
+    else if (dimension === "campaign") values.campaign = orNull(row.g_campaign);
+    else if (dimension === "source") values.source = orNull(row.g_source);
+    else values.botId = orNull(row.g_bot);
   }
   return values;
 }
 
+/**
+ * The `other` group's figures: the same aggregates over the users of every group not listed, found again by
+ * their values (a second pass, only when there are more groups than the limit: medians do not add up).
+ * Each dimension is compared as text; a property's NULL and '' differ by a presence flag.
+ */
+async function otherGroupRows(storage: Storage, userSql: string, params: Record<string, unknown>, breakdown: FunnelBreakdown[], listed: FunnelBreakdownValues[]) {
+  const keyParts = breakdown.flatMap((d) => {
+    const column = dimensionColumn(breakdown, d);
+    return isPropertyBreakdown(d) ? [`if(isNull(${column}), '0', '1')`, `ifNull(${column}, '')`] : [`toString(${column})`];
+  });
+  const listedKeys = listed.map((values) =>
+    breakdown.flatMap((d) => {
+      const value = values[d] ?? null;
+      return isPropertyBreakdown(d) ? (value === null ? ["0", ""] : ["1", value]) : [value ?? ""];
+    }),
+  );
+  const others = `SELECT * FROM (${userSql}) WHERE NOT has({listedGroups:Array(Array(String))}, [${keyParts.join(", ")}])`;
+  const rows = await runQuery(storage, stepAggregatesSql(others, [], undefined), { ...params, listedGroups: listedKeys }, StepRowSchema, { aggregateInOrder: true });
+  return new Map(rows.map((row) => [row.k, row]));
+}
+
 export async function funnel(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition): Promise<FunnelResponse> {
   const users = userFunnelsSql(storage.database, filters, definition);
-  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown), users.params, StepRowSchema, { aggregateInOrder: true });
+  const bins = definition.bins;
+  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown, bins), { ...users.params, ...(bins === undefined ? {} : { bins }) }, StepRowSchema, {
+    aggregateInOrder: true,
+  });
   const overall = new Map<number, StepRow>();
   const groups = new Map<string, { row: StepRow; byStep: Map<number, StepRow> }>();
   for (const row of rows) {
@@ -113,21 +177,37 @@ export async function funnel(storage: Storage, filters: ResolvedFilters, definit
       overall.set(row.k, row);
       continue;
     }
-    const key = JSON.stringify([row.g_channel, row.g_campaign, row.g_source, row.g_bot]);
+    const key = JSON.stringify([row.g_channel, row.g_campaign, row.g_source, row.g_bot, row.g_p0, row.g_p1]);
     const group = groups.get(key) ?? { row, byStep: new Map<number, StepRow>() };
     group.byStep.set(row.k, row);
     groups.set(key, group);
   }
-  const breakdowns = [...groups.values()]
+  const sorted = [...groups.values()]
     .map((group) => ({ values: groupValues(definition.breakdown, group.row), steps: stepResults(definition.steps, group.byStep) }))
     .sort((a, b) => compareGroups(definition.breakdown, a, b));
+  const limit = definition.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
+  const listed: FunnelBreakdownGroup[] = sorted.slice(0, limit);
+  if (sorted.length > limit) {
+    const other = await otherGroupRows(storage, users.sql, users.params, definition.breakdown, listed.map((group) => group.values));
+    listed.push({ values: {}, steps: stepResults(definition.steps, other), other: true });
+  }
   return {
     range: { from: new Date(filters.fromMs).toISOString(), to: new Date(filters.toMs).toISOString(), tz: filters.tz },
     mode: definition.mode,
     windowSeconds: definition.window,
     steps: stepResults(definition.steps, overall),
     breakdown: definition.breakdown,
-    breakdowns: breakdowns.slice(0, MAX_FUNNEL_BREAKDOWN_GROUPS),
-    breakdownsTruncated: breakdowns.length > MAX_FUNNEL_BREAKDOWN_GROUPS,
+    breakdowns: listed,
+    breakdownsTruncated: sorted.length > limit,
+    ...(bins === undefined ? {} : { timeToConvertBins: timeToConvertBins(definition.steps.length, bins, overall) }),
   };
+}
+
+function timeToConvertBins(steps: number, bins: number, overall: Map<number, StepRow>): FunnelStepBins[] {
+  return Array.from({ length: steps - 1 }, (_, index) => {
+    const row = overall.get(index + 2);
+    if (row === undefined || row.users === 0) return { step: index + 2, bins: [] };
+    const usersByBin = new Map((row.hist_bins ?? []).map((bin, i) => [bin, row.hist_users?.[i] ?? 0]));
+    return { step: index + 2, bins: stepBins(bins, row.max_ms ?? 0, usersByBin) };
+  });
 }

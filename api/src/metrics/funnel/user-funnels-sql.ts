@@ -1,10 +1,11 @@
-import type { FunnelBreakdown, FunnelMode } from "@chatfunnel/schemas";
+import { isPropertyBreakdown, stepWithinSeconds, type FixedFunnelBreakdown, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/schemas";
 import { firstTouchCampaignsSql, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
-import { keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "./keys.js";
+import { MASK_BITS, keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "./keys.js";
 import { ANY } from "./modes/any.js";
 import type { FunnelModeSql } from "./modes/mode.js";
 import { ORDERED } from "./modes/ordered.js";
+import { ORDERED_WINDOWED } from "./modes/ordered-windowed.js";
 import { STRICT } from "./modes/strict.js";
 import { stepMaskSql } from "./step-conditions.js";
 
@@ -31,13 +32,21 @@ const DIMENSION_AGGREGATES: Record<Exclude<FunnelBreakdown, "channel">, string> 
   botId: "argMin(bot_id, (ts, toString(event_id)))",
 };
 
-/** Output column of each breakdown dimension: identifiers come only from this allow-list. */
-export const DIMENSION_COLUMNS: Record<FunnelBreakdown, string> = {
+/** Output column of each fixed breakdown dimension: identifiers come only from this allow-list. */
+export const DIMENSION_COLUMNS: Record<FixedFunnelBreakdown, string> = {
   channel: "channel",
   campaign: "d_campaign",
   source: "d_source",
   botId: "d_bot",
 };
+
+/** The property dimensions of a breakdown, in order: their columns are d_p0, d_p1 (Nullable(String)), their names parameters. */
+export const propertyDimensions = (breakdown: FunnelBreakdown[]): FunnelBreakdown[] => breakdown.filter(isPropertyBreakdown);
+
+/** The column of any dimension of this breakdown. */
+export function dimensionColumn(breakdown: FunnelBreakdown[], dimension: FunnelBreakdown): string {
+  return isPropertyBreakdown(dimension) ? `d_p${propertyDimensions(breakdown).indexOf(dimension)}` : DIMENSION_COLUMNS[dimension as FixedFunnelBreakdown];
+}
 
 export interface UserFunnelsQuery {
   sql: string;
@@ -58,51 +67,113 @@ export type CampaignPath = "rollup" | "events";
  * source or botId in the breakdown too (the scan widens anyway), the events answer.
  */
 export function campaignPath(filters: ResolvedFilters, definition: FunnelDefinition): CampaignPath {
-  const firstTouch = definition.breakdown.filter((d) => d !== "channel");
+  // Property values at a step come from the step events, which the narrow scan reads anyway.
+  const atStep = definition.breakdownAttribution?.kind === "step";
+  const firstTouch = definition.breakdown.filter((d) => d !== "channel" && !(atStep && isPropertyBreakdown(d)));
   return filters.botId === undefined && firstTouch.length === 1 && firstTouch[0] === "campaign" ? "rollup" : "events";
 }
 
 export function userFunnelsSql(db: string, filters: ResolvedFilters, definition: FunnelDefinition, campaignFrom = campaignPath(filters, definition)): UserFunnelsQuery {
-  const mode = FUNNEL_MODES_SQL[definition.mode];
+  // Per-step windows make ordered funnels existential: a module of their own, the default one stays as tuned.
+  const within = definition.steps.map((step) => step.within !== undefined);
+  // Exclusions matter in ordered mode only: in strict mode any event between two steps already ends the attempt.
+  const exclusions = definition.mode === "ordered" ? (definition.exclusions ?? []) : [];
+  const mode = definition.mode === "ordered" && (within.some(Boolean) || exclusions.length > 0) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
+  const exclusionMask = stepMaskSql(exclusions.map((x) => x.step), "ex");
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
   const joinCampaign = campaignFrom === "rollup" && definition.breakdown.includes("campaign");
-  const firstTouch = definition.breakdown.filter((d): d is Exclude<FunnelBreakdown, "channel"> => d !== "channel" && !(joinCampaign && d === "campaign"));
+  const firstTouch = definition.breakdown.filter(
+    (d): d is Exclude<FixedFunnelBreakdown, "channel"> => !isPropertyBreakdown(d) && d !== "channel" && !(joinCampaign && d === "campaign"),
+  );
+  const properties = propertyDimensions(definition.breakdown);
+  const attribution = definition.breakdownAttribution ?? { kind: "first_touch" };
+  const propertyParams = Object.fromEntries(properties.map((d, i) => [`bk${i}`, d.slice("properties.".length)]));
+  const hasProperty = (i: number) => `mapContains(properties, {bk${i}:String})`;
   const scope = eventScope(filters, db);
   const layout = keyLayoutFor(definition, mode.needsEventId);
   const inRange = "ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({endMs:Int64}, 'UTC')";
   // First-touch values look at all of the user's events, and separators need the others' times: then the
   // scan widens and each array picks its rows by If.
-  const narrow = firstTouch.length === 0 && !mode.separators;
+  const wide = firstTouch.length > 0 || (properties.length > 0 && attribution.kind === "first_touch");
+  const narrow = !wide && !mode.separators && exclusions.length === 0;
   // `type IN` repeats what mask != 0 says in a form the engine can apply first, on the cheap type column.
-  const where = firstTouch.length > 0 ? scope.sql : `${scope.sql} AND ${inRange}${mode.separators ? "" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
+  const where = wide
+    ? scope.sql
+    : `${scope.sql} AND ${inRange}${mode.separators ? "" : exclusions.length > 0 ? " AND type IN {scanTypes:Array(String)}" : " AND type IN {stepTypes:Array(String)} AND mask != 0"}`;
+  // Each exclusion's event times, sorted (modes/ordered-windowed.ts counts them around each step event).
+  const exclusionTimes = exclusions.map((_, x) => `arraySort(groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND bitTest(exmask, ${x}))) AS ex${x}`);
+  const exclusionColumns = exclusions.map((_, x) => `ex${x}`);
   const keys = narrow ? "groupArray(key)" : `groupArrayIf(key, ${inRange} AND mask != 0)`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
   const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
-  const users = `
-SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}level, start_rel, completed FROM (
-  SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${mode.separators ? "seps, " : ""}
-    arrayMap(x -> ${keyTimeSql(layout, "x")}, keys) AS t,
-    arrayMap(x -> ${keyMaskSql(layout, "x")}, keys) AS m,
-    ${mode.attemptsSql(definition.steps.length, layout)}
-  FROM (
-    SELECT channel, user_id, ${[...dims, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
+  // Property values. First touch: as the fixed dimensions, NULL when no event has the property. At step k:
+  // per user the (time, steps matched, text) of the step events having it, sorted, so the first entry equal
+  // to the step event's (time, mask) holds the smallest text among the events interchangeable with it.
+  const atStep = attribution.kind === "step" ? attribution.step : 0;
+  const prefix = (time: string, mask: string) => `bitOr(bitShiftLeft(toUInt64(${time}), ${MASK_BITS}), toUInt64(${mask}))`;
+  const propertyAggregates = properties.map((_, i) =>
+    atStep === 0
+      ? `argMinIf(toNullable(properties[{bk${i}:String}]), (ts, if(${hasProperty(i)}, toString(event_id), '')), ${hasProperty(i)}) AS d_p${i}`
+      : `arraySort(groupArrayIf((${prefix("toUnixTimestamp64Milli(ts) - {fromMs:Int64}", "mask")}, properties[{bk${i}:String}]), ${inRange} AND mask != 0 AND ${hasProperty(i)})) AS pv${i}`,
+  );
+  const propertyCarried = properties.map((_, i) => (atStep === 0 ? `d_p${i}` : `pv${i}`));
+  const stepEvent = atStep === 0 ? undefined : mode.stepEventSql(atStep, layout);
+  const attributed = stepEvent === undefined ? [] : [`${prefix(stepEvent.time, stepEvent.mask)} AS attr_key`];
+  const propertyColumns = properties.map((_, i) => {
+    if (atStep === 0) return `d_p${i}`;
+    const at = `arrayFirstIndex(x -> x.1 = attr_key, pv${i})`;
+    return `if(level >= ${atStep} AND ${at} > 0, toNullable(pv${i}[${at}].2), NULL) AS d_p${i}`;
+  });
+  const outerColumns = [...dimColumns, ...propertyColumns, ""].join(", ");
+  const carried = [...dimColumns, ...propertyCarried, ...attributed, ""].join(", ");
+  const perUser = `
+    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
     FROM (
-      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,
-        ${mask.sql} AS mask,
+      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 ? " properties," : ""}
+        ${mask.sql} AS mask,${exclusions.length > 0 ? `
+        ${exclusionMask.sql} AS exmask,` : ""}
         ${keySql(layout)} AS key
       FROM ${db}.events
       WHERE ${where}
     )
-    GROUP BY channel, user_id
-  )
+    GROUP BY channel, user_id`;
+  const arrays = `arrayMap(x -> ${keyTimeSql(layout, "x")}, keys) AS t,
+    arrayMap(x -> ${keyMaskSql(layout, "x")}, keys) AS m`;
+  const n = definition.steps.length;
+  // A mode with a first pass gets a SELECT of its own for it: the engine copies an alias's expression into every
+  // use, so a long chain of aliases in one SELECT outgrows its query-tree limit.
+  const attempts =
+    mode.preSql === undefined
+      ? `
+  SELECT channel, user_id, ${carried}${mode.separators ? "seps, " : ""}
+    ${arrays},
+    ${mode.attemptsSql(n, layout, within, exclusions)}
+  FROM (${perUser}
+  )`
+      : `
+  SELECT *${attributed.map((column) => `, ${column}`).join("")} FROM (
+    SELECT *, ${mode.attemptsSql(n, layout, within, exclusions)}
+    FROM (
+      SELECT *, ${mode.preSql(n, layout, within, exclusions)}
+      FROM (
+        SELECT channel, user_id, ${[...dimColumns, ...propertyCarried, ...exclusionColumns, ""].join(", ")}${mode.separators ? "seps, " : ""}${arrays}${
+          mode.columnsSql === undefined || exclusions.length === 0 ? "" : `,\n        ${mode.columnsSql(exclusions)}`
+        }
+        FROM (${perUser}
+        )
+      )
+    )
+  )`;
+  const users = `
+SELECT channel, user_id, ${outerColumns}level, start_rel, completed FROM (${attempts}
 )
 WHERE level > 0`;
   // A user without a campaign is not in the rollup: the LEFT JOIN's default '' is the "no value" group.
   const sql = joinCampaign
     ? `
-SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}touch.campaign AS ${DIMENSION_COLUMNS.campaign}, level, start_rel, completed
+SELECT channel, user_id, ${[...dimColumns, ...properties.map((_, i) => `d_p${i}`), ""].join(", ")}touch.campaign AS ${DIMENSION_COLUMNS.campaign}, level, start_rel, completed
 FROM (${users}) AS funnel_users
 LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
     : users;
@@ -111,8 +182,12 @@ LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
     params: {
       ...scope.params,
       ...mask.params,
+      ...exclusionMask.params,
+      ...propertyParams,
+      scanTypes: [...new Set([...definition.steps, ...exclusions.map((x) => x.step)].flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
+      ...Object.fromEntries(definition.steps.flatMap((step, k) => (step.within === undefined ? [] : [[`within${k}`, stepWithinSeconds(step)! * 1000]]))),
       n: definition.steps.length,
-      stepTypes: [...new Set(definition.steps.map((step) => step.type))],
+      stepTypes: [...new Set(definition.steps.flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
       windowMs,
       fromMs: filters.fromMs,
       toRelMs: filters.toMs - filters.fromMs,

@@ -25,4 +25,10 @@ function attemptsSql(n: number): string {
 }
 
 /** Only matching events matter; one event may satisfy several steps, so ids are kept when types repeat. */
-export const ANY: FunnelModeSql = { needsEventId: false, separators: false, attemptsSql };
+/** Step k's event: the first at or after the start that matches it (where nt{k}[s] found its time). */
+function stepEventSql(k: number) {
+  const at = `arrayFirstIndex((mm, i) -> i >= s AND bitTest(mm, ${k - 1}), m, arrayEnumerate(m))`;
+  return { time: `t[${at}]`, mask: `m[${at}]` };
+}
+
+export const ANY: FunnelModeSql = { needsEventId: false, separators: false, attemptsSql, stepEventSql };

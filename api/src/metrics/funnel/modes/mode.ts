@@ -16,7 +16,20 @@ export interface FunnelModeSql {
   needsEventId: boolean;
   /** Whether the events matching no step are read too (as `seps`). */
   separators: boolean;
-  attemptsSql(n: number, layout: KeyLayout): string;
+  /** `within[k]`: step k+1 has a per-step window, the parameter {within<k>:Int64} (ms from step k's event). */
+  attemptsSql(n: number, layout: KeyLayout, within: boolean[], exclusions: Array<{ fromStep: number; toStep: number }>): string;
+  /**
+   * Columns computed in a SELECT before attemptsSql's (which reads them as columns), for modes with two passes.
+   * Only such a mode reads exclusions (the sorted times of each one's events are the columns ex0, ex1, …).
+   */
+  preSql?(n: number, layout: KeyLayout, within: boolean[], exclusions: Array<{ fromStep: number; toStep: number }>): string;
+  /** Extra per-user columns beside t and m, in a SELECT of their own before preSql's (then they are columns, not copied expressions). */
+  columnsSql?(exclusions: Array<{ fromStep: number; toStep: number }>): string;
+  /**
+   * The time and steps-matched mask of the event the chosen attempt used for step k (1-based), in the same
+   * SELECT as attemptsSql's names; meaningful only when level ≥ k. A step:k breakdown reads its value there.
+   */
+  stepEventSql(k: number, layout: KeyLayout): { time: string; mask: string };
 }
 
 /** [from, to): the step indexes one expression per step is written for. */

@@ -1,4 +1,4 @@
-import { keyMatchesSql, keyTimeSql, type KeyLayout } from "../keys.js";
+import { keyMaskSql, keyMatchesSql, keyTimeSql, type KeyLayout } from "../keys.js";
 import { leadingTrue, stepRange, type FunnelModeSql } from "./mode.js";
 
 /**
@@ -28,4 +28,7 @@ function attemptsSql(n: number, layout: KeyLayout): string {
 }
 
 /** Other events between steps do not matter, so only matching events are read, and ids only when types repeat. */
-export const ORDERED: FunnelModeSql = { needsEventId: false, separators: false, attemptsSql };
+/** The chain's key for step k: c{k-1} at the chosen start. */
+const stepEventSql = (k: number, layout: KeyLayout) => ({ time: keyTimeSql(layout, `c${k - 1}[chosen]`), mask: keyMaskSql(layout, `c${k - 1}[chosen]`) });
+
+export const ORDERED: FunnelModeSql = { needsEventId: false, separators: false, attemptsSql, stepEventSql };

@@ -1,0 +1,25 @@
+import type { Event, FunnelTrendPoint, Interval } from "@chatfunnel/schemas";
+import { bucketAt, bucketLabels, rate } from "./figures.js";
+import { referenceOutcomes, type ReferenceDefinition, type ReferenceScope } from "./funnel.js";
+
+/**
+ * /api/v1/funnel/trends in plain TypeScript, from the definitions in schemas/src/api/funnel-trends.ts: the
+ * funnel reference's per-user outcomes, each in the bucket (in `tz`) of its chosen attempt's start.
+ */
+export function referenceFunnelTrends(events: Event[], scope: ReferenceScope, definition: ReferenceDefinition, tz: string, interval: Interval): FunnelTrendPoint[] {
+  const last = definition.steps.length;
+  const byBucket = new Map<string, { entered: number; converted: number }>();
+  for (const outcome of referenceOutcomes(events, scope, { ...definition, breakdown: [] })) {
+    // Step 1's completion minus its offset from the start: the start itself (in `any` mode the attempt's first event).
+    const startMs = outcome.completedAtMs[0]! - outcome.offsetsMs[0]!;
+    const bucket = bucketAt(startMs, tz, interval);
+    const counts = byBucket.get(bucket) ?? { entered: 0, converted: 0 };
+    counts.entered += 1;
+    if (outcome.level === last) counts.converted += 1;
+    byBucket.set(bucket, counts);
+  }
+  return bucketLabels(scope.fromMs, scope.toMs, tz, interval).map((bucket) => {
+    const { entered, converted } = byBucket.get(bucket) ?? { entered: 0, converted: 0 };
+    return { bucket, entered, converted, conversion: rate(converted, entered) };
+  });
+}
