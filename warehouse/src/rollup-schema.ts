@@ -29,6 +29,29 @@ export const ROLLUP_TABLES = {
   conversationSlots: "conversation_slots",
 } as const;
 
+/** Tables of people deletion and retention (migration 15): the audit log, the tombstones the events writer consults, retention's notes. */
+export const PEOPLE_TABLES = {
+  deletions: "people_deletions",
+  tombstones: "people_tombstones",
+  /** The spanning rollup rows (sessionIds, first touches) a retention run rebuilds. */
+  retentionRebuild: "retention_rebuild",
+} as const;
+
+/**
+ * Every table holding rows of one person, keyed by (project_id, channel, user_id): the events and each
+ * rollup. No rollup row mixes users (each one's sorting key starts with the user), so deleting a person is
+ * deleting their rows here and recomputing nothing. A new table with a user_id column must be listed here:
+ * tests/integration/people-deletion.test.ts fails on any table with user_id that is not.
+ */
+export const PERSON_TABLES = [
+  "events",
+  ROLLUP_TABLES.userSlots,
+  ROLLUP_TABLES.idSessions,
+  ROLLUP_TABLES.userOutcomes,
+  ROLLUP_TABLES.userFirstTouch,
+  ROLLUP_TABLES.conversationSlots,
+] as const;
+
 /** True when [from, to) can be answered from the slot rollups: both bounds on slot boundaries. */
 export const onSlotBounds = (fromMs: number, toMs: number): boolean => fromMs % SLOT_MS === 0 && toMs % SLOT_MS === 0;
 
