@@ -13,3 +13,5 @@ export * from "./broadcasts.js";
 export * from "./support.js";
 export * from "./surveys.js";
 export * from "./paths.js";
+export * from "./people.js";
+export * from "./project.js";
