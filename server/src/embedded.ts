@@ -4,7 +4,7 @@ import type { Config } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
-import { migrate } from "@chatfunnel/warehouse";
+import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
 
 // Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
 export const DEFAULT_DASHBOARD_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("@chatfunnel/dashboard/package.json")), "dist");
@@ -44,6 +44,20 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
           started.stopGauge();
           await started.writer.close();
         },
+      );
+      // Per-project retention periods, at start and hourly, in the background: a long first run on a large
+      // database must not hold up serving, and a failed one (a full disk) is retried at the next tick.
+      await starter.part(
+        "retention",
+        "drain",
+        () =>
+          scheduleRetention(storage, {
+            onRun: (runs) => {
+              for (const run of runs) if (run.events > 0) logger.info("retention applied", { projectId: run.projectId, before: new Date(run.cutMs).toISOString(), events: run.events });
+            },
+            onError: (error) => logger.warn("retention run failed; retried at the next tick", { error }),
+          }),
+        (schedule) => schedule.stop(),
       );
       const app = createHttpApp({
         readiness,

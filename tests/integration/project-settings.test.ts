@@ -86,7 +86,7 @@ describe("project settings", () => {
         engagement: engagement.body.sessions as number,
       };
     };
-    const filters = { projectId: project.projectId, fromMs: Date.parse("2026-05-01T00:00:00Z"), toMs: Date.parse("2026-05-02T00:00:00Z"), tz: "UTC" };
+    const filters = { projectId: project.projectId, fromMs: Date.parse("2026-05-01T00:00:00Z"), toMs: Date.parse("2026-05-02T00:00:00Z"), tz: "UTC", channels: undefined, botId: undefined, campaign: undefined, currency: undefined };
     for (const [minutes, sessions, path] of [
       [30, 3, "rollup"],
       [60, 1, "rollup"],

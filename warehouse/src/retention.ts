@@ -92,3 +92,42 @@ export async function applyRetention(storage: Storage, nowMs = Date.now()): Prom
   }
   return runs;
 }
+
+/** How often the embedded process applies retention periods; a run with nothing older costs three counts per project. */
+export const RETENTION_INTERVAL_MS = 3_600_000;
+
+export interface RetentionSchedule {
+  /** Resolves once no run is in progress, for an ordered shutdown. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Applies retention now and then every `intervalMs`, one run at a time; a failed run (storage refusing
+ * writes, a full disk) is reported and retried at the next tick rather than stopping the process.
+ */
+export function scheduleRetention(
+  storage: Storage,
+  hooks: { onRun?: (runs: RetentionRun[]) => void; onError?: (error: unknown) => void } = {},
+  intervalMs = RETENTION_INTERVAL_MS,
+): RetentionSchedule {
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = applyRetention(storage)
+      .then((runs) => hooks.onRun?.(runs), (error: unknown) => hooks.onError?.(error))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
