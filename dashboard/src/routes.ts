@@ -21,6 +21,7 @@ export const ROUTES: Route[] = [
   { path: "/support", title: "nav.support", page: lazy(() => import("./pages/SupportPage.js").then((m) => ({ default: m.SupportPage }))) },
   { path: "/surveys", title: "nav.surveys", page: lazy(() => import("./pages/SurveysPage.js").then((m) => ({ default: m.SurveysPage }))) },
   { path: "/paths", title: "nav.paths", page: lazy(() => import("./pages/PathsPage.js").then((m) => ({ default: m.PathsPage }))) },
+  { path: "/settings", title: "nav.settings", page: lazy(() => import("./pages/SettingsPage.js").then((m) => ({ default: m.SettingsPage }))) },
 ];
 
 export function routeFor(path: string): Route {
