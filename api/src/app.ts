@@ -16,6 +16,7 @@ import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
 import { retentionRoutes } from "./routes/retention-routes.js";
 import { webhooksRoutes } from "./routes/webhooks-routes.js";
+import { editorRoutes } from "./routes/people-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 import { undecodablePathParameter } from "./http/path-parameters.js";
 
@@ -41,6 +42,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...pathsRoutes,
   ...retentionRoutes,
   ...webhooksRoutes,
+  ...editorRoutes,
 ];
 
 /** /api/v1: every route takes a read key; the project comes from the key, never the request. */

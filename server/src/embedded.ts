@@ -5,7 +5,7 @@ import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDe
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
-import { migrate } from "@chatfunnel/warehouse";
+import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
 
 // Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
 export const DEFAULT_DASHBOARD_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("@chatfunnel/dashboard/package.json")), "dist");
@@ -60,6 +60,20 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
           started.stopGauge();
           await started.scheduler.stop();
         },
+      );
+      // Per-project retention periods, at start and hourly, in the background: a long first run on a large
+      // database must not hold up serving, and a failed one (a full disk) is retried at the next tick.
+      await starter.part(
+        "retention",
+        "drain",
+        () =>
+          scheduleRetention(storage, {
+            onRun: (runs) => {
+              for (const run of runs) if (run.events > 0) logger.info("retention applied", { projectId: run.projectId, before: new Date(run.cutMs).toISOString(), events: run.events });
+            },
+            onError: (error) => logger.warn("retention run failed; retried at the next tick", { error }),
+          }),
+        (schedule) => schedule.stop(),
       );
       const app = createHttpApp({
         readiness,

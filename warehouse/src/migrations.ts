@@ -1,7 +1,7 @@
 import type { Storage } from "@chatfunnel/core";
 import { CSAT_QUESTION, CSAT_RATINGS } from "@chatfunnel/schemas";
 // The rollup contract (slot, sentinel, table names) has one home, shared with the facts that read it.
-import { ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "./rollup-schema.js";
+import { PEOPLE_TABLES, ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "./rollup-schema.js";
 import { WEBHOOK_LOG_DAYS, WEBHOOK_TABLES } from "./webhook-schema.js";
 
 interface Migration {
@@ -350,6 +350,48 @@ const MIGRATIONS: Migration[] = [
       TTL toDateTime(at) + INTERVAL ${WEBHOOK_LOG_DAYS} DAY`,
     ],
   },
+  {
+    version: 15,
+    name: "people deletion (audit log and tombstones) and a per-project retention period",
+    // The audit log is who deleted which person when and how many rows each table lost (152-FZ and GDPR ask
+    // for proof of erasure); a tombstone is what the events writer consults so a resend of an event sent
+    // before the deletion (an SDK retry, a Kafka redelivery) does not store the person again
+    // (warehouse/src/people.ts). retention_days NULL keeps a project's events forever; a new projects row
+    // version carries it like every setting (ReplacingMergeTree(updated_at)).
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.${PEOPLE_TABLES.deletions} (
+        project_id LowCardinality(String),
+        deleted_at DateTime64(3, 'UTC'),
+        actor String,
+        channel LowCardinality(String),
+        user_id String,
+        deleted_rows Map(String, UInt64)
+      )
+      ENGINE = MergeTree
+      ORDER BY (project_id, deleted_at)`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${PEOPLE_TABLES.tombstones} (
+        project_id LowCardinality(String),
+        channel LowCardinality(String),
+        user_id String,
+        deleted_at DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(deleted_at)
+      ORDER BY (project_id, channel, user_id)`,
+      `ALTER TABLE ${db}.projects ADD COLUMN IF NOT EXISTS retention_days Nullable(UInt32) AFTER session_timeout_min`,
+      // The sessionIds and first touches a retention run must rebuild, noted before their old events go, so a
+      // run that stops halfway finds them at the next run.
+      `CREATE TABLE IF NOT EXISTS ${db}.${PEOPLE_TABLES.retentionRebuild} (
+        project_id LowCardinality(String),
+        kind Enum8('session' = 1, 'first_touch' = 2),
+        channel LowCardinality(String),
+        user_id String,
+        bot_id LowCardinality(String),
+        session_id String
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (project_id, kind, channel, user_id, bot_id, session_id)`,
+    ],
+  },
 ];
 
 /**
@@ -407,11 +449,11 @@ function userOutcomesSelect(db: string): string {
  * The campaign of the user's earliest event that has one; equal times go to the smaller event id as
  * text. argMin over a total order is idempotent, so resends and re-runs change nothing.
  */
-function firstTouchSelect(db: string): string {
+function firstTouchSelect(db: string, where = ""): string {
   return `
     SELECT project_id, channel, user_id, argMinState(toString(source_campaign), (ts, toString(event_id))) AS first_touch
     FROM ${db}.events
-    WHERE source_campaign != ''
+    WHERE source_campaign != ''${where === "" ? "" : ` AND ${where}`}
     GROUP BY project_id, channel, user_id`;
 }
 
@@ -460,7 +502,7 @@ function conversationSlotsSelect(db: string): string {
 }
 
 /** Per sessionId (and bot): when it started and when it first had a request, a resolution, a handoff. */
-function idSessionsSelect(db: string): string {
+function idSessionsSelect(db: string, where = ""): string {
   return `
     SELECT project_id, channel, user_id, bot_id, session_id,
       min(ts) AS first_ts,
@@ -468,9 +510,19 @@ function idSessionsSelect(db: string): string {
       min(if(type = 'resolved', ts, ${ROLLUP_NONE})) AS resolved,
       min(if(type = 'handoff', ts, ${ROLLUP_NONE})) AS handoff
     FROM ${db}.events
-    WHERE session_id != ''
+    WHERE session_id != ''${where === "" ? "" : ` AND ${where}`}
     GROUP BY project_id, channel, user_id, bot_id, session_id`;
 }
+
+/**
+ * The rollups whose rows span slots (a whole sessionId, a user's first touch), rebuilt from the events for
+ * the rows a retention cut left holding dropped events (warehouse/src/retention.ts). `where` narrows the
+ * events read; it is the views' own SELECT, so a rebuilt row is what the view would have written.
+ */
+export const spanningRollupSelects = {
+  idSessions: idSessionsSelect,
+  firstTouch: firstTouchSelect,
+} as const;
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 

@@ -51,6 +51,8 @@ export interface ApiClient {
   post<T>(path: string, body: BodyInit, contentType: string, bearer?: string): Promise<T>;
   /** DELETE /api/v1/<path>; resolves on any 2xx (204 has no body). */
   delete(path: string): Promise<void>;
+  /** PATCH or DELETE /api/v1/<path> with an optional JSON body, resolving with the JSON answer (project settings, people deletion). */
+  send<T>(method: "PATCH" | "DELETE", path: string, body?: unknown): Promise<T>;
 }
 
 export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...args) => fetch(...args)): ApiClient {
@@ -79,6 +81,13 @@ export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...a
     delete: async (path) => {
       const response = await fetchImpl(`/api/v1/${path}`, { method: "DELETE", headers: { Authorization: `Bearer ${readKey}`, Accept: "application/json" } });
       if (!response.ok) throw await errorFrom(response);
+    },
+    send: async <T,>(method: "PATCH" | "DELETE", path: string, body?: unknown) => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${readKey}`, Accept: "application/json" };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const response = await fetchImpl(`/api/v1/${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      if (!response.ok) throw await errorFrom(response);
+      return (await response.json()) as T;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Config } from "@chatfunnel/schemas";
 import type { Storage, Logger, Metrics } from "@chatfunnel/core";
 import type { EventRow } from "@chatfunnel/warehouse";
 import { blamedRow, classifyInsertError } from "@chatfunnel/core";
+import { tombstonesFor } from "@chatfunnel/warehouse";
 import { linkCatalogFor } from "../links/link-catalog.js";
 import { BatchWriter, type FlushInfo } from "./batch-writer.js";
 
@@ -12,8 +13,9 @@ export function createEventWriter(
   hooks: { onFlush?: (info: FlushInfo) => void; onError?: (error: unknown, attempt: number) => void } = {},
 ): BatchWriter<EventRow> {
   return new BatchWriter<EventRow>({
-    // Tracked-link attribution happens here, the one place both the embedded path and the Kafka consumer write through.
-    insert: async (rows) => storage.insertRows("events", await linkCatalogFor(storage).attribute(rows)),
+    // Tracked-link attribution happens here, the one place both the embedded path and the Kafka consumer write through,
+    // and so does leaving out a deleted person's events sent before their deletion (warehouse/src/people.ts).
+    insert: async (rows) => storage.insertRows("events", await tombstonesFor(storage).dropDeleted(await linkCatalogFor(storage).attribute(rows))),
     maxRows: config.BATCH_MAX_ROWS,
     maxBytes: config.BATCH_MAX_BYTES,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,

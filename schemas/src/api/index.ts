@@ -16,3 +16,5 @@ export * from "./surveys.js";
 export * from "./paths.js";
 export * from "./retention.js";
 export * from "./webhooks.js";
+export * from "./people.js";
+export * from "./project.js";
