@@ -2,7 +2,7 @@ import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
 import { requireKey, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
-import { expressPath, type ApiRoute } from "./routes/api-route.js";
+import { answerRoute, expressPath, type ApiRoute } from "./routes/api-route.js";
 import { overviewRoutes } from "./routes/overview-routes.js";
 import { funnelRoutes } from "./routes/funnel-routes.js";
 import { metricRoutes } from "./routes/metric-routes.js";
@@ -33,7 +33,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     v1[route.method](
       expressPath(route.path),
       ...(route.middleware ?? []),
-      metricHandler(route.metric, deps, (req, res, projectId) => route.handle({ deps, req, res, projectId })),
+      metricHandler(route.metric, deps, (req, res, projectId) => answerRoute(route, { deps, req, res, projectId })),
     );
   }
   v1.use((_req, res) => sendError(res, 404, "not_found", "no such endpoint"));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiErrorSchema, SpendImportErrorDetailsSchema } from "@chatfunnel/schemas";
-import type { ApiRoute } from "../routes/api-route.js";
+import { ReportFormatSchema, takesReportFormat, type ApiRoute } from "../routes/api-route.js";
 
 /** What a route tells the document: everything but its handler. */
 export type DocumentedRoute = Pick<ApiRoute, "method" | "path" | "query" | "body" | "doc">;
@@ -50,12 +50,19 @@ function operation(route: DocumentedRoute): JsonSchema {
   const { doc } = route;
   const responseContent: JsonSchema = { "application/json": { schema: bodySchema(doc.response, "output") } };
   for (const mediaType of doc.responseMediaTypes ?? []) responseContent[mediaType] = { schema: { type: "string" } };
+  const reportFormat = takesReportFormat(route);
+  if (reportFormat) {
+    responseContent["text/csv"] = {
+      schema: { type: "string", description: "With format=csv: the JSON answer as one table (objects as dotted columns, one row per element of an array of objects; README)" },
+    };
+  }
+  const formatParameter = reportFormat ? queryParameters(z.object({ format: ReportFormatSchema })) : [];
   const op: JsonSchema = {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     operationId: `${route.method}${route.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
     security: [{ readKey: [] }],
-    parameters: [...pathParameters(route.path), ...queryParameters(route.query)],
+    parameters: [...pathParameters(route.path), ...queryParameters(route.query), ...formatParameter],
     responses: {
       ...(doc.status === 204
         ? { "204": { description: "No content" }, "404": errorResponse("No such resource in this project") }
