@@ -12,6 +12,7 @@ import { broadcastsRoutes } from "./routes/broadcasts-routes.js";
 import { surveysRoutes } from "./routes/surveys-routes.js";
 import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
+import { exportRoutes } from "./routes/export-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 import { undecodablePathParameter } from "./http/path-parameters.js";
 
@@ -23,7 +24,7 @@ export interface ApiDeps {
 }
 
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes, ...exportRoutes];
 
 /** /api/v1: every route takes a read key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {

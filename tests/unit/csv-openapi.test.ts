@@ -8,14 +8,14 @@ describe("openapi.json documents format=csv on every GET report", () => {
   const doc = openApiDocument(API_ROUTES) as Json;
   const gets = API_ROUTES.filter((route) => route.method === "get");
 
-  it.each(gets.map((route) => [route.path] as const))("%s: a format parameter (json, csv) and a text/csv answer", (path) => {
+  it.each(gets.map((route) => [route.path, route.doc.mediaType ?? "application/json"] as const))("%s: a format parameter (json, csv) and a text/csv answer beside %s", (path, mediaType) => {
     const op = doc.paths[path].get as Json;
     const format = (op.parameters as Json[]).filter((param) => param.name === "format");
     expect(format).toHaveLength(1);
     expect(format[0]!.required).toBe(false);
     expect(format[0]!.schema.enum).toEqual(expect.arrayContaining(["csv"]));
     expect(op.responses["200"].content).toHaveProperty("text/csv");
-    expect(op.responses["200"].content).toHaveProperty("application/json");
+    expect(op.responses["200"].content).toHaveProperty([mediaType]);
   });
 
   it("documents no format on the routes that write", () => {

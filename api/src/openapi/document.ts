@@ -48,7 +48,7 @@ const errorResponse = (description: string) => ({ description, content: { "appli
 
 function operation(route: DocumentedRoute): JsonSchema {
   const { doc } = route;
-  const responseContent: JsonSchema = { "application/json": { schema: bodySchema(doc.response, "output") } };
+  const responseContent: JsonSchema = { [doc.mediaType ?? "application/json"]: { schema: bodySchema(doc.response, "output") } };
   for (const mediaType of doc.responseMediaTypes ?? []) responseContent[mediaType] = { schema: { type: "string" } };
   const reportFormat = takesReportFormat(route);
   if (reportFormat) {

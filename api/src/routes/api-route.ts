@@ -15,6 +15,8 @@ export interface RouteDoc {
   /** The success status when not 200: 201 for a created resource, 204 for no content. */
   status?: 201 | 204;
   response: z.ZodType;
+  /** The media type of `response` when not application/json (application/x-ndjson for the event export). */
+  mediaType?: string;
   /** Other response media types besides JSON, e.g. text/csv for funnel/dropoff. */
   responseMediaTypes?: string[];
   /** Other request media types accepted besides JSON, e.g. text/csv for spend import. */

@@ -13,3 +13,4 @@ export * from "./broadcasts.js";
 export * from "./support.js";
 export * from "./surveys.js";
 export * from "./paths.js";
+export * from "./export.js";
