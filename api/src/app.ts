@@ -1,8 +1,8 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
-import { requireKey, sendError } from "@chatfunnel/core";
+import { requireKey, requireKind, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
-import { answerRoute, expressPath, type ApiRoute } from "./routes/api-route.js";
+import { answerRoute, expressPath, requiredKeyKind, type ApiRoute } from "./routes/api-route.js";
 import { overviewRoutes } from "./routes/overview-routes.js";
 import { funnelRoutes } from "./routes/funnel-routes.js";
 import { metricRoutes } from "./routes/metric-routes.js";
@@ -26,13 +26,15 @@ export interface ApiDeps {
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
 export const API_ROUTES: readonly ApiRoute[] = [...overviewRoutes, ...funnelRoutes, ...metricRoutes, ...eventsRoutes, ...linksRoutes, ...broadcastsRoutes, ...supportRoutes, ...surveysRoutes, ...pathsRoutes, ...exportRoutes];
 
-/** /api/v1: every route takes a read key; the project comes from the key, never the request. */
+/** /api/v1: every GET takes a read (or manage) key, every editor action a manage key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {
   const router = Router();
   const v1 = Router();
   for (const route of API_ROUTES) {
     v1[route.method](
       expressPath(route.path),
+      // Before the body parsers: a read key's editor request is refused without reading its body.
+      requireKind(requiredKeyKind(route)),
       ...(route.middleware ?? []),
       metricHandler(route.metric, deps, (req, res, projectId) => answerRoute(route, { deps, req, res, projectId })),
     );

@@ -103,10 +103,10 @@ describe("format=csv on every GET report of /api/v1", () => {
     expect(sent.body.accepted).toBe(seedEvents().length);
     const spend = await request(testApp.app)
       .post("/api/v1/spend")
-      .set("Authorization", `Bearer ${project.readKey}`)
+      .set("Authorization", `Bearer ${project.manageKey}`)
       .send({ rows: [{ date: "2026-05-02", channel: "telegram", campaign: "=spring", amount: 300, currency: "RUB" }] });
     expect(spend.status).toBe(200);
-    const link = await request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${project.readKey}`).send({ channel: "telegram", target: "shop_bot", campaign: "@promo" });
+    const link = await request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${project.manageKey}`).send({ channel: "telegram", target: "shop_bot", campaign: "@promo" });
     expect(link.status).toBe(201);
   });
   afterAll(async () => testApp.close());

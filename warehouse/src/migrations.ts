@@ -275,6 +275,16 @@ const MIGRATIONS: Migration[] = [
       `DROP TABLE IF EXISTS ${db}.${ROLLUP_TABLES.engagementSlots}`,
     ],
   },
+  {
+    version: 13,
+    name: "manage keys and key revocation",
+    // A revocation is a newer row of the same key_hash (ReplacingMergeTree keeps the latest created_at) with
+    // revoked = 1: every process reads it on its next key reload (core/src/auth/key-store.ts).
+    statements: (db) => [
+      `ALTER TABLE ${db}.api_keys MODIFY COLUMN kind Enum8('write' = 1, 'read' = 2, 'manage' = 3)`,
+      `ALTER TABLE ${db}.api_keys ADD COLUMN IF NOT EXISTS revoked UInt8 DEFAULT 0`,
+    ],
+  },
 ];
 
 /**

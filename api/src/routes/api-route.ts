@@ -156,3 +156,12 @@ export async function answerRoute(route: ApiRoute, request: RouteRequest): Promi
     .send(reportCsv(answer));
   return undefined;
 }
+
+/**
+ * The key kind a route needs: every GET reads (read or manage key), every other method of /api/v1 is an editor
+ * action (spend import, links, and whatever joins them) and needs a manage key. One rule, so a new route is
+ * guarded without a word of its own.
+ */
+export function requiredKeyKind(route: Pick<ApiRoute, "method">): "read" | "manage" {
+  return route.method === "get" ? "read" : "manage";
+}

@@ -14,3 +14,4 @@ export * from "./support.js";
 export * from "./surveys.js";
 export * from "./paths.js";
 export * from "./export.js";
+export * from "./admin.js";
