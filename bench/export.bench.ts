@@ -18,10 +18,17 @@ const formats = (process.env.BENCH_FORMATS ?? "ndjson,csv").split(",").filter(Bo
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 /** One export read to its end, counting rows by their line ends outside quotes (the CSV may quote newlines). */
-async function exportOnce(format: string): Promise<{ rows: number; bytes: number; seconds: number; firstByteMs: number; rssBefore: number; rssPeak: number }> {
+async function exportOnce(format: string): Promise<{ rows: number; bytes: number; seconds: number; firstByteMs: number; rssBefore: number; rssPeak: number; heapPeak: number; buffersPeak: number }> {
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  let heapPeak = 0;
+  let buffersPeak = 0;
+  const sampler = setInterval(() => {
+    const usage = process.memoryUsage();
+    rssPeak = Math.max(rssPeak, usage.rss);
+    heapPeak = Math.max(heapPeak, usage.heapTotal);
+    buffersPeak = Math.max(buffersPeak, usage.arrayBuffers);
+  }, 50);
   const started = performance.now();
   const res = await fetch(`${api.url}/api/v1/export/events?from=${range.from}&to=${range.to}&format=${format}`, { headers: { Authorization: `Bearer ${api.readKey}` } });
   if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
@@ -45,7 +52,7 @@ async function exportOnce(format: string): Promise<{ rows: number; bytes: number
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  return { rows: format === "csv" ? rows - 1 : rows, bytes, seconds, firstByteMs, rssBefore, rssPeak };
+  return { rows: format === "csv" ? rows - 1 : rows, bytes, seconds, firstByteMs, rssBefore, rssPeak, heapPeak, buffersPeak };
 }
 
 console.log(`export: ${events.toLocaleString("en")} events, range ${range.from} → ${range.to}`);
@@ -55,7 +62,8 @@ for (const format of formats) {
   const perSecond = run.rows / run.seconds;
   const line =
     `${format}: ${run.rows.toLocaleString("en")} events, ${mib(run.bytes)} MiB in ${run.seconds.toFixed(1)} s = ${Math.round(perSecond).toLocaleString("en")} events/s ` +
-    `(first byte after ${(run.firstByteMs / 1000).toFixed(1)} s); RSS ${mib(run.rssBefore)} MiB before, peak ${mib(run.rssPeak)} MiB (+${mib(run.rssPeak - run.rssBefore)})`;
+    `(first byte after ${(run.firstByteMs / 1000).toFixed(1)} s); RSS ${mib(run.rssBefore)} MiB before, peak ${mib(run.rssPeak)} MiB (+${mib(run.rssPeak - run.rssBefore)}; ` +
+    `of it at most ${mib(run.heapPeak)} MiB JS heap and ${mib(run.buffersPeak)} MiB Node buffers, collected or not; the rest is the engine's)`;
   console.log(`  ${line}`);
   results.push(line);
 }
