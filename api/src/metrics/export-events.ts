@@ -19,7 +19,7 @@ export type ExportFormat = ExportEventsQuery["format"];
  * - The range is cut into windows of about EXPORT_WINDOW_ROWS events (from a count per hour, which reads only
  *   the ts column) and each window is one sorted query, streamed one block per pull. The engine holds one
  *   window's sort at a time, so its memory is bounded by the window, not the export: chDB does not spill an
- *   ORDER BY to disk (it has no temporary volume), and one ORDER BY over 10M events held ~1.5 GiB. Each window
+ *   ORDER BY to disk (it has no temporary volume), and one ORDER BY over 3M events held 460 MiB. Each window
  *   reads the columns of its partitions again (events are sorted by user, so every granule holds every hour):
  *   the price of the bound, kept small by large windows.
  * - Pulling is the backpressure: a slow client slows the query instead of filling memory (storage.streamQuery).
