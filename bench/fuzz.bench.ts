@@ -48,7 +48,9 @@ const PROJECT = "fuzz";
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-fuzz-bench-"));
 const writeKey = `cf_write_fuzz_${"w".repeat(24)}`;
 const readKey = `cf_read_fuzz_${"r".repeat(24)}`;
-const server = await startEmbeddedProcess({ DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: writeKey, CHATFUNNEL_READ_KEY: readKey, CHATFUNNEL_PROJECT_ID: PROJECT, LOG_LEVEL: "error" });
+// Spend import is an editor action: it takes the manage key.
+const manageKey = `cf_manage_fuzz_${"m".repeat(24)}`;
+const server = await startEmbeddedProcess({ DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: writeKey, CHATFUNNEL_READ_KEY: readKey, CHATFUNNEL_MANAGE_KEY: manageKey, CHATFUNNEL_PROJECT_ID: PROJECT, LOG_LEVEL: "error" });
 let crashed = false;
 let stopping = false;
 server.child.once("exit", (code, signal) => {
@@ -105,7 +107,7 @@ async function send(item: Item): Promise<void> {
     return;
   }
   if (item.kind === "spend") {
-    const headers: Record<string, string> = { Authorization: `Bearer ${readKey}` };
+    const headers: Record<string, string> = { Authorization: `Bearer ${manageKey}` };
     if (item.s.contentType !== undefined) headers["Content-Type"] = item.s.contentType;
     if (Buffer.isBuffer(item.s.body)) headers["Content-Encoding"] = "gzip";
     const res = await fetch(`${server.url}/api/v1/spend`, { method: "POST", headers, body: asBody(item.s.body) });

@@ -1,9 +1,9 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
 import type { WebhookManageConfig } from "@chatfunnel/ingest";
-import { requireKey, sendError } from "@chatfunnel/core";
+import { requireKey, requireKind, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
-import { expressPath, type ApiRoute } from "./routes/api-route.js";
+import { answerRoute, expressPath, requiredKeyKind, type ApiRoute } from "./routes/api-route.js";
 import { overviewRoutes } from "./routes/overview-routes.js";
 import { funnelRoutes } from "./routes/funnel-routes.js";
 import { funnelTrendsRoutes } from "./routes/funnel-trends-routes.js";
@@ -17,6 +17,7 @@ import { supportRoutes } from "./routes/support-routes.js";
 import { retentionRoutes } from "./routes/retention-routes.js";
 import { webhooksRoutes } from "./routes/webhooks-routes.js";
 import { editorRoutes } from "./routes/people-routes.js";
+import { exportRoutes } from "./routes/export-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 import { undecodablePathParameter } from "./http/path-parameters.js";
 
@@ -43,17 +44,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...retentionRoutes,
   ...webhooksRoutes,
   ...editorRoutes,
+  ...exportRoutes,
 ];
 
-/** /api/v1: every route takes a read key; the project comes from the key, never the request. */
+/** /api/v1: every GET takes a read (or manage) key, every editor action a manage key; the project comes from the key, never the request. */
 export function createApiRouter(deps: ApiDeps): Router {
   const router = Router();
   const v1 = Router();
   for (const route of API_ROUTES) {
     v1[route.method](
       expressPath(route.path),
+      // Before the body parsers: a read key's editor request is refused without reading its body.
+      requireKind(requiredKeyKind(route)),
       ...(route.middleware ?? []),
-      metricHandler(route.metric, deps, (req, res, projectId) => route.handle({ deps, req, res, projectId })),
+      metricHandler(route.metric, deps, (req, res, projectId) => answerRoute(route, { deps, req, res, projectId })),
     );
   }
   v1.use((_req, res) => sendError(res, 404, "not_found", "no such endpoint"));

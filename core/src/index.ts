@@ -4,6 +4,7 @@ export * from "./storage/open-storage.js";
 export * from "./auth/key-store.js";
 export * from "./auth/require-key.js";
 export * from "./auth/embedded-keys.js";
+export * from "./auth/admin-store.js";
 export * from "./http/errors.js";
 export * from "./http/json-body.js";
 export * from "./http/listen.js";

@@ -48,6 +48,10 @@ export const ConfigSchema = z.object({
 
   CHATFUNNEL_WRITE_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   CHATFUNNEL_READ_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /** The embedded default's manage key (read + the editor actions); else generated and kept in DATA_DIR. */
+  CHATFUNNEL_MANAGE_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Bearer token of /admin/v1 (projects and keys); else generated and kept in DATA_DIR. Set it when several API processes run. */
+  CHATFUNNEL_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CHATFUNNEL_PROJECT_ID: identifier.default("default"),
 
   /** The batching writer: a batch is inserted when it reaches either bound, or after the wait. */

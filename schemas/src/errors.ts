@@ -4,6 +4,7 @@ export const ErrorCodeSchema = z.enum([
   "bad_request",
   "invalid_parameter",
   "unauthorized",
+  "forbidden",
   "not_found",
   "payload_too_large",
   "rate_limited",

@@ -1,5 +1,5 @@
 import type { Config } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type StartOptions, type StorageMode } from "@chatfunnel/core";
+import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type StartOptions, type StorageMode } from "@chatfunnel/core";
 import { DEFAULT_DASHBOARD_DIR } from "./embedded.js";
 import { createHttpApp } from "./http-app.js";
 import { migrate } from "@chatfunnel/warehouse";
@@ -7,6 +7,8 @@ import { migrate } from "@chatfunnel/warehouse";
 export interface ApiProcess extends ProcessHandle {
   url: string;
   keys: ProjectKeys;
+  /** The admin API token (CHATFUNNEL_ADMIN_TOKEN or the one kept in DATA_DIR). */
+  adminToken: string;
   /** A ClickHouse server (CLICKHOUSE_URL) or chDB under DATA_DIR. */
   storageMode: StorageMode;
 }
@@ -31,9 +33,10 @@ export function startApiProcess(config: Config, dashboardDir = DEFAULT_DASHBOARD
       // Collectors see keys created here on their next key-store reload (unknown keys trigger one).
       const keys = await ensureDefaultProject(config, storage);
       const keyStore = await KeyStore.load(storage);
-      const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger, webhooks: config }, dashboardDir });
+      const adminToken = ensureAdminToken(config);
+      const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger, webhooks: config }, admin: { storage, adminToken, logger }, dashboardDir });
       const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
-      return { url, keys, storageMode: storage.mode };
+      return { url, keys, adminToken, storageMode: storage.mode };
     },
   });
 }

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { createRequire } from "node:module";
 import type { Config } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
+import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
@@ -13,6 +13,8 @@ export const DEFAULT_DASHBOARD_DIR = path.join(path.dirname(createRequire(import
 export interface EmbeddedServer extends ProcessHandle {
   url: string;
   keys: ProjectKeys;
+  /** The admin API token (CHATFUNNEL_ADMIN_TOKEN or the one kept in DATA_DIR). */
+  adminToken: string;
   /** close() under its former name, which bench/dashboard.bench.ts and bench/sdk.bench.ts still call. */
   shutdown(): Promise<ShutdownOutcome>;
 }
@@ -37,6 +39,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
       readiness.addCheck(storage.writeHealth.check);
       const keys = await ensureDefaultProject(config, storage);
       const keyStore = await KeyStore.load(storage);
+      const adminToken = ensureAdminToken(config);
       const { writer } = await starter.part(
         "writer",
         "flush",
@@ -81,11 +84,12 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         logger,
         collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
         api: { storage, keys: keyStore, metrics, logger, webhooks: config },
+        admin: { storage, adminToken, logger },
         dashboardDir,
       });
       const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
       storage.writeHealth.probeNow();
-      return { url, keys };
+      return { url, keys, adminToken };
     },
   });
   return { ...running, shutdown: running.close };

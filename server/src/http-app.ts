@@ -2,6 +2,7 @@ import type { Express, Router } from "express";
 import { createCollectorRouter, createUpdatesRouter, type CollectorDeps } from "@chatfunnel/ingest";
 import { createHttpShell, type Logger, type Metrics, type Readiness } from "@chatfunnel/core";
 import { createApiRouter, type ApiDeps } from "@chatfunnel/api";
+import { createAdminRouter, type AdminDeps } from "./admin-routes.js";
 
 export interface HttpAppParts {
   readiness: Readiness;
@@ -9,6 +10,8 @@ export interface HttpAppParts {
   logger: Logger;
   collector?: CollectorDeps;
   api?: ApiDeps;
+  /** /admin/v1 (projects and keys), where the API is served. */
+  admin?: AdminDeps;
   /** The built dashboard (dashboard/dist); served at / with client-side routes falling back to index.html. */
   dashboardDir?: string;
 }
@@ -18,5 +21,6 @@ export function createHttpApp(parts: HttpAppParts): Express {
   const routers: Router[] = [];
   if (parts.collector) routers.push(createCollectorRouter(parts.collector), createUpdatesRouter(parts.collector));
   if (parts.api) routers.push(createApiRouter(parts.api));
+  if (parts.admin) routers.push(createAdminRouter(parts.admin));
   return createHttpShell({ readiness: parts.readiness, metrics: parts.metrics, logger: parts.logger, routers, dashboardDir: parts.dashboardDir });
 }

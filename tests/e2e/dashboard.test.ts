@@ -40,7 +40,8 @@ function filtersOf(page: Page): ApiFilters {
 
 async function open(pathAndQuery: string): Promise<Page> {
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}${pathAndQuery}#key=${server.keys.readKey}`);
+  // The printed dashboard URL carries the manage key: the dashboard imports spend.
+  await page.goto(`${server.url}${pathAndQuery}#key=${server.keys.manageKey}`);
   return page;
 }
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-e2e-"));
   server = await startEmbedded(loadConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", BATCH_MAX_WAIT_MS: "5" }));
   // The simulator's traffic through the SDK, and its spend through the import endpoint.
-  const filled = await simulate({ url: server.url, writeKey: server.keys.writeKey, readKey: server.keys.readKey, events: 4000, days: 20, seed: 11, now: Date.now() - 3_600_000 });
+  const filled = await simulate({ url: server.url, writeKey: server.keys.writeKey, readKey: server.keys.manageKey, events: 4000, days: 20, seed: 11, now: Date.now() - 3_600_000 });
   expect(filled.events.accepted).toBe(4000);
   expect(filled.spend.error).toBeUndefined();
   browser = await launchBrowser({ locale: "en-US", timezoneId: TZ });
@@ -68,7 +69,7 @@ describe("dashboard in Chromium on the embedded default", () => {
     const page = await open("/");
     await page.locator('[data-metric="users"]').waitFor();
     expect(new URL(page.url()).hash).toBe("");
-    expect(await page.evaluate(() => localStorage.getItem("chatfunnel.readKey"))).toBe(server.keys.readKey);
+    expect(await page.evaluate(() => localStorage.getItem("chatfunnel.readKey"))).toBe(server.keys.manageKey);
     // The URL spells out the view: preset and time zone.
     expect(new URL(page.url()).searchParams.get("range")).toBe("30d");
     expect(new URL(page.url()).searchParams.get("tz")).toBe(TZ);

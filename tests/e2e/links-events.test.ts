@@ -60,7 +60,8 @@ function filtersOf(page: Page): ApiFilters {
 
 async function open(pathAndQuery: string): Promise<Page> {
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}${pathAndQuery}#key=${server.keys.readKey}`);
+  // The printed dashboard URL carries the manage key: the dashboard creates and deletes links.
+  await page.goto(`${server.url}${pathAndQuery}#key=${server.keys.manageKey}`);
   return page;
 }
 
@@ -164,7 +165,7 @@ describe("events and links in Chromium on the embedded default", () => {
     const today = new Date().toISOString().slice(0, 10);
     const spend = await fetch(`${server.url}/api/v1/spend`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${server.keys.readKey}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${server.keys.manageKey}`, "Content-Type": "application/json" },
       body: JSON.stringify({ rows: [{ date: today, channel: "telegram", campaign: "e2e_black_friday", amount: 1500, currency: "RUB" }] }),
     });
     expect(spend.status).toBe(200);
@@ -216,7 +217,7 @@ describe("events and links in Chromium on the embedded default", () => {
   it("both pages fit a phone in Russian", async () => {
     const created = await fetch(`${server.url}/api/v1/links`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${server.keys.readKey}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${server.keys.manageKey}`, "Content-Type": "application/json" },
       body: JSON.stringify({ channel: "vk", target: "shop_group", campaign: "vk_spring", name: "Реклама ВК, весна", source: "vk_ads", medium: "cpc" }),
     });
     expect(created.status).toBe(201);

@@ -62,7 +62,7 @@ describe("bad input on the API is a 400, never a 500", () => {
       const spend: SpendRow[] = [1, 2, 3].flatMap((day) =>
         (["telegram", "vk"] as const).flatMap((channel) => ["big", "other"].map((campaign) => ({ date: `2026-05-0${day}`, channel, campaign, amount: BIG, currency: "RUB" }))),
       );
-      const imported = await request(testApp.app).post("/api/v1/spend").set("Authorization", `Bearer ${project.readKey}`).send({ rows: spend });
+      const imported = await request(testApp.app).post("/api/v1/spend").set("Authorization", `Bearer ${project.manageKey}`).send({ rows: spend });
       expect(imported.status, JSON.stringify(imported.body)).toBe(200);
       data = { events: dedupe(events), spend: latestSpend([spend]) };
     });
@@ -97,7 +97,7 @@ describe("bad input on the API is a 400, never a 500", () => {
       await send(own.writeKey, [makeEvent({ type: "order", revenue: MAX, currency: "USD", timestamp: "2026-05-01T10:00:00Z" })]);
       const imported = await request(testApp.app)
         .post("/api/v1/spend")
-        .set("Authorization", `Bearer ${own.readKey}`)
+        .set("Authorization", `Bearer ${own.manageKey}`)
         .send({ rows: [{ date: "2026-05-01", channel: "telegram", amount: 99_999_999_999_999.99, currency: "USD" }] });
       expect(imported.status, JSON.stringify(imported.body)).toBe(200);
       for (const path of ["overview", "channels", "costs", "timeseries?metric=revenue", "timeseries?metric=spend", "repeat", "engagement"]) {
@@ -115,7 +115,7 @@ describe("bad input on the API is a 400, never a 500", () => {
       const own = await createProject(storage);
       const res = await request(testApp.app)
         .post("/api/v1/spend")
-        .set("Authorization", `Bearer ${own.readKey}`)
+        .set("Authorization", `Bearer ${own.manageKey}`)
         .set("Content-Type", "text/csv")
         .send("date,channel,campaign,amount,currency\n0001-01-01,vk,,1,RUB\n2150-01-01,vk,,1,RUB\n2026-05-01,vk,,1,RUB\n");
       expect(res.status).toBe(400);
@@ -129,7 +129,7 @@ describe("bad input on the API is a 400, never a 500", () => {
       const own = await createProject(storage);
       const res = await request(testApp.app)
         .post("/api/v1/spend")
-        .set("Authorization", `Bearer ${own.readKey}`)
+        .set("Authorization", `Bearer ${own.manageKey}`)
         .send({ rows: [{ date: "2026-05-01", channel: "telegram", amount: 1e14, currency: "USD" }, { date: "2026-05-02", channel: "telegram", amount: 1e300, currency: "USD" }] });
       expect(res.status).toBe(400);
       expect(res.body.error.details).toEqual([
@@ -142,7 +142,7 @@ describe("bad input on the API is a 400, never a 500", () => {
       const own = await createProject(storage);
       const res = await request(testApp.app)
         .post("/api/v1/spend")
-        .set("Authorization", `Bearer ${own.readKey}`)
+        .set("Authorization", `Bearer ${own.manageKey}`)
         .send({ rows: [{ date: "2026-05-01", channel: "telegram", campaign: "ok 🌸", amount: 1, currency: "USD" }, { date: "2026-05-02", channel: "telegram", campaign: "cut \ud83d", amount: 1, currency: "USD" }] });
       expect(res.status).toBe(400);
       expect(res.body.error.details).toEqual([{ line: 2, field: "campaign", message: expect.stringContaining("surrogate") }]);

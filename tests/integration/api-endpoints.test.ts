@@ -19,7 +19,7 @@ describe("analytics API contract on the real engine", () => {
   afterAll(async () => testApp.close());
 
   const get = (path: string, key = project.readKey) => request(testApp.app).get(`/api/v1/${path}`).set("Authorization", `Bearer ${key}`);
-  const postSpend = (key = project.readKey) => request(testApp.app).post("/api/v1/spend").set("Authorization", `Bearer ${key}`);
+  const postSpend = (key = project.manageKey) => request(testApp.app).post("/api/v1/spend").set("Authorization", `Bearer ${key}`);
   const send = async (projectKey: string, events: Event[]) => {
     const res = await request(testApp.app).post("/v1/events").set("Authorization", `Bearer ${projectKey}`).send({ events });
     expect(res.status).toBe(200);
@@ -57,7 +57,7 @@ describe("analytics API contract on the real engine", () => {
   it("imports spend all or nothing, names each bad line and field, and replaces a re-imported day", async () => {
     const own = await createProject(storage);
     const costs = async () => (await get("costs?from=2026-06-01&to=2026-06-03&tz=UTC", own.readKey)).body;
-    const bad = await postSpend(own.readKey).send({
+    const bad = await postSpend(own.manageKey).send({
       rows: [
         { date: "2026-06-01", channel: "telegram", campaign: "a", amount: 100, currency: "RUB" },
         { date: "2026-06-01", channel: "fax", amount: 5, currency: "RUB" },
@@ -69,12 +69,12 @@ describe("analytics API contract on the real engine", () => {
     expect((await costs()).total.spend.amount).toBe(0);
 
     const csv = "date,channel,campaign,amount,currency\n2026-06-01,telegram,a,100.25,RUB\n2026-06-02,vk,,50,RUB\n";
-    const ok = await postSpend(own.readKey).set("Content-Type", "text/csv").send(csv);
+    const ok = await postSpend(own.manageKey).set("Content-Type", "text/csv").send(csv);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ imported: 2 });
     expect((await costs()).total.spend).toEqual({ amount: 150.25, currency: "RUB" });
 
-    const again = await postSpend(own.readKey).send({ rows: [{ date: "2026-06-01", channel: "telegram", campaign: "a", amount: 10, currency: "RUB" }] });
+    const again = await postSpend(own.manageKey).send({ rows: [{ date: "2026-06-01", channel: "telegram", campaign: "a", amount: 10, currency: "RUB" }] });
     expect(again.status).toBe(200);
     const after = await costs();
     expect(after.total.spend).toEqual({ amount: 60, currency: "RUB" });

@@ -66,7 +66,7 @@ describe("API fuzz: hostile parameters are 4xx naming the parameter, never 5xx",
     const own = await createProject(storage);
     await fc.assert(
       fc.asyncProperty(spendRequestArb, async (fuzz) => {
-        let post = request(testApp.app).post("/api/v1/spend").set("Authorization", `Bearer ${own.readKey}`);
+        let post = request(testApp.app).post("/api/v1/spend").set("Authorization", `Bearer ${own.manageKey}`);
         if (fuzz.contentType !== undefined) post = post.set("Content-Type", fuzz.contentType);
         if (Buffer.isBuffer(fuzz.body)) post = post.set("Content-Encoding", "gzip");
         const res = await post.send(fuzz.body);

@@ -47,7 +47,7 @@ describe("every endpoint equals the reference implementation on random event str
     await fc.assert(
       fc.asyncProperty(scenarioArb(anchor.ms), async (scenario) => {
         const project = await createProject(storage);
-        const auth = { Authorization: `Bearer ${project.readKey}` };
+        const auth = { Authorization: `Bearer ${project.manageKey}` };
         await load(project.projectId, scenario.events);
         for (const rows of scenario.imports) {
           const post = request(testApp.app).post("/api/v1/spend").set(auth);

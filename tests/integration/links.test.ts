@@ -57,9 +57,9 @@ describe("tracked links against the real engine", () => {
   afterAll(async () => testApp.close());
 
   const api = () => ({
-    create: (body: object, key = project.readKey) => request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${key}`).send(body),
+    create: (body: object, key = project.manageKey) => request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${key}`).send(body),
     list: (query = RANGE) => request(testApp.app).get(`/api/v1/links?${query}`).set("Authorization", `Bearer ${project.readKey}`),
-    remove: (id: string) => request(testApp.app).delete(`/api/v1/links/${id}`).set("Authorization", `Bearer ${project.readKey}`),
+    remove: (id: string) => request(testApp.app).delete(`/api/v1/links/${id}`).set("Authorization", `Bearer ${project.manageKey}`),
     update: (channel: string, body: object, query = "") =>
       request(testApp.app).post(`/v1/updates/${channel}${query}`).set("Authorization", `Bearer ${project.writeKey}`).send(body),
     events: (events: object[]) => request(testApp.app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events }),
@@ -138,7 +138,7 @@ describe("tracked links against the real engine", () => {
 
     await request(testApp.app)
       .post("/api/v1/spend")
-      .set("Authorization", `Bearer ${project.readKey}`)
+      .set("Authorization", `Bearer ${project.manageKey}`)
       .send({ rows: [{ date: DAY, channel: "telegram", campaign: "tg_cmp", amount: 500, currency: "RUB" }, { date: DAY, channel: "vk", campaign: "vk_cmp", amount: 300, currency: "RUB" }] })
       .expect(200);
     const costs = (await api().get(`/api/v1/costs?by=campaign&${RANGE}`)).body;

@@ -76,11 +76,11 @@ describe("a Python bot forwarding raw updates", () => {
     const project = await createProject(storage);
     const api = (url: string) => request(testApp.app).get(url).set("Authorization", `Bearer ${project.readKey}`);
     const link = LinkSchema.parse(
-      (await request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${project.readKey}`).send({ channel: "telegram", target: BOT, campaign: "black_friday", source: "vk_ads" }).expect(201)).body,
+      (await request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${project.manageKey}`).send({ channel: "telegram", target: BOT, campaign: "black_friday", source: "vk_ads" }).expect(201)).body,
     );
     await request(testApp.app)
       .post("/api/v1/spend")
-      .set("Authorization", `Bearer ${project.readKey}`)
+      .set("Authorization", `Bearer ${project.manageKey}`)
       .send({ rows: [{ date: "2026-05-01", channel: "telegram", campaign: "black_friday", amount: 3000, currency: "RUB" }] })
       .expect(200);
 

@@ -31,12 +31,13 @@ export async function freshDatabase(): Promise<Storage> {
   return storage;
 }
 
-/** A project with a write and a read key in `storage`. */
+/** A project with a write, a read and a manage key in `storage`. */
 export async function createProject(storage: Storage, projectId = `p_${randomUUID().slice(0, 8)}`): Promise<{ projectId: string } & ProjectKeys> {
   await ensureProject(storage, projectId, projectId);
-  const keys = { writeKey: generateKey("write"), readKey: generateKey("read") };
+  const keys = { writeKey: generateKey("write"), readKey: generateKey("read"), manageKey: generateKey("manage") };
   await registerKey(storage, keys.writeKey, { projectId, kind: "write" });
   await registerKey(storage, keys.readKey, { projectId, kind: "read" });
+  await registerKey(storage, keys.manageKey, { projectId, kind: "manage" });
   return { projectId, ...keys };
 }
 

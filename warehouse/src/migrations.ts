@@ -351,6 +351,16 @@ const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 14,
+    name: "manage keys and key revocation",
+    // A revocation is a newer row of the same key_hash (ReplacingMergeTree keeps the latest created_at) with
+    // revoked = 1: every process reads it on its next key reload (core/src/auth/key-store.ts).
+    statements: (db) => [
+      `ALTER TABLE ${db}.api_keys MODIFY COLUMN kind Enum8('write' = 1, 'read' = 2, 'manage' = 3)`,
+      `ALTER TABLE ${db}.api_keys ADD COLUMN IF NOT EXISTS revoked UInt8 DEFAULT 0`,
+    ],
+  },
+  {
     version: 15,
     name: "people deletion (audit log and tombstones) and a per-project retention period",
     // The audit log is who deleted which person when and how many rows each table lost (152-FZ and GDPR ask

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiErrorSchema, SpendImportErrorDetailsSchema } from "@chatfunnel/schemas";
-import type { ApiRoute } from "../routes/api-route.js";
+import { ReportFormatSchema, requiredKeyKind, takesReportFormat, type ApiRoute } from "../routes/api-route.js";
 
 /** What a route tells the document: everything but its handler. */
 export type DocumentedRoute = Pick<ApiRoute, "method" | "path" | "query" | "body" | "doc">;
@@ -48,14 +48,21 @@ const errorResponse = (description: string) => ({ description, content: { "appli
 
 function operation(route: DocumentedRoute): JsonSchema {
   const { doc } = route;
-  const responseContent: JsonSchema = { "application/json": { schema: bodySchema(doc.response, "output") } };
+  const responseContent: JsonSchema = { [doc.mediaType ?? "application/json"]: { schema: bodySchema(doc.response, "output") } };
   for (const mediaType of doc.responseMediaTypes ?? []) responseContent[mediaType] = { schema: { type: "string" } };
+  const reportFormat = takesReportFormat(route);
+  if (reportFormat) {
+    responseContent["text/csv"] = {
+      schema: { type: "string", description: "With format=csv: the JSON answer as one table (objects as dotted columns, one row per element of an array of objects; README)" },
+    };
+  }
+  const formatParameter = reportFormat ? queryParameters(z.object({ format: ReportFormatSchema })) : [];
   const op: JsonSchema = {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     operationId: `${route.method}${route.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
-    security: [{ readKey: [] }],
-    parameters: [...pathParameters(route.path), ...queryParameters(route.query)],
+    security: [{ [`${requiredKeyKind(route)}Key`]: [] }],
+    parameters: [...pathParameters(route.path), ...queryParameters(route.query), ...formatParameter],
     responses: {
       ...(doc.status === 204
         ? { "204": { description: "No content" }, "404": errorResponse("No such resource in this project") }
@@ -70,7 +77,8 @@ function operation(route: DocumentedRoute): JsonSchema {
             },
           }
         : errorResponse("A bad parameter, named in the message and in details[].path"),
-      "401": errorResponse("Missing or unknown read key"),
+      "401": errorResponse(`Missing, unknown or revoked ${requiredKeyKind(route)} key (a write key, or a key of another project's surface, too)`),
+      ...(requiredKeyKind(route) === "manage" ? { "403": errorResponse("A read key of the project: this editor action needs its manage key") } : {}),
       ...(route.body ? { "413": errorResponse("Body too large") } : {}),
       "503": errorResponse("The query ran past its time or memory limit"),
     },
@@ -96,10 +104,15 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): JsonSchema 
       title: "Chatfunnel analytics API",
       version: "1.0.0",
       description:
-        "Messenger-marketing analytics. Every /api/v1 endpoint but this document takes `Authorization: Bearer <read key>`. Ranges are [from, to); rates are fractions or null on a zero denominator; money carries its currency.",
+        "Messenger-marketing analytics. Every GET of /api/v1 but this document takes `Authorization: Bearer <read key>` (or the manage key); every other method is an editor action and takes the manage key (a read key: 403). Ranges are [from, to); rates are fractions or null on a zero denominator; money carries its currency.",
     },
     servers: [{ url: "/" }],
-    components: { securitySchemes: { readKey: { type: "http", scheme: "bearer", description: "A project's read key" } } },
+    components: {
+      securitySchemes: {
+        readKey: { type: "http", scheme: "bearer", description: "A project's read key (its manage key reads too)" },
+        manageKey: { type: "http", scheme: "bearer", description: "A project's manage key: every GET, and the editor actions" },
+      },
+    },
     paths,
   };
 }

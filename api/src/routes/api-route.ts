@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
-import type { z } from "zod";
+import { z } from "zod";
 import type { CommonQuery, CommonQuerySchema } from "@chatfunnel/schemas";
 import type { ResolvedFilters } from "@chatfunnel/warehouse";
-import { parseQuery, resolveFilters } from "../http/params.js";
+import { CSV_CONTENT_TYPE, reportCsv } from "../http/csv.js";
+import { InvalidParameterError, parseQuery, resolveFilters } from "../http/params.js";
 import { boundToUtcMs } from "../http/time-range.js";
 import { projectTimeZone } from "../metrics/project-settings.js";
 import type { RouteDeps } from "./route-deps.js";
@@ -14,6 +15,8 @@ export interface RouteDoc {
   /** The success status when not 200: 201 for a created resource, 204 for no content. */
   status?: 201 | 204;
   response: z.ZodType;
+  /** The media type of `response` when not application/json (application/x-ndjson for the event export). */
+  mediaType?: string;
   /** Other response media types besides JSON, e.g. text/csv for funnel/dropoff. */
   responseMediaTypes?: string[];
   /** Other request media types accepted besides JSON, e.g. text/csv for spend import. */
@@ -114,4 +117,51 @@ export function recentRoute<S extends z.ZodType<OptionalRange>>(declaration: Que
 /** The Express form of a declared path: below /api/v1, `{id}` as `:id`. */
 export function expressPath(path: string): string {
   return path.replace(/^\/api\/v1/, "").replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
+}
+
+/** The answer formats every GET report takes as `format`; JSON unless asked. */
+export const REPORT_FORMATS = ["json", "csv"] as const;
+export const ReportFormatSchema = z
+  .enum(REPORT_FORMATS)
+  .optional()
+  .meta({ description: "`csv` answers the report as one CSV table (text/csv, a header row, RFC 4180; see README); default JSON" });
+
+/**
+ * Whether the generic `format` applies: every GET whose query does not declare `format` itself.
+ * Routes that do (funnel/dropoff, paths/users, export/events) answer their own formats.
+ */
+export function takesReportFormat(route: Pick<ApiRoute, "method" | "query">): boolean {
+  if (route.method !== "get") return false;
+  return !(route.query instanceof z.ZodObject && "format" in (route.query.shape as Record<string, unknown>));
+}
+
+/**
+ * Runs one route for a request: the one place `format=csv` is served, so every GET report, including
+ * routes added later, answers CSV flattened from its JSON answer (api/src/http/csv.ts).
+ * `format` is read before the handler, so a bad one is a 400 naming it even when other parameters are bad too.
+ */
+export async function answerRoute(route: ApiRoute, request: RouteRequest): Promise<unknown> {
+  if (!takesReportFormat(route)) return route.handle(request);
+  const parsed = ReportFormatSchema.safeParse(request.req.query.format);
+  if (!parsed.success) {
+    const message = `must be one of ${REPORT_FORMATS.join(", ")}`;
+    throw new InvalidParameterError(`invalid parameter 'format': ${message}`, [{ path: "format", message }]);
+  }
+  const answer = await route.handle(request);
+  if (parsed.data !== "csv" || answer === undefined || request.res.headersSent) return answer;
+  request.res
+    .status(200)
+    .type(CSV_CONTENT_TYPE)
+    .setHeader("Content-Disposition", `attachment; filename=${route.metric}.csv`)
+    .send(reportCsv(answer));
+  return undefined;
+}
+
+/**
+ * The key kind a route needs: every GET reads (read or manage key), every other method of /api/v1 is an editor
+ * action (spend import, links, and whatever joins them) and needs a manage key. One rule, so a new route is
+ * guarded without a word of its own.
+ */
+export function requiredKeyKind(route: Pick<ApiRoute, "method">): "read" | "manage" {
+  return route.method === "get" ? "read" : "manage";
 }

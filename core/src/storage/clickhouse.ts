@@ -2,6 +2,7 @@ import path from "node:path";
 import fs from "node:fs";
 import { createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import { createChdbConnection } from "chdb/connection";
+import { Session } from "chdb";
 import type { Config } from "@chatfunnel/schemas";
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
@@ -28,9 +29,25 @@ export interface Storage {
    * Resolves once they are stored; a refusal is a ClickHouseError carrying the engine's code.
    */
   insertRows(table: string, rows: readonly object[], settings?: ClickHouseSettings): Promise<void>;
+  /**
+   * Runs one SELECT (no FORMAT clause) and yields its output bytes in `format` as the engine produces them,
+   * for answers too large to hold (the event export). Pulling is the backpressure: the next block is computed
+   * only when the consumer asks for it; breaking off or `signal` cancels the query. Settings are the caller's
+   * alone (not querySettings), since a stream's limits differ from a report's.
+   */
+  streamQuery(request: StreamQueryRequest): AsyncIterable<Uint8Array>;
   /** The same engine and client, working in another database (tests give each case its own). */
   withDatabase(database: string): Storage;
   close(): Promise<void>;
+}
+
+export interface StreamQueryRequest {
+  query: string;
+  params: Record<string, unknown>;
+  /** A streaming output format: RowBinary, TSV, JSONEachRow … */
+  format: string;
+  settings: Record<string, string | number>;
+  signal?: AbortSignal;
 }
 
 /** What one engine offers every database on it. */
@@ -39,6 +56,7 @@ interface Engine {
   mode: StorageMode;
   querySettings: ClickHouseSettings;
   insertRows(qualifiedTable: string, rows: readonly object[], settings: ClickHouseSettings): Promise<void>;
+  streamQuery(request: StreamQueryRequest): AsyncIterable<Uint8Array>;
 }
 
 /** Spelled out on every insert so a server profile's async inserts never acknowledge unstored rows. */
@@ -74,6 +92,7 @@ function storageOn(engine: Engine, database: string): Storage {
     insertRows: async (table, rows, settings = {}) => {
       if (rows.length > 0) await engine.insertRows(`${database}.${table}`, rows, { ...INSERT_SETTINGS, ...settings });
     },
+    streamQuery: (request) => engine.streamQuery(request),
     withDatabase: (other) => storageOn(engine, other),
     close: () => engine.client.close(),
   };
@@ -92,6 +111,15 @@ function serverEngine(config: Config, querySettings: ClickHouseSettings): Engine
     querySettings,
     insertRows: async (table, rows, settings) => {
       await client.insert({ table, values: [...rows], format: "JSONEachRow", clickhouse_settings: settings });
+    },
+    // exec hands back the HTTP body as it arrives; reading it slower slows the server's sending (TCP).
+    streamQuery: async function* ({ query, params, format, settings, signal }) {
+      const result = await client.exec({ query: `${query}\nFORMAT ${format}`, query_params: params, clickhouse_settings: settings, ...(signal ? { abort_signal: signal } : {}) });
+      try {
+        for await (const chunk of result.stream) yield chunk as Uint8Array;
+      } finally {
+        result.stream.destroy();
+      }
     },
   };
 }
@@ -118,6 +146,24 @@ function chdbEngine(config: Config, querySettings: ClickHouseSettings): Engine {
         throw parseError(error instanceof Error ? error.message : String(error));
       }
     },
+    // The client's query() through chDB materializes the whole answer; a session's stream fetches one block
+    // per pull. Each stream gets its own session on the same directory (chDB runs same-path sessions side
+    // by side, and a session has one stream at a time), so other queries go on while an export streams.
+    streamQuery: async function* ({ query, params, format, settings, signal }) {
+      const session = new Session(dataPath);
+      try {
+        const stream = session.queryStreamBind(`${query}\nSETTINGS ${settingsClause(settings)}`, params, { format, ...(signal ? { signal } : {}) });
+        try {
+          for await (const chunk of stream) yield chunk.raw();
+        } catch (error) {
+          throw parseError(error instanceof Error ? error.message : String(error));
+        } finally {
+          stream.cancel();
+        }
+      } finally {
+        session.close();
+      }
+    },
   };
 }
 
@@ -128,4 +174,14 @@ function settingValues(settings: ClickHouseSettings): Record<string, string | nu
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") values[name] = value;
   }
   return values;
+}
+
+/** A SETTINGS clause from our own typed settings (never request input): names checked, text quoted. */
+function settingsClause(settings: Record<string, string | number>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a setting name: ${name}`);
+      return `${name} = ${typeof value === "number" ? String(value) : `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`}`;
+    })
+    .join(", ");
 }

@@ -18,3 +18,5 @@ export * from "./retention.js";
 export * from "./webhooks.js";
 export * from "./people.js";
 export * from "./project.js";
+export * from "./export.js";
+export * from "./admin.js";

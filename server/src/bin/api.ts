@@ -12,9 +12,12 @@ process.stdout.write(
   [
     "",
     `Chatfunnel API (distributed, ClickHouse ${api.storageMode === "server" ? config.CLICKHOUSE_URL : `chDB in ${config.DATA_DIR}`})`,
-    `  Dashboard:  ${api.url}/#key=${api.keys.readKey}`,
+    `  Dashboard:  ${api.url}/#key=${api.keys.manageKey}`,
+    `  View only:  ${api.url}/#key=${api.keys.readKey}`,
     `  Write key:  ${api.keys.writeKey}  (for the collector)`,
     `  Read key:   ${api.keys.readKey}`,
+    `  Manage key: ${api.keys.manageKey}`,
+    `  Admin token: ${api.adminToken}  (/admin/v1; set CHATFUNNEL_ADMIN_TOKEN when several API processes run)`,
     "",
   ].join("\n"),
 );

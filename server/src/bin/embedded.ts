@@ -10,15 +10,20 @@ process.stdout.write(
   [
     "",
     `Chatfunnel is running (embedded, data in ${config.DATA_DIR})`,
-    `  Dashboard:  ${embedded.url}/#key=${embedded.keys.readKey}`,
+    // The dashboard link carries the manage key: it is the owner's, and the dashboard creates and deletes links.
+    `  Dashboard:  ${embedded.url}/#key=${embedded.keys.manageKey}`,
+    `  View only:  ${embedded.url}/#key=${embedded.keys.readKey}`,
     `  Write key:  ${embedded.keys.writeKey}`,
     `  Read key:   ${embedded.keys.readKey}`,
+    `  Manage key: ${embedded.keys.manageKey}  (reads, and imports spend, edits links)`,
+    `  Admin token: ${embedded.adminToken}  (/admin/v1: projects and keys)`,
     `  Send events: curl -X POST ${embedded.url}/v1/events -H 'Authorization: Bearer ${embedded.keys.writeKey}' -H 'Content-Type: application/json' -d @events.json`,
     "",
   ].join("\n"),
 );
 // `npm start -- --demo [--demo-events N]`: fill the product with simulated traffic through the SDK.
 if (demo.demo) {
-  await runDemo({ url: embedded.url, ...embedded.keys }, demo, process.stderr);
-  process.stdout.write(`\nDemo data is in. Dashboard: ${embedded.url}/#key=${embedded.keys.readKey}\n`);
+  // The simulator's "read key" imports spend: an editor action, so it gets the manage key.
+  await runDemo({ url: embedded.url, writeKey: embedded.keys.writeKey, readKey: embedded.keys.manageKey }, demo, process.stderr);
+  process.stdout.write(`\nDemo data is in. Dashboard: ${embedded.url}/#key=${embedded.keys.manageKey}\n`);
 }

@@ -1,0 +1,208 @@
+import type { Storage } from "@chatfunnel/core";
+import { EXPORT_CSV_COLUMNS, type ExportEventsQuery } from "@chatfunnel/schemas";
+import { z } from "zod";
+import { RANGE_HEAD, eventScope, runQuery, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { csvLine } from "../http/csv.js";
+
+export type ExportFormat = ExportEventsQuery["format"];
+
+/**
+ * The raw-event export: every stored event of the scope in [from, to), ordered by timestamp then id, a
+ * resend shown once, streamed with bounded memory however many events there are.
+ *
+ * - The engine writes each output line itself (NDJSON or CSV text built in SQL), so Node only splits the
+ *   stream into rows and drops resends: no per-event objects, which is what keeps millions of events a
+ *   second's work and the heap flat.
+ * - Rows come as RowBinary `(ts ms Int64, event_id UUID, line String)`: the 24-byte key tells a resend (the
+ *   same timestamp and id as the row before, the events explorer's rule) without parsing the line, and a CSV
+ *   line may hold newlines inside quotes, which a line-based format could not frame.
+ * - The range is cut into windows of about EXPORT_WINDOW_ROWS events (from a count per hour, which reads only
+ *   the ts column) and each window is one sorted query, streamed one block per pull. The engine holds one
+ *   window's sort at a time, so its memory is bounded by the window, not the export: chDB does not spill an
+ *   ORDER BY to disk (it has no temporary volume), and one ORDER BY over 3M events held 460 MiB. Each window
+ *   reads the columns of its partitions again (events are sorted by user, so every granule holds every hour):
+ *   the price of the bound, kept small by large windows.
+ * - Pulling is the backpressure: a slow client slows the query instead of filling memory (storage.streamQuery).
+ */
+
+/** Events per window: the engine sorts ~190 B per event of NDJSON lines, so ~100 MiB per window. */
+export const EXPORT_WINDOW_ROWS = 500_000;
+/** Rows per block the engine hands over: ~200 B per event, so a few MiB per pull. */
+export const EXPORT_BLOCK_ROWS = 16_384;
+
+const KEY_BYTES = 8 + 16;
+
+/** ISO 8601 UTC with milliseconds, as Date.toISOString writes it (the explorer's shape). */
+const isoSql = (column: string) => `concat(replaceOne(toString(${column}), ' ', 'T'), 'Z')`;
+const jsonSql = (expression: string) => `toJSONString(toString(${expression}))`;
+
+const SOURCE_FIELDS = ["source", "medium", "campaign", "content", "term", "payload"] as const;
+
+/** `,"name":value` when the column is not stored empty: fields stored empty are left out, as in the explorer. */
+const optionalJsonField = (name: string, column: string) => `if(${column} = '', '', concat(',"${name}":', ${jsonSql(column)}))`;
+
+const NDJSON_LINE_SQL = `concat(
+  '{"id":"', toString(event_id), '","type":', ${jsonSql("type")}, ',"channel":', ${jsonSql("channel")},
+  ',"botId":', ${jsonSql("bot_id")}, ',"userId":', ${jsonSql("user_id")},
+  ${optionalJsonField("sessionId", "session_id")}, ${optionalJsonField("broadcastId", "broadcast_id")},
+  ',"timestamp":"', ${isoSql("ts")}, '"',
+  if(source_fields = '', '', concat(',"source":{', substring(source_fields, 2), '}')),
+  if(currency = '', '', concat(',"revenue":', toString(toFloat64(revenue)), ',"currency":', ${jsonSql("currency")})),
+  if(empty(properties), '', concat(',"properties":', toJSONString(properties))),
+  ',"receivedAt":"', ${isoSql("received_at")}, '"}\\n')`;
+
+const SOURCE_FIELDS_SQL = `concat(${SOURCE_FIELDS.map((field) => optionalJsonField(field, `source_${field}`)).join(", ")})`;
+
+/**
+ * One CSV cell in SQL, the same rule as api/src/http/csv.ts csvCell: a formula start (=, +, @, tab, CR, or -
+ * unless the text is a plain number) gets a leading ', and text with a quote, comma, CR or LF is quoted.
+ */
+function csvCellSql(expression: string): string {
+  const text = `toString(${expression})`;
+  const guarded = `if(substring(${text}, 1, 1) IN ('=', '+', '@', '\\t', '\\r') OR (startsWith(${text}, '-') AND NOT match(${text}, '^-[0-9]+(\\\\.[0-9]+)?$')), concat('\\'', ${text}), ${text})`;
+  return `if(multiSearchAny(${guarded}, ['"', ',', '\\r', '\\n']), concat('"', replaceAll(${guarded}, '"', '""'), '"'), ${guarded})`;
+}
+
+/** The CSV line in EXPORT_CSV_COLUMNS order; ids, channels and times never need quoting. */
+const CSV_LINE_SQL = `concat(${[
+  "toString(event_id)",
+  csvCellSql("type"),
+  "toString(channel)",
+  csvCellSql("bot_id"),
+  csvCellSql("user_id"),
+  csvCellSql("session_id"),
+  csvCellSql("broadcast_id"),
+  isoSql("ts"),
+  ...SOURCE_FIELDS.map((field) => csvCellSql(`source_${field}`)),
+  "if(currency = '', '', toString(toFloat64(revenue)))",
+  csvCellSql("currency"),
+  `if(empty(properties), '', ${csvCellSql("toJSONString(properties)")})`,
+  isoSql("received_at"),
+].join(", ',', ")}, '\\r\\n')`;
+
+/** A window of the export: [fromMs, toMs), UTC milliseconds. */
+export interface ExportWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+const HourCountSchema = z.object({ hour_ms: z.coerce.number(), events: z.coerce.number() });
+
+/**
+ * The range cut at hour boundaries into windows of about `windowRows` events each (an hour with more is a
+ * window of its own), from one count per hour; hours without events are skipped.
+ */
+export async function exportWindows(storage: Storage, filters: ResolvedFilters, windowRows = EXPORT_WINDOW_ROWS): Promise<ExportWindow[]> {
+  const scope = eventScope(filters, storage.database);
+  const hours = await runQuery(
+    storage,
+    `WITH ${RANGE_HEAD}
+     SELECT toUnixTimestamp64Milli(toDateTime64(toStartOfHour(ts), 3, 'UTC')) AS hour_ms, count() AS events
+     FROM ${storage.database}.events
+     WHERE ${scope.sql} AND ts >= range_from AND ts < range_to
+     GROUP BY hour_ms ORDER BY hour_ms`,
+    { ...scope.params },
+    HourCountSchema,
+  );
+  const windows: ExportWindow[] = [];
+  let current: { fromMs: number; toMs: number; events: number } | undefined;
+  for (const hour of hours) {
+    const start = Math.max(hour.hour_ms, filters.fromMs);
+    const end = Math.min(hour.hour_ms + 3_600_000, filters.toMs);
+    if (current && current.events + hour.events <= windowRows) {
+      current.toMs = end;
+      current.events += hour.events;
+    } else {
+      if (current) windows.push({ fromMs: current.fromMs, toMs: current.toMs });
+      current = { fromMs: start, toMs: end, events: hour.events };
+    }
+  }
+  if (current) windows.push({ fromMs: current.fromMs, toMs: current.toMs });
+  // Consecutive windows meet: an event between two counted hours cannot fall through (there is none).
+  return windows.map((window, index) => ({ fromMs: index === 0 ? filters.fromMs : window.fromMs, toMs: windows[index + 1]?.fromMs ?? filters.toMs }));
+}
+
+/** One window's query and its settings. */
+export function exportEventsQuery(storage: Storage, filters: ResolvedFilters, format: ExportFormat, window: ExportWindow) {
+  const db = storage.database;
+  const scope = eventScope(filters, db);
+  return {
+    query: `WITH ${RANGE_HEAD}, ${SOURCE_FIELDS_SQL} AS source_fields
+      SELECT toUnixTimestamp64Milli(ts) AS key_ms, event_id AS key_id, ${format === "csv" ? CSV_LINE_SQL : NDJSON_LINE_SQL} AS line
+      FROM ${db}.events
+      WHERE ${scope.sql} AND ts >= range_from AND ts < range_to
+        AND ts >= toDateTime64({windowFrom:Float64}, 3, 'UTC') AND ts < toDateTime64({windowTo:Float64}, 3, 'UTC')
+      ORDER BY ts, event_id`,
+    params: { ...scope.params, windowFrom: window.fromMs / 1000, windowTo: window.toMs / 1000 },
+    format: "RowBinary",
+    settings: {
+      // The client sets the pace: a slow download must not hit the report queries' time limit; a disconnect cancels.
+      max_execution_time: 0,
+      max_memory_usage: String(storage.querySettings.max_memory_usage ?? 0),
+      max_block_size: EXPORT_BLOCK_ROWS,
+      output_format_json_escape_forward_slashes: 0,
+    },
+  };
+}
+
+/**
+ * The export's bytes, each yield a few MiB of whole lines (the CSV header first), window after window. The
+ * first yield comes once the first window is sorted, so a failure before it can still be answered as an error.
+ */
+export async function* exportEvents(
+  storage: Storage,
+  filters: ResolvedFilters,
+  format: ExportFormat,
+  signal?: AbortSignal,
+  windowRows = EXPORT_WINDOW_ROWS,
+): AsyncGenerator<Buffer> {
+  let head = format === "csv" ? Buffer.from(csvLine(EXPORT_CSV_COLUMNS)) : Buffer.alloc(0);
+  // The key of the row before: one buffer reused, compared in place (no allocation per row). Kept across
+  // windows, though a resend, at its original's instant, is always in its original's window.
+  const lastKey = Buffer.alloc(KEY_BYTES);
+  let haveLastKey = false;
+  for (const window of await exportWindows(storage, filters, windowRows)) {
+    let carry = Buffer.alloc(0);
+    for await (const chunk of storage.streamQuery({ ...exportEventsQuery(storage, filters, format, window), ...(signal ? { signal } : {}) })) {
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      // Lines are shorter than their rows, so the block's size bounds what they need.
+      const out = Buffer.allocUnsafe(head.length + data.length);
+      let written = head.copy(out, 0);
+      let position = 0;
+      for (;;) {
+        const row = readRow(data, position);
+        if (row === undefined) break;
+        // A resend not yet merged away sits right after its original: same timestamp, same id.
+        if (!haveLastKey || data.compare(lastKey, 0, KEY_BYTES, position, position + KEY_BYTES) !== 0) {
+          written += data.copy(out, written, row.start, row.end);
+          data.copy(lastKey, 0, position, position + KEY_BYTES);
+          haveLastKey = true;
+        }
+        position = row.end;
+      }
+      carry = Buffer.from(data.subarray(position));
+      if (written > 0) {
+        yield out.subarray(0, written);
+        head = Buffer.alloc(0);
+      }
+    }
+    if (carry.length > 0) throw new Error(`the export stream ended inside a row (${carry.length} bytes left)`);
+  }
+  if (head.length > 0) yield head;
+}
+
+/** One RowBinary row `(Int64, UUID, String)` at `position`: where its line starts and ends, or undefined if incomplete. */
+function readRow(data: Buffer, position: number): { start: number; end: number } | undefined {
+  let cursor = position + KEY_BYTES;
+  let length = 0;
+  let factor = 1;
+  for (;;) {
+    if (cursor >= data.length) return undefined;
+    const byte = data[cursor++]!;
+    length += (byte & 0x7f) * factor;
+    if (byte < 0x80) break;
+    factor *= 128;
+  }
+  const end = cursor + length;
+  return end <= data.length ? { start: cursor, end } : undefined;
+}
