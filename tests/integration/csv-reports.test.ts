@@ -16,14 +16,22 @@ const BROADCAST = "spring-sale";
  * What each route needs beyond the common range to answer 200 with data. A new GET route that needs more
  * answers 400 below until it gets an entry here: it cannot go without a CSV test.
  */
-const ROUTE_QUERIES: Record<string, { path?: string; query?: string }> = {
+const ROUTE_QUERIES: Record<string, { path?: string; query?: string; range?: false }> = {
   "/api/v1/funnel": { query: "steps=bot_started&steps=lead&steps=order&breakdown=channel" },
   "/api/v1/funnel/dropoff": { query: "steps=bot_started&steps=lead&steps=order&step=3" },
   "/api/v1/timeseries": { query: "metric=revenue" },
   "/api/v1/costs": { query: "by=campaign" },
   "/api/v1/broadcasts/{id}": { path: `/api/v1/broadcasts/${BROADCAST}` },
   "/api/v1/paths/users": { query: "step=1&kind=type&label=bot_started" },
+  "/api/v1/funnel/trends": { query: "steps=bot_started&steps=lead&steps=order" },
+  "/api/v1/retention/users": { query: "cohortStart=2026-04-27&period=0" },
+  // The audit log and the webhook lists are not reports of a range.
+  "/api/v1/people/deletions": { range: false },
+  "/api/v1/webhooks": { range: false },
+  "/api/v1/webhooks/{id}/deliveries": { range: false },
 };
+const WEBHOOK_URL = "http://127.0.0.1:9/crm";
+const DELETED_USER = "to-delete";
 
 const at = (day: number, minute: number) => `2026-05-0${day}T10:${String(minute).padStart(2, "0")}:00Z`;
 
@@ -94,11 +102,23 @@ describe("format=csv on every GET report of /api/v1", () => {
   let storage: Storage;
   let testApp: TestApp;
   let project: Awaited<ReturnType<typeof createProject>>;
+  let webhookId = "";
 
   beforeAll(async () => {
     storage = await freshDatabase();
     project = await createProject(storage);
     testApp = createTestApp(storage);
+    // A webhook before the events, so its list and its deliveries have rows; a deleted person for the audit log.
+    const webhook = await request(testApp.app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.manageKey}`).send({ url: WEBHOOK_URL, events: ["lead"] });
+    expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
+    webhookId = webhook.body.id;
+    const person = await request(testApp.app)
+      .post("/v1/events")
+      .set("Authorization", `Bearer ${project.writeKey}`)
+      .send({ events: [makeEvent({ channel: "vk", userId: DELETED_USER, timestamp: at(4, 0), type: "bot_started" })] });
+    expect(person.body.accepted).toBe(1);
+    const deletion = await request(testApp.app).delete(`/api/v1/people/vk/${DELETED_USER}`).set("Authorization", `Bearer ${project.manageKey}`);
+    expect(deletion.status, JSON.stringify(deletion.body)).toBe(200);
     const sent = await request(testApp.app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events: seedEvents() });
     expect(sent.body.accepted).toBe(seedEvents().length);
     const spend = await request(testApp.app)
@@ -114,7 +134,8 @@ describe("format=csv on every GET report of /api/v1", () => {
   const getRoutes = API_ROUTES.filter((route) => route.method === "get");
   const url = (route: (typeof getRoutes)[number], extra: string) => {
     const entry = ROUTE_QUERIES[route.path] ?? {};
-    return `${entry.path ?? route.path}?${RANGE}${entry.query ? `&${entry.query}` : ""}${extra}`;
+    const path = (entry.path ?? route.path).replace("{id}", webhookId);
+    return `${path}?${[entry.range === false ? "" : RANGE, entry.query ?? "", extra.replace(/^&/, "")].filter((part) => part !== "").join("&")}`;
   };
   const get = (path: string) => request(testApp.app).get(path).set("Authorization", `Bearer ${project.readKey}`);
 

@@ -26,7 +26,8 @@ export type PersonDeletionResponse = z.infer<typeof PersonDeletionResponseSchema
 
 export const MAX_DELETIONS_LIMIT = 1000;
 
-export const PersonDeletionsQuerySchema = z.strictObject({
+// Like every query schema a plain object: `format` (the generic CSV, api-route.ts) and other report parameters pass.
+export const PersonDeletionsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_DELETIONS_LIMIT).default(100),
 });
 
