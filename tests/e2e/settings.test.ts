@@ -18,7 +18,7 @@ let browser: BrowserSession;
 let dataDir: string;
 
 async function api<T>(pathname: string): Promise<T> {
-  const response = await fetch(`${server.url}/api/v1/${pathname}`, { headers: { Authorization: `Bearer ${server.keys.readKey}` } });
+  const response = await fetch(`${server.url}/api/v1/${pathname}`, { headers: { Authorization: `Bearer ${server.keys.manageKey}` } });
   if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -36,7 +36,7 @@ const event = (userId: string, type: string, timestamp: string): EventInput => (
 
 async function open(pathAndQuery: string): Promise<Page> {
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}${pathAndQuery}#key=${server.keys.readKey}`);
+  await page.goto(`${server.url}${pathAndQuery}#key=${server.keys.manageKey}`);
   return page;
 }
 

@@ -37,7 +37,7 @@ afterAll(async () => {
 describe("webhooks page in Chromium on the embedded default", () => {
   it("creates, tests, lists with the last delivery, shows the log and deletes a webhook", async () => {
     const page = await browser.context.newPage();
-    await page.goto(`${server.url}/webhooks#key=${server.keys.readKey}`);
+    await page.goto(`${server.url}/webhooks#key=${server.keys.manageKey}`);
     const form = page.getByRole("form", { name: "New webhook" });
     await form.waitFor();
     await page.getByText("No webhooks yet.").waitFor();

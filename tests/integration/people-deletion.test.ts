@@ -40,7 +40,8 @@ describe("deleting a person", () => {
   });
   afterAll(async () => testApp.close());
 
-  const auth = (project: Project, kind: "read" | "write" = "read") => ({ Authorization: `Bearer ${kind === "read" ? project.readKey : project.writeKey}` });
+  // The manage key: deletions are editor actions, and it reads every report too.
+const auth = (project: Project, kind: "manage" | "write" = "manage") => ({ Authorization: `Bearer ${kind === "manage" ? project.manageKey : project.writeKey}` });
 
   const send = (project: Project, events: Event[]) => sendEvents(testApp.app, project, events);
   const feed = (events: Event[], anchorMs: number) => feedProject(testApp.app, storage, events, anchorMs);
@@ -127,6 +128,9 @@ describe("deleting a person", () => {
       makeEvent({ userId: "42", type: "order", timestamp: "2026-05-01T10:06:00Z", revenue: 5, currency: "RUB" }),
       makeEvent({ userId: "7", type: "lead", timestamp: "2026-05-01T10:05:00Z" }),
     ];
+    // A webhook for leads: the outbox holds a copy of the person's lead, which the deletion must clear too.
+    const webhook = await request(testApp.app).post("/api/v1/webhooks").set(auth(project)).send({ url: "http://127.0.0.1:9/crm", events: ["lead"] });
+    expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
     await send(project, events);
     await send(project, events.slice(0, 2)); // a resend before the deletion: two physical rows each
     await send(other, events); // the same person in another project stays
@@ -135,7 +139,7 @@ describe("deleting a person", () => {
     expect(res.body).toEqual({
       channel: "telegram",
       userId: "42",
-      deletedRows: { events: 5, user_slots: expect.any(Number), id_sessions: expect.any(Number), user_outcomes: expect.any(Number), user_first_touch: expect.any(Number), conversation_slots: expect.any(Number) },
+      deletedRows: { events: 5, user_slots: expect.any(Number), id_sessions: expect.any(Number), user_outcomes: expect.any(Number), user_first_touch: expect.any(Number), conversation_slots: expect.any(Number), webhook_outbox: expect.any(Number) },
     });
     for (const table of PERSON_TABLES) expect(res.body.deletedRows[table], table).toBeGreaterThan(0);
     const users = async (p: Project) => (await request(testApp.app).get("/api/v1/overview?from=2026-05-01&to=2026-05-02").set(auth(p))).body.current.users as number;
@@ -200,8 +204,9 @@ describe("deleting a person", () => {
 describe("a deletion survives a restart of the embedded process", () => {
   it("keeps the person out of every answer, the audit log, and refuses their old events after the restart", { timeout: 180_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(process.env.CHATFUNNEL_TEST_ROOT ?? os.tmpdir(), "people-restart-"));
-    const env = { DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: `cf_w_${randomUUID().replaceAll("-", "")}`, CHATFUNNEL_READ_KEY: `cf_r_${randomUUID().replaceAll("-", "")}` };
-    const read = { Authorization: `Bearer ${env.CHATFUNNEL_READ_KEY}` };
+    const env = { DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: `cf_w_${randomUUID().replaceAll("-", "")}`, CHATFUNNEL_READ_KEY: `cf_r_${randomUUID().replaceAll("-", "")}`, CHATFUNNEL_MANAGE_KEY: `cf_m_${randomUUID().replaceAll("-", "")}` };
+    // The manage key: the deletion is an editor action, and it reads every report too.
+    const read = { Authorization: `Bearer ${env.CHATFUNNEL_MANAGE_KEY}` };
     const events = [
       makeEvent({ userId: "gone", type: "bot_started", timestamp: "2026-05-01T10:00:00Z", source: { campaign: "spring" } }),
       makeEvent({ userId: "gone", type: "lead", timestamp: "2026-05-01T10:05:00Z" }),

@@ -30,7 +30,7 @@ describe("project settings", () => {
 
   it("reads the defaults, changes each field, and keeps the last change of each", async () => {
     const project = await createProject(storage);
-    const api = client(project.readKey);
+    const api = client(project.manageKey);
     const initial = await api.get("/api/v1/project");
     expect(initial.status, JSON.stringify(initial.body)).toBe(200);
     expect(ProjectSettingsSchema.parse(initial.body)).toEqual({ id: project.projectId, name: project.projectId, timezone: "UTC", sessionTimeoutMinutes: 30, retentionDays: null });
@@ -55,7 +55,7 @@ describe("project settings", () => {
 
   it("the time zone is the default `tz` of every report", async () => {
     const project = await createProject(storage);
-    const api = client(project.readKey);
+    const api = client(project.manageKey);
     await api.patch({ timezone: "Asia/Kolkata" });
     const overview = await api.get("/api/v1/overview?from=2026-05-01&to=2026-05-02");
     expect(overview.status).toBe(200);
@@ -64,7 +64,7 @@ describe("project settings", () => {
 
   it("the session timeout changes the sessions of overview, timeseries, repeat and engagement, on both paths", async () => {
     const project = await createProject(storage);
-    const api = client(project.readKey);
+    const api = client(project.manageKey);
     // One user without sessionId; gaps of 12, 40 and 40 minutes. 10 min: 4 sessions; 30: 3; 60: 1.
     const times = ["2026-05-01T10:00:00Z", "2026-05-01T10:12:00Z", "2026-05-01T10:52:00Z", "2026-05-01T11:32:00Z"];
     const events = times.map((timestamp) => makeEvent({ userId: "u1", type: "message_received", timestamp }));
@@ -102,7 +102,7 @@ describe("project settings", () => {
 
   it("bad input is a 400 naming the field, never a 500", async () => {
     const project = await createProject(storage);
-    const api = client(project.readKey);
+    const api = client(project.manageKey);
     const cases: Array<[unknown, string]> = [
       [{ timezone: "Mars/Base" }, "timezone"],
       [{ sessionTimeoutMinutes: 0 }, "sessionTimeoutMinutes"],
@@ -125,7 +125,7 @@ describe("project settings", () => {
     const factory = await api.patch({ timezone: "SystemV/AST4" });
     expect(factory.status).toBe(400);
     expect(factory.body.error.message).toContain("'timezone'");
-    const notJson = await request(testApp.app).patch("/api/v1/project").set("Authorization", `Bearer ${project.readKey}`).set("Content-Type", "application/json").send("{");
+    const notJson = await request(testApp.app).patch("/api/v1/project").set("Authorization", `Bearer ${project.manageKey}`).set("Content-Type", "application/json").send("{");
     expect(notJson.status).toBe(400);
     // Nothing was changed by the refused requests.
     expect((await api.get("/api/v1/project")).body).toMatchObject({ timezone: "UTC", sessionTimeoutMinutes: 30, retentionDays: null, name: project.projectId });

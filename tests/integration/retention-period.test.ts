@@ -35,7 +35,7 @@ describe("retention period", () => {
   });
   afterAll(async () => testApp.close());
 
-  const patch = (project: Project, body: object) => request(testApp.app).patch("/api/v1/project").set("Authorization", `Bearer ${project.readKey}`).send(body);
+  const patch = (project: Project, body: object) => request(testApp.app).patch("/api/v1/project").set("Authorization", `Bearer ${project.manageKey}`).send(body);
   const storedEvents = async (project: Project) => {
     const result = await storage.client.query({
       query: `SELECT count() AS n FROM ${storage.database}.events WHERE project_id = {p:String}`,
@@ -150,8 +150,9 @@ describe("retention period", () => {
 describe("the embedded process applies retention periods", () => {
   it("at start, to events stored before the period was set", { timeout: 180_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(process.env.CHATFUNNEL_TEST_ROOT ?? os.tmpdir(), "retention-start-"));
-    const env = { DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: `cf_w_${randomUUID().replaceAll("-", "")}`, CHATFUNNEL_READ_KEY: `cf_r_${randomUUID().replaceAll("-", "")}` };
-    const headers = { Authorization: `Bearer ${env.CHATFUNNEL_READ_KEY}`, "Content-Type": "application/json" };
+    const env = { DATA_DIR: dataDir, CHATFUNNEL_WRITE_KEY: `cf_w_${randomUUID().replaceAll("-", "")}`, CHATFUNNEL_READ_KEY: `cf_r_${randomUUID().replaceAll("-", "")}`, CHATFUNNEL_MANAGE_KEY: `cf_m_${randomUUID().replaceAll("-", "")}` };
+    // The manage key: the project settings are an editor action, and it reads every report too.
+    const headers = { Authorization: `Bearer ${env.CHATFUNNEL_MANAGE_KEY}`, "Content-Type": "application/json" };
     const recent = new Date(Date.now() - 3_600_000).toISOString();
     const events = [makeEvent({ userId: "old", timestamp: "2026-01-10T10:00:00Z" }), makeEvent({ userId: "new", timestamp: recent })];
     const users = async (url: string) => {

@@ -36,10 +36,10 @@ async function setup(overrides: Record<string, string> = {}) {
     await receiver.stop();
   });
   const api = {
-    create: (body: object) => request(testApp.app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.readKey}`).send(body),
+    create: (body: object) => request(testApp.app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.manageKey}`).send(body),
     list: () => request(testApp.app).get("/api/v1/webhooks").set("Authorization", `Bearer ${project.readKey}`),
-    remove: (id: string) => request(testApp.app).delete(`/api/v1/webhooks/${id}`).set("Authorization", `Bearer ${project.readKey}`),
-    test: (id: string) => request(testApp.app).post(`/api/v1/webhooks/${id}/test`).set("Authorization", `Bearer ${project.readKey}`),
+    remove: (id: string) => request(testApp.app).delete(`/api/v1/webhooks/${id}`).set("Authorization", `Bearer ${project.manageKey}`),
+    test: (id: string) => request(testApp.app).post(`/api/v1/webhooks/${id}/test`).set("Authorization", `Bearer ${project.manageKey}`),
     deliveries: (id: string) => request(testApp.app).get(`/api/v1/webhooks/${id}/deliveries`).set("Authorization", `Bearer ${project.readKey}`),
     ingest: (events: Event[]) => request(testApp.app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events }),
   };
@@ -285,7 +285,7 @@ describe("webhooks: bad input", () => {
 
   it("answers 400 for a body that is not JSON, 404 for an unknown webhook's log, and documents every route in openapi.json", async () => {
     const { api, project, app } = await setup();
-    const broken = await request(app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.readKey}`).set("Content-Type", "application/json").send('{"url": ');
+    const broken = await request(app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.manageKey}`).set("Content-Type", "application/json").send('{"url": ');
     expect(broken.status).toBe(400);
     expect((await api.deliveries("wh_missing")).status).toBe(404);
     expect((await request(app).get("/api/v1/webhooks/wh_missing/deliveries?limit=0").set("Authorization", `Bearer ${project.readKey}`)).status).toBe(400);

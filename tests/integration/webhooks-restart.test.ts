@@ -11,7 +11,9 @@ import { WebhookReceiver } from "../support/webhook-receiver.js";
 
 const WRITE_KEY = `cf_w_${randomUUID().replaceAll("-", "")}`;
 const READ_KEY = `cf_r_${randomUUID().replaceAll("-", "")}`;
-const ENV = { CHATFUNNEL_WRITE_KEY: WRITE_KEY, CHATFUNNEL_READ_KEY: READ_KEY, WEBHOOK_RETRY_BASE_MS: "300", WEBHOOK_RETRY_MAX_MS: "600", WEBHOOK_POLL_MS: "50" };
+/** Creating a webhook is an editor action: the manage key. */
+const MANAGE_KEY = `cf_m_${randomUUID().replaceAll("-", "")}`;
+const ENV = { CHATFUNNEL_WRITE_KEY: WRITE_KEY, CHATFUNNEL_READ_KEY: READ_KEY, CHATFUNNEL_MANAGE_KEY: MANAGE_KEY, WEBHOOK_RETRY_BASE_MS: "300", WEBHOOK_RETRY_MAX_MS: "600", WEBHOOK_POLL_MS: "50" };
 
 /**
  * The product SIGKILLed while deliveries are being retried, and while acknowledged leads have not been
@@ -36,7 +38,7 @@ describe("webhooks across a restart of the embedded process", () => {
     let healthy = false;
     receiver.respond = () => ({ status: healthy ? 200 : 500 });
     running = await startEmbeddedProcess({ DATA_DIR: dataDir, ...ENV });
-    const created = await post(running.url, "/api/v1/webhooks", READ_KEY, { url: receiver.url, events: ["lead"] });
+    const created = await post(running.url, "/api/v1/webhooks", MANAGE_KEY, { url: receiver.url, events: ["lead"] });
     expect(created.status).toBe(201);
     const webhook = (await created.json()) as { id: string };
 

@@ -17,7 +17,8 @@ const DAY = 86_400_000;
 
 export const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-const auth = (project: Project, kind: "read" | "write" = "read") => ({ Authorization: `Bearer ${kind === "read" ? project.readKey : project.writeKey}` });
+// The manage key: deletions are editor actions, and it reads every report too.
+const auth = (project: Project, kind: "manage" | "write" = "manage") => ({ Authorization: `Bearer ${kind === "manage" ? project.manageKey : project.writeKey}` });
 
 /** Every report and list of the API over one range, as [name, path and query] pairs. */
 export function endpointPaths(range: string, broadcastIds: readonly string[]): Array<[string, string]> {
