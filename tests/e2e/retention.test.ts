@@ -71,7 +71,7 @@ beforeAll(async () => {
   const localDay = (iso: string) => todayIn(TZ, new Date(iso));
   const spend = await fetch(`${server.url}/api/v1/spend`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${server.keys.readKey}`, "Content-Type": "application/json" },
+    headers: { Authorization: `Bearer ${server.keys.manageKey}`, "Content-Type": "application/json" },
     body: JSON.stringify({
       rows: [
         { date: localDay(daysAgo(20)), channel: "telegram", campaign: "autumn", amount: 1000, currency: "RUB" },

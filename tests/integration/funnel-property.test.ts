@@ -15,7 +15,9 @@ import { referenceDropoff, referenceFunnel, type ReferenceScope } from "../refer
 import { BASE_MS, MINUTE, scenarioArb, stepText } from "../reference/funnel-arbitraries.js";
 import { exampleExclusions } from "../reference/funnel-examples.js";
 
-const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 200);
+// 100 streams: every run now compares each mode with operators, any-of steps, windows, exclusions and property
+// breakdowns, which took 200 runs past ten minutes in CI; FUNNEL_PROPERTY_RUNS=500 for a deeper search.
+const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 100);
 
 describe("funnel equals the reference implementation on random event streams", () => {
   let storage: Storage;

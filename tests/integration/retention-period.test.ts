@@ -85,6 +85,8 @@ describe("retention period", () => {
           }
           // A second run finds nothing older and writes nothing.
           expect((await applyRetention(storage, nowMs)).find((r) => r.projectId === aged.projectId)?.events).toBe(0);
+          // Off again, so later runs (other nows, the tests below) do not redo this project's deletes.
+          expect((await patch(aged, { retentionDays: null })).status).toBe(200);
         },
       ),
       { numRuns: RUNS_PER_ANCHOR },
@@ -115,6 +117,7 @@ describe("retention period", () => {
     const costs = after["costs by campaign"] as { body: { rows: Array<{ key: string | null; leads: number }> } };
     expect(costs.body.rows.find((row) => row.key === "new")?.leads).toBe(1);
     expect((after.overview as { body: { current: { resolutionRate: number | null; sessions: number } } }).body.current).toMatchObject({ sessions: 2 });
+    expect((await patch(aged, { retentionDays: null })).status).toBe(200);
   });
 
   it("a project without a period keeps everything; null turns a period off", async () => {
