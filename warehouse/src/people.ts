@@ -26,17 +26,18 @@ export type DeletedRows = Record<PersonTable, number>;
  */
 const DELETE_SETTINGS = { lightweight_deletes_sync: "2" } as const;
 
-const CountRowSchema = z.object({ table: z.string(), rows: z.coerce.number() });
+const CountRowSchema = z.object({ table: z.coerce.number().int().min(0).max(PERSON_TABLES.length - 1), rows: z.coerce.number() });
 
 const personWhere = "project_id = {projectId:String} AND channel = {channel:String} AND user_id = {userId:String}";
 
 /** How many rows of the person each table holds (physical rows: a resend not merged yet counts). */
 export async function personRowCounts(storage: Storage, person: PersonKey): Promise<DeletedRows> {
   const db = storage.database;
-  const sql = PERSON_TABLES.map((table) => `SELECT '${table}' AS table, count() AS rows FROM ${db}.${table} WHERE ${personWhere}`).join(" UNION ALL ");
+  // Each count names its table by its position in PERSON_TABLES (an allow-listed identifier, never a value in the SQL).
+  const sql = PERSON_TABLES.map((table, index) => `SELECT ${index} AS table, count() AS rows FROM ${db}.${table} WHERE ${personWhere}`).join(" UNION ALL ");
   const rows = await runQuery(storage, sql, { ...person }, CountRowSchema);
   const counts = Object.fromEntries(PERSON_TABLES.map((table) => [table, 0])) as DeletedRows;
-  for (const row of rows) counts[row.table as PersonTable] = row.rows;
+  for (const row of rows) counts[PERSON_TABLES[row.table]!] = row.rows;
   return counts;
 }
 
