@@ -96,6 +96,13 @@ export const ConfigSchema = z.object({
   WEBHOOK_CONCURRENCY: intFromEnv(8, 1),
   /** Unfinished deliveries kept in memory; the rest wait in storage for a later sweep. */
   WEBHOOK_MAX_QUEUED: intFromEnv(100_000, 1),
+  /**
+   * Alerts and digests to Telegram call `<TELEGRAM_API_URL>/bot<token>/sendMessage` (and sendPhoto); tests
+   * and installs behind a proxy point it elsewhere.
+   */
+  TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.telegram.org").transform((url) => url.replace(/\/+$/, "")),
+  /** One Bot API request's deadline; a slower answer counts as a failure, recorded, never blocking ingest. */
+  TELEGRAM_TIMEOUT_MS: intFromEnv(10_000, 100),
   /** Distributed worker: the one-partition topic whose owner in the group is the one active worker. */
   KAFKA_WORKER_TOPIC: z.string().min(1).default("chatfunnel-worker-lease"),
   KAFKA_WORKER_GROUP_ID: z.string().min(1).default("chatfunnel-worker"),

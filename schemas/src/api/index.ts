@@ -16,6 +16,7 @@ export * from "./surveys.js";
 export * from "./paths.js";
 export * from "./retention.js";
 export * from "./webhooks.js";
+export * from "./notify.js";
 export * from "./people.js";
 export * from "./project.js";
 export * from "./export.js";
