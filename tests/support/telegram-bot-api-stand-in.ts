@@ -70,7 +70,7 @@ export class TelegramBotApiStandIn {
     if (type.startsWith("application/json")) call.fields = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
     else if (type.startsWith("multipart/form-data")) {
       // The platform's own multipart parser, so the test reads the form as Telegram would.
-      const form = await new Request("http://stand-in/", { method: "POST", headers: { "content-type": type }, body: raw }).formData();
+      const form = await new Request("http://stand-in/", { method: "POST", headers: { "content-type": type }, body: new Uint8Array(raw) }).formData();
       for (const [name, value] of form.entries()) {
         if (typeof value === "string") call.fields[name] = value;
         else call.files[name] = { bytes: Buffer.from(await value.arrayBuffer()), type: value.type, name: value.name };

@@ -60,7 +60,7 @@ export interface TelegramPhoto {
 export function sendTelegramPhoto(config: TelegramClientConfig, target: TelegramTarget, photo: TelegramPhoto): Promise<TelegramSendResult> {
   const form = new FormData();
   form.set("chat_id", String(target.chatId));
-  form.set("photo", new Blob([photo.png], { type: "image/png" }), photo.fileName);
+  form.set("photo", new Blob([photo.png.slice()], { type: "image/png" }), photo.fileName);
   if (photo.caption !== undefined) form.set("caption", cut(photo.caption, TELEGRAM_CAPTION_MAX));
   if (photo.parseMode) form.set("parse_mode", photo.parseMode);
   return call(config, target, "sendPhoto", { body: form });
