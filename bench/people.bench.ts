@@ -18,7 +18,7 @@ import { BENCH_PROJECT, openBenchData, serveBenchApi } from "./support/bench-dat
 
 const calls = Number(process.env.BENCH_CALLS ?? 5);
 const { storage, range, events, users, close } = await openBenchData("people", process.env);
-const { url, readKey, close: closeApi } = await serveBenchApi(storage);
+const { url, manageKey, close: closeApi } = await serveBenchApi(storage);
 const db = storage.database;
 const SAVED = "people_bench_saved_events";
 
@@ -51,7 +51,7 @@ try {
         await command(`ALTER TABLE ${db}.${table} DELETE WHERE project_id = '${BENCH_PROJECT}' AND ${personSql(person)} SETTINGS mutations_sync = 2`);
       }
     } else {
-      const res = await fetch(`${url}/api/v1/people/${person.channel}/${encodeURIComponent(person.userId)}`, { method: "DELETE", headers: { Authorization: `Bearer ${readKey}` } });
+      const res = await fetch(`${url}/api/v1/people/${person.channel}/${encodeURIComponent(person.userId)}`, { method: "DELETE", headers: { Authorization: `Bearer ${manageKey}` } });
       if (res.status !== 200) throw new Error(`delete ${person.channel}/${person.userId}: ${res.status} ${await res.text()}`);
     }
     const ms = performance.now() - started;

@@ -50,6 +50,8 @@ const receiverSource = `
   server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
 `;
 const receiverProcess = spawn(process.execPath, ["-e", receiverSource], { stdio: ["ignore", "pipe", "inherit"] });
+// A bench that fails midway must not leave its receiver running (it holds the caller's stdout open).
+process.on("exit", () => receiverProcess.kill());
 const arrived = new Map<string, number>();
 let duplicates = 0;
 const receiverUrl = await new Promise<string>((resolve) => {
@@ -130,10 +132,10 @@ async function throughput(): Promise<number> {
 
 async function setWebhook(on: boolean, id?: string): Promise<string | undefined> {
   if (!on) {
-    await fetch(`${url}/api/v1/webhooks/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${keys.readKey}` } });
+    await fetch(`${url}/api/v1/webhooks/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${keys.manageKey}` } });
     return undefined;
   }
-  const res = await fetch(`${url}/api/v1/webhooks`, { method: "POST", headers: { Authorization: `Bearer ${keys.readKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ url: receiverUrl, events: ["lead"] }) });
+  const res = await fetch(`${url}/api/v1/webhooks`, { method: "POST", headers: { Authorization: `Bearer ${keys.manageKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ url: receiverUrl, events: ["lead"] }) });
   if (res.status !== 201) throw new Error(`create webhook: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }

@@ -71,10 +71,13 @@ async function countEvents(storage: Storage): Promise<number> {
 }
 
 /** The real API app on 127.0.0.1 with a fresh read key for the bench project. */
-export async function serveBenchApi(storage: Storage): Promise<{ url: string; readKey: string; server: Server; close(): Promise<void> }> {
+export async function serveBenchApi(storage: Storage): Promise<{ url: string; readKey: string; manageKey: string; server: Server; close(): Promise<void> }> {
   await ensureProject(storage, BENCH_PROJECT, "bench");
   const readKey = generateKey("read");
   await registerKey(storage, readKey, { projectId: BENCH_PROJECT, kind: "read" });
+  // Editor actions (people deletion) need a manage key since key kinds exist.
+  const manageKey = generateKey("manage");
+  await registerKey(storage, manageKey, { projectId: BENCH_PROJECT, kind: "manage" });
   const logger = createLogger("silent", "bench");
   const metrics = createMetrics();
   const readiness = new Readiness();
@@ -85,6 +88,7 @@ export async function serveBenchApi(storage: Storage): Promise<{ url: string; re
   return {
     url,
     readKey,
+    manageKey,
     server,
     close: () => closeServer(server),
   };
