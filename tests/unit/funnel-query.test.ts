@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { FunnelDropoffQuerySchema, FunnelQuerySchema, equalityStep, funnelStepEqualityFilters, funnelStepText, parseFunnelStep } from "@chatfunnel/schemas";
-import { csvField, dropoffCsv } from "../../api/src/metrics/funnel/csv.js";
+import { dropoffCsv } from "../../api/src/metrics/funnel/csv.js";
+import { csvCell } from "../../api/src/http/csv.js";
 import { stepMaskSql } from "../../api/src/metrics/funnel/step-conditions.js";
 
 const range = { from: "2026-05-01", to: "2026-05-08" };
@@ -126,11 +127,11 @@ describe("drop-off CSV", () => {
   });
 
   it("keeps spreadsheets from running ids as formulas but leaves negative numbers alone", () => {
-    expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
-    expect(csvField("+7900")).toBe("'+7900");
-    expect(csvField("@x")).toBe("'@x");
-    expect(csvField("-cmd")).toBe("'-cmd");
-    expect(csvField("-2000000001")).toBe("-2000000001");
+    expect(csvCell("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
+    expect(csvCell("+7900")).toBe("'+7900");
+    expect(csvCell("@x")).toBe("'@x");
+    expect(csvCell("-cmd")).toBe("'-cmd");
+    expect(csvCell("-2000000001")).toBe("-2000000001");
   });
 
   it("parses back to the same fields for any text without formula prefixes", () => {
@@ -158,7 +159,7 @@ describe("drop-off CSV", () => {
     };
     fc.assert(
       fc.property(fc.array(fc.string().filter((s) => !/^[=+@\t\r-]/.test(s)), { minLength: 1, maxLength: 4 }), (fields) => {
-        expect(parse(fields.map(csvField).join(","))).toEqual(fields);
+        expect(parse(fields.map(csvCell).join(","))).toEqual(fields);
       }),
     );
   });

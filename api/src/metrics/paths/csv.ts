@@ -1,9 +1,7 @@
 import type { PathNodeUser } from "@chatfunnel/schemas";
-import { csvField } from "../funnel/csv.js";
+import { csvLine } from "../../http/csv.js";
 
-/** The users of one Sankey node as CSV, quoted like the funnel's drop-off list. */
+/** The users of one Sankey node, one CSV line each (quoting: api/src/http/csv.ts). */
 export function pathNodeUsersCsv(users: PathNodeUser[]): string {
-  const lines = [["channel", "userId", "ended"].join(",")];
-  for (const user of users) lines.push([user.channel, user.userId, String(user.ended)].map(csvField).join(","));
-  return `${lines.join("\r\n")}\r\n`;
+  return csvLine(["channel", "userId", "ended"]) + users.map((user) => csvLine([user.channel, user.userId, user.ended])).join("");
 }

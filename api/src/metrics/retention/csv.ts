@@ -1,9 +1,7 @@
 import type { RetentionUser } from "@chatfunnel/schemas";
-import { csvField } from "../funnel/csv.js";
+import { csvLine } from "../../http/csv.js";
 
-/** The users of a retention cell as CSV, quoted like funnel/dropoff's (csvField). */
+/** The users of a retention cell, one CSV line each (quoting: api/src/http/csv.ts). */
 export function retentionUsersCsv(users: RetentionUser[]): string {
-  const lines = [["channel", "userId", "cohortAt", "returnedAt"].join(",")];
-  for (const user of users) lines.push([user.channel, user.userId, user.cohortAt, user.returnedAt].map(csvField).join(","));
-  return `${lines.join("\r\n")}\r\n`;
+  return csvLine(["channel", "userId", "cohortAt", "returnedAt"]) + users.map((user) => csvLine([user.channel, user.userId, user.cohortAt, user.returnedAt])).join("");
 }
