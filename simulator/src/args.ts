@@ -7,17 +7,17 @@ export const SimulateArgsSchema = z.object({
   events: z.coerce.number().int().min(1).max(1_000_000_000).default(100_000),
   url: z.url().default("http://127.0.0.1:8080"),
   writeKey: z.string().min(1, "is required (--write-key or CHATFUNNEL_WRITE_KEY)"),
-  readKey: z.string().min(1).optional(),
+  manageKey: z.string().min(1).optional(),
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
 });
 export type SimulateArgs = z.infer<typeof SimulateArgsSchema>;
 
 export const USAGE = `usage: npm run simulate -- [--days 30] [--seed 42] [--events 100000] [--url http://127.0.0.1:8080]
-                         --write-key <key> [--read-key <key>] [--concurrency 4]
-Keys default to CHATFUNNEL_WRITE_KEY / CHATFUNNEL_READ_KEY. Without a read key, spend is not imported.`;
+                         --write-key <key> [--manage-key <key>] [--concurrency 4]
+Keys default to CHATFUNNEL_WRITE_KEY / CHATFUNNEL_MANAGE_KEY. Spend import is an editor action: without a manage key, spend is not imported.`;
 
 /** Parses argv (flags after `--`), with keys falling back to the ones from the environment. */
-export function parseSimulateArgs(argv: string[], keys: { writeKey?: string; readKey?: string }): SimulateArgs {
+export function parseSimulateArgs(argv: string[], keys: { writeKey?: string; manageKey?: string }): SimulateArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -26,7 +26,7 @@ export function parseSimulateArgs(argv: string[], keys: { writeKey?: string; rea
       events: { type: "string" },
       url: { type: "string" },
       "write-key": { type: "string" },
-      "read-key": { type: "string" },
+      "manage-key": { type: "string" },
       concurrency: { type: "string" },
     },
     strict: true,
@@ -37,7 +37,7 @@ export function parseSimulateArgs(argv: string[], keys: { writeKey?: string; rea
     events: values.events,
     url: values.url,
     writeKey: values["write-key"] ?? keys.writeKey,
-    readKey: values["read-key"] ?? keys.readKey,
+    manageKey: values["manage-key"] ?? keys.manageKey,
     concurrency: values.concurrency,
   });
   if (!parsed.success) {

@@ -26,7 +26,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
  * Fills a freshly started server with a month of believable traffic through the SDK. The seed
  * is fixed, so running the demo again on the same data the same day mostly overwrites itself.
  */
-export async function runDemo(target: { url: string; writeKey: string; readKey: string }, args: DemoArgs, stream: NodeJS.WriteStream): Promise<void> {
+export async function runDemo(target: { url: string; writeKey: string; manageKey: string }, args: DemoArgs, stream: NodeJS.WriteStream): Promise<void> {
   stream.write(`demo: sending ${args.events.toLocaleString("en-US")} simulated events over ${args.days} days through the SDK…\n`);
   const result = await simulate({ ...target, days: args.days, seed: 42, events: args.events, onProgress: (p) => printProgress(stream, p) });
   stream.write(`\n${summary(result)}\n`);

@@ -21,7 +21,7 @@ export interface SimulateOptions extends TrafficOptions {
   url: string;
   writeKey: string;
   /** Needed for the spend import; without it spend is skipped (and said so in the result). */
-  readKey?: string;
+  manageKey?: string;
   /** Called about every `progressIntervalMs` and once at the end. */
   onProgress?: (progress: SimulateProgress) => void;
   progressIntervalMs?: number;
@@ -90,8 +90,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   }
   options.onProgress?.(progress());
   const stats = cf.stats();
-  const spend = options.readKey
-    ? await importSpend(options.url, options.readKey, generateSpend(traffic))
+  const spend = options.manageKey
+    ? await importSpend(options.url, options.manageKey, generateSpend(traffic))
     : { rows: 0, imported: 0, error: "no read key given: spend not imported" };
   const durationMs = Date.now() - started;
   return {
@@ -106,7 +106,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 const ApiErrorBody = z.object({ error: z.object({ message: z.string() }) });
 
 /** POST /api/v1/spend in chunks; stops at the first failure and says why. */
-export async function importSpend(url: string, readKey: string, rows: SpendRow[]): Promise<SimulateResult["spend"]> {
+export async function importSpend(url: string, manageKey: string, rows: SpendRow[]): Promise<SimulateResult["spend"]> {
   let imported = 0;
   for (let offset = 0; offset < rows.length; offset += SPEND_CHUNK_ROWS) {
     const chunk = rows.slice(offset, offset + SPEND_CHUNK_ROWS);
@@ -114,7 +114,7 @@ export async function importSpend(url: string, readKey: string, rows: SpendRow[]
     try {
       res = await fetch(new URL("/api/v1/spend", url), {
         method: "POST",
-        headers: { authorization: `Bearer ${readKey}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${manageKey}`, "content-type": "application/json" },
         body: JSON.stringify({ rows: chunk }),
       });
     } catch (error) {

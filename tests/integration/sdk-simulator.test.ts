@@ -35,7 +35,7 @@ describe("simulator → SDK → real collector", () => {
     const project = await createProject(storage);
     const now = Date.now();
     const progress: SimulateProgress[] = [];
-    const result = await simulate({ url, writeKey: project.writeKey, readKey: project.manageKey, days: 14, seed: 7, events: 4000, now, onProgress: (p) => progress.push(p), progressIntervalMs: 50 });
+    const result = await simulate({ url, writeKey: project.writeKey, manageKey: project.manageKey, days: 14, seed: 7, events: 4000, now, onProgress: (p) => progress.push(p), progressIntervalMs: 50 });
     expect(result.events).toEqual({ generated: 4000, accepted: 4000, rejected: 0, dropped: 0 });
     expect(progress.at(-1)).toMatchObject({ accepted: 4000, total: 4000, percent: 100 });
     expect(await scalar(`SELECT count() AS n FROM ${storage.database}.events FINAL WHERE project_id = {p:String}`, project.projectId)).toBe(4000);
@@ -73,7 +73,7 @@ describe("simulator → SDK → real collector", () => {
 
   it("reports a failing spend import clearly and still delivers the events", async () => {
     const project = await createProject(storage);
-    const result = await simulate({ url, writeKey: project.writeKey, readKey: "cf_r_wrong_key_00000000", days: 3, seed: 1, events: 300 });
+    const result = await simulate({ url, writeKey: project.writeKey, manageKey: "cf_m_wrong_key_00000000", days: 3, seed: 1, events: 300 });
     expect(result.events.accepted).toBe(300);
     expect(result.spend.imported).toBe(0);
     expect(result.spend.error).toMatch(/spend import answered 401/);

@@ -24,6 +24,6 @@ process.stdout.write(
 // `npm start -- --demo [--demo-events N]`: fill the product with simulated traffic through the SDK.
 if (demo.demo) {
   // The simulator's "read key" imports spend: an editor action, so it gets the manage key.
-  await runDemo({ url: embedded.url, writeKey: embedded.keys.writeKey, readKey: embedded.keys.manageKey }, demo, process.stderr);
+  await runDemo({ url: embedded.url, writeKey: embedded.keys.writeKey, manageKey: embedded.keys.manageKey }, demo, process.stderr);
   process.stdout.write(`\nDemo data is in. Dashboard: ${embedded.url}/#key=${embedded.keys.manageKey}\n`);
 }

@@ -1,6 +1,6 @@
 /**
  * Realistic multi-channel traffic through the SDK into a running collector:
- *   npm run simulate -- --days 30 --seed 42 --events 100000 --url http://127.0.0.1:8080 --write-key … --read-key …
+ *   npm run simulate -- --days 30 --seed 42 --events 100000 --url http://127.0.0.1:8080 --write-key … --manage-key …
  * Progress goes to stderr, the summary to stdout; the exit code is 1 when events were lost.
  */
 import { loadConfigFromEnvironment } from "@chatfunnel/schemas";
@@ -11,7 +11,7 @@ import { printProgress, summary } from "../progress.js";
 const config = loadConfigFromEnvironment();
 let args;
 try {
-  args = parseSimulateArgs(process.argv.slice(2), { writeKey: config.CHATFUNNEL_WRITE_KEY, readKey: config.CHATFUNNEL_READ_KEY });
+  args = parseSimulateArgs(process.argv.slice(2), { writeKey: config.CHATFUNNEL_WRITE_KEY, manageKey: config.CHATFUNNEL_MANAGE_KEY });
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);

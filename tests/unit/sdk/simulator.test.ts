@@ -194,6 +194,9 @@ describe("traffic simulator", () => {
   it("parses its command line, naming a bad flag", () => {
     expect(parseSimulateArgs(["--days", "7", "--events", "1000", "--write-key", "w"], {})).toMatchObject({ days: 7, events: 1000, seed: 42, writeKey: "w" });
     expect(parseSimulateArgs([], { writeKey: "from-env" }).writeKey).toBe("from-env");
+    // Spend import is an editor action: the manage key, from the flag or CHATFUNNEL_MANAGE_KEY.
+    expect(parseSimulateArgs(["--manage-key", "m"], { writeKey: "w" }).manageKey).toBe("m");
+    expect(parseSimulateArgs([], { writeKey: "w", manageKey: "from-env" }).manageKey).toBe("from-env");
     expect(() => parseSimulateArgs(["--days", "0", "--write-key", "w"], {})).toThrow(/--days/);
     expect(() => parseSimulateArgs([], {})).toThrow(/--write-key/);
   });
