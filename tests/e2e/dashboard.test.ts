@@ -52,7 +52,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-e2e-"));
   server = await startEmbedded(loadConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", BATCH_MAX_WAIT_MS: "5" }));
   // The simulator's traffic through the SDK, and its spend through the import endpoint.
-  const filled = await simulate({ url: server.url, writeKey: server.keys.writeKey, readKey: server.keys.manageKey, events: 4000, days: 20, seed: 11, now: Date.now() - 3_600_000 });
+  const filled = await simulate({ url: server.url, writeKey: server.keys.writeKey, manageKey: server.keys.manageKey, events: 4000, days: 20, seed: 11, now: Date.now() - 3_600_000 });
   expect(filled.events.accepted).toBe(4000);
   expect(filled.spend.error).toBeUndefined();
   browser = await launchBrowser({ locale: "en-US", timezoneId: TZ });

@@ -46,7 +46,7 @@ beforeAll(async () => {
   ensureDashboardBuilt();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-e2e-funnel-trends-"));
   server = await startEmbedded(loadConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", BATCH_MAX_WAIT_MS: "5" }));
-  const filled = await simulate({ url: server.url, writeKey: server.keys.writeKey, readKey: server.keys.readKey, events: 4000, days: 20, seed: 13, now: Date.now() - 3_600_000 });
+  const filled = await simulate({ url: server.url, writeKey: server.keys.writeKey, manageKey: server.keys.manageKey, events: 4000, days: 20, seed: 13, now: Date.now() - 3_600_000 });
   expect(filled.events.accepted).toBe(4000);
   browser = await launchBrowser({ locale: "en-US", timezoneId: TZ });
 });
