@@ -1,6 +1,6 @@
 /**
  * The raw-event export (GET /api/v1/export/events) over the whole bench data set: events per second from the
- * request to the last byte, as an HTTP client on this machine reads it, and the process's peak RSS beside its
+ * request to the last byte, as an HTTP client in another process on this machine reads it, and the process's peak RSS beside its
  * RSS before the export (the export must not grow with its size). The engine is in this process (chDB), so
  * its sort buffers count too.
  *
@@ -8,6 +8,8 @@
  *   BENCH_SCALE=0.01 npx tsx bench/export.bench.ts      a smoke run on 100k events
  *   BENCH_FORMATS=ndjson                                only one format
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import os from "node:os";
 import { openBenchData, serveBenchApi } from "./support/bench-data.js";
 
@@ -17,7 +19,36 @@ const formats = (process.env.BENCH_FORMATS ?? "ndjson,csv").split(",").filter(Bo
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
-/** One export read to its end, counting rows by their line ends outside quotes (the CSV may quote newlines). */
+/**
+ * The client, in a process of its own as a real downloader is (so reading and counting do not share the
+ * server's event loop): reads the export to its end, counting rows by their line ends outside quotes (the
+ * CSV may quote newlines), and prints one JSON line with what it saw.
+ */
+const CLIENT_SOURCE = `
+  const [url, key, format] = process.argv.slice(1);
+  (async () => {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { Authorization: "Bearer " + key } });
+    if (res.status !== 200) { console.log(JSON.stringify({ error: res.status + " " + (await res.text()) })); return; }
+    let firstByteMs = 0, rows = 0, bytes = 0, quoted = false;
+    for await (const chunk of res.body) {
+      if (bytes === 0) firstByteMs = performance.now() - started;
+      bytes += chunk.length;
+      if (format === "csv") {
+        for (let i = 0; i < chunk.length; i++) {
+          const byte = chunk[i];
+          if (byte === 34) quoted = !quoted;
+          else if (byte === 10 && !quoted) rows++;
+        }
+      } else {
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+      }
+    }
+    console.log(JSON.stringify({ rows: format === "csv" ? rows - 1 : rows, bytes, seconds: (performance.now() - started) / 1000, firstByteMs }));
+  })();
+`;
+
+/** One export read to its end by the client process, with this (the server's) process's memory sampled meanwhile. */
 async function exportOnce(format: string): Promise<{ rows: number; bytes: number; seconds: number; firstByteMs: number; rssBefore: number; rssPeak: number; heapPeak: number; buffersPeak: number }> {
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
@@ -29,30 +60,16 @@ async function exportOnce(format: string): Promise<{ rows: number; bytes: number
     heapPeak = Math.max(heapPeak, usage.heapTotal);
     buffersPeak = Math.max(buffersPeak, usage.arrayBuffers);
   }, 50);
-  const started = performance.now();
-  const res = await fetch(`${api.url}/api/v1/export/events?from=${range.from}&to=${range.to}&format=${format}`, { headers: { Authorization: `Bearer ${api.readKey}` } });
-  if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
-  let firstByteMs = 0;
-  let rows = 0;
-  let bytes = 0;
-  let quoted = false;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    if (bytes === 0) firstByteMs = performance.now() - started;
-    bytes += chunk.length;
-    if (format === "csv") {
-      for (let i = 0; i < chunk.length; i++) {
-        const byte = chunk[i]!;
-        if (byte === 34) quoted = !quoted;
-        else if (byte === 10 && !quoted) rows++;
-      }
-    } else {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
+  const url = `${api.url}/api/v1/export/events?from=${range.from}&to=${range.to}&format=${format}`;
+  const client = spawn(process.execPath, ["-e", CLIENT_SOURCE, url, api.readKey, format], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  client.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await once(client, "close");
   clearInterval(sampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  return { rows: format === "csv" ? rows - 1 : rows, bytes, seconds, firstByteMs, rssBefore, rssPeak, heapPeak, buffersPeak };
+  const seen = JSON.parse(output) as { error?: string; rows: number; bytes: number; seconds: number; firstByteMs: number };
+  if (seen.error) throw new Error(`export answered ${seen.error}`);
+  return { ...seen, rssBefore, rssPeak, heapPeak, buffersPeak };
 }
 
 console.log(`export: ${events.toLocaleString("en")} events, range ${range.from} → ${range.to}`);
