@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { Config } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
-import { AlertScheduler } from "@chatfunnel/api";
+import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
 import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
@@ -71,7 +71,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         "alerts",
         "drain",
         async () => {
-          const scheduler = new AlertScheduler(storage, config, logger);
+          const scheduler = createInstrumentedAlertScheduler(storage, config, metrics, logger);
           await scheduler.start();
           return scheduler;
         },

@@ -4,7 +4,7 @@ import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, abortableDelay, runProcess, type Logger, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
 import { createKafka, createWorkerLease } from "@chatfunnel/ingest";
 import { migrate } from "@chatfunnel/warehouse";
-import { AlertScheduler } from "@chatfunnel/api";
+import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
 
 export interface WorkerProcess extends ProcessHandle {
@@ -49,7 +49,7 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
         },
       );
       // Alerts run beside the webhook deliveries, only while this worker holds the lease.
-      const alerts = await starter.part("alerts", "drain", () => new AlertScheduler(storage, config, logger), (started) => started.stop());
+      const alerts = await starter.part("alerts", "drain", () => createInstrumentedAlertScheduler(storage, config, metrics, logger), (started) => started.stop());
       const lease = createWorkerLease({
         kafka: createKafka(config, logger),
         config,

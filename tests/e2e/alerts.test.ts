@@ -116,5 +116,7 @@ describe("alerts page in Chromium on the embedded default", () => {
     await page.getByRole("button", { name: "Yes, delete" }).click();
     await page.getByText("No alerts yet.").waitFor({ timeout: 10_000 });
     await page.close();
+    // The embedded process runs the scheduler in-process, its evaluations on /metrics.
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain("# TYPE chatfunnel_alert_runs_total counter");
   });
 });
