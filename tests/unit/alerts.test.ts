@@ -5,6 +5,8 @@ import { createApiRouter } from "../../api/src/app.js";
 import { alertPeriods, localHourStart } from "../../api/src/alerts/periods.js";
 import { alertText, type AlertTextInput } from "../../api/src/alerts/alert-text.js";
 import { changePct, decide } from "../../api/src/alerts/evaluate-alert.js";
+import { openSavedFunnel, savedDefinitionOf } from "../../dashboard/src/funnel/saved-funnels.js";
+import { SavedFunnelDefinitionSchema } from "@chatfunnel/schemas";
 
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
@@ -96,5 +98,16 @@ describe("openapi.json", () => {
     expect(paths["/api/v1/alerts/{id}/check"]!.post!.security).toEqual([{ manageKey: [] }]);
     expect(paths["/api/v1/alerts/{id}/history"]!.get!.security).toEqual([{ readKey: [] }]);
     expect(JSON.stringify(paths["/api/v1/alerts"]!.post!.requestBody)).toContain("drops_by_pct");
+  });
+});
+
+describe("saved funnels in the dashboard's URL", () => {
+  it("opening one replaces exactly the funnel's parameters; saving takes the page's funnel and its exclusions", () => {
+    const params = new URLSearchParams("range=30d&channel=vk&steps=a_b&steps=c_d&window=1d&dropoff=2&exclude=x_y");
+    openSavedFunnel(params, { steps: ["bot_started", "lead[plan=pro]"], window: "3d", mode: "strict", breakdown: ["channel"] });
+    expect([...params]).toEqual([["range", "30d"], ["channel", "vk"], ["steps", "bot_started"], ["steps", "lead[plan=pro]"], ["window", "3d"], ["mode", "strict"], ["breakdown", "channel"]]);
+    const saved = savedDefinitionOf({ steps: ["bot_started", "lead"], window: "7d", mode: "ordered", breakdown: null }, new URLSearchParams("exclude=handoff:1-2"));
+    expect(saved).toEqual({ steps: ["bot_started", "lead"], window: "7d", mode: "ordered", exclude: ["handoff:1-2"] });
+    expect(SavedFunnelDefinitionSchema.safeParse(saved).success).toBe(true);
   });
 });
