@@ -1,6 +1,7 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
 import type { WebhookManageConfig } from "@chatfunnel/ingest";
+import type { TelegramClientConfig } from "./notify/telegram-bot-api.js";
 import { requireKey, requireKind, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
 import { answerRoute, expressPath, requiredKeyKind, type ApiRoute } from "./routes/api-route.js";
@@ -18,6 +19,8 @@ import { retentionRoutes } from "./routes/retention-routes.js";
 import { webhooksRoutes } from "./routes/webhooks-routes.js";
 import { editorRoutes } from "./routes/people-routes.js";
 import { exportRoutes } from "./routes/export-routes.js";
+import { savedFunnelsRoutes } from "./routes/saved-funnels-routes.js";
+import { alertsRoutes } from "./routes/alerts-routes.js";
 import { openApiDocument } from "./openapi/document.js";
 import { undecodablePathParameter } from "./http/path-parameters.js";
 
@@ -27,6 +30,7 @@ export interface ApiDeps {
   metrics: Metrics;
   logger: Logger;
   webhooks?: WebhookManageConfig;
+  telegram?: TelegramClientConfig;
 }
 
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
@@ -45,6 +49,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...webhooksRoutes,
   ...editorRoutes,
   ...exportRoutes,
+  ...savedFunnelsRoutes,
+  ...alertsRoutes,
 ];
 
 /** /api/v1: every GET takes a read (or manage) key, every editor action a manage key; the project comes from the key, never the request. */

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import type { Config } from "@chatfunnel/schemas";
 import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
+import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
 import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
@@ -64,6 +65,18 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
           await started.scheduler.stop();
         },
       );
+      // Alerts are evaluated in-process too, after each hour and day ends; stopping waits for the evaluation in
+      // flight, whose run is then recorded (README "Alerts").
+      await starter.part(
+        "alerts",
+        "drain",
+        async () => {
+          const scheduler = createInstrumentedAlertScheduler(storage, config, metrics, logger);
+          await scheduler.start();
+          return scheduler;
+        },
+        (scheduler) => scheduler.stop(),
+      );
       // Per-project retention periods, at start and hourly, in the background: a long first run on a large
       // database must not hold up serving, and a failed one (a full disk) is retried at the next tick.
       await starter.part(
@@ -83,7 +96,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         metrics,
         logger,
         collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
-        api: { storage, keys: keyStore, metrics, logger, webhooks: config },
+        api: { storage, keys: keyStore, metrics, logger, webhooks: config, telegram: config },
         admin: { storage, adminToken, logger },
         dashboardDir,
       });

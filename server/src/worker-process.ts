@@ -4,6 +4,7 @@ import type { Config } from "@chatfunnel/schemas";
 import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, abortableDelay, runProcess, type Logger, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
 import { createKafka, createWorkerLease } from "@chatfunnel/ingest";
 import { migrate } from "@chatfunnel/warehouse";
+import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
 
 export interface WorkerProcess extends ProcessHandle {
@@ -47,16 +48,20 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
           await started.scheduler.stop();
         },
       );
+      // Alerts run beside the webhook deliveries, only while this worker holds the lease.
+      const alerts = await starter.part("alerts", "drain", () => createInstrumentedAlertScheduler(storage, config, metrics, logger), (started) => started.stop());
       const lease = createWorkerLease({
         kafka: createKafka(config, logger),
         config,
         logger,
         onAcquire: async () => {
           await scheduler.start();
+          await alerts.start();
           activeGauge.set(1);
         },
         onRelease: async () => {
           activeGauge.set(0);
+          await alerts.stop();
           await scheduler.stop();
         },
         onFatal: (error) => {

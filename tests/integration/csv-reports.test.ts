@@ -29,6 +29,12 @@ const ROUTE_QUERIES: Record<string, { path?: string; query?: string; range?: fal
   "/api/v1/people/deletions": { range: false },
   "/api/v1/webhooks": { range: false },
   "/api/v1/webhooks/{id}/deliveries": { range: false },
+  // Saved funnels and alerts are settings and their history, not reports of a range either.
+  "/api/v1/funnels": { range: false },
+  "/api/v1/funnels/{id}": { range: false },
+  "/api/v1/alerts": { range: false },
+  "/api/v1/alerts/{id}": { range: false },
+  "/api/v1/alerts/{id}/history": { range: false },
 };
 const WEBHOOK_URL = "http://127.0.0.1:9/crm";
 const DELETED_USER = "to-delete";
@@ -103,6 +109,8 @@ describe("format=csv on every GET report of /api/v1", () => {
   let testApp: TestApp;
   let project: Awaited<ReturnType<typeof createProject>>;
   let webhookId = "";
+  /** The ids `{id}` stands for, by the collection (`funnels`, `alerts`); webhooks' otherwise. */
+  const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     storage = await freshDatabase();
@@ -128,13 +136,25 @@ describe("format=csv on every GET report of /api/v1", () => {
     expect(spend.status).toBe(200);
     const link = await request(testApp.app).post("/api/v1/links").set("Authorization", `Bearer ${project.manageKey}`).send({ channel: "telegram", target: "shop_bot", campaign: "@promo" });
     expect(link.status).toBe(201);
+    // A saved funnel, and an alert on it whose check fired (its target refuses), so the history has a row.
+    const funnel = await request(testApp.app).post("/api/v1/funnels").set("Authorization", `Bearer ${project.manageKey}`).send({ name: "=funnel", definition: { steps: ["bot_started", "lead"] } });
+    expect(funnel.status, JSON.stringify(funnel.body)).toBe(201);
+    ids.funnels = funnel.body.id;
+    const alert = await request(testApp.app)
+      .post("/api/v1/alerts")
+      .set("Authorization", `Bearer ${project.manageKey}`)
+      .send({ name: "Leads", metric: "leads", filters: { channel: ["telegram"] }, condition: { op: "above", value: -1 }, schedule: "daily", deliver: { webhook: { url: WEBHOOK_URL } } });
+    expect(alert.status, JSON.stringify(alert.body)).toBe(201);
+    ids.alerts = alert.body.id;
+    const check = await request(testApp.app).post(`/api/v1/alerts/${ids.alerts}/check`).set("Authorization", `Bearer ${project.manageKey}`);
+    expect(check.body).toMatchObject({ fired: true, delivery: { state: "failed" } });
   });
   afterAll(async () => testApp.close());
 
   const getRoutes = API_ROUTES.filter((route) => route.method === "get");
   const url = (route: (typeof getRoutes)[number], extra: string) => {
     const entry = ROUTE_QUERIES[route.path] ?? {};
-    const path = (entry.path ?? route.path).replace("{id}", webhookId);
+    const path = (entry.path ?? route.path).replace("{id}", ids[route.path.split("/")[3]!] ?? webhookId);
     return `${path}?${[entry.range === false ? "" : RANGE, entry.query ?? "", extra.replace(/^&/, "")].filter((part) => part !== "").join("&")}`;
   };
   const get = (path: string) => request(testApp.app).get(path).set("Authorization", `Bearer ${project.readKey}`);

@@ -18,3 +18,6 @@ export * from "./users.js";
 export * from "./stored-events.js";
 export * from "./webhook-schema.js";
 export * from "./webhook-store.js";
+export * from "./alert-schema.js";
+export * from "./saved-funnel-store.js";
+export * from "./alert-store.js";

@@ -3,6 +3,7 @@ import { CSAT_QUESTION, CSAT_RATINGS } from "@chatfunnel/schemas";
 // The rollup contract (slot, sentinel, table names) has one home, shared with the facts that read it.
 import { PEOPLE_TABLES, ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "./rollup-schema.js";
 import { WEBHOOK_LOG_DAYS, WEBHOOK_TABLES } from "./webhook-schema.js";
+import { ALERT_RUNS_DAYS, ALERT_TABLES } from "./alert-schema.js";
 
 interface Migration {
   version: number;
@@ -400,6 +401,78 @@ const MIGRATIONS: Migration[] = [
       )
       ENGINE = ReplacingMergeTree
       ORDER BY (project_id, kind, channel, user_id, bot_id, session_id)`,
+    ],
+  },
+  {
+    version: 16,
+    name: "saved funnels",
+    // A definition is the funnel's parameters as JSON text (schemas/src/api/saved-funnels.ts); a change or a
+    // delete writes the row again with a later version, read with FINAL like links and webhooks.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.${ALERT_TABLES.savedFunnels} (
+        project_id LowCardinality(String),
+        id String,
+        name String,
+        definition String,
+        created_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC'),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, id)`,
+    ],
+  },
+  {
+    version: 17,
+    name: "alerts and their evaluations",
+    // An evaluation that fires is written before it is sent (delivery 'sending') and again with the outcome
+    // under the same run id; the scheduled run id is the period's start, so a restart finds the period done
+    // and sends nothing twice (README "Alerts").
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.${ALERT_TABLES.alerts} (
+        project_id LowCardinality(String),
+        id String,
+        name String,
+        metric String,
+        filters String,
+        condition_op LowCardinality(String),
+        condition_value Float64,
+        schedule LowCardinality(String),
+        deliver String,
+        webhook_secret String,
+        created_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC'),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, id)`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${ALERT_TABLES.runs} (
+        project_id LowCardinality(String),
+        alert_id String,
+        run_id String,
+        trigger Enum8('schedule' = 1, 'check' = 2),
+        evaluated_at DateTime64(3, 'UTC'),
+        tz String,
+        period_start DateTime64(3, 'UTC'),
+        period_end DateTime64(3, 'UTC'),
+        previous_start DateTime64(3, 'UTC'),
+        value Nullable(Float64),
+        previous_value Nullable(Float64),
+        change_pct Nullable(Float64),
+        currency String,
+        fired UInt8,
+        reason String,
+        delivery_state Enum8('none' = 0, 'sending' = 1, 'sent' = 2, 'failed' = 3),
+        status_code UInt16,
+        delivery_error String,
+        duration_ms UInt32,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, alert_id, run_id)
+      TTL toDateTime(evaluated_at) + INTERVAL ${ALERT_RUNS_DAYS} DAY`,
     ],
   },
 ];

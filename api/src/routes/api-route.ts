@@ -36,7 +36,7 @@ export interface RouteRequest {
  * a route cannot be served undocumented or documented with a schema it does not parse with.
  */
 export interface ApiRoute {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   /** The full path as OpenAPI writes it, `{id}` for a path parameter. */
   path: string;
   /** Names the endpoint in the query-duration metric and in error messages. */

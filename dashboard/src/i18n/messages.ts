@@ -1,3 +1,5 @@
+import { alertsEn, alertsRu } from "./alerts-messages.js";
+
 /** Every string the UI shows, in English and Russian. English is the reference: Russian must have every key. */
 export const en = {
   "app.title": "Chatfunnel",
@@ -527,6 +529,7 @@ export const en = {
   "settings.when": "When",
   "settings.who": "Key",
   "settings.rowsRemoved": "Rows removed",
+  ...alertsEn,
 };
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
@@ -1059,6 +1062,7 @@ export const ru: Messages = {
   "settings.when": "Когда",
   "settings.who": "Ключ",
   "settings.rowsRemoved": "Удалено строк",
+  ...alertsRu,
 };
 
 export const LOCALES = ["en", "ru"] as const;

@@ -10,6 +10,7 @@ import { DropoffList } from "../funnel/DropoffList.js";
 import { FunnelBuilder } from "../funnel/FunnelBuilder.js";
 import { FunnelChart, stepLabel } from "../funnel/FunnelChart.js";
 import { FunnelTrends } from "../funnel/FunnelTrends.js";
+import { SavedFunnels } from "../funnel/saved-funnels.js";
 import { TimeToConvert } from "../funnel/TimeToConvert.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
@@ -32,6 +33,7 @@ export function FunnelPage() {
   return (
     <>
       <FunnelBuilder definition={definition} onApply={(next) => update((p) => replaceAll(p, writeFunnelParams(p, next)))} />
+      <SavedFunnels definition={definition} params={params} />
       <div className="funnel-tabs" role="tablist" aria-label={t("funnel.views")}>
         {VIEWS.map((option) => (
           <button

@@ -21,3 +21,5 @@ export * from "./people.js";
 export * from "./project.js";
 export * from "./export.js";
 export * from "./admin.js";
+export * from "./saved-funnels.js";
+export * from "./alerts.js";
