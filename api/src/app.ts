@@ -1,6 +1,7 @@
 import { Router } from "express";
 import type { KeyStore, Logger, Metrics, Storage } from "@chatfunnel/core";
 import type { WebhookManageConfig } from "@chatfunnel/ingest";
+import type { TelegramClientConfig } from "./notify/telegram-bot-api.js";
 import { requireKey, requireKind, sendError } from "@chatfunnel/core";
 import { metricHandler } from "./http/handle.js";
 import { answerRoute, expressPath, requiredKeyKind, type ApiRoute } from "./routes/api-route.js";
@@ -16,6 +17,7 @@ import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
 import { retentionRoutes } from "./routes/retention-routes.js";
 import { webhooksRoutes } from "./routes/webhooks-routes.js";
+import { digestsRoutes } from "./routes/digests-routes.js";
 import { editorRoutes } from "./routes/people-routes.js";
 import { exportRoutes } from "./routes/export-routes.js";
 import { openApiDocument } from "./openapi/document.js";
@@ -27,6 +29,8 @@ export interface ApiDeps {
   metrics: Metrics;
   logger: Logger;
   webhooks?: WebhookManageConfig;
+  /** TELEGRAM_API_URL and TELEGRAM_TIMEOUT_MS for digests (and alerts). */
+  telegram?: TelegramClientConfig;
 }
 
 /** Every /api/v1 endpoint: the router registers exactly these and openapi.json documents exactly these. */
@@ -43,6 +47,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...pathsRoutes,
   ...retentionRoutes,
   ...webhooksRoutes,
+  ...digestsRoutes,
   ...editorRoutes,
   ...exportRoutes,
 ];

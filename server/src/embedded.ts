@@ -5,6 +5,7 @@ import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, creat
 import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
+import { createInstrumentedDigestScheduler } from "./digest-delivery.js";
 import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
 
 // Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
@@ -64,6 +65,18 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
           await started.scheduler.stop();
         },
       );
+      // Daily and weekly digests, in-process like webhook deliveries; stopping lets a send in flight finish and
+      // be recorded, so the period is neither sent twice nor lost by a clean stop.
+      await starter.part(
+        "digests",
+        "drain",
+        async () => {
+          const scheduler = createInstrumentedDigestScheduler(storage, config, metrics, logger);
+          scheduler.start();
+          return scheduler;
+        },
+        (scheduler) => scheduler.stop(),
+      );
       // Per-project retention periods, at start and hourly, in the background: a long first run on a large
       // database must not hold up serving, and a failed one (a full disk) is retried at the next tick.
       await starter.part(
@@ -83,7 +96,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         metrics,
         logger,
         collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
-        api: { storage, keys: keyStore, metrics, logger, webhooks: config },
+        api: { storage, keys: keyStore, metrics, logger, webhooks: config, telegram: config },
         admin: { storage, adminToken, logger },
         dashboardDir,
       });

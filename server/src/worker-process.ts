@@ -5,6 +5,7 @@ import { closeServer, listen, openStorage, createLogger, createMetrics, Readines
 import { createKafka, createWorkerLease } from "@chatfunnel/ingest";
 import { migrate } from "@chatfunnel/warehouse";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
+import { createInstrumentedDigestScheduler } from "./digest-delivery.js";
 
 export interface WorkerProcess extends ProcessHandle {
   /** Where /health/live, /health/ready and /metrics answer. */
@@ -47,17 +48,25 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
           await started.scheduler.stop();
         },
       );
+      // Digests run beside the webhook scheduler, only while this worker holds the lease.
+      const digests = await starter.part(
+        "digests",
+        "drain",
+        () => createInstrumentedDigestScheduler(storage, config, metrics, logger),
+        (scheduler) => scheduler.stop(),
+      );
       const lease = createWorkerLease({
         kafka: createKafka(config, logger),
         config,
         logger,
         onAcquire: async () => {
           await scheduler.start();
+          digests.start();
           activeGauge.set(1);
         },
         onRelease: async () => {
           activeGauge.set(0);
-          await scheduler.stop();
+          await Promise.all([scheduler.stop(), digests.stop()]);
         },
         onFatal: (error) => {
           readiness.markNotReady("lease consumer stopped");

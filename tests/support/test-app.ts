@@ -26,7 +26,7 @@ export function createTestApp(storage: Storage, overrides: Record<string, string
     metrics,
     logger,
     collector: { keys, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
-    api: { storage, keys, metrics, logger, webhooks: config },
+    api: { storage, keys, metrics, logger, webhooks: config, telegram: config },
   });
   return { app, writer, close: () => writer.close() };
 }
