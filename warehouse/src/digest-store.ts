@@ -202,10 +202,10 @@ export async function lastDigestSends(storage: Storage, projectId: string, diges
 export async function scheduledDigestPeriods(storage: Storage, sinceDate: string): Promise<Set<string>> {
   const rows = await select(
     storage,
-    `SELECT DISTINCT digest_id, toString(period_from) AS period_from FROM ${storage.database}.${DIGEST_TABLES.sends}
+    `SELECT DISTINCT digest_id, toString(period_from) AS period FROM ${storage.database}.${DIGEST_TABLES.sends}
      WHERE trigger = 'schedule' AND period_from >= toDate({since:String})`,
     { since: sinceDate },
-    z.object({ digest_id: z.string(), period_from: z.string() }),
+    z.object({ digest_id: z.string(), period: z.string() }),
   );
-  return new Set(rows.map((row) => `${row.digest_id}|${row.period_from}`));
+  return new Set(rows.map((row) => `${row.digest_id}|${row.period}`));
 }

@@ -15,9 +15,13 @@ export interface DigestMessage {
   webhookBody: unknown;
 }
 
-/** What Telegram counts against the caption limit: the text after its markup is parsed, in UTF-16 units. */
-export function visibleLength(html: string): number {
-  return html.replace(/<[^>]+>/g, "").replace(/&(lt|gt|amp);/g, "x").length;
+/**
+ * Whether the text can be the photo's caption whole. Counted on the raw HTML, as the Bot API client cuts it
+ * (telegram-bot-api.ts), and each line break twice: a multipart form carries it as CRLF. Markup only makes
+ * the count larger than what Telegram shows, so a caption that passes is never cut.
+ */
+export function fitsCaption(html: string): boolean {
+  return [...html].length + (html.match(/\n/g)?.length ?? 0) <= TELEGRAM_CAPTION_MAX;
 }
 
 const attempt = (method: DigestDeliveryAttempt["method"], result: Pick<TelegramSendResult, "ok" | "statusCode" | "error" | "durationMs">): DigestDeliveryAttempt => ({
@@ -36,7 +40,7 @@ const attempt = (method: DigestDeliveryAttempt["method"], result: Pick<TelegramS
 export async function deliverDigest(config: DigestDeliveryConfig, target: DeliverTarget, message: DigestMessage): Promise<DigestDeliveryAttempt[]> {
   if (target.telegram) {
     const chat = target.telegram;
-    if (visibleLength(message.html) <= TELEGRAM_CAPTION_MAX) {
+    if (fitsCaption(message.html)) {
       return [attempt("sendPhoto", await sendTelegramPhoto(config, chat, { png: message.png, fileName: message.fileName, caption: message.html, parseMode: "HTML" }))];
     }
     const photo = attempt("sendPhoto", await sendTelegramPhoto(config, chat, { png: message.png, fileName: message.fileName }));

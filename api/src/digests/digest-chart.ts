@@ -5,15 +5,17 @@ import { chartLabels } from "./digest-text.js";
 /**
  * The digest's chart: leads per local day of the 7 days ending with the period (a solid line) beside the
  * 7 days before (dashed), written as SVG here and rendered to PNG by resvg on the server, since a Telegram
- * chat shows an image but no page. Text is drawn with a font present on the machine (DejaVu Sans, else
- * Liberation Sans, else whatever sans-serif fontconfig-free discovery finds); with no font at all resvg
- * leaves the labels out and the lines still draw, so the image never fails for want of a font.
+ * chat shows an image but no page. Text is drawn with a font installed on the machine (resvg reads the
+ * system's font directories: DejaVu Sans, else Liberation Sans, else any sans-serif); no font is bundled.
+ * With no font at all resvg leaves the labels out and the lines still draw, so the image never fails.
  */
 export const DIGEST_CHART_WIDTH = 800;
 export const DIGEST_CHART_HEIGHT = 400;
 
 const FONT_FAMILY = "DejaVu Sans, Liberation Sans, sans-serif";
 const PAD = { left: 56, right: 24, top: 56, bottom: 48 };
+/** Space between the axis and the first and last day, so their labels are never cut at the image's edge. */
+const INSET_X = 32;
 const CURRENT_COLOR = "#2563eb";
 const PREVIOUS_COLOR = "#9ca3af";
 
@@ -35,7 +37,7 @@ export function digestChartSvg(content: DigestContent): string {
   const top = Math.max(step, Math.ceil(Math.max(1, ...leads, ...previousLeads) / step) * step);
   const plotWidth = DIGEST_CHART_WIDTH - PAD.left - PAD.right;
   const plotHeight = DIGEST_CHART_HEIGHT - PAD.top - PAD.bottom;
-  const x = (index: number) => PAD.left + (index * plotWidth) / (count - 1);
+  const x = (index: number) => PAD.left + INSET_X + (index * (plotWidth - 2 * INSET_X)) / (count - 1);
   const y = (value: number) => PAD.top + plotHeight - (value / top) * plotHeight;
   const path = (values: number[]) => values.map((value, index) => `${index === 0 ? "M" : "L"}${x(index).toFixed(1)},${y(value).toFixed(1)}`).join(" ");
   const grid: string[] = [];
@@ -49,10 +51,10 @@ export function digestChartSvg(content: DigestContent): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${DIGEST_CHART_WIDTH}" height="${DIGEST_CHART_HEIGHT}" viewBox="0 0 ${DIGEST_CHART_WIDTH} ${DIGEST_CHART_HEIGHT}" font-family="${FONT_FAMILY}">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${PAD.left}" y="28" font-size="18" font-weight="bold" fill="#111827">${escapeXml(labels.title)}</text>`,
-    `<line x1="${DIGEST_CHART_WIDTH - 330}" x2="${DIGEST_CHART_WIDTH - 306}" y1="24" y2="24" stroke="${CURRENT_COLOR}" stroke-width="3"/>`,
-    `<text x="${DIGEST_CHART_WIDTH - 300}" y="29" font-size="13" fill="#374151">${escapeXml(labels.current)}</text>`,
-    `<line x1="${DIGEST_CHART_WIDTH - 170}" x2="${DIGEST_CHART_WIDTH - 146}" y1="24" y2="24" stroke="${PREVIOUS_COLOR}" stroke-width="3" stroke-dasharray="6 4"/>`,
-    `<text x="${DIGEST_CHART_WIDTH - 140}" y="29" font-size="13" fill="#374151">${escapeXml(labels.previous)}</text>`,
+    `<line x1="${DIGEST_CHART_WIDTH - 380}" x2="${DIGEST_CHART_WIDTH - 356}" y1="24" y2="24" stroke="${CURRENT_COLOR}" stroke-width="3"/>`,
+    `<text x="${DIGEST_CHART_WIDTH - 350}" y="29" font-size="13" fill="#374151">${escapeXml(labels.current)}</text>`,
+    `<line x1="${DIGEST_CHART_WIDTH - 200}" x2="${DIGEST_CHART_WIDTH - 176}" y1="24" y2="24" stroke="${PREVIOUS_COLOR}" stroke-width="3" stroke-dasharray="6 4"/>`,
+    `<text x="${DIGEST_CHART_WIDTH - 170}" y="29" font-size="13" fill="#374151">${escapeXml(labels.previous)}</text>`,
     ...grid,
     ...days,
     previousLeads.length > 0 ? `<path d="${path(previousLeads)}" fill="none" stroke="${PREVIOUS_COLOR}" stroke-width="2.5" stroke-dasharray="6 4"/>` : "",
