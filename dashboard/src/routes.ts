@@ -23,6 +23,7 @@ export const ROUTES: Route[] = [
   { path: "/paths", title: "nav.paths", page: lazy(() => import("./pages/PathsPage.js").then((m) => ({ default: m.PathsPage }))) },
   { path: "/retention", title: "nav.retention", page: lazy(() => import("./pages/RetentionPage.js").then((m) => ({ default: m.RetentionPage }))) },
   { path: "/webhooks", title: "nav.webhooks", page: lazy(() => import("./pages/WebhooksPage.js").then((m) => ({ default: m.WebhooksPage }))) },
+  { path: "/digests", title: "nav.digests", page: lazy(() => import("./pages/DigestsPage.js").then((m) => ({ default: m.DigestsPage }))) },
   { path: "/settings", title: "nav.settings", page: lazy(() => import("./pages/SettingsPage.js").then((m) => ({ default: m.SettingsPage }))) },
 ];
 
