@@ -225,6 +225,24 @@ describe("digest content", () => {
     expect(english).toContain("Worst CPL: Telegram — RUB 50.00 (leads: 2)");
   });
 
+  it("across a DST change the period before is the calendar day, not the overview's equal-length window", async () => {
+    const s = await setup();
+    expect((await s.manage.patch("/api/v1/project", { timezone: "Europe/Berlin" })).status).toBe(200);
+    // Monday 2026-03-30 lasts 24 hours; the day before, 29 March, 23 (clocks forward). The overview's own
+    // previous window is the 24 hours before Monday: it starts at 23:00 on 28 March, where this lead is.
+    const late = makeEvent({ type: "lead", userId: "late", timestamp: "2026-03-28T23:30:00+01:00" });
+    const sunday = makeEvent({ type: "lead", userId: "sunday", timestamp: "2026-03-29T12:00:00+02:00" });
+    await s.storage.insertRows("events", [late, sunday].map((event) => toEventRow(s.project.projectId, event, Date.now())));
+    const id = await createDigest(s, { schedule: "daily", deliver: telegramTarget });
+    const own = (await s.manage.get("/api/v1/overview?from=2026-03-30&to=2026-03-31")).body as OverviewResponse;
+    expect(own.previous?.leads).toBe(2);
+    const calendar = (await s.manage.get("/api/v1/overview?from=2026-03-29&to=2026-03-30")).body as OverviewResponse;
+    expect(calendar.current.leads).toBe(1);
+    const result = await send(s, id, { from: "2026-03-30", to: "2026-03-31" });
+    expect(result.content.previousPeriod).toEqual({ from: "2026-03-29", to: "2026-03-30", tz: "Europe/Berlin", fromUtc: "2026-03-28T23:00:00.000Z", toUtc: "2026-03-29T22:00:00.000Z" });
+    expect(result.content.previous).toEqual(calendar.current);
+  });
+
   it("no channel with spend and leads: says so; one such channel: best only", async () => {
     const s = await setup();
     await s.storage.insertRows("events", [lead("telegram", "a", "2026-05-04")].map((event) => toEventRow(s.project.projectId, event, Date.now())));
