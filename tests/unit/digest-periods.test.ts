@@ -115,6 +115,10 @@ describe("digest figures and text", () => {
     expect(periodLabel(content).replace(/\s/g, " ")).toBe("Nov 23 – 29, 2026");
     expect(periodLabel({ ...content, language: "ru" }).replace(/\s/g, " ")).toBe("23–29 нояб. 2026 г.");
     expect(fitsCaption(text)).toBe(true);
+    // A change under half a percent is shown unsigned.
+    const tiny = digestText({ ...content, changes: { ...content.changes, leads: -0.004, users: 0.004 } });
+    expect(tiny).toContain("Leads: 4 (0%)");
+    expect(tiny).toContain("Users: 10 (0%)");
     expect(fitsCaption("x".repeat(1025))).toBe(false);
   });
 });

@@ -90,7 +90,8 @@ function formatters(language: ProjectLanguage) {
   const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   const money = (value: Money | null) => (value === null ? "—" : new Intl.NumberFormat(locale, { style: "currency", currency: value.currency }).format(value.amount));
   const signed = (text: string, value: number) => (value > 0 ? `+${text}` : value < 0 ? `−${text}` : text);
-  const change = (value: number | null | undefined) => (value === null || value === undefined ? "—" : signed(percent.format(Math.abs(value)), value));
+  // The sign follows the shown (rounded) figure, so a change under half a percent reads "0%", never "−0%".
+  const change = (value: number | null | undefined) => (value === null || value === undefined ? "—" : signed(percent.format(Math.abs(value)), Math.round(value * 100)));
   const points = (value: number | null | undefined) =>
     value === null || value === undefined ? "—" : signed(`${integer.format(Math.abs(value) * 100)} ${WORDS[language].percentPoints}`, Math.round(value * 100));
   const day = new Intl.DateTimeFormat(locale, { timeZone: "UTC", weekday: "short", day: "numeric", month: "long", year: "numeric" });
