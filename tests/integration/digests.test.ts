@@ -379,6 +379,27 @@ describe("digest scheduler", () => {
     expect(await sentPeriods(scheduler())).toEqual([addDays(sendDay, 3)]);
   });
 
+  it("a stop waits for the send in flight only; the digests not reached go out at the next start", async () => {
+    const s = await setup();
+    await createDigest(s, { name: "one", schedule: "daily", deliver: telegramTarget });
+    await createDigest(s, { name: "two", schedule: "daily", deliver: telegramTarget });
+    const clock = nextSendTimeMs("daily", Date.now(), TZ);
+    s.telegram.respond = (index) => ({ status: 200, body: { ok: true, result: { message_id: index } }, delayMs: 1500 });
+    const first = new DigestScheduler(s.storage, s.config, logger, { now: () => clock });
+    first.start();
+    const deadline = Date.now() + 20_000;
+    while (s.telegram.calls.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await first.stop();
+    expect(s.telegram.calls).toHaveLength(1);
+    const list = DigestsResponseSchema.parse((await s.manage.get("/api/v1/digests")).body).digests;
+    expect(list.filter((digest) => digest.lastSend?.state === "sent")).toHaveLength(1);
+    expect(list.filter((digest) => digest.lastSend === null)).toHaveLength(1);
+    s.telegram.respond = (index) => ({ status: 200, body: { ok: true, result: { message_id: index } } });
+    const sent = await new DigestScheduler(s.storage, s.config, logger, { now: () => clock }).tick();
+    expect(sent.map((result) => result.content.name)).toEqual(list.filter((digest) => digest.lastSend === null).map((digest) => digest.name));
+    expect(s.telegram.calls).toHaveLength(2);
+  });
+
   it("weekly: sent on the Monday after the ISO week, once; start and stop run it in the background", async () => {
     const s = await setup();
     await createDigest(s, { schedule: "weekly", deliver: telegramTarget });

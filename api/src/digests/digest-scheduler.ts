@@ -31,6 +31,8 @@ export class DigestScheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<unknown> | undefined;
   private running = false;
+  /** Set by stop(): a tick in progress finishes the digest it is sending and leaves the rest to the next start. */
+  private stopping = false;
 
   constructor(
     private readonly storage: Storage,
@@ -47,6 +49,7 @@ export class DigestScheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     const loop = () => {
       if (!this.running) return;
       this.ticking = this.tick()
@@ -65,6 +68,7 @@ export class DigestScheduler {
   /** Lets a send in flight finish (and be recorded) before it resolves. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.ticking;
@@ -81,6 +85,8 @@ export class DigestScheduler {
     const sent: DigestSendResult[] = [];
     // One digest at a time: a project's many digests never burst at the Bot API's per-bot limits.
     for (const digest of digests) {
+      // A stop waits for one send (one Bot API deadline), not for every digest of the tick.
+      if (this.stopping) break;
       let tz = zones.get(digest.projectId);
       if (tz === undefined) {
         tz = await projectTimeZone(this.storage, digest.projectId);
