@@ -17,6 +17,7 @@ import { pathsRoutes } from "./routes/paths-routes.js";
 import { supportRoutes } from "./routes/support-routes.js";
 import { retentionRoutes } from "./routes/retention-routes.js";
 import { webhooksRoutes } from "./routes/webhooks-routes.js";
+import { digestsRoutes } from "./routes/digests-routes.js";
 import { editorRoutes } from "./routes/people-routes.js";
 import { exportRoutes } from "./routes/export-routes.js";
 import { savedFunnelsRoutes } from "./routes/saved-funnels-routes.js";
@@ -30,6 +31,7 @@ export interface ApiDeps {
   metrics: Metrics;
   logger: Logger;
   webhooks?: WebhookManageConfig;
+  /** TELEGRAM_API_URL and TELEGRAM_TIMEOUT_MS for digests (and alerts). */
   telegram?: TelegramClientConfig;
 }
 
@@ -47,6 +49,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...pathsRoutes,
   ...retentionRoutes,
   ...webhooksRoutes,
+  ...digestsRoutes,
   ...editorRoutes,
   ...exportRoutes,
   ...savedFunnelsRoutes,

@@ -3,3 +3,4 @@ export * from "./http/params.js";
 export * from "./http/time-range.js";
 export * from "./alerts/alert-scheduler.js";
 export * from "./alerts/deliver-alert.js";
+export * from "./digests/index.js";

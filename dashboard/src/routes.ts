@@ -24,6 +24,7 @@ export const ROUTES: Route[] = [
   { path: "/retention", title: "nav.retention", page: lazy(() => import("./pages/RetentionPage.js").then((m) => ({ default: m.RetentionPage }))) },
   { path: "/webhooks", title: "nav.webhooks", page: lazy(() => import("./pages/WebhooksPage.js").then((m) => ({ default: m.WebhooksPage }))) },
   { path: "/alerts", title: "nav.alerts", page: lazy(() => import("./pages/AlertsPage.js").then((m) => ({ default: m.AlertsPage }))) },
+  { path: "/digests", title: "nav.digests", page: lazy(() => import("./pages/DigestsPage.js").then((m) => ({ default: m.DigestsPage }))) },
   { path: "/settings", title: "nav.settings", page: lazy(() => import("./pages/SettingsPage.js").then((m) => ({ default: m.SettingsPage }))) },
 ];
 

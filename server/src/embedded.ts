@@ -6,6 +6,7 @@ import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ing
 import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
+import { createInstrumentedDigestScheduler } from "./digest-delivery.js";
 import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
 
 // Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
@@ -73,6 +74,18 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         async () => {
           const scheduler = createInstrumentedAlertScheduler(storage, config, metrics, logger);
           await scheduler.start();
+          return scheduler;
+        },
+        (scheduler) => scheduler.stop(),
+      );
+      // Daily and weekly digests, in-process like webhook deliveries; stopping lets a send in flight finish and
+      // be recorded, so the period is neither sent twice nor lost by a clean stop.
+      await starter.part(
+        "digests",
+        "drain",
+        async () => {
+          const scheduler = createInstrumentedDigestScheduler(storage, config, metrics, logger);
+          scheduler.start();
           return scheduler;
         },
         (scheduler) => scheduler.stop(),

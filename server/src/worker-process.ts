@@ -6,6 +6,7 @@ import { createKafka, createWorkerLease } from "@chatfunnel/ingest";
 import { migrate } from "@chatfunnel/warehouse";
 import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
+import { createInstrumentedDigestScheduler } from "./digest-delivery.js";
 
 export interface WorkerProcess extends ProcessHandle {
   /** Where /health/live, /health/ready and /metrics answer. */
@@ -48,8 +49,14 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
           await started.scheduler.stop();
         },
       );
-      // Alerts run beside the webhook deliveries, only while this worker holds the lease.
+      // Alerts and digests run beside the webhook deliveries, only while this worker holds the lease.
       const alerts = await starter.part("alerts", "drain", () => createInstrumentedAlertScheduler(storage, config, metrics, logger), (started) => started.stop());
+      const digests = await starter.part(
+        "digests",
+        "drain",
+        () => createInstrumentedDigestScheduler(storage, config, metrics, logger),
+        (scheduler) => scheduler.stop(),
+      );
       const lease = createWorkerLease({
         kafka: createKafka(config, logger),
         config,
@@ -57,12 +64,12 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
         onAcquire: async () => {
           await scheduler.start();
           await alerts.start();
+          digests.start();
           activeGauge.set(1);
         },
         onRelease: async () => {
           activeGauge.set(0);
-          await alerts.stop();
-          await scheduler.stop();
+          await Promise.all([scheduler.stop(), alerts.stop(), digests.stop()]);
         },
         onFatal: (error) => {
           readiness.markNotReady("lease consumer stopped");

@@ -158,6 +158,17 @@ describe("alerts: conditions, check now and history", () => {
     expect(AlertRunSchema.parse((await api.check(all.id)).body)).toMatchObject({ value: 136.3636, currency: "RUB", fired: false });
   });
 
+  it("writes the message in the project's language setting", async () => {
+    const { api, load, telegram } = await setup();
+    await load(many(3, "lead", yesterday()));
+    const alert = AlertCreatedSchema.parse((await api.create({ name: "Leads", metric: "leads", condition: { op: "above", value: 1 }, schedule: "daily", deliver: telegramTarget })).body);
+    expect((await api.check(alert.id)).status).toBe(200);
+    expect(String(telegram.calls.at(-1)!.fields.text)).toContain("Leads");
+    expect((await api.project({ language: "ru" })).status).toBe(200);
+    expect((await api.check(alert.id)).status).toBe(200);
+    expect(String(telegram.calls.at(-1)!.fields.text)).toContain("Заявки");
+  });
+
   it("alerts on a saved funnel's conversion first → last, and stops firing once the funnel is deleted", async () => {
     const { api, load, telegram } = await setup();
     const saved = await api.saveFunnel({ name: "Start → lead", definition: { steps: ["bot_started", { type: "lead" }], window: "1d" } });

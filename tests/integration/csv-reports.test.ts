@@ -35,6 +35,7 @@ const ROUTE_QUERIES: Record<string, { path?: string; query?: string; range?: fal
   "/api/v1/alerts": { range: false },
   "/api/v1/alerts/{id}": { range: false },
   "/api/v1/alerts/{id}/history": { range: false },
+  "/api/v1/digests": { range: false },
 };
 const WEBHOOK_URL = "http://127.0.0.1:9/crm";
 const DELETED_USER = "to-delete";
@@ -120,6 +121,12 @@ describe("format=csv on every GET report of /api/v1", () => {
     const webhook = await request(testApp.app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.manageKey}`).send({ url: WEBHOOK_URL, events: ["lead"] });
     expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
     webhookId = webhook.body.id;
+    // A digest, so its list has a row (its deliver target and filters are nested objects and an array).
+    const digest = await request(testApp.app)
+      .post("/api/v1/digests")
+      .set("Authorization", `Bearer ${project.manageKey}`)
+      .send({ schedule: "weekly", deliver: { telegram: { botToken: "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra", chatId: "@shop_news" } }, filters: { channel: ["telegram", "vk"] } });
+    expect(digest.status, JSON.stringify(digest.body)).toBe(201);
     const person = await request(testApp.app)
       .post("/v1/events")
       .set("Authorization", `Bearer ${project.writeKey}`)

@@ -33,17 +33,19 @@ describe("project settings", () => {
     const api = client(project.manageKey);
     const initial = await api.get("/api/v1/project");
     expect(initial.status, JSON.stringify(initial.body)).toBe(200);
-    expect(ProjectSettingsSchema.parse(initial.body)).toEqual({ id: project.projectId, name: project.projectId, timezone: "UTC", sessionTimeoutMinutes: 30, retentionDays: null });
+    expect(ProjectSettingsSchema.parse(initial.body)).toEqual({ id: project.projectId, name: project.projectId, timezone: "UTC", sessionTimeoutMinutes: 30, retentionDays: null, language: "en" });
 
-    const changed = await api.patch({ name: "Магазин", timezone: "europe/moscow", sessionTimeoutMinutes: 45, retentionDays: 90 });
+    const changed = await api.patch({ name: "Магазин", timezone: "europe/moscow", sessionTimeoutMinutes: 45, retentionDays: 90, language: "ru" });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     // The zone is stored in the engine's spelling, as `tz` answers it.
-    expect(changed.body).toEqual({ id: project.projectId, name: "Магазин", timezone: "Europe/Moscow", sessionTimeoutMinutes: 45, retentionDays: 90 });
+    expect(changed.body).toEqual({ id: project.projectId, name: "Магазин", timezone: "Europe/Moscow", sessionTimeoutMinutes: 45, retentionDays: 90, language: "ru" });
     // Two changes within one millisecond: the later one wins (its version is later whatever the clock says).
     await api.patch({ retentionDays: null });
     await api.patch({ sessionTimeoutMinutes: 20 });
     const read = await api.get("/api/v1/project");
-    expect(read.body).toEqual({ id: project.projectId, name: "Магазин", timezone: "Europe/Moscow", sessionTimeoutMinutes: 20, retentionDays: null });
+    // A change of other fields keeps the language (each version carries every setting).
+    expect(read.body).toEqual({ id: project.projectId, name: "Магазин", timezone: "Europe/Moscow", sessionTimeoutMinutes: 20, retentionDays: null, language: "ru" });
+    expect((await api.patch({ language: "en" })).body.language).toBe("en");
     // The projects table keeps one row per version; FINAL reads the newest.
     const versions = await storage.client.query({
       query: `SELECT count() AS n FROM ${storage.database}.projects WHERE project_id = {p:String}`,
@@ -114,6 +116,8 @@ describe("project settings", () => {
       [{ name: "" }, "name"],
       [{ name: "x".repeat(201) }, "name"],
       [{ colour: "red" }, "colour"],
+      [{ language: "de" }, "language"],
+      [{ language: "RU" }, "language"],
     ];
     for (const [body, field] of cases) {
       const res = await api.patch(body);

@@ -42,5 +42,6 @@ describe("the API router and openapi.json", () => {
     expect(new Set(served).size).toBe(served.length);
     expect([...served].sort()).toEqual([...docs].sort());
     expect(served).toEqual(expect.arrayContaining(["GET /api/v1/overview", "POST /api/v1/spend", "DELETE /api/v1/links/{id}", "GET /api/v1/funnel/dropoff"]));
+    expect(docs).toEqual(expect.arrayContaining(["POST /api/v1/digests", "GET /api/v1/digests", "DELETE /api/v1/digests/{id}", "POST /api/v1/digests/{id}/send"]));
   });
 });

@@ -4,6 +4,7 @@ import { CSAT_QUESTION, CSAT_RATINGS } from "@chatfunnel/schemas";
 import { PEOPLE_TABLES, ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "./rollup-schema.js";
 import { WEBHOOK_LOG_DAYS, WEBHOOK_TABLES } from "./webhook-schema.js";
 import { ALERT_RUNS_DAYS, ALERT_TABLES } from "./alert-schema.js";
+import { DIGEST_LOG_DAYS, DIGEST_TABLES } from "./digest-schema.js";
 
 interface Migration {
   version: number;
@@ -473,6 +474,43 @@ const MIGRATIONS: Migration[] = [
       ENGINE = ReplacingMergeTree(version)
       ORDER BY (project_id, alert_id, run_id)
       TTL toDateTime(evaluated_at) + INTERVAL ${ALERT_RUNS_DAYS} DAY`,
+    ],
+  },
+  {
+    version: 18,
+    name: "digests, their send log, and the project's language",
+    // A digest's delivery target (with its bot token) is JSON text: it is read whole, never queried into.
+    // The send log is what makes the scheduler send each period at most once across restarts: a period with
+    // any scheduled row (claimed, sent or failed) is done. language '' never appears: the default is 'en'.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.${DIGEST_TABLES.digests} (
+        project_id LowCardinality(String),
+        id String,
+        name String,
+        schedule LowCardinality(String),
+        deliver String,
+        filters String,
+        created_at DateTime64(3, 'UTC'),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, id)`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${DIGEST_TABLES.sends} (
+        project_id LowCardinality(String),
+        digest_id String,
+        trigger Enum8('schedule' = 1, 'manual' = 2),
+        period_from Date,
+        period_to Date,
+        state Enum8('claimed' = 1, 'sent' = 2, 'failed' = 3),
+        at DateTime64(3, 'UTC'),
+        error String,
+        deliveries String
+      )
+      ENGINE = MergeTree
+      ORDER BY (project_id, digest_id, at)
+      TTL toDateTime(at) + INTERVAL ${DIGEST_LOG_DAYS} DAY`,
+      `ALTER TABLE ${db}.projects ADD COLUMN IF NOT EXISTS language LowCardinality(String) DEFAULT 'en'`,
     ],
   },
 ];

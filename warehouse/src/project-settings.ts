@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { toClickHouseTime, type Storage } from "@chatfunnel/core";
+import { DEFAULT_PROJECT_LANGUAGE, ProjectLanguageSchema, type ProjectLanguage } from "@chatfunnel/schemas";
 import { runQuery } from "./run-query.js";
 import { DEFAULT_SESSION_TIMEOUT_MIN } from "./sessions.js";
 
 /**
  * A project's settings: one row per version in `projects` (ReplacingMergeTree(updated_at), read with FINAL),
  * so a change appends a row and never rewrites one. The session rule reads session_timeout_min from the same
- * table (warehouse/src/sessions.ts); retention_days (migration 15) is read by warehouse/src/retention.ts.
+ * table (warehouse/src/sessions.ts); retention_days (migration 15) is read by warehouse/src/retention.ts;
+ * language (migration 18) is what digests and alerts write in.
  */
 export interface ProjectSettings {
   projectId: string;
@@ -15,6 +17,7 @@ export interface ProjectSettings {
   sessionTimeoutMinutes: number;
   /** null keeps events forever. */
   retentionDays: number | null;
+  language: ProjectLanguage;
 }
 
 const SettingsRowSchema = z.object({
@@ -23,6 +26,7 @@ const SettingsRowSchema = z.object({
   timezone: z.string(),
   session_timeout_min: z.coerce.number(),
   retention_days: z.coerce.number().nullable(),
+  language: z.string(),
   updated_ms: z.coerce.number(),
 });
 
@@ -35,9 +39,11 @@ const toSettings = (row: SettingsRow): ProjectSettings => ({
   // The session rule reads 0 as the default (sessions.ts); the settings say which timeout it uses.
   sessionTimeoutMinutes: row.session_timeout_min === 0 ? DEFAULT_SESSION_TIMEOUT_MIN : row.session_timeout_min,
   retentionDays: row.retention_days,
+  // Rows written before migration 18, or by code that leaves the column out, read as the default.
+  language: ProjectLanguageSchema.catch(DEFAULT_PROJECT_LANGUAGE).parse(row.language),
 });
 
-const SELECT_COLUMNS = "project_id, name, timezone, session_timeout_min, retention_days, toUnixTimestamp64Milli(updated_at) AS updated_ms";
+const SELECT_COLUMNS = "project_id, name, timezone, session_timeout_min, retention_days, language, toUnixTimestamp64Milli(updated_at) AS updated_ms";
 
 async function latestRow(storage: Storage, projectId: string): Promise<SettingsRow | undefined> {
   const rows = await runQuery(
@@ -79,6 +85,7 @@ export async function updateProjectSettings(storage: Storage, projectId: string,
       timezone: next.timezone,
       session_timeout_min: next.sessionTimeoutMinutes,
       retention_days: next.retentionDays,
+      language: next.language,
       updated_at: toClickHouseTime(Math.max(nowMs, current.updated_ms + 1)),
     },
   ]);

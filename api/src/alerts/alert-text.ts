@@ -1,7 +1,7 @@
-import { alertFunnelId, type AlertCondition, type AlertFilters, type AlertOverviewMetric, type AlertSchedule } from "@chatfunnel/schemas";
+import { alertFunnelId, type AlertCondition, type AlertFilters, type AlertOverviewMetric, type AlertSchedule, type ProjectLanguage } from "@chatfunnel/schemas";
 
-/** The languages alert messages are written in. */
-export type AlertLanguage = "ru" | "en";
+/** The project's language setting (schemas/src/api/project.ts), one home for both. */
+export type AlertLanguage = ProjectLanguage;
 
 const METRIC_LABELS: Record<AlertLanguage, Record<AlertOverviewMetric, string>> = {
   en: {

@@ -1,19 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { Storage } from "@chatfunnel/core";
-import type { AlertRun } from "@chatfunnel/schemas";
-import { recordAlertRun, type AlertRecord, type AlertRunRecord, type AlertRunTrigger } from "@chatfunnel/warehouse";
+import { DEFAULT_PROJECT_LANGUAGE, type AlertRun } from "@chatfunnel/schemas";
+import { readProjectSettings, recordAlertRun, type AlertRecord, type AlertRunRecord, type AlertRunTrigger } from "@chatfunnel/warehouse";
 import { projectTimeZone } from "../metrics/project-settings.js";
 import { alertText, type AlertLanguage } from "./alert-text.js";
 import { deliverAlert, type AlertDeliveryConfig } from "./deliver-alert.js";
 import { evaluateAlert } from "./evaluate-alert.js";
 import { alertPeriods, type AlertPeriods } from "./periods.js";
 
-/**
- * The language alert messages of a project are written in. Projects have no language setting yet: every
- * message is English until the digests' `language` setting exists and is read here.
- */
-export async function projectLanguage(_storage: Storage, _projectId: string): Promise<AlertLanguage> {
-  return "en";
+/** The language alert messages of a project are written in: its `language` setting, as digests use it. */
+export async function projectLanguage(storage: Storage, projectId: string): Promise<AlertLanguage> {
+  return (await readProjectSettings(storage, projectId))?.language ?? DEFAULT_PROJECT_LANGUAGE;
 }
 
 /** The scheduler's run of one period has one id, so its rows (sending, then the outcome) replace each other. */

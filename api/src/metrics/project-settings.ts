@@ -25,6 +25,7 @@ const toAnswer = (settings: ProjectSettings): ProjectSettingsResponse => ({
   timezone: settings.timezone,
   sessionTimeoutMinutes: settings.sessionTimeoutMinutes,
   retentionDays: settings.retentionDays,
+  language: settings.language,
 });
 
 /** The key's project always has a row (keys are issued for a project that exists); its absence is our bug. */
@@ -55,6 +56,7 @@ export async function updateProjectSettingsAnswer(storage: Storage, projectId: s
     ...(timezone !== undefined ? { timezone } : {}),
     ...(patch.sessionTimeoutMinutes !== undefined ? { sessionTimeoutMinutes: patch.sessionTimeoutMinutes } : {}),
     ...(patch.retentionDays !== undefined ? { retentionDays: patch.retentionDays } : {}),
+    ...(patch.language !== undefined ? { language: patch.language } : {}),
   };
   return toAnswer(present(await updateProjectSettings(storage, projectId, change), projectId));
 }

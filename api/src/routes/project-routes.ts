@@ -13,7 +13,7 @@ export const projectSettingsRoutes: ApiRoute[] = [
     method: "get",
     path: "/api/v1/project",
     metric: "project",
-    doc: { summary: "The project's settings: name, time zone (the default `tz`), session timeout, retention period", response: ProjectSettingsSchema },
+    doc: { summary: "The project's settings: name, time zone (the default `tz`), session timeout, retention period, language of digests and alerts", response: ProjectSettingsSchema },
     handle: ({ deps, projectId }) => projectSettingsAnswer(deps.storage, projectId),
   },
   {
@@ -25,7 +25,7 @@ export const projectSettingsRoutes: ApiRoute[] = [
     doc: {
       summary: "Change the project's settings; only the fields given change",
       description:
-        "timezone: a zone the engine knows (as `tz`), stored in its spelling. sessionTimeoutMinutes (1-1440): the session rule of every session figure from the next query on; below 15 minutes they are computed from the events instead of the rollups. retentionDays (1-3660, null = forever): events older than that are deleted with their rollup rows at start and every hour. An editor action: takes the read key until manage keys exist.",
+        "timezone: a zone the engine knows (as `tz`), stored in its spelling. sessionTimeoutMinutes (1-1440): the session rule of every session figure from the next query on; below 15 minutes they are computed from the events instead of the rollups. retentionDays (1-3660, null = forever): events older than that are deleted with their rollup rows at start and every hour. language (ru or en, default en): what digests and alert texts are written in. An editor action: takes the read key until manage keys exist.",
       response: ProjectSettingsSchema,
     },
     handle: async ({ deps, req, projectId }) => {

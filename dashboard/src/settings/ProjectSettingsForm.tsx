@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import type { ProjectSettingsPatch, ProjectSettingsResponse } from "@chatfunnel/schemas";
+import type { ProjectLanguage, ProjectSettingsPatch, ProjectSettingsResponse } from "@chatfunnel/schemas";
 import { ApiRequestError } from "../api/client.js";
 import { useApi } from "../api/context.js";
 import { useI18n } from "../i18n/i18n.js";
 import { fieldMessages, updateProjectSettings } from "./settings-queries.js";
 
-type Draft = { name: string; timezone: string; sessionTimeoutMinutes: string; keepForever: boolean; retentionDays: string };
+type Draft = { name: string; timezone: string; sessionTimeoutMinutes: string; keepForever: boolean; retentionDays: string; language: ProjectLanguage };
 
 const draftOf = (settings: ProjectSettingsResponse): Draft => ({
   name: settings.name,
@@ -14,6 +14,7 @@ const draftOf = (settings: ProjectSettingsResponse): Draft => ({
   sessionTimeoutMinutes: String(settings.sessionTimeoutMinutes),
   keepForever: settings.retentionDays === null,
   retentionDays: settings.retentionDays === null ? "365" : String(settings.retentionDays),
+  language: settings.language,
 });
 
 /** What the form sends: every field, numbers as typed (the API refuses a bad one, naming it). */
@@ -23,6 +24,7 @@ export function settingsPatch(draft: Draft): ProjectSettingsPatch {
     timezone: draft.timezone.trim(),
     sessionTimeoutMinutes: Number(draft.sessionTimeoutMinutes),
     retentionDays: draft.keepForever ? null : Number(draft.retentionDays),
+    language: draft.language,
   };
 }
 
@@ -32,7 +34,7 @@ const zoneSuggestions = (): string[] => {
   return intl.supportedValuesOf?.("timeZone") ?? ["UTC", "Europe/Moscow"];
 };
 
-/** Name, time zone, session timeout and retention of the project; saving refreshes every report. */
+/** Name, time zone, session timeout, retention and language of the project; saving refreshes every report. */
 export function ProjectSettingsForm({ settings }: { settings: ProjectSettingsResponse }) {
   const { t } = useI18n();
   const api = useApi();
@@ -144,6 +146,24 @@ export function ProjectSettingsForm({ settings }: { settings: ProjectSettingsRes
             {fieldError("retentionDays")}
             <span id="settings-retentionDays-hint" className="hint">
               {t("settings.retentionHint")}
+            </span>
+          </div>
+          <div className="field" data-field="language">
+            <label htmlFor="settings-language">{t("settings.language")}</label>
+            <select
+              id="settings-language"
+              name="language"
+              value={draft.language}
+              aria-invalid={errors.language ? true : undefined}
+              aria-describedby={described("language", true)}
+              onChange={(e) => set("language", e.target.value === "ru" ? "ru" : "en")}
+            >
+              <option value="en">English</option>
+              <option value="ru">Русский</option>
+            </select>
+            {fieldError("language")}
+            <span id="settings-language-hint" className="hint">
+              {t("settings.languageHint")}
             </span>
           </div>
         </div>

@@ -17,6 +17,7 @@ export * from "./paths.js";
 export * from "./retention.js";
 export * from "./webhooks.js";
 export * from "./notify.js";
+export * from "./digests.js";
 export * from "./people.js";
 export * from "./project.js";
 export * from "./export.js";
