@@ -21,3 +21,4 @@ export * from "./people.js";
 export * from "./project.js";
 export * from "./export.js";
 export * from "./admin.js";
+export * from "./accounts.js";
