@@ -106,15 +106,17 @@ export function createAuthRouter(deps: AuthDeps): Router {
       if (!body) return;
       const email = body.email.trim().toLowerCase();
       const address = clientAddress(req, deps.trustProxy);
-      const limit = await checkLoginLimit(deps.storage, email, address);
+      // Both reads at once, and both writes: a login's time is mostly storage round trips, not the hash.
+      const [limit, account] = await Promise.all([checkLoginLimit(deps.storage, email, address), findAccountByEmail(deps.storage, email)]);
       if (limit.limited) return rateLimited(res, limit.retryAfterS);
-      const account = await findAccountByEmail(deps.storage, email);
       // An unknown email (or one whose invite is still open) hashes too, so it takes as long as a wrong password.
       const ok = account && account.passwordHash !== "" ? await verifyPassword(account.passwordHash, body.password) : await verifyDummyPassword(body.password);
-      await recordLoginAttempt(deps.storage, email, address, ok);
-      if (!ok || !account) return sendError(res, 401, "unauthorized", LOGIN_REFUSED);
-      const { token } = await createSession(deps.storage, { userId: account.id }, SESSION_TTL_MS);
-      setSessionCookies(req, res, token);
+      const [session] = await Promise.all([
+        ok && account ? createSession(deps.storage, { userId: account.id }, SESSION_TTL_MS) : undefined,
+        recordLoginAttempt(deps.storage, email, address, ok),
+      ]);
+      if (!session) return sendError(res, 401, "unauthorized", LOGIN_REFUSED);
+      setSessionCookies(req, res, session.token);
       res.json({ id: account.id, email: account.email });
     }),
   );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import type { Express } from "express";
-import { LOGIN_MAX_FAILURES, type Storage } from "@chatfunnel/core";
+import { LOGIN_MAX_FAILURES, passwordVerificationCount, type Storage } from "@chatfunnel/core";
 import { API_ROUTES } from "../../api/src/app.js";
 import { freshDatabase, waitFor } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
@@ -167,33 +167,28 @@ describe("login, logout and the session cookie", () => {
 });
 
 describe("the same refusal for a wrong password and an unknown email", () => {
-  it("answers the same status and body, in a similar time (an unknown email hashes a dummy)", async () => {
+  it("answers the same status and body, and verifies one argon2id hash for each (a dummy for the unknown email)", async () => {
     const project = await createProject("refusal");
     const user = await createUser([{ project: project.id, role: "viewer" }]);
-    const timed = async (email: string) => {
+    const refusal = async (email: string) => {
+      const before = passwordVerificationCount();
       const started = performance.now();
       const res = await login(email, "not the password");
-      return { res, ms: performance.now() - started };
+      return { status: res.status, body: res.body as unknown, hashes: passwordVerificationCount() - before, ms: performance.now() - started };
     };
-    const wrong: number[] = [];
-    const unknown: number[] = [];
-    let wrongBody: unknown;
-    let unknownBody: unknown;
+    const wrong = [];
+    const unknown = [];
     for (let i = 0; i < LOGIN_MAX_FAILURES - 1; i += 1) {
-      const a = await timed(user.email);
-      const b = await timed(`nobody${i}-${Date.now()}@shop.example`);
-      expect([a.res.status, b.res.status]).toEqual([401, 401]);
-      wrong.push(a.ms);
-      unknown.push(b.ms);
-      wrongBody = a.res.body;
-      unknownBody = b.res.body;
+      wrong.push(await refusal(user.email));
+      unknown.push(await refusal(`nobody${i}-${Date.now()}@shop.example`));
     }
-    expect(unknownBody).toEqual(wrongBody);
-    expect(wrongBody).toEqual({ error: { code: "unauthorized", message: "wrong email or password" } });
-    // Without the dummy hash an unknown email answers in the time of one lookup, several times faster.
-    const fastestWrong = Math.min(...wrong);
-    const fastestUnknown = Math.min(...unknown);
-    expect(fastestUnknown, JSON.stringify({ wrong, unknown })).toBeGreaterThan(fastestWrong * 0.5);
+    const shape = ({ status, body, hashes }: { status: number; body: unknown; hashes: number }) => ({ status, body, hashes });
+    const expected = { status: 401, body: { error: { code: "unauthorized", message: "wrong email or password" } }, hashes: 1 };
+    expect(wrong.map(shape)).toEqual(wrong.map(() => expected));
+    expect(unknown.map(shape)).toEqual(unknown.map(() => expected));
+    // The times are alike too; on a shared machine they are noise around the same storage round trips, so
+    // they are reported rather than compared (bench/login.bench.ts measures both).
+    console.info("refusal ms", { wrong: wrong.map((r) => Math.round(r.ms)), unknown: unknown.map((r) => Math.round(r.ms)) });
   });
 });
 

@@ -13,8 +13,15 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, PASSWORD_HASH_COST);
 }
 
+let verifications = 0;
+/** Password verifications this process ran (real and dummy): what makes an unknown email cost a wrong password's time. */
+export function passwordVerificationCount(): number {
+  return verifications;
+}
+
 /** False for a wrong password and for a hash that is not one (never throws on stored data). */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  verifications += 1;
   try {
     return await verify(passwordHash, password);
   } catch {
