@@ -24,9 +24,10 @@ export const ROUTES: Route[] = [
   { path: "/retention", title: "nav.retention", page: lazy(() => import("./pages/RetentionPage.js").then((m) => ({ default: m.RetentionPage }))) },
   { path: "/webhooks", title: "nav.webhooks", page: lazy(() => import("./pages/WebhooksPage.js").then((m) => ({ default: m.WebhooksPage }))) },
   { path: "/settings", title: "nav.settings", page: lazy(() => import("./pages/SettingsPage.js").then((m) => ({ default: m.SettingsPage }))) },
+  { path: "/users", title: "nav.users", page: lazy(() => import("./pages/UsersPage.js").then((m) => ({ default: m.UsersPage }))) },
 ];
 
-export function routeFor(path: string): Route {
+export function routeFor(path: string, routes: readonly Route[] = ROUTES): Route {
   const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
-  return ROUTES.find((route) => route.path === normalized) ?? ROUTES[0]!;
+  return routes.find((route) => route.path === normalized) ?? routes[0]!;
 }

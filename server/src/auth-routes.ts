@@ -115,7 +115,7 @@ export function createAuthRouter(deps: AuthDeps): Router {
         ok && account ? createSession(deps.storage, { userId: account.id }, SESSION_TTL_MS) : undefined,
         recordLoginAttempt(deps.storage, email, address, ok),
       ]);
-      if (!session) return sendError(res, 401, "unauthorized", LOGIN_REFUSED);
+      if (!session || !account) return sendError(res, 401, "unauthorized", LOGIN_REFUSED);
       setSessionCookies(req, res, session.token);
       res.json({ id: account.id, email: account.email });
     }),

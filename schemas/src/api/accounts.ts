@@ -94,3 +94,8 @@ export const ShareInfoResponseSchema = z.object({
 /** POST /auth/v1/share/unlock. */
 export const ShareUnlockBodySchema = z.strictObject({ password: z.string().max(256) });
 export const ShareUnlockedSchema = z.object({ accessToken: z.string(), expiresAt: z.string() });
+
+export type AdminUsersResponse = z.infer<typeof AdminUsersResponseSchema>;
+export type MeResponse = z.infer<typeof MeResponseSchema>;
+export type ShareInfoResponse = z.infer<typeof ShareInfoResponseSchema>;
+export type ShareUnlocked = z.infer<typeof ShareUnlockedSchema>;
