@@ -185,7 +185,8 @@ function Session({ fetchImpl = (...args) => fetch(...args) }: { fetchImpl?: type
       />
     );
   return (
-    <QueryClientProvider client={session.client}>
+    // Keyed: react-query's observers keep the client they were made with, so a project switch remounts the pages.
+    <QueryClientProvider key={credentialsKey} client={session.client}>
       <ApiProvider client={session.api}>{shell}</ApiProvider>
     </QueryClientProvider>
   );
