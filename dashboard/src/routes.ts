@@ -26,9 +26,10 @@ export const ROUTES: Route[] = [
   { path: "/alerts", title: "nav.alerts", page: lazy(() => import("./pages/AlertsPage.js").then((m) => ({ default: m.AlertsPage }))) },
   { path: "/digests", title: "nav.digests", page: lazy(() => import("./pages/DigestsPage.js").then((m) => ({ default: m.DigestsPage }))) },
   { path: "/settings", title: "nav.settings", page: lazy(() => import("./pages/SettingsPage.js").then((m) => ({ default: m.SettingsPage }))) },
+  { path: "/users", title: "nav.users", page: lazy(() => import("./pages/UsersPage.js").then((m) => ({ default: m.UsersPage }))) },
 ];
 
-export function routeFor(path: string): Route {
+export function routeFor(path: string, routes: readonly Route[] = ROUTES): Route {
   const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
-  return ROUTES.find((route) => route.path === normalized) ?? ROUTES[0]!;
+  return routes.find((route) => route.path === normalized) ?? routes[0]!;
 }

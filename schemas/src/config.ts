@@ -53,6 +53,11 @@ export const ConfigSchema = z.object({
   /** Bearer token of /admin/v1 (projects and keys); else generated and kept in DATA_DIR. Set it when several API processes run. */
   CHATFUNNEL_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CHATFUNNEL_PROJECT_ID: identifier.default("default"),
+  /**
+   * Exactly one reverse proxy in front: the client address of login rate limits is the last X-Forwarded-For
+   * entry (what the proxy saw) instead of the connection's peer, which would be the proxy for everyone.
+   */
+  TRUST_PROXY: flagFromEnv,
 
   /** The batching writer: a batch is inserted when it reaches either bound, or after the wait. */
   BATCH_MAX_ROWS: intFromEnv(20_000, 1),

@@ -6,6 +6,10 @@ export const ErrorCodeSchema = z.enum([
   "unauthorized",
   "forbidden",
   "not_found",
+  /** 409: the resource exists already (a user with this email). */
+  "conflict",
+  /** 410: it existed and is no more (an expired share link). */
+  "gone",
   "payload_too_large",
   "rate_limited",
   "unavailable",

@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import express, { Router, type RequestHandler } from "express";
 import { bearerToken, createKey, createProjectWithKeys, listProjects, projectExists, revokeKey, sendError, type Logger, type Storage } from "@chatfunnel/core";
 import { AdminKeyCreateBodySchema, AdminProjectCreateBodySchema, toFieldErrors } from "@chatfunnel/schemas";
+import { addUserRoutes } from "./admin-user-routes.js";
 
 export interface AdminDeps {
   storage: Storage;
@@ -77,6 +78,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
       res.status(204).end();
     }),
   );
+  addUserRoutes(admin, deps.storage, (handler) => wrap(deps.logger, handler));
   admin.use((_req, res) => sendError(res, 404, "not_found", "no such endpoint"));
   router.use("/admin/v1", admin);
   return router;

@@ -34,7 +34,7 @@ export function startApiProcess(config: Config, dashboardDir = DEFAULT_DASHBOARD
       const keys = await ensureDefaultProject(config, storage);
       const keyStore = await KeyStore.load(storage);
       const adminToken = ensureAdminToken(config);
-      const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger, webhooks: config, telegram: config }, admin: { storage, adminToken, logger }, dashboardDir });
+      const app = createHttpApp({ readiness, metrics, logger, api: { storage, keys: keyStore, metrics, logger, webhooks: config, telegram: config }, admin: { storage, adminToken, logger }, trustProxy: config.TRUST_PROXY, dashboardDir });
       const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));
       return { url, keys, adminToken, storageMode: storage.mode };
     },

@@ -111,6 +111,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
         api: { storage, keys: keyStore, metrics, logger, webhooks: config, telegram: config },
         admin: { storage, adminToken, logger },
+        trustProxy: config.TRUST_PROXY,
         dashboardDir,
       });
       const { url } = await starter.part("http", "serve", () => listen(app, config.HOST, config.PORT), ({ server }) => closeServer(server));

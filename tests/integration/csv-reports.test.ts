@@ -127,6 +127,9 @@ describe("format=csv on every GET report of /api/v1", () => {
       .set("Authorization", `Bearer ${project.manageKey}`)
       .send({ schedule: "weekly", deliver: { telegram: { botToken: "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra", chatId: "@shop_news" } }, filters: { channel: ["telegram", "vk"] } });
     expect(digest.status, JSON.stringify(digest.body)).toBe(201);
+    // A share link, so its list has a row (its filters are a nested object).
+    const share = await request(testApp.app).post("/api/v1/shares").set("Authorization", `Bearer ${project.manageKey}`).send({ filters: { channel: ["telegram"], campaign: "spring" } });
+    expect(share.status, JSON.stringify(share.body)).toBe(201);
     const person = await request(testApp.app)
       .post("/v1/events")
       .set("Authorization", `Bearer ${project.writeKey}`)

@@ -13,7 +13,7 @@ export interface TestApp {
 }
 
 /** The embedded default's HTTP app (collector + API) on a given database, driven without a port. */
-export function createTestApp(storage: Storage, overrides: Record<string, string> = {}): TestApp {
+export function createTestApp(storage: Storage, overrides: Record<string, string> = {}, options: { adminToken?: string } = {}): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger("silent", "test");
   const metrics = createMetrics();
@@ -27,6 +27,9 @@ export function createTestApp(storage: Storage, overrides: Record<string, string
     logger,
     collector: { keys, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
     api: { storage, keys, metrics, logger, webhooks: config, telegram: config },
+    // /admin/v1 (projects, keys, users) when the test names its token.
+    ...(options.adminToken === undefined ? {} : { admin: { storage, adminToken: options.adminToken, logger } }),
+    trustProxy: config.TRUST_PROXY,
   });
   return { app, writer, close: () => writer.close() };
 }

@@ -513,6 +513,78 @@ const MIGRATIONS: Migration[] = [
       `ALTER TABLE ${db}.projects ADD COLUMN IF NOT EXISTS language LowCardinality(String) DEFAULT 'en'`,
     ],
   },
+  {
+    version: 19,
+    name: "accounts: users, their roles per project, sessions, login attempts",
+    // Every row is versioned (ReplacingMergeTree(version)): a change or a removal is a newer row, which every
+    // process reads on its next access reload (core/src/auth/access-store.ts), as key revocations are. Only
+    // hashes are stored: argon2id for passwords, SHA-256 for session and invite tokens (random, 256 bits).
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.accounts (
+        user_id String,
+        email String,
+        password_hash String,
+        invite_hash String,
+        invite_expires_at DateTime64(3, 'UTC'),
+        created_at DateTime64(3, 'UTC'),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY user_id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.account_roles (
+        user_id String,
+        project_id String,
+        role Enum8('viewer' = 1, 'editor' = 2, 'owner' = 3),
+        deleted UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (user_id, project_id)`,
+      // A session is a user's (user_id) or an unlocked password-protected share link's (share_id).
+      `CREATE TABLE IF NOT EXISTS ${db}.account_sessions (
+        token_hash String,
+        user_id String,
+        share_id String,
+        created_at DateTime64(3, 'UTC'),
+        expires_at DateTime64(3, 'UTC'),
+        revoked UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY token_hash
+      TTL toDateTime(expires_at) + INTERVAL 1 DAY`,
+      // Failed and good logins of every process, so the rate limit is one for all of them.
+      `CREATE TABLE IF NOT EXISTS ${db}.login_attempts (
+        at DateTime64(3, 'UTC'),
+        account String,
+        address String,
+        ok UInt8
+      )
+      ENGINE = MergeTree
+      ORDER BY at
+      TTL toDateTime(at) + INTERVAL 1 DAY`,
+    ],
+  },
+  {
+    version: 20,
+    name: "share links: read-only views of one project with fixed filters",
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.share_links (
+        share_id String,
+        token_hash String,
+        project_id String,
+        filters String,
+        password_hash String,
+        expires_at Nullable(DateTime64(3, 'UTC')),
+        created_at DateTime64(3, 'UTC'),
+        revoked UInt8,
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY share_id`,
+    ],
+  },
 ];
 
 /**

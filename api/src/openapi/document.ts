@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApiErrorSchema, SpendImportErrorDetailsSchema } from "@chatfunnel/schemas";
 import { ReportFormatSchema, requiredKeyKind, takesReportFormat, type ApiRoute } from "../routes/api-route.js";
+import { accountPaths } from "./account-operations.js";
 
 /** What a route tells the document: everything but its handler. */
 export type DocumentedRoute = Pick<ApiRoute, "method" | "path" | "query" | "body" | "doc">;
@@ -61,7 +62,8 @@ function operation(route: DocumentedRoute): JsonSchema {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     operationId: `${route.method}${route.path.replace(/^\/api\/v1/, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
-    security: [{ [`${requiredKeyKind(route)}Key`]: [] }],
+    // A key, a session cookie with X-Chatfunnel-Project (the role decides as the kinds do), or for GET reports a share link.
+    security: [{ [`${requiredKeyKind(route)}Key`]: [] }, { sessionCookie: [] }, ...(route.method === "get" ? [{ shareLink: [] }] : [])],
     parameters: [...pathParameters(route.path), ...queryParameters(route.query), ...formatParameter],
     responses: {
       ...(doc.status === 204
@@ -111,8 +113,16 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): JsonSchema 
       securitySchemes: {
         readKey: { type: "http", scheme: "bearer", description: "A project's read key (its manage key reads too)" },
         manageKey: { type: "http", scheme: "bearer", description: "A project's manage key: every GET, and the editor actions" },
+        sessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "cf_session",
+          description: "A dashboard login (POST /auth/v1/login). /api/v1 requests name their project in the X-Chatfunnel-Project header (missing: 400); the user's role there decides: viewer = read key, editor or owner = manage key; no role: 403",
+        },
+        shareLink: { type: "http", scheme: "bearer", description: "A share link's token (cf_sh_…) or an unlocked one's access token (cf_ss_…): read-only GET reports of its project with its filters forced; expired: 410" },
+        adminToken: { type: "http", scheme: "bearer", description: "The admin token (CHATFUNNEL_ADMIN_TOKEN)" },
       },
     },
-    paths,
+    paths: { ...paths, ...accountPaths() },
   };
 }

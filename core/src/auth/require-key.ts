@@ -36,6 +36,9 @@ export function requireKind(kind: KeyKind): RequestHandler {
   return (_req, res, next) => {
     const held = res.locals.keyKind as KeyKind | undefined;
     if (held !== undefined && kindAllows(held, kind)) return next();
+    // Sessions and share links (require-access.ts) are refused in their own words.
+    if (res.locals.share !== undefined) return sendError(res, 403, "forbidden", "a share link is read-only");
+    if (typeof res.locals.role === "string") return sendError(res, 403, "forbidden", `this action needs the editor or owner role; a ${res.locals.role} may not`);
     sendError(res, 403, "forbidden", `this action needs a ${kind} key; a ${held ?? "missing"} key does not allow it`);
   };
 }

@@ -55,13 +55,29 @@ export interface ApiClient {
   send<T>(method: "PATCH" | "DELETE", path: string, body?: unknown): Promise<T>;
 }
 
-export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...args) => fetch(...args)): ApiClient {
+/**
+ * How the dashboard proves who it is: a key (Authorization: Bearer, the printed #key= URL), a share link's
+ * token (the same header, read-only), or the session cookie the browser sends by itself, with the project
+ * chosen in the header switcher named in X-Chatfunnel-Project.
+ */
+export type ApiCredentials = { kind: "key"; key: string } | { kind: "share"; token: string } | { kind: "session"; project: string };
+
+export const PROJECT_HEADER = "X-Chatfunnel-Project";
+
+function authHeaders(credentials: ApiCredentials): Record<string, string> {
+  if (credentials.kind === "session") return { [PROJECT_HEADER]: credentials.project };
+  return { Authorization: `Bearer ${credentials.kind === "key" ? credentials.key : credentials.token}` };
+}
+
+export function createApiClient(auth: string | ApiCredentials, fetchImpl: typeof fetch = (...args) => fetch(...args)): ApiClient {
+  const credentials: ApiCredentials = typeof auth === "string" ? { kind: "key", key: auth } : auth;
+  const readKey = credentials.kind === "key" ? credentials.key : undefined;
   const url = (path: string, query: Record<string, QueryValue>) => {
     const search = toSearchParams(query).toString();
     return `/api/v1/${path}${search ? `?${search}` : ""}`;
   };
   const send = async (path: string, query: Record<string, QueryValue>, accept: string, signal?: AbortSignal) => {
-    const response = await fetchImpl(url(path, query), { headers: { Authorization: `Bearer ${readKey}`, Accept: accept }, signal });
+    const response = await fetchImpl(url(path, query), { headers: { ...authHeaders(credentials), Accept: accept }, signal });
     if (!response.ok) throw await errorFrom(response);
     return response;
   };
@@ -72,18 +88,18 @@ export function createApiClient(readKey: string, fetchImpl: typeof fetch = (...a
     post: async <T,>(path: string, body: BodyInit, contentType: string, bearer = readKey) => {
       const response = await fetchImpl(`/api/v1/${path}`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${bearer}`, "Content-Type": contentType, Accept: "application/json" },
+        headers: { ...(bearer === undefined ? authHeaders(credentials) : { Authorization: `Bearer ${bearer}` }), "Content-Type": contentType, Accept: "application/json" },
         body,
       });
       if (!response.ok) throw await errorFrom(response);
       return (await response.json()) as T;
     },
     delete: async (path) => {
-      const response = await fetchImpl(`/api/v1/${path}`, { method: "DELETE", headers: { Authorization: `Bearer ${readKey}`, Accept: "application/json" } });
+      const response = await fetchImpl(`/api/v1/${path}`, { method: "DELETE", headers: { ...authHeaders(credentials), Accept: "application/json" } });
       if (!response.ok) throw await errorFrom(response);
     },
     send: async <T,>(method: "PATCH" | "DELETE", path: string, body?: unknown) => {
-      const headers: Record<string, string> = { Authorization: `Bearer ${readKey}`, Accept: "application/json" };
+      const headers: Record<string, string> = { ...authHeaders(credentials), Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       const response = await fetchImpl(`/api/v1/${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
       if (!response.ok) throw await errorFrom(response);

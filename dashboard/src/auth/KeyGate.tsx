@@ -1,9 +1,8 @@
 import { useId, useState, type FormEvent } from "react";
 import { useI18n } from "../i18n/i18n.js";
-import { LanguageSwitch } from "../components/LanguageSwitch.js";
 
 /** Asked once: the key is remembered in this browser until the user forgets it or it is refused. */
-export function KeyGate({ rejected, onKey }: { rejected: boolean; onKey: (key: string) => void }) {
+export function KeyForm({ rejected, onKey }: { rejected: boolean; onKey: (key: string) => void }) {
   const { t } = useI18n();
   const [value, setValue] = useState("");
   const id = useId();
@@ -12,11 +11,8 @@ export function KeyGate({ rejected, onKey }: { rejected: boolean; onKey: (key: s
     if (value.trim()) onKey(value.trim());
   };
   return (
-    <main className="gate">
-      <div className="gate-top">
-        <LanguageSwitch />
-      </div>
-      <h1>{t("key.title")}</h1>
+    <section aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{t("key.title")}</h2>
       <p id={`${id}-help`}>{t("key.explain")}</p>
       {rejected && (
         <p role="alert" className="state state-error">
@@ -28,6 +24,6 @@ export function KeyGate({ rejected, onKey }: { rejected: boolean; onKey: (key: s
         <input id={id} name="readKey" type="password" autoComplete="off" aria-describedby={`${id}-help`} value={value} onChange={(e) => setValue(e.target.value)} required />
         <button type="submit">{t("key.submit")}</button>
       </form>
-    </main>
+    </section>
   );
 }

@@ -20,3 +20,4 @@ export const AdminProjectsResponseSchema = z.object({
 /** POST /admin/v1/projects/{id}/keys. */
 export const AdminKeyCreateBodySchema = z.strictObject({ kind: z.enum(["write", "read", "manage"]) });
 export const AdminKeyCreatedSchema = z.object({ id: z.string(), key: z.string() });
+export type AdminProjectsResponse = z.infer<typeof AdminProjectsResponseSchema>;

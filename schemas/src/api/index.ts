@@ -24,3 +24,4 @@ export * from "./export.js";
 export * from "./admin.js";
 export * from "./saved-funnels.js";
 export * from "./alerts.js";
+export * from "./accounts.js";
