@@ -25,8 +25,16 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
   const logger = options.logger ?? createLogger(config.LOG_LEVEL, "worker");
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const activeGauge = new Gauge({ name: "chatfunnel_worker_active", help: "1 while this worker holds the lease and runs the scheduler", registers: [metrics.registry] });
-  activeGauge.set(0);
+  let holdsLease = () => false;
+  // Read from the lease at each scrape: it flips the moment the worker decides, before the schedulers have stopped.
+  new Gauge({
+    name: "chatfunnel_worker_active",
+    help: "1 while this worker holds the lease and runs the scheduler",
+    registers: [metrics.registry],
+    collect() {
+      this.set(holdsLease() ? 1 : 0);
+    },
+  });
   return runProcess({
     logger,
     readiness,
@@ -65,10 +73,8 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
           await scheduler.start();
           await alerts.start();
           digests.start();
-          activeGauge.set(1);
         },
         onRelease: async () => {
-          activeGauge.set(0);
           await Promise.all([scheduler.stop(), alerts.stop(), digests.stop()]);
         },
         onFatal: (error) => {
@@ -76,6 +82,7 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
           starter.fail(error);
         },
       });
+      holdsLease = () => lease.holding;
       readiness.markNotReady("joining the worker group");
       // Stopped in the serve stage, before the scheduler drains: the lease is released (a standby takes
       // over) while this worker finishes the requests it has in flight.

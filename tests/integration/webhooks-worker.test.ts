@@ -1,13 +1,16 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Storage } from "@chatfunnel/core";
+import { createLogger, type Logger, type Storage } from "@chatfunnel/core";
 import { createDirectSink, createEventWriter, type BatchWriter } from "@chatfunnel/ingest";
 import { insertWebhook, type EventRow } from "@chatfunnel/warehouse";
 import { startWorkerProcess, type WorkerProcess } from "@chatfunnel/server";
 import type { Event } from "@chatfunnel/schemas";
 import { createProject, freshDatabase, testConfig, waitFor } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
-import { TEST_BROKER, requireBroker } from "../support/kafka.js";
+import { TEST_BROKER, requireBroker, spawnTs, type Child } from "../support/kafka.js";
 import { WebhookReceiver } from "../support/webhook-receiver.js";
 
 /**
@@ -40,9 +43,7 @@ describe("webhook worker: exactly one active (real Kafka, real engine)", () => {
   const lead = () => makeEvent({ type: "lead", timestamp: new Date().toISOString(), userId: randomUUID() });
   const activeCount = () => workers.filter((worker) => worker.active).length;
 
-  // KNOWN DEFECT, skipped so the suite stays green while it is open (README "Exactly one worker"): on the real
-  // broker both workers report active after 60 s (activeCount 2), so the lease does not yet give exactly one.
-  it.skip("runs one active worker, hands over on stop, and delivers each lead once", { timeout: 120_000 }, async () => {
+  it("runs one active worker, hands over on stop, and delivers each lead once", { timeout: 120_000 }, async () => {
     const id = randomUUID().slice(0, 8);
     const config = testConfig({
       KAFKA_BROKERS: TEST_BROKER,
@@ -78,5 +79,113 @@ describe("webhook worker: exactly one active (real Kafka, real engine)", () => {
     await waitFor(async () => second.filter((e) => receiver.deliveriesOf(e.id).length > 0).length, (n) => n === second.length, 30_000, 50);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const event of [...first, ...second]) expect(receiver.deliveriesOf(event.id)).toHaveLength(1);
+  });
+});
+
+/**
+ * The lease's handovers, sampled: a worker process killed with SIGKILL (it never leaves the group) and an
+ * in-process worker closed (it leaves) are each replaced by a standby within one rebalance, and no two
+ * workers are ever active at once. The in-process workers' transitions are logged synchronously at the moment
+ * each decides, so their log is the exact order; the killed process's lease ends at the latest when it dies.
+ */
+describe("worker lease handovers (real Kafka, real engine)", () => {
+  const SESSION_MS = 6000;
+  let storage: Storage;
+  const workers: WorkerProcess[] = [];
+  const children: Child[] = [];
+
+  beforeAll(async () => {
+    await requireBroker();
+    storage = await freshDatabase();
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+    for (const worker of workers) await worker.close();
+  });
+
+  it("replaces a killed and then a stopped active worker within one rebalance each, never two active", { timeout: 120_000 }, async () => {
+    const id = randomUUID().slice(0, 8);
+    const lease = { KAFKA_BROKERS: TEST_BROKER, KAFKA_WORKER_TOPIC: `t-lease-${id}`, KAFKA_WORKER_GROUP_ID: `g-lease-${id}`, KAFKA_SESSION_TIMEOUT_MS: String(SESSION_MS), CHATFUNNEL_ALLOW_CHDB_DISTRIBUTED: "1" };
+    // Every lease transition of the in-process workers, in the order they were decided, with the count active after it.
+    const transitions: Array<{ worker: string; active: boolean; at: number; activeNow: number }> = [];
+    const holding = new Map<string, boolean>();
+    const recorder = (name: string): Logger => {
+      const quiet = createLogger("silent", name);
+      const record = (message: string) => {
+        if (!message.startsWith("worker lease ")) return;
+        holding.set(name, message.startsWith("worker lease acquired"));
+        transitions.push({ worker: name, active: holding.get(name)!, at: Date.now(), activeNow: [...holding.values()].filter(Boolean).length });
+      };
+      return { ...quiet, info: (message, fields) => (record(message), quiet.info(message, fields)) };
+    };
+
+    // The first worker is a process of its own (its own chDB directory: it delivers nothing here), so it can be killed.
+    const root = fs.mkdtempSync(path.join(process.env.CHATFUNNEL_TEST_ROOT ?? os.tmpdir(), "worker-lease-"));
+    const killable = spawnTs("server/src/bin/worker.ts", { ...lease, DATA_DIR: root, PORT: "0", LOG_LEVEL: "info" });
+    children.push(killable);
+    const killableUrl = await killable.waitForOutput(/health at (http:\/\/\S+)/);
+    const killableActive = async () => /^chatfunnel_worker_active 1$/m.test(await (await fetch(`${killableUrl}/metrics`)).text());
+    await waitFor(killableActive, (yes) => yes, 30_000, 50);
+
+    const config = testConfig({ ...lease, CLICKHOUSE_DATABASE: storage.database, WEBHOOK_POLL_MS: "50" });
+    const [first, second] = [await startWorkerProcess(config, { logger: recorder("first") }), await startWorkerProcess(config, { logger: recorder("second") })];
+    workers.push(first, second);
+    const inProcessActive = () => workers.filter((worker) => worker.active).length;
+
+    // Sampled every 10 ms: never two in-process workers active, and none while the killable one still says it is.
+    const samples: Array<{ at: number; inProcess: number }> = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push({ at: Date.now(), inProcess: inProcessActive() });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    const killableSamples: Array<{ at: number; active: boolean }> = [];
+    const killableSampler = (async () => {
+      while (sampling && killable.process.exitCode === null && killable.process.signalCode === null) {
+        const at = Date.now();
+        const active = await killableActive().catch(() => false);
+        killableSamples.push({ at, active });
+      }
+    })();
+
+    // Both standbys joined (each join is a rebalance the owner goes through) and the killable one still owns it.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await killableActive()).toBe(true);
+    expect(inProcessActive()).toBe(0);
+
+    // Killed: it never leaves, so the coordinator waits out its session, then one rebalance hands the partition on.
+    const killedAt = Date.now();
+    killable.process.kill("SIGKILL");
+    await killable.exited;
+    await waitFor(async () => inProcessActive(), (n) => n === 1, SESSION_MS + 10_000, 10);
+    const afterKillMs = Date.now() - killedAt;
+    expect(afterKillMs).toBeGreaterThan(SESSION_MS / 2); // it did wait for the session: nobody took it while the owner could still be alive
+    expect(afterKillMs).toBeLessThan(SESSION_MS + 4000);
+
+    // Stopped: it releases, then leaves, and the other one takes over at its next heartbeat, without waiting for a session.
+    const active = workers.find((worker) => worker.active)!;
+    const standby = workers.find((worker) => !worker.active)!;
+    const stoppedAt = Date.now();
+    await active.close();
+    workers.splice(workers.indexOf(active), 1);
+    await waitFor(async () => standby.active, (yes) => yes, 10_000, 10);
+    expect(Date.now() - stoppedAt).toBeLessThan(4000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(standby.active).toBe(true);
+
+    sampling = false;
+    await Promise.all([sampler, killableSampler]);
+    expect(samples.length).toBeGreaterThan(500);
+    expect(samples.filter((sample) => sample.inProcess > 1)).toEqual([]);
+    // No in-process worker was active at a moment the killable one still answered active.
+    const killableLastActive = Math.max(...killableSamples.filter((sample) => sample.active).map((sample) => sample.at));
+    expect(killableSamples.length).toBeGreaterThan(20);
+    expect(transitions.filter((t) => t.active && t.at <= Math.max(killableLastActive, killedAt))).toEqual([]);
+    expect(transitions.filter((t) => t.activeNow > 1)).toEqual([]);
+    // Exactly two acquisitions: one after the kill, one after the stop — each within one rebalance, no flapping.
+    expect(transitions.filter((t) => t.active).map((t) => t.worker)).toEqual([active === first ? "first" : "second", standby === first ? "first" : "second"]);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });

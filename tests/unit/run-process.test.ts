@@ -78,6 +78,24 @@ describe("runProcess", () => {
     }
   });
 
+  it("keeps the started value's getters live (a worker's `active` changes after it is ready)", async () => {
+    let active = false;
+    const running = await runProcess({
+      logger: recordingLogger(),
+      readiness: new Readiness(),
+      shutdownTimeoutMs: 1000,
+      start: async () => ({
+        get active() {
+          return active;
+        },
+      }),
+    });
+    expect(running.active).toBe(false);
+    active = true;
+    expect(running.active).toBe(true);
+    await running.close();
+  });
+
   it("gives up on a part still stopping at the deadline: not clean, exit code 1, the part named", async () => {
     const order: string[] = [];
     const logger = recordingLogger();

@@ -37,6 +37,8 @@ export interface RetentionRun {
 }
 
 const CountSchema = z.object({ n: z.coerce.number() });
+const TableCountSchema = z.object({ table: z.coerce.number().int(), n: z.coerce.number() });
+const KindCountSchema = z.object({ kind: z.string(), n: z.coerce.number() });
 
 async function command(storage: Storage, query: string, params: Record<string, unknown>, settings: Storage["querySettings"] = {}): Promise<void> {
   await storage.client.command({ query, query_params: params, clickhouse_settings: { ...storage.querySettings, ...settings } });
@@ -48,38 +50,52 @@ export async function applyProjectRetention(storage: Storage, projectId: string,
   const params = { projectId, cut: toClickHouseTime(cutMs) };
   const old = `project_id = {projectId:String} AND ts < {cut:DateTime64(3, 'UTC')}`;
   const [events] = await runQuery(storage, `SELECT count() AS n FROM ${db}.events WHERE ${old}`, params, CountSchema);
-  const [slots] = await runQuery(
+  // Per table, so the statements below run only where there is something to delete: each lightweight DELETE
+  // is a synchronous mutation, and chDB runs one statement at a time (every request waits behind it).
+  const slotRows = await runQuery(
     storage,
-    `SELECT sum(n) AS n FROM (${SLOT_ROLLUPS.map((table) => `SELECT count() AS n FROM ${db}.${table} WHERE project_id = {projectId:String} AND slot < {cut:DateTime64(3, 'UTC')}`).join(" UNION ALL ")})`,
+    SLOT_ROLLUPS.map((table, index) => `SELECT ${index} AS table, count() AS n FROM ${db}.${table} WHERE project_id = {projectId:String} AND slot < {cut:DateTime64(3, 'UTC')}`).join(" UNION ALL "),
     params,
-    CountSchema,
+    TableCountSchema,
   );
-  const [pending] = await runQuery(storage, `SELECT count() AS n FROM ${db}.${PEOPLE_TABLES.retentionRebuild} WHERE project_id = {projectId:String}`, params, CountSchema);
-  const deletedEvents = events?.n ?? 0;
-  if (deletedEvents === 0 && (slots?.n ?? 0) === 0 && (pending?.n ?? 0) === 0) return { projectId, cutMs, events: 0 };
-
+  const slotTables = SLOT_ROLLUPS.filter((_table, index) => slotRows.some((row) => row.table === index && row.n > 0));
   const rebuild = PEOPLE_TABLES.retentionRebuild;
-  await command(
-    storage,
-    `INSERT INTO ${db}.${rebuild} SELECT DISTINCT project_id, 'session', channel, user_id, bot_id, session_id FROM ${db}.events WHERE ${old} AND session_id != ''`,
-    params,
-  );
-  await command(
-    storage,
-    `INSERT INTO ${db}.${rebuild} SELECT DISTINCT project_id, 'first_touch', channel, user_id, '', '' FROM ${db}.events WHERE ${old} AND source_campaign != ''`,
-    params,
-  );
-  if (deletedEvents > 0) await command(storage, `DELETE FROM ${db}.events WHERE ${old}`, params, DELETE_SETTINGS);
-  for (const table of SLOT_ROLLUPS) {
+  const pendingKinds = async () =>
+    new Map(
+      (await runQuery(storage, `SELECT kind, count() AS n FROM ${db}.${rebuild} WHERE project_id = {projectId:String} GROUP BY kind`, params, KindCountSchema)).map((row) => [row.kind, row.n]),
+    );
+  const deletedEvents = events?.n ?? 0;
+  if (deletedEvents === 0 && slotTables.length === 0 && (await pendingKinds()).size === 0) return { projectId, cutMs, events: 0 };
+
+  if (deletedEvents > 0) {
+    await command(
+      storage,
+      `INSERT INTO ${db}.${rebuild} SELECT DISTINCT project_id, 'session', channel, user_id, bot_id, session_id FROM ${db}.events WHERE ${old} AND session_id != ''`,
+      params,
+    );
+    await command(
+      storage,
+      `INSERT INTO ${db}.${rebuild} SELECT DISTINCT project_id, 'first_touch', channel, user_id, '', '' FROM ${db}.events WHERE ${old} AND source_campaign != ''`,
+      params,
+    );
+    await command(storage, `DELETE FROM ${db}.events WHERE ${old}`, params, DELETE_SETTINGS);
+  }
+  for (const table of slotTables) {
     await command(storage, `DELETE FROM ${db}.${table} WHERE project_id = {projectId:String} AND slot < {cut:DateTime64(3, 'UTC')}`, params, DELETE_SETTINGS);
   }
+  // What this run noted, or an earlier run stopped before rebuilding.
+  const pending = await pendingKinds();
   const sessions = `(channel, user_id, bot_id, session_id) IN (SELECT channel, user_id, bot_id, session_id FROM ${db}.${rebuild} WHERE project_id = {projectId:String} AND kind = 'session')`;
   const touches = `(channel, user_id) IN (SELECT channel, user_id FROM ${db}.${rebuild} WHERE project_id = {projectId:String} AND kind = 'first_touch')`;
-  await command(storage, `DELETE FROM ${db}.${ROLLUP_TABLES.idSessions} WHERE project_id = {projectId:String} AND ${sessions}`, params, DELETE_SETTINGS);
-  await command(storage, `INSERT INTO ${db}.${ROLLUP_TABLES.idSessions} ${spanningRollupSelects.idSessions(db, `project_id = {projectId:String} AND ${sessions}`)}`, params);
-  await command(storage, `DELETE FROM ${db}.${ROLLUP_TABLES.userFirstTouch} WHERE project_id = {projectId:String} AND ${touches}`, params, DELETE_SETTINGS);
-  await command(storage, `INSERT INTO ${db}.${ROLLUP_TABLES.userFirstTouch} ${spanningRollupSelects.firstTouch(db, `project_id = {projectId:String} AND ${touches}`)}`, params);
-  await command(storage, `DELETE FROM ${db}.${rebuild} WHERE project_id = {projectId:String}`, params, DELETE_SETTINGS);
+  if ((pending.get("session") ?? 0) > 0) {
+    await command(storage, `DELETE FROM ${db}.${ROLLUP_TABLES.idSessions} WHERE project_id = {projectId:String} AND ${sessions}`, params, DELETE_SETTINGS);
+    await command(storage, `INSERT INTO ${db}.${ROLLUP_TABLES.idSessions} ${spanningRollupSelects.idSessions(db, `project_id = {projectId:String} AND ${sessions}`)}`, params);
+  }
+  if ((pending.get("first_touch") ?? 0) > 0) {
+    await command(storage, `DELETE FROM ${db}.${ROLLUP_TABLES.userFirstTouch} WHERE project_id = {projectId:String} AND ${touches}`, params, DELETE_SETTINGS);
+    await command(storage, `INSERT INTO ${db}.${ROLLUP_TABLES.userFirstTouch} ${spanningRollupSelects.firstTouch(db, `project_id = {projectId:String} AND ${touches}`)}`, params);
+  }
+  if (pending.size > 0) await command(storage, `DELETE FROM ${db}.${rebuild} WHERE project_id = {projectId:String}`, params, DELETE_SETTINGS);
   return { projectId, cutMs, events: deletedEvents };
 }
 

@@ -207,7 +207,9 @@ export async function runProcess<T extends object>(options: RunProcessOptions<T>
   }
   readiness.markReady();
   logger.info("ready", { durationMs: elapsedMs(since) });
-  return { ...value, close: () => shutdown("closed") };
+  // Assigned onto the value, not spread into a copy: a spread reads each getter once, so a live state such as
+  // a worker's `active` would be frozen at its value when the process became ready.
+  return Object.assign(value, { close: () => shutdown("closed") });
 }
 
 /** Sleeps `ms`, or less when `signal` aborts (then throws), so a retry loop ends with the process. */

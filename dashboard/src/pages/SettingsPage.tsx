@@ -11,7 +11,9 @@ export function SettingsPage() {
   const settings = useQuery(projectSettingsQuery(api));
   return (
     <>
-      <QueryState query={settings}>{(data) => <ProjectSettingsForm key={JSON.stringify(data)} settings={data} />}</QueryState>
+      {/* Keyed by the project, not by the answer: saving reads the settings again, and a form remounted by the
+          new answer lost its "saved" confirmation (a browser test polling for it could miss it under load). */}
+      <QueryState query={settings}>{(data) => <ProjectSettingsForm key={data.id} settings={data} />}</QueryState>
       <DeletePersonForm />
     </>
   );
