@@ -184,6 +184,8 @@ export const FunnelStepSchema = z.strictObject({
     .regex(FUNNEL_WINDOW_PATTERN, FUNNEL_WINDOW_MESSAGE)
     .refine((text) => funnelWindowSeconds(text)! <= MAX_FUNNEL_WINDOW_SECONDS, `must be at most ${MAX_FUNNEL_WINDOW_SECONDS / 86_400}d`)
     .optional(),
+  /** A step the user may skip (`?subscribed`); see the comment at the top. */
+  optional: z.literal(true).optional(),
 });
 export type FunnelStep = z.infer<typeof FunnelStepSchema>;
 
@@ -248,6 +250,7 @@ export function parseFunnelExclusion(text: string): { exclusion: FunnelExclusion
   const parsed = parseFunnelStep(stepText);
   if ("error" in parsed) return parsed;
   if (parsed.step.within !== undefined) return { error: "an exclusion has no per-step window" };
+  if (parsed.step.optional) return { error: "an exclusion cannot be optional" };
   const fromStep = range ? Number(range[1]) : 1;
   const toStep = range ? Number(range[2]) : 0;
   if (range && fromStep >= toStep) return { error: `the range ${fromStep}-${toStep} must go from an earlier step to a later one` };
@@ -293,6 +296,9 @@ const StepsParamSchema = z
             ctx.addIssue({ code: "custom", path: [index], message: `steps[0] ${JSON.stringify(text)}: the first step has no previous step to be within ${parsed.step.within} of` });
           } else steps.push(parsed.step);
         });
+        if (steps.length === texts.length && steps.every((step) => step.optional)) {
+          ctx.addIssue({ code: "custom", path: [], message: "every step is optional: at least one step must be required (written without ?)" });
+        }
         return steps;
       }),
   )
@@ -311,12 +317,14 @@ const StepsParamSchema = z
         '{"type":"order","filters":{"items":2}}',
         '{"type":"order","filters":[{"property":"amount","op":">","value":"100"}]}',
         '{"anyOf":[{"type":"lead"},{"type":"order","filters":{"plan":"pro"}}]}',
+        "?subscribed",
+        '{"type":"subscribed","optional":true}',
       ],
     },
     minItems: MIN_FUNNEL_STEPS,
     maxItems: MAX_FUNNEL_STEPS,
     description:
-      "Repeated, in order: an event type with optional filters [p=v], [p!=v] (absent counts as not equal), [p>v] [p>=v] [p<v] [p<=v] (numeric; a non-numeric or absent value never matches), [p~v] (contains, case-insensitive), [p?] (set), [p!?] (not set); alternatives joined by | (lead|order); or a JSON step object. Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
+      "Repeated, in order: an event type with optional filters [p=v], [p!=v] (absent counts as not equal), [p>v] [p>=v] [p<v] [p<=v] (numeric; a non-numeric or absent value never matches), [p~v] (contains, case-insensitive), [p?] (set), [p!?] (not set); alternatives joined by | (lead|order); a leading ? makes the step optional (?subscribed: a user may skip it; at least one step must be required); a trailing <=1h is a per-step window (from step 2); or a JSON step object (\"optional\": true, \"within\": \"1h\"). Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
   });
 
 const BreakdownParamSchema = z.preprocess(
@@ -354,6 +362,15 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
     .default(DEFAULT_FUNNEL_BREAKDOWN_LIMIT)
     .meta({ description: `Groups shown (most users at step 1 first); the rest are summed into one group with other: true. Default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}` }),
   exclude: ExcludeParamSchema,
+  hold: z
+    .string()
+    .min(1)
+    .max(MAX_PROPERTY_NAME_LENGTH)
+    .optional()
+    .meta({
+      description:
+        "Hold a property constant (hold=orderId): every step after the attempt's first carries the first step's value of this property (as text); a first step without it reaches no further. A step that can never carry it (every alternative filters it [p!?]) is a 400 naming hold and the step",
+    }),
   bins: z.coerce
     .number()
     .int()
