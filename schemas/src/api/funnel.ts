@@ -84,6 +84,38 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *   lead, order with `handoff:2-3` reaches order through the second lead). An exclusion event at the same
  *   millisecond as a step is not between. In strict mode any event between two steps already ends the attempt,
  *   so an exclusion never changes a strict answer.
+ * - Optional steps (`?subscribed`, JSON `"optional": true`; ordered mode only, at least one step required): a
+ *   chain takes a subsequence of the steps, e1 < … < em matching steps s1 < … < sm, where every step before sm
+ *   that it does not take is optional; e1 is the attempt's start (an event of step 1, or of a step after only
+ *   optional ones, before `to`). The funnel's window counts from e1; a per-step window and the exclusions
+ *   hold between consecutive TAKEN steps: step q's window from the previous taken step p's event, and an
+ *   exclusion a-b applies to the pair (p, q) when its range overlaps the steps the gap spans (a < q and p < b).
+ *   The attempt's furthest step is sm (an optional step may be it). Of the chains reaching the user's furthest
+ *   step, the one reported is the first when compared step by step from step 1: taking the step before skipping
+ *   it, then the earlier event (with every step required: the earliest chain position by position from the
+ *   earliest start, as above).
+ *   - `users` of a step: users whose chosen chain took it. A required step's users are those who reached it or
+ *     further; an optional step's only those who took it (not those who skipped it and went on).
+ *   - Conversion and drop-off are counted from the nearest earlier REQUIRED step (for an optional step too, so
+ *     its conversionFromPrevious is the share of that step's users who took it); for step 1, and for steps
+ *     with only optional steps before them, from the users who entered the funnel (every user with a chain).
+ *     `conversionFromFirst` is over those who entered. Without optional steps these are exactly the figures
+ *     above (those who entered are the users at step 1).
+ *   - Times to convert are from e1; the time from the previous step is from the previous taken step's event
+ *     (0 for e1's own step). A step's times are over the users who took it.
+ *   - An optional first step: the funnel starts at whichever step a user's chain starts at; users who took
+ *     step 1 are step 1's users, the others entered at a later step. An optional last step: users who took it
+ *     are its users; trends count as converted those who reached the last required step; the drop-off list of
+ *     a step is the users counted at the step it is counted from and not at it.
+ * - hold=<property>: every step after the chain's first carries the first's value of the property, as text
+ *   (filters' text: `7` and `"7"` are the same value). Outside strict mode the user's step events are split
+ *   by that value — an event without the property alone, so a chain starting at it goes no further (in `any`
+ *   mode it may still satisfy several steps itself) — each part chooses its attempt as above, and the user's is
+ *   the furthest, then the earliest start, then the smallest completion times step by step (a skipped step
+ *   first), then the step:k breakdown values (null first, then the smallest text). Exclusions and strict runs
+ *   still see every event of the user. In strict mode each next event of the run must carry the start's value,
+ *   which must be present. Events interchangeable for a step:k value are those equal in time and steps matched,
+ *   whatever their held value.
  * - A user reaches step k when one of their attempts does; each user counts once, at the furthest step
  *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
  *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
