@@ -432,12 +432,12 @@ export const FunnelStepResultSchema = z.object({
   type: z.string(),
   /** The equality filters of a one-alternative step (older clients read these); the whole step is `text`. */
   filters: z.record(z.string(), z.string()),
-  /** Users whose furthest step is this one or later. */
-  users: z.number().int().nonnegative(),
-  conversionFromFirst: RateSchema,
-  conversionFromPrevious: RateSchema,
+  /** Users whose furthest step is this one or later; for an optional step, only those whose chain took it. */
+  users: z.number().int().nonnegative().meta({ description: "Users whose chosen chain took this step: for a required step those who reached it or further; for an optional step (?x) only those who took it" }),
+  conversionFromFirst: RateSchema.meta({ description: "users / the users who entered the funnel (those at step 1 unless step 1 is optional)" }),
+  conversionFromPrevious: RateSchema.meta({ description: "users / the users of the nearest earlier required step (of those who entered, when no required step comes before)" }),
   /** Users who reached the previous step and not this one (0 for step 1). */
-  dropOff: z.number().int().nonnegative(),
+  dropOff: z.number().int().nonnegative().meta({ description: "Users of the nearest earlier required step (or who entered) not counted at this step" }),
   dropOffRate: RateSchema,
   /** From the start of the attempt to this step, over users reaching it; null for step 1 or no users. Seconds, ms precision. */
   medianSecondsToConvert: z.number().nonnegative().nullable(),
