@@ -44,6 +44,19 @@ const cases: { name: string; path: string }[] = [
   { name: "ordered, per-step windows", path: `funnel?${base}&${steps(["bot_started", "message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}` },
   { name: "strict, per-step windows", path: `funnel?${base}&${steps(["bot_started", "message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}&mode=strict` },
   { name: "ordered, exclude handoff:2-4", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&exclude=handoff:2-4` },
+  // Issue 13, remaining parts: optional steps, hold, and the 20-step per-step-window target (≤ 1.5 s).
+  { name: "ordered, optional step 2 (?message_received)", path: `funnel?${base}&${steps(["bot_started", "?message_received", "button_clicked", "lead", "order"])}` },
+  { name: "ordered, optional first and last (?bot_started … ?order)", path: `funnel?${base}&${steps(["?bot_started", "message_received", "button_clicked", "lead", "?order"])}` },
+  { name: "ordered, optional step + per-step windows", path: `funnel?${base}&${steps(["bot_started", "?message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}` },
+  { name: "ordered, optional step + exclude handoff:2-4", path: `funnel?${base}&${steps(["bot_started", "?message_received", "button_clicked", "lead", "order"])}&exclude=handoff:2-4` },
+  // bot_started carries no node: every start is a part of its own, the costliest split.
+  { name: "ordered, hold=node", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&hold=node` },
+  { name: "strict, hold=node", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&mode=strict&hold=node` },
+  { name: "any order, hold=node", path: `funnel?${base}&${steps(FUNNEL_STEPS)}&mode=any&hold=node` },
+  {
+    name: "ordered, 20 steps with per-step windows",
+    path: `funnel?${base}&${steps(Array.from({ length: 20 }, (_, k) => `${FUNNEL_STEPS[k % FUNNEL_STEPS.length]}${k === 0 ? "" : k % 2 === 0 ? "<=1d" : "<=3d"}`))}`,
+  },
   { name: "dropoff step 4, JSON", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4` },
   { name: "dropoff step 4, CSV", path: `funnel/dropoff?${base}&${steps(FUNNEL_STEPS)}&step=4&format=csv` },
 ];

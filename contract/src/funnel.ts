@@ -103,6 +103,8 @@ export interface StepText {
   anyOf: StepAlternativeText[];
   /** A per-step window (`lead<=1h`): at most this long after the previous step; a window text (`30m`, `12h`, `7d`). */
   within?: string;
+  /** An optional step (`?subscribed`, JSON `"optional": true`): a user may skip it. Absent when required. */
+  optional?: true;
 }
 
 export const STEP_JSON_MESSAGE =
@@ -122,6 +124,7 @@ type Parsed<T> = { ok: T } | { error: string };
 /**
  * Reads one `steps` value in either spelling; the types, counts and lengths are the schema's to judge
  * (schemas' parseFunnelStep), this is the syntax only:
+ * - a leading `?` (`?subscribed`, `?lead|order<=1h`; JSON `"optional":true`) makes the step optional;
  * - a trailing `<=1h` (`lead<=1h`, `lead|order<=30m`; JSON `"within":"1h"`) is a per-step window;
  * - `lead`, `order[plan=pro][amount>=100]`, `button_clicked[text~цена]`, `lead[utm?]`, `lead[utm!?]`,
  *   `lead|order[plan=pro]` — a filter is split at its first operator character (= ! < > ~ ?), so a property
@@ -133,8 +136,13 @@ type Parsed<T> = { ok: T } | { error: string };
  * `__proto__`, `constructor` or `toString` are ordinary filters.
  */
 export function parseStepText(text: string): { step: StepText } | { error: string } {
-  const parsed = text.trimStart().startsWith("{") ? parseJsonStep(text) : parseBracketStep(text);
-  return "error" in parsed ? parsed : { step: parsed.ok };
+  // A leading `?` marks the whole step optional (`?lead|order`): a type cannot start with it.
+  const optional = !text.trimStart().startsWith("{") && text.startsWith("?");
+  const body = optional ? text.slice(1) : text;
+  const parsed = body.trimStart().startsWith("{") ? parseJsonStep(body) : parseBracketStep(body);
+  if ("error" in parsed) return parsed;
+  if (optional && parsed.ok.optional) return { error: "is marked optional twice" };
+  return { step: optional ? { ...parsed.ok, optional: true } : parsed.ok };
 }
 
 /** Splits at `|` outside brackets. */
@@ -213,7 +221,14 @@ function parseJsonStep(text: string): Parsed<StepText> {
   } catch {
     return { error: "is not valid JSON" };
   }
-  // `within` sits beside the type (or the anyOf): taken off first, the rest read as before.
+  // `optional` and `within` sit beside the type (or the anyOf): taken off first, the rest read as before.
+  let optional = false;
+  if (isPlainObject(json) && Object.hasOwn(json, "optional")) {
+    const value = json["optional"];
+    if (typeof value !== "boolean") return { error: "optional must be true or false" };
+    optional = value;
+    json = Object.fromEntries(Object.entries(json).filter(([key]) => key !== "optional"));
+  }
   let within: string | undefined;
   if (isPlainObject(json) && Object.hasOwn(json, "within")) {
     const value = json["within"];
@@ -221,7 +236,7 @@ function parseJsonStep(text: string): Parsed<StepText> {
     within = value;
     json = Object.fromEntries(Object.entries(json).filter(([key]) => key !== "within"));
   }
-  const withWithin = (anyOf: StepAlternativeText[]): StepText => (within === undefined ? { anyOf } : { anyOf, within });
+  const withWithin = (anyOf: StepAlternativeText[]): StepText => ({ anyOf, ...(within === undefined ? {} : { within }), ...(optional ? { optional: true as const } : {}) });
   if (isPlainObject(json) && Object.hasOwn(json, "anyOf")) {
     const list = json["anyOf"];
     if (Object.keys(json).length !== 1 || !Array.isArray(list)) return { error: STEP_JSON_MESSAGE };
@@ -301,9 +316,10 @@ export function formatStepText(step: StepText): string {
     alternative.filters.some(({ property, value }) => /[[\]|]/.test(property) || OPERATOR_START.test(property) || /[[\]]/.test(value)),
   );
   const within = step.within === undefined ? "" : `<=${step.within}`;
-  if (!awkward) return step.anyOf.map((a) => a.type + a.filters.map((f) => `[${f.property}${f.op}${f.value}]`).join("")).join("|") + within;
+  const optional = step.optional === true ? "?" : "";
+  if (!awkward) return optional + step.anyOf.map((a) => a.type + a.filters.map((f) => `[${f.property}${f.op}${f.value}]`).join("")).join("|") + within;
   const json = step.anyOf.map(jsonAlternative);
-  const withWithin = step.within === undefined ? {} : { within: step.within };
+  const withWithin = { ...(step.within === undefined ? {} : { within: step.within }), ...(step.optional === true ? { optional: true } : {}) };
   return JSON.stringify(json.length === 1 ? { ...json[0], ...withWithin } : { anyOf: json, ...withWithin });
 }
 

@@ -376,7 +376,7 @@ describe.each(Object.keys(CASES) as FunnelMode[])("funnel attempts, %s mode", (m
     expect(got).toEqual(want);
     // The hand-written answer is the written definition's, as the reference computes it.
     const reference = referenceOutcomes(events, { fromMs: filters.fromMs, toMs: filters.toMs, botId }, { steps, windowSeconds: windowMinutes * 60, mode });
-    const referenceGot = reference.map((o) => [o.userId, { start: o.completedAtMs[0]! - o.offsetsMs[0]! - T0, completed: o.completedAtMs.map((at) => at - T0) }]);
+    const referenceGot = reference.map((o) => [o.userId, { start: o.completedAtMs[0]! - o.offsetsMs[0]! - T0, completed: o.completedAtMs.map((at) => at! - T0) }]);
     expect(Object.fromEntries(referenceGot)).toEqual(want);
   });
 });

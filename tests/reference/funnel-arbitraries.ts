@@ -50,6 +50,8 @@ const eventArb = (user: number, mainChannel: Channel) =>
       // Numbers as JSON numbers and as text, at and around the filters' thresholds, and texts that are not numbers.
       amount: fc.constantFrom<string | number | boolean | null | undefined>(undefined, undefined, 100, 99.5, 150, "100", "1e2", "+100", "-5", " 100", "abc", "", true, null, "1e400", 0),
       utm: fc.constantFrom<string | undefined>(undefined, undefined, "ads", ""),
+      // The property hold=oid holds constant: few values (a number and its text differ from nothing), often absent.
+      oid: fc.constantFrom<string | number | undefined>(undefined, "A", "A", "B", 7, "7"),
       text: fc.constantFrom<string | undefined>(undefined, undefined, "Цена?", "какая ЦЕНА", "цена", "price", "PRICE list", "ОДОΣ", "İstanbul", ""),
       campaign: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...CAMPAIGNS) }),
       source: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...SOURCES) }),
@@ -68,6 +70,7 @@ const eventArb = (user: number, mainChannel: Channel) =>
       if (r.amount !== undefined) properties.amount = r.amount;
       if (r.text !== undefined) properties.text = r.text;
       if (r.utm !== undefined) properties.utm = r.utm;
+      if (r.oid !== undefined) properties.oid = r.oid;
       if (Object.keys(properties).length > 0) event.properties = properties;
       if (r.campaign || r.source) event.source = { ...(r.campaign ? { campaign: r.campaign } : {}), ...(r.source ? { source: r.source } : {}) };
       return event;
@@ -152,6 +155,10 @@ export const scenarioArb = fc.record({
   dropoffStep: fc.integer({ min: 2, max: 5 }),
   bins: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
   withins: fc.option(withinsArb, { nil: undefined }),
+  /** Optional steps (ordered mode): often the first or the last, sometimes one in the middle. */
+  optional: fc.option(fc.tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 })), { nil: undefined, freq: 2 }),
+  /** hold=oid in one scenario out of three. */
+  hold: fc.option(fc.constant("oid"), { nil: undefined, freq: 2 }),
   /** `exclude` texts: an event type (sometimes a step's own), a range within 4 steps or none. */
   exclude: fc.option(
     fc.array(
@@ -160,8 +167,12 @@ export const scenarioArb = fc.record({
     ),
     { nil: undefined },
   ),
-}).map(({ withins, exclude, ...scenario }) => ({
+}).map(({ withins, exclude, optional, ...scenario }) => ({
   ...scenario,
+  // Optional flags: at most all but one step (at least one is required); ordered mode only (others refuse them).
+  optionalSteps: scenario.steps.map((_, k, all) =>
+    optional === undefined || scenario.mode !== "ordered" ? false : (k === 0 && optional[0]) || (k === all.length - 1 && optional[1]) || (k === optional[2] && k > 0 && k < all.length - 1),
+  ),
   // any mode refuses exclusions; a range past the funnel's last step is a 400 of its own (tested apart).
   exclude:
     scenario.mode === "any"
@@ -169,13 +180,16 @@ export const scenarioArb = fc.record({
       : (exclude ?? []).filter(([, range]) => range === undefined || Number(range.split("-")[1]) <= scenario.steps.length).map(([type, range]) => (range === undefined ? type : `${type}:${range}`)),
   // Not on step 1 (nothing before it) nor in any mode (which refuses them: no order).
   steps: scenario.steps.map((step, k) => (withins?.[k] !== undefined && k > 0 && scenario.mode !== "any" ? { ...step, within: withins[k] } : step)),
+})).map(({ optionalSteps, ...scenario }) => ({
+  ...scenario,
+  steps: scenario.steps.map((step, k) => (optionalSteps[k] && !optionalSteps.every(Boolean) ? { ...step, optional: true as const } : step)),
 }));
 
 /** Half the steps in the bracket grammar, half in JSON, so both spellings meet the engine. */
 export function stepText(step: FunnelStep, json = false): string {
   if (!json) return funnelStepText(step);
   const alternatives = step.anyOf.map((a) => ({ type: a.type, filters: a.filters.map((f) => (f.op === "?" || f.op === "!?" ? { property: f.property, op: f.op } : f)) }));
-  const within = step.within === undefined ? {} : { within: step.within };
+  const within = { ...(step.within === undefined ? {} : { within: step.within }), ...(step.optional ? { optional: true } : {}) };
   return JSON.stringify(alternatives.length === 1 ? { ...alternatives[0], ...within } : { anyOf: alternatives, ...within });
 }
 

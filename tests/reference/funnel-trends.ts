@@ -7,15 +7,16 @@ import { referenceOutcomes, type ReferenceDefinition, type ReferenceScope } from
  * funnel reference's per-user outcomes, each in the bucket (in `tz`) of its chosen attempt's start.
  */
 export function referenceFunnelTrends(events: Event[], scope: ReferenceScope, definition: ReferenceDefinition, tz: string, interval: Interval): FunnelTrendPoint[] {
-  const last = definition.steps.length;
+  // Converted: reached the last required step.
+  const last = definition.steps.findLastIndex((step) => !step.optional) + 1;
   const byBucket = new Map<string, { entered: number; converted: number }>();
   for (const outcome of referenceOutcomes(events, scope, { ...definition, breakdown: [] })) {
-    // Step 1's completion minus its offset from the start: the start itself (in `any` mode the attempt's first event).
-    const startMs = outcome.completedAtMs[0]! - outcome.offsetsMs[0]!;
+    // The chosen attempt's start (in `any` mode the attempt's first event).
+    const startMs = outcome.startMs;
     const bucket = bucketAt(startMs, tz, interval);
     const counts = byBucket.get(bucket) ?? { entered: 0, converted: 0 };
     counts.entered += 1;
-    if (outcome.level === last) counts.converted += 1;
+    if (outcome.level >= last) counts.converted += 1;
     byBucket.set(bucket, counts);
   }
   return bucketLabels(scope.fromMs, scope.toMs, tz, interval).map((bucket) => {

@@ -38,6 +38,8 @@ export interface ReferenceDefinition {
   bins?: number;
   /** toStep resolved (1-based, ≤ number of steps). */
   exclusions?: FunnelExclusion[];
+  /** hold=<property>. */
+  hold?: string;
 }
 
 /** Per exclusion, the times of the user's events (in scope, in the span read) matching it. */
@@ -65,10 +67,12 @@ export interface UserOutcome {
   userId: string;
   /** Furthest step reached (1-based); users with no valid start are absent. */
   level: number;
-  /** Absolute time (ms) each step 1..level was completed in the chosen attempt. */
-  completedAtMs: number[];
-  /** Time from the attempt's start to each step's completion (ms); index 0 is step 1. */
-  offsetsMs: number[];
+  /** The chosen attempt's start (its chain's first event). */
+  startMs: number;
+  /** Absolute time (ms) each step 1..level was completed in the chosen attempt; null: an optional step it skipped. */
+  completedAtMs: (number | null)[];
+  /** Time from the attempt's start to each step's completion (ms); index 0 is step 1; null when skipped. */
+  offsetsMs: (number | null)[];
   values: FunnelBreakdownValues;
 }
 
@@ -136,7 +140,7 @@ function firstTouch(events: Ev[], pick: (e: Ev) => string): string | null {
 interface Attempt {
   level: number;
   startMs: number;
-  completedAtMs: number[];
+  completedAtMs: (number | null)[];
   /** Per step reached, the position (in the user's ordered events) of the event the attempt used for it. */
   used: number[];
 }
@@ -185,9 +189,56 @@ function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefin
   return { level: best.length, startMs: events[start]!.ts, completedAtMs: best.map((p) => events[p]!.ts), used: best };
 }
 
+/**
+ * Ordered with optional steps, by the definition: every chain is tried depth first — its first event any
+ * event of step 1 or of a step after only optional ones, before `to`; each next taken step q after the last
+ * taken p with only optional steps between, its event later in the order, within the window of the first,
+ * within q's per-step window of p's event, no exclusion spanning p..q between them. Children in order of
+ * step, then position: the first chain found reaching the furthest step is the one the definition picks
+ * (taking a step beats skipping it, then the earlier event, step by step). Exponential; the streams are small.
+ */
+function orderedOptionalAttempt(events: Ev[], def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes, toMs: number): Attempt {
+  const within = withinMs(def);
+  const n = def.steps.length;
+  const chain: { step: number; pos: number }[] = [];
+  let best: { step: number; pos: number }[] = [];
+  const level = (c: { step: number }[]) => (c.length === 0 ? 0 : c.at(-1)!.step + 1);
+  const extend = () => {
+    if (level(chain) > level(best)) best = [...chain];
+    const last = chain.at(-1);
+    for (let q = last === undefined ? 0 : last.step + 1; q < n; q++) {
+      for (let p = last === undefined ? 0 : last.pos + 1; p < events.length; p++) {
+        const e = events[p]!;
+        if (!matches(e, def.steps[q]!)) continue;
+        if (last === undefined) {
+          if (e.ts >= toMs) continue;
+        } else {
+          const from = events[last.pos]!;
+          if (e.ts - events[chain[0]!.pos]!.ts > windowMs) continue;
+          const gap = within[q];
+          if (gap !== null && gap !== undefined && e.ts - from.ts > gap) continue;
+          const spans = (def.exclusions ?? []).some((x, i) => x.fromStep < q + 1 && last.step + 1 < x.toStep && excluded[i]!.some((at) => from.ts < at && at < e.ts));
+          if (spans) continue;
+        }
+        chain.push({ step: q, pos: p });
+        extend();
+        chain.pop();
+      }
+      if (!def.steps[q]!.optional) break;
+    }
+  };
+  extend();
+  if (best.length === 0) return { level: 0, startMs: 0, completedAtMs: [], used: [] };
+  const completedAtMs: (number | null)[] = Array.from({ length: level(best) }, () => null);
+  const used: number[] = Array.from({ length: level(best) }, () => -1);
+  for (const { step, pos } of best) (completedAtMs[step] = events[pos]!.ts), (used[step] = pos);
+  return { level: level(best), startMs: events[best[0]!.pos]!.ts, completedAtMs, used };
+}
+
 function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes): Attempt {
   const within = withinMs(def);
   const startEvent = events[start]!;
+  const hold = def.hold;
   const completed = [startEvent.ts];
   const used = [start];
   for (let j = start + 1; j < events.length && completed.length < def.steps.length; j++) {
@@ -196,6 +247,8 @@ function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, wi
     if (e.ts - startEvent.ts > windowMs || !matches(e, def.steps[completed.length]!)) break;
     if (gap !== null && gap !== undefined && e.ts - completed.at(-1)! > gap) break;
     if (excludedBetween(def, excluded, completed.length, completed.at(-1)!, e.ts)) break;
+    // hold: the start has the property and this event carries the same text.
+    if (hold !== undefined && !(Object.hasOwn(startEvent.properties, hold) && e.properties[hold] === startEvent.properties[hold] && Object.hasOwn(e.properties, hold))) break;
     completed.push(e.ts), used.push(j);
   }
   return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
@@ -267,75 +320,139 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
     const excluded: ExclusionTimes = (def.exclusions ?? []).map((x) =>
       inScope.filter((e) => e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs && matches(e, x.step)).map((e) => e.ts),
     );
-    let best: Attempt = { level: 0, startMs: 0, completedAtMs: [], used: [] };
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (e.ts >= scope.toMs) break;
-      let attempt: Attempt;
-      if (def.mode === "any") {
-        attempt = anyOrderAttempt(events, i, def, windowMs);
-      } else {
-        if (!matches(e, def.steps[0]!)) continue;
-        // Existential whenever a constraint ties one step to the previous: a per-step window or an exclusion.
-        const windowed = def.steps.some((step) => step.within !== undefined) || (def.exclusions ?? []).length > 0;
-        attempt =
-          def.mode === "ordered"
-            ? windowed
-              ? orderedWindowedAttempt(events, i, def, windowMs, excluded)
-              : orderedAttempt(events, i, def, windowMs)
-            : strictAttempt(events, i, def, windowMs, excluded);
-      }
-      if (attempt.level > best.level) best = attempt;
-    }
-    if (best.level === 0) continue;
-    const values: FunnelBreakdownValues = {};
-    for (const dimension of def.breakdown ?? []) {
-      if (dimension === "channel") values.channel = channel as FunnelBreakdownValues["channel"];
-      if (dimension === "campaign") values.campaign = firstTouch(inScope, (e) => e.campaign);
-      if (dimension === "source") values.source = firstTouch(inScope, (e) => e.source);
-      if (dimension === "botId") values.botId = inScope[0]!.botId;
-      if (isPropertyBreakdown(dimension)) {
-        const name = dimension.slice(PROPERTY_BREAKDOWN_PREFIX.length);
-        const has = (e: Ev) => Object.hasOwn(e.properties, name);
-        const attribution = def.breakdownAttribution ?? { kind: "first_touch" };
-        if (attribution.kind === "first_touch") {
-          const first = inScope.find(has);
-          values[dimension] = first === undefined ? null : first.properties[name]!;
-        } else if (best.level < attribution.step) {
-          values[dimension] = null;
+    // One attempt choice over a list of events (positions in `events`): as without hold, or within one held value.
+    const choose = (positions: number[]): Attempt => {
+      const list = positions.map((p) => events[p]!);
+      const back = (a: Attempt): Attempt => ({ ...a, used: a.used.map((u) => (u < 0 ? u : positions[u]!)) });
+      if (def.mode === "ordered" && def.steps.some((step) => step.optional)) return back(orderedOptionalAttempt(list, def, windowMs, excluded, scope.toMs));
+      let best: Attempt = { level: 0, startMs: 0, completedAtMs: [], used: [] };
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        if (e.ts >= scope.toMs) break;
+        let attempt: Attempt;
+        if (def.mode === "any") {
+          attempt = anyOrderAttempt(list, i, def, windowMs);
         } else {
-          // The step's event and every event interchangeable with it (same time, same steps matched): the smallest text present.
-          const chosen = keyed[best.used[attribution.step - 1]!]!;
-          const texts = keyed.filter((x) => x.e.ts === chosen.e.ts && x.mask === chosen.mask && has(x.e)).map((x) => x.e.properties[name]!);
-          values[dimension] = texts.length === 0 ? null : texts.sort(byBytes)[0]!;
+          if (!matches(e, def.steps[0]!)) continue;
+          // Existential whenever a constraint ties one step to the previous: a per-step window or an exclusion.
+          const windowed = def.steps.some((step) => step.within !== undefined) || (def.exclusions ?? []).length > 0;
+          attempt =
+            def.mode === "ordered"
+              ? windowed
+                ? orderedWindowedAttempt(list, i, def, windowMs, excluded)
+                : orderedAttempt(list, i, def, windowMs)
+              : strictAttempt(list, i, def, windowMs, excluded);
+        }
+        if (attempt.level > best.level) best = attempt;
+      }
+      return back(best);
+    };
+    const breakdownValues = (attempt: Attempt): FunnelBreakdownValues => {
+      const values: FunnelBreakdownValues = {};
+      for (const dimension of def.breakdown ?? []) {
+        if (dimension === "channel") values.channel = channel as FunnelBreakdownValues["channel"];
+        if (dimension === "campaign") values.campaign = firstTouch(inScope, (e) => e.campaign);
+        if (dimension === "source") values.source = firstTouch(inScope, (e) => e.source);
+        if (dimension === "botId") values.botId = inScope[0]!.botId;
+        if (isPropertyBreakdown(dimension)) {
+          const name = dimension.slice(PROPERTY_BREAKDOWN_PREFIX.length);
+          const has = (e: Ev) => Object.hasOwn(e.properties, name);
+          const attribution = def.breakdownAttribution ?? { kind: "first_touch" };
+          if (attribution.kind === "first_touch") {
+            const first = inScope.find(has);
+            values[dimension] = first === undefined ? null : first.properties[name]!;
+          } else if (attempt.level < attribution.step || attempt.used[attribution.step - 1]! < 0) {
+            values[dimension] = null;
+          } else {
+            // The step's event and every event interchangeable with it (same time, same steps matched): the smallest text present.
+            const chosen = keyed[attempt.used[attribution.step - 1]!]!;
+            const texts = keyed.filter((x) => x.e.ts === chosen.e.ts && x.mask === chosen.mask && has(x.e)).map((x) => x.e.properties[name]!);
+            values[dimension] = texts.length === 0 ? null : texts.sort(byBytes)[0]!;
+          }
         }
       }
+      return values;
+    };
+    const everyPosition = events.map((_, p) => p);
+    let best: Attempt;
+    let values: FunnelBreakdownValues = {};
+    if (def.hold === undefined || def.mode === "strict") {
+      best = choose(everyPosition);
+      if (best.level > 0) values = breakdownValues(best);
+    } else {
+      // hold outside strict mode: the events split by the held value, an event without it alone; per part
+      // the attempt as above; then the furthest, the earliest start, the smallest completion times step by
+      // step (a skipped step before any time), the step:k values (none first, then the smallest text).
+      const hold = def.hold;
+      const parts = new Map<string, number[]>();
+      everyPosition.forEach((p) => {
+        const e = events[p]!;
+        const key = Object.hasOwn(e.properties, hold) ? `1${e.properties[hold]}` : `0${p}`;
+        parts.set(key, [...(parts.get(key) ?? []), p]);
+      });
+      const candidates = [...parts.values()].map((positions) => {
+        const attempt = choose(positions);
+        return { attempt, values: attempt.level > 0 ? breakdownValues(attempt) : {} };
+      });
+      const rel = (x: number | null) => (x === null ? -Infinity : x);
+      const atStep = (def.breakdown ?? []).filter(isPropertyBreakdown);
+      candidates.sort((a, b) => {
+        const x = a.attempt;
+        const y = b.attempt;
+        if (x.level !== y.level) return y.level - x.level;
+        if (x.startMs !== y.startMs) return x.startMs - y.startMs;
+        for (let k = 0; k < x.level; k++) if (rel(x.completedAtMs[k]!) !== rel(y.completedAtMs[k]!)) return rel(x.completedAtMs[k]!) - rel(y.completedAtMs[k]!);
+        for (const d of atStep) {
+          const u = a.values[d] ?? null;
+          const v = b.values[d] ?? null;
+          if (u === v) continue;
+          if (u === null) return -1;
+          if (v === null) return 1;
+          return byBytes(u, v);
+        }
+        return 0;
+      });
+      best = candidates[0]?.attempt ?? { level: 0, startMs: 0, completedAtMs: [], used: [] };
+      values = candidates[0]?.values ?? {};
     }
-    outcomes.push({ channel, userId, level: best.level, completedAtMs: best.completedAtMs, offsetsMs: best.completedAtMs.map((at) => at - best.startMs), values });
+    if (best.level === 0) continue;
+    outcomes.push({ channel, userId, level: best.level, startMs: best.startMs, completedAtMs: best.completedAtMs, offsetsMs: best.completedAtMs.map((at) => (at === null ? null : at - best.startMs)), values });
   }
   return outcomes;
 }
 
 /** Per-step figures from outcomes; the API computes its figures from SQL aggregates with the same arithmetic. */
 export function stepResults(steps: FunnelStep[], outcomes: UserOutcome[]): FunnelStepResult[] {
-  const users = steps.map((_, k) => outcomes.filter((o) => o.level >= k + 1).length);
+  // A user counts at a step their chosen chain took (an optional step skipped is null).
+  const took = (o: UserOutcome, k: number) => o.level >= k + 1 && o.completedAtMs[k] !== null;
+  const users = steps.map((_, k) => outcomes.filter((o) => took(o, k)).length);
+  // Conversion and drop-off are from the nearest earlier required step, else from the users who entered.
+  const entered = outcomes.length;
+  const previousOf = (k: number) => {
+    for (let j = k - 1; j >= 0; j--) if (!steps[j]!.optional) return users[j]!;
+    return entered;
+  };
   return steps.map((step, k) => {
-    const reached = outcomes.filter((o) => o.level >= k + 1);
+    const reached = outcomes.filter((o) => took(o, k));
     const offsets = reached.map((o) => o.offsetsMs[k]!).sort((a, b) => a - b);
-    // From the previous step: the same attempt's completion of step k minus that of step k - 1.
-    const fromPrevious = reached.map((o) => o.completedAtMs[k]! - o.completedAtMs[k - 1]!).sort((a, b) => a - b);
+    // From the previous step: the same attempt's completion of step k minus that of the previous step it took (its start for the first).
+    const previousTaken = (o: UserOutcome) => {
+      for (let j = k - 1; j >= 0; j--) if (o.completedAtMs[j] !== null) return o.completedAtMs[j]!;
+      return o.startMs;
+    };
+    const fromPrevious = reached.map((o) => o.completedAtMs[k]! - previousTaken(o)).sort((a, b) => a - b);
     const n = offsets.length;
     const timed = k > 0 && n > 0;
     const sum = offsets.reduce((a, b) => a + b, 0);
     const sumPrevious = fromPrevious.reduce((a, b) => a + b, 0);
-    const previous = k === 0 ? users[0]! : users[k - 1]!;
+    const previous = previousOf(k);
     return {
       index: k + 1,
       text: funnelStepText(step),
       type: funnelStepTypes(step),
       filters: funnelStepEqualityFilters(step),
       users: users[k]!,
-      conversionFromFirst: users[0] === 0 ? null : users[k]! / users[0]!,
+      conversionFromFirst: entered === 0 ? null : users[k]! / entered,
       conversionFromPrevious: previous === 0 ? null : users[k]! / previous,
       dropOff: previous - users[k]!,
       dropOffRate: previous === 0 ? null : (previous - users[k]!) / previous,
@@ -389,7 +506,7 @@ export function referenceFunnel(events: Event[], scope: ReferenceScope, def: Ref
 export function referenceBins(steps: number, n: number, outcomes: UserOutcome[]): FunnelStepBins[] {
   const result: FunnelStepBins[] = [];
   for (let k = 1; k < steps; k++) {
-    const times = outcomes.filter((o) => o.level > k).map((o) => o.offsetsMs[k]!);
+    const times = outcomes.filter((o) => o.level > k && o.offsetsMs[k] !== null).map((o) => o.offsetsMs[k]!);
     if (times.length === 0) {
       result.push({ step: k + 1, bins: [] });
       continue;
@@ -402,10 +519,17 @@ export function referenceBins(steps: number, n: number, outcomes: UserOutcome[])
   return result;
 }
 
-/** Users whose furthest step is step − 1, ordered by (channel, userId) as UTF-8 bytes. */
+/**
+ * Users counted at the step `step` is counted from (step − 1; with optional steps the nearest earlier required
+ * one, or entering) and not at `step`, ordered by (channel, userId) as UTF-8 bytes; reachedAt that step's
+ * completion (the start when it is entering).
+ */
 export function referenceDropoff(events: Event[], scope: ReferenceScope, def: ReferenceDefinition, step: number): FunnelDropoffUser[] {
+  let from = -1;
+  for (let j = step - 2; j >= 0; j--) if (!def.steps[j]!.optional) (from = j), (j = -1);
+  const took = (o: UserOutcome, k: number) => o.level >= k + 1 && o.completedAtMs[k] !== null;
   return referenceOutcomes(events, scope, def)
-    .filter((o) => o.level === step - 1)
+    .filter((o) => (from < 0 || took(o, from)) && !took(o, step - 1))
     .sort((a, b) => Buffer.compare(Buffer.from(a.channel), Buffer.from(b.channel)) || Buffer.compare(Buffer.from(a.userId), Buffer.from(b.userId)))
-    .map((o) => ({ channel: o.channel as FunnelDropoffUser["channel"], userId: o.userId, reachedAt: new Date(o.completedAtMs[step - 2]!).toISOString() }));
+    .map((o) => ({ channel: o.channel as FunnelDropoffUser["channel"], userId: o.userId, reachedAt: new Date(from < 0 ? o.startMs : o.completedAtMs[from]!).toISOString() }));
 }

@@ -84,6 +84,10 @@ export interface FunnelDefinition {
   breakdown: FunnelBreakdown | null;
   /** `step:k`; absent for first touch (the API's default). */
   breakdownAttribution?: string;
+  /** `exclude` texts (`handoff`, `handoff:2-3`); absent for none. */
+  exclude?: string[];
+  /** `hold=<property>`; absent for none. */
+  hold?: string;
 }
 
 const funnelParams = (definition: FunnelDefinition) => ({
@@ -92,6 +96,8 @@ const funnelParams = (definition: FunnelDefinition) => ({
   mode: definition.mode,
   ...(definition.breakdown ? { breakdown: definition.breakdown } : {}),
   ...(definition.breakdown && definition.breakdownAttribution ? { breakdownAttribution: definition.breakdownAttribution } : {}),
+  ...(definition.exclude && definition.exclude.length > 0 ? { exclude: definition.exclude } : {}),
+  ...(definition.hold ? { hold: definition.hold } : {}),
 });
 
 /** With `bins` the answer adds the time-to-convert histogram of every step from the second. */
@@ -103,7 +109,15 @@ export const funnelQuery = (api: ApiClient, filters: ApiFilters, definition: Fun
   });
 
 /** The funnel without its breakdown: what trends and the time-to-convert histogram are over. */
-export const overAllUsers = (definition: FunnelDefinition): FunnelDefinition => ({ steps: definition.steps, window: definition.window, mode: definition.mode, breakdown: null });
+export const overAllUsers = (definition: FunnelDefinition): FunnelDefinition => ({
+  steps: definition.steps,
+  window: definition.window,
+  mode: definition.mode,
+  breakdown: null,
+  // Exclusions and hold decide who converts: trends keep them.
+  ...(definition.exclude ? { exclude: definition.exclude } : {}),
+  ...(definition.hold ? { hold: definition.hold } : {}),
+});
 
 /** Conversion first → last per start bucket: the funnel's parameters without breakdown (trends are over all users). */
 export const funnelTrendsQuery = (api: ApiClient, filters: ApiFilters, definition: FunnelDefinition, interval: Interval) =>

@@ -7,7 +7,8 @@ import { useKeyedDraft } from "../drafts/keyed-draft.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { BREAKDOWN_OPTIONS, FUNNEL_MODE_OPTIONS } from "./definition.js";
-import { definitionFromDraft, definitionKey, draftFromDefinition, funnelDraftReducer, type FunnelDraft } from "./draft.js";
+import { definitionFromDraft, definitionKey, draftFromDefinition, exclusionProblem, funnelDraftReducer, optionalProblem, type FunnelDraft } from "./draft.js";
+import { MAX_EXCLUSIONS } from "./definition.js";
 import { MAX_FUNNEL_STEPS, MAX_FUNNEL_WINDOW_SECONDS, MIN_FUNNEL_STEPS } from "./limits.js";
 import { StepEditor } from "./StepEditor.js";
 // The step menu's own styles (chips, alternatives, the view tabs) live beside it.
@@ -52,9 +53,61 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
       </datalist>
       <ol className="steps">
         {steps.map((step, index) => (
-          <StepEditor key={index} step={step} index={index} canRemove={steps.length > MIN_FUNNEL_STEPS} seen={seen} perStepWindows={mode !== "any"} edit={edit} />
+          <StepEditor key={index} step={step} index={index} canRemove={steps.length > MIN_FUNNEL_STEPS} seen={seen} perStepWindows={mode !== "any"} optionalSteps={mode === "ordered"} edit={edit} />
         ))}
       </ol>
+      {optionalProblem(draft) === "all" && <p className="hint warn">{t("funnel.allOptional")}</p>}
+      {/* Exclusions and hold are asked for less often than steps: folded away, open when the funnel has one. */}
+      <details className="funnel-more" open={draft.exclusions.length > 0 || draft.hold !== "" ? true : undefined}>
+        <summary>{draft.exclusions.length + (draft.hold !== "" ? 1 : 0) > 0 ? t("funnel.moreSet", { n: draft.exclusions.length + (draft.hold !== "" ? 1 : 0) }) : t("funnel.more")}</summary>
+        <fieldset className="exclusions">
+          <legend>{t("funnel.exclusions")}</legend>
+          {draft.exclusions.map((exclusion, i) => (
+            <div key={i} className="exclusion">
+              <input name={`exclude-${i + 1}`} list="event-types" required aria-label={t("funnel.exclusionEvent", { n: i + 1 })} value={exclusion.event} onChange={(e) => edit({ type: "exclusionEvent", index: i, value: e.target.value })} />
+              <select
+                name={`exclude-${i + 1}-from`}
+                aria-label={t("funnel.exclusionFrom", { n: i + 1 })}
+                value={exclusion.from}
+                onChange={(e) => {
+                  const from = Number(e.target.value);
+                  edit({ type: "exclusionRange", index: i, from, to: from === 0 ? 0 : Math.max(exclusion.to, from + 1) });
+                }}
+              >
+                <option value={0}>{t("funnel.exclusionWhole")}</option>
+                {steps.slice(0, -1).map((_, k) => (
+                  <option key={k} value={k + 1}>
+                    {k + 1}
+                  </option>
+                ))}
+              </select>
+              {exclusion.from > 0 && (
+                <select name={`exclude-${i + 1}-to`} aria-label={t("funnel.exclusionTo", { n: i + 1 })} value={exclusion.to} onChange={(e) => edit({ type: "exclusionRange", index: i, from: exclusion.from, to: Number(e.target.value) })}>
+                  {steps.map((_, k) =>
+                    k + 1 > exclusion.from ? (
+                      <option key={k} value={k + 1}>
+                        {k + 1}
+                      </option>
+                    ) : null,
+                  )}
+                </select>
+              )}
+              <button type="button" className="chip-remove link" aria-label={t("funnel.removeExclusion", { n: i + 1 })} onClick={() => edit({ type: "removeExclusion", index: i })}>
+                ×
+              </button>
+            </div>
+          ))}
+          {exclusionProblem(draft) === "mode" && <p className="hint warn">{t("funnel.exclusionMode")}</p>}
+          {exclusionProblem(draft) === "invalid" && <p className="hint warn">{t("funnel.exclusionInvalid")}</p>}
+          <button type="button" className="link" disabled={draft.exclusions.length >= MAX_EXCLUSIONS} onClick={() => edit({ type: "addExclusion" })}>
+            + {t("funnel.addExclusion")}
+          </button>
+        </fieldset>
+        <label className="field">
+          <span>{t("funnel.hold")}</span>
+          <input name="hold" maxLength={MAX_PROPERTY_NAME_LENGTH} value={draft.hold} onChange={(e) => edit({ type: "hold", value: e.target.value })} />
+        </label>
+      </details>
       <div className="funnel-options">
         <button type="button" className="secondary" disabled={steps.length >= MAX_FUNNEL_STEPS} onClick={() => edit({ type: "addStep" })}>
           + {t("funnel.addStep")}

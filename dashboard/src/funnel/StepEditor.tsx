@@ -16,6 +16,7 @@ export function StepEditor({
   canRemove,
   seen,
   perStepWindows,
+  optionalSteps,
   edit,
 }: {
   step: DraftStep;
@@ -23,6 +24,8 @@ export function StepEditor({
   canRemove: boolean;
   /** Whether the mode takes per-step windows (ordered and strict do, any does not). */
   perStepWindows: boolean;
+  /** Whether the mode takes optional steps (ordered does). */
+  optionalSteps: boolean;
   /** The types the project has sent (empty until the list has loaded). */
   seen: ReadonlySet<string>;
   edit: (edit: FunnelEdit) => void;
@@ -107,6 +110,11 @@ export function StepEditor({
             {perStepWindows && !isFunnelWindow(windowText(step.within)) && <p className="hint warn">{t("funnel.withinTooLong")}</p>}
           </fieldset>
         )}
+        <label className="optional-toggle">
+          <input type="checkbox" name={`step-${n}-optional`} checked={step.rest?.optional === true} onChange={() => edit({ type: "toggleOptional", step: index })} />
+          <span>{t("funnel.optional", { n })}</span>
+        </label>
+        {step.rest?.optional === true && !optionalSteps && <p className="hint warn">{t("funnel.optionalMode")}</p>}
         <div className="step-actions">
           {index > 0 && !step.within && perStepWindows && (
             <button type="button" className="link" onClick={() => edit({ type: "addWithin", step: index })}>

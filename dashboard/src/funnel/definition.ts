@@ -1,5 +1,6 @@
 import {
   DEFAULT_FUNNEL_WINDOW,
+  MAX_PROPERTY_NAME_LENGTH,
   FUNNEL_BREAKDOWNS as BREAKDOWN_OPTIONS,
   FUNNEL_MODES as FUNNEL_MODE_OPTIONS,
   MAX_FUNNEL_STEPS,
@@ -107,6 +108,24 @@ export function textToStep(text: string): DraftStep | null {
 
 const ATTRIBUTION_PATTERN = new RegExp(FUNNEL_BREAKDOWN_ATTRIBUTION_PATTERN_SOURCE);
 
+/** The API's limit on `exclude` (schemas' MAX_FUNNEL_EXCLUSIONS). */
+export const MAX_EXCLUSIONS = 5;
+const EXCLUSION_RANGE = /:([1-9][0-9]?)-([1-9][0-9]?)$/;
+
+/** An `exclude` text split into its event (a step's grammar) and range (`2-3`, or "" for the whole funnel); null when the API would refuse its syntax. */
+export function splitExclusion(text: string): { event: string; from: number; to: number } | null {
+  const range = EXCLUSION_RANGE.exec(text.slice(Math.max(0, text.lastIndexOf("]"))));
+  const event = range ? text.slice(0, text.length - range[0].length) : text;
+  const parsed = parseStepText(event);
+  if ("error" in parsed || parsed.step.optional || parsed.step.within !== undefined) return null;
+  const from = range ? Number(range[1]) : 0;
+  const to = range ? Number(range[2]) : 0;
+  return range && from >= to ? null : { event, from, to };
+}
+
+/** A held property's name as the API takes it. */
+export const isHoldProperty = (text: string): boolean => text.length > 0 && text.length <= MAX_PROPERTY_NAME_LENGTH;
+
 /** A breakdown the API takes: a fixed dimension or `properties.<name>`. */
 export const isBreakdown = (text: string): text is FunnelBreakdown => (BREAKDOWN_OPTIONS as readonly string[]).includes(text) || isPropertyBreakdown(text);
 
@@ -128,6 +147,14 @@ export function parseFunnelParams(params: URLSearchParams): FunnelDefinition {
   const breakdown = params.get("breakdown") ?? "";
   // Only a property's value has a source to choose; the fixed dimensions are what they are.
   const attribution = isPropertyBreakdown(breakdown) ? stepAttribution(params.get("breakdownAttribution"), steps.length) : undefined;
+  const exclude = params
+    .getAll("exclude")
+    .filter((text) => {
+      const split = splitExclusion(text);
+      return split !== null && split.to <= steps.length;
+    })
+    .slice(0, MAX_EXCLUSIONS);
+  const hold = params.get("hold") ?? "";
   return {
     steps,
     // The API's own test (grammar and the 90-day bound): a hand-edited 91d shows the default, not a 400.
@@ -135,12 +162,16 @@ export function parseFunnelParams(params: URLSearchParams): FunnelDefinition {
     mode: (FUNNEL_MODE_OPTIONS as readonly string[]).includes(mode ?? "") ? (mode as FunnelMode) : "ordered",
     breakdown: isBreakdown(breakdown) ? breakdown : null,
     ...(attribution ? { breakdownAttribution: attribution } : {}),
+    ...(exclude.length > 0 ? { exclude } : {}),
+    ...(isHoldProperty(hold) ? { hold } : {}),
   };
 }
 
 export function writeFunnelParams(params: URLSearchParams, definition: FunnelDefinition): URLSearchParams {
   const next = new URLSearchParams(params);
-  for (const name of ["steps", "window", "mode", "breakdown", "breakdownAttribution", "dropoff"]) next.delete(name);
+  for (const name of ["steps", "window", "mode", "breakdown", "breakdownAttribution", "exclude", "hold", "dropoff"]) next.delete(name);
+  for (const exclusion of definition.exclude ?? []) next.append("exclude", exclusion);
+  if (definition.hold) next.set("hold", definition.hold);
   for (const step of definition.steps) next.append("steps", step);
   next.set("window", definition.window);
   next.set("mode", definition.mode);

@@ -1,7 +1,22 @@
 import { EVENT_TYPE_PATTERN, PROPERTY_BREAKDOWN_PREFIX, isFunnelWindow, isPropertyBreakdown, type FunnelBreakdown as FixedBreakdown, type FunnelMode } from "@chatfunnel/contract";
 import type { FunnelDefinition } from "../api/queries.js";
 import { keyedDraftReducer } from "../drafts/keyed-draft.js";
-import { canAddAlternative, canAddFilter, filterProblem, stepToText, takesValue, textToStep, windowText, type DraftAlternative, type DraftFilter, type DraftStep, type StepFilterOp } from "./definition.js";
+import {
+  MAX_EXCLUSIONS,
+  canAddAlternative,
+  canAddFilter,
+  filterProblem,
+  isHoldProperty,
+  splitExclusion,
+  stepToText,
+  takesValue,
+  textToStep,
+  windowText,
+  type DraftAlternative,
+  type DraftFilter,
+  type DraftStep,
+  type StepFilterOp,
+} from "./definition.js";
 import { MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from "./limits.js";
 
 /** The funnel builder's form: what the user is editing, applied to the URL only on submit. */
@@ -15,6 +30,16 @@ export interface FunnelDraft {
   breakdownProperty: string;
   /** "first_touch" or `step:k`: where a property breakdown's value comes from. */
   breakdownAttribution: string;
+  /** `exclude`: an event (a step's grammar) and a range of steps (0, 0: the whole funnel). */
+  exclusions: DraftExclusion[];
+  /** `hold`: "" for none. */
+  hold: string;
+}
+
+export interface DraftExclusion {
+  event: string;
+  from: number;
+  to: number;
 }
 
 /** Where an edit applies: a step, one of its alternatives (0 for a step without `|`), one of its filters. */
@@ -48,7 +73,13 @@ export type FunnelEdit =
   | { type: "mode"; value: FunnelMode }
   | { type: "breakdown"; value: FunnelDraft["breakdown"] }
   | { type: "breakdownProperty"; value: string }
-  | { type: "breakdownAttribution"; value: string };
+  | { type: "breakdownAttribution"; value: string }
+  | { type: "toggleOptional"; step: number }
+  | { type: "addExclusion" }
+  | { type: "exclusionEvent"; index: number; value: string }
+  | { type: "exclusionRange"; index: number; from: number; to: number }
+  | { type: "removeExclusion"; index: number }
+  | { type: "hold"; value: string };
 
 const emptyAlternative = (): DraftAlternative => ({ type: "", filters: [] });
 
@@ -59,8 +90,16 @@ export function draftFromDefinition(definition: FunnelDefinition): FunnelDraft {
     windowUnit: definition.window.slice(-1),
     mode: definition.mode,
     ...breakdownDraft(definition),
+    exclusions: (definition.exclude ?? []).flatMap((text) => {
+      const split = splitExclusion(text);
+      return split === null ? [] : [split];
+    }),
+    hold: definition.hold ?? "",
   };
 }
+
+/** The `exclude` text of a draft exclusion. */
+const exclusionText = (x: DraftExclusion): string => (x.from > 0 && x.to > 0 ? `${x.event.trim()}:${x.from}-${x.to}` : x.event.trim());
 
 function breakdownDraft(definition: FunnelDefinition): Pick<FunnelDraft, "breakdown" | "breakdownProperty" | "breakdownAttribution"> {
   const breakdown = definition.breakdown;
@@ -107,6 +146,8 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
         ...draft,
         steps: draft.steps.filter((_, i) => i !== edit.step).map((s, i) => (i === 0 ? { ...s, within: null } : s)),
         breakdownAttribution: attributionAfterRemoving(draft.breakdownAttribution, edit.step),
+        // A range past the new last step becomes the whole funnel rather than a 400.
+        exclusions: draft.exclusions.map((x) => (x.to > draft.steps.length - 1 ? { ...x, from: 0, to: 0 } : x)),
       };
     case "addWithin":
       // Step 1 has no previous step.
@@ -156,6 +197,25 @@ export function editFunnelDraft(draft: FunnelDraft, edit: FunnelEdit): FunnelDra
       return { ...draft, breakdownProperty: edit.value };
     case "breakdownAttribution":
       return { ...draft, breakdownAttribution: edit.value };
+    case "toggleOptional":
+      return {
+        ...draft,
+        steps: mapAt(draft.steps, edit.step, (s) => {
+          const { optional, ...rest } = s.rest ?? {};
+          const next = optional ? rest : { ...rest, optional: true as const };
+          return { alternatives: s.alternatives, within: s.within, ...(Object.keys(next).length > 0 ? { rest: next } : {}) };
+        }),
+      };
+    case "addExclusion":
+      return draft.exclusions.length >= MAX_EXCLUSIONS ? draft : { ...draft, exclusions: [...draft.exclusions, { event: "", from: 0, to: 0 }] };
+    case "exclusionEvent":
+      return { ...draft, exclusions: mapAt(draft.exclusions, edit.index, (x) => ({ ...x, event: edit.value })) };
+    case "exclusionRange":
+      return { ...draft, exclusions: mapAt(draft.exclusions, edit.index, (x) => ({ ...x, from: edit.from, to: edit.to })) };
+    case "removeExclusion":
+      return { ...draft, exclusions: draft.exclusions.filter((_, i) => i !== edit.index) };
+    case "hold":
+      return { ...draft, hold: edit.value };
   }
 }
 
@@ -185,6 +245,25 @@ export function withinProblem(draft: FunnelDraft): "mode" | "window" | null {
   return windows.every((w) => isFunnelWindow(windowText(w))) ? null : "window";
 }
 
+/** Why the draft's optional steps keep it from applying: ordered mode only, and not every step. */
+export function optionalProblem(draft: FunnelDraft): "mode" | "all" | null {
+  const optional = draft.steps.filter((step) => step.rest?.optional);
+  if (optional.length === 0) return null;
+  if (optional.length === draft.steps.length) return "all";
+  return draft.mode === "ordered" ? null : "mode";
+}
+
+/** Why the draft's exclusions keep it from applying: any mode refuses them; each must be an event and a forward range within the steps. */
+export function exclusionProblem(draft: FunnelDraft): "mode" | "invalid" | null {
+  if (draft.exclusions.length === 0) return null;
+  if (draft.mode === "any") return "mode";
+  const valid = draft.exclusions.every((x) => {
+    const split = splitExclusion(exclusionText(x));
+    return split !== null && isDraftType(x.event.replace(/[[|].*$/, "")) && split.to <= draft.steps.length;
+  });
+  return valid ? null : "invalid";
+}
+
 /**
  * The definition to apply, or null while the draft is not one (fewer than two steps, a bad type or filter, a
  * per-step window the API refuses, a property breakdown without a name).
@@ -192,8 +271,16 @@ export function withinProblem(draft: FunnelDraft): "mode" | "window" | null {
 export function definitionFromDraft(draft: FunnelDraft): FunnelDefinition | null {
   const alternatives = draft.steps.flatMap((step) => step.alternatives);
   if (draft.steps.length < MIN_FUNNEL_STEPS || !alternatives.every((a) => isDraftType(a.type) && !a.filters.some(blocks))) return null;
-  if (withinProblem(draft) !== null) return null;
+  if (withinProblem(draft) !== null || optionalProblem(draft) !== null || exclusionProblem(draft) !== null) return null;
+  if (draft.hold.trim() !== "" && !isHoldProperty(draft.hold.trim())) return null;
   const breakdown = breakdownOf(draft);
   if (breakdown === null) return null;
-  return { steps: draft.steps.map(stepToText), window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`, mode: draft.mode, ...breakdown };
+  return {
+    steps: draft.steps.map(stepToText),
+    window: `${Math.max(1, Number(draft.windowAmount) || 1)}${draft.windowUnit}`,
+    mode: draft.mode,
+    ...breakdown,
+    ...(draft.exclusions.length > 0 ? { exclude: draft.exclusions.map(exclusionText) } : {}),
+    ...(draft.hold.trim() !== "" ? { hold: draft.hold.trim() } : {}),
+  };
 }

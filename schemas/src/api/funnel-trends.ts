@@ -15,9 +15,11 @@ import { IntervalSchema } from "./timeseries.js";
  *   attempt's first event). Buckets are local calendar days, weeks from Monday or months, as in
  *   /api/v1/timeseries: a DST day lasts 23 or 25 hours, the first and last buckets are clipped to [from, to).
  *   Conversions after `to` (up to the window) count for the bucket the attempt started in.
- * - Per bucket: `entered` = users of the bucket (they reached step 1), `converted` = those whose furthest step
- *   is the last one, `conversion` = converted / entered, null when nobody entered.
- * - Summed over the buckets, `entered` and `converted` are the funnel's users at its first and last step.
+ * - Per bucket: `entered` = users of the bucket (they entered the funnel: reached step 1, or with an optional
+ *   step 1 the first step their chain took), `converted` = those who reached the last required step (an
+ *   optional last step need not be taken), `conversion` = converted / entered, null when nobody entered.
+ * - Summed over the buckets, `entered` and `converted` are the funnel's users at its first and last step
+ *   (with optional steps: the users who entered, and those at the last required step).
  * - No `breakdown` and no `bins` (400 naming them): a trend is over all users in scope; groups and the
  *   time-to-convert histogram are /api/v1/funnel's.
  */

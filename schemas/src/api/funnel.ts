@@ -84,6 +84,38 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *   lead, order with `handoff:2-3` reaches order through the second lead). An exclusion event at the same
  *   millisecond as a step is not between. In strict mode any event between two steps already ends the attempt,
  *   so an exclusion never changes a strict answer.
+ * - Optional steps (`?subscribed`, JSON `"optional": true`; ordered mode only, at least one step required): a
+ *   chain takes a subsequence of the steps, e1 < … < em matching steps s1 < … < sm, where every step before sm
+ *   that it does not take is optional; e1 is the attempt's start (an event of step 1, or of a step after only
+ *   optional ones, before `to`). The funnel's window counts from e1; a per-step window and the exclusions
+ *   hold between consecutive TAKEN steps: step q's window from the previous taken step p's event, and an
+ *   exclusion a-b applies to the pair (p, q) when its range overlaps the steps the gap spans (a < q and p < b).
+ *   The attempt's furthest step is sm (an optional step may be it). Of the chains reaching the user's furthest
+ *   step, the one reported is the first when compared step by step from step 1: taking the step before skipping
+ *   it, then the earlier event (with every step required: the earliest chain position by position from the
+ *   earliest start, as above).
+ *   - `users` of a step: users whose chosen chain took it. A required step's users are those who reached it or
+ *     further; an optional step's only those who took it (not those who skipped it and went on).
+ *   - Conversion and drop-off are counted from the nearest earlier REQUIRED step (for an optional step too, so
+ *     its conversionFromPrevious is the share of that step's users who took it); for step 1, and for steps
+ *     with only optional steps before them, from the users who entered the funnel (every user with a chain).
+ *     `conversionFromFirst` is over those who entered. Without optional steps these are exactly the figures
+ *     above (those who entered are the users at step 1).
+ *   - Times to convert are from e1; the time from the previous step is from the previous taken step's event
+ *     (0 for e1's own step). A step's times are over the users who took it.
+ *   - An optional first step: the funnel starts at whichever step a user's chain starts at; users who took
+ *     step 1 are step 1's users, the others entered at a later step. An optional last step: users who took it
+ *     are its users; trends count as converted those who reached the last required step; the drop-off list of
+ *     a step is the users counted at the step it is counted from and not at it.
+ * - hold=<property>: every step after the chain's first carries the first's value of the property, as text
+ *   (filters' text: `7` and `"7"` are the same value). Outside strict mode the user's step events are split
+ *   by that value — an event without the property alone, so a chain starting at it goes no further (in `any`
+ *   mode it may still satisfy several steps itself) — each part chooses its attempt as above, and the user's is
+ *   the furthest, then the earliest start, then the smallest completion times step by step (a skipped step
+ *   first), then the step:k breakdown values (null first, then the smallest text). Exclusions and strict runs
+ *   still see every event of the user. In strict mode each next event of the run must carry the start's value,
+ *   which must be present. Events interchangeable for a step:k value are those equal in time and steps matched,
+ *   whatever their held value.
  * - A user reaches step k when one of their attempts does; each user counts once, at the furthest step
  *   reached. Times to convert come from the user's earliest attempt that reaches that furthest step: for step k
  *   it is the time from the attempt's start to the event completing step k (in `any` mode: to the moment all of
@@ -184,6 +216,8 @@ export const FunnelStepSchema = z.strictObject({
     .regex(FUNNEL_WINDOW_PATTERN, FUNNEL_WINDOW_MESSAGE)
     .refine((text) => funnelWindowSeconds(text)! <= MAX_FUNNEL_WINDOW_SECONDS, `must be at most ${MAX_FUNNEL_WINDOW_SECONDS / 86_400}d`)
     .optional(),
+  /** A step the user may skip (`?subscribed`); see the comment at the top. */
+  optional: z.literal(true).optional(),
 });
 export type FunnelStep = z.infer<typeof FunnelStepSchema>;
 
@@ -248,6 +282,7 @@ export function parseFunnelExclusion(text: string): { exclusion: FunnelExclusion
   const parsed = parseFunnelStep(stepText);
   if ("error" in parsed) return parsed;
   if (parsed.step.within !== undefined) return { error: "an exclusion has no per-step window" };
+  if (parsed.step.optional) return { error: "an exclusion cannot be optional" };
   const fromStep = range ? Number(range[1]) : 1;
   const toStep = range ? Number(range[2]) : 0;
   if (range && fromStep >= toStep) return { error: `the range ${fromStep}-${toStep} must go from an earlier step to a later one` };
@@ -293,6 +328,9 @@ const StepsParamSchema = z
             ctx.addIssue({ code: "custom", path: [index], message: `steps[0] ${JSON.stringify(text)}: the first step has no previous step to be within ${parsed.step.within} of` });
           } else steps.push(parsed.step);
         });
+        if (steps.length === texts.length && steps.every((step) => step.optional)) {
+          ctx.addIssue({ code: "custom", path: [], message: "every step is optional: at least one step must be required (written without ?)" });
+        }
         return steps;
       }),
   )
@@ -311,12 +349,14 @@ const StepsParamSchema = z
         '{"type":"order","filters":{"items":2}}',
         '{"type":"order","filters":[{"property":"amount","op":">","value":"100"}]}',
         '{"anyOf":[{"type":"lead"},{"type":"order","filters":{"plan":"pro"}}]}',
+        "?subscribed",
+        '{"type":"subscribed","optional":true}',
       ],
     },
     minItems: MIN_FUNNEL_STEPS,
     maxItems: MAX_FUNNEL_STEPS,
     description:
-      "Repeated, in order: an event type with optional filters [p=v], [p!=v] (absent counts as not equal), [p>v] [p>=v] [p<v] [p<=v] (numeric; a non-numeric or absent value never matches), [p~v] (contains, case-insensitive), [p?] (set), [p!?] (not set); alternatives joined by | (lead|order); or a JSON step object. Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
+      "Repeated, in order: an event type with optional filters [p=v], [p!=v] (absent counts as not equal), [p>v] [p>=v] [p<v] [p<=v] (numeric; a non-numeric or absent value never matches), [p~v] (contains, case-insensitive), [p?] (set), [p!?] (not set); alternatives joined by | (lead|order); a leading ? makes the step optional (?subscribed: a user may skip it; at least one step must be required); a trailing <=1h is a per-step window (from step 2); or a JSON step object (\"optional\": true, \"within\": \"1h\"). Property names are kept as given (__proto__ or constructor included): a filter is never dropped",
   });
 
 const BreakdownParamSchema = z.preprocess(
@@ -354,6 +394,15 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
     .default(DEFAULT_FUNNEL_BREAKDOWN_LIMIT)
     .meta({ description: `Groups shown (most users at step 1 first); the rest are summed into one group with other: true. Default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}` }),
   exclude: ExcludeParamSchema,
+  hold: z
+    .string()
+    .min(1)
+    .max(MAX_PROPERTY_NAME_LENGTH)
+    .optional()
+    .meta({
+      description:
+        "Hold a property constant (hold=orderId): every step after the attempt's first carries the first step's value of this property (as text); a first step without it reaches no further. A step that can never carry it (every alternative filters it [p!?]) is a 400 naming hold and the step",
+    }),
   bins: z.coerce
     .number()
     .int()
@@ -383,12 +432,12 @@ export const FunnelStepResultSchema = z.object({
   type: z.string(),
   /** The equality filters of a one-alternative step (older clients read these); the whole step is `text`. */
   filters: z.record(z.string(), z.string()),
-  /** Users whose furthest step is this one or later. */
-  users: z.number().int().nonnegative(),
-  conversionFromFirst: RateSchema,
-  conversionFromPrevious: RateSchema,
+  /** Users whose furthest step is this one or later; for an optional step, only those whose chain took it. */
+  users: z.number().int().nonnegative().meta({ description: "Users whose chosen chain took this step: for a required step those who reached it or further; for an optional step (?x) only those who took it" }),
+  conversionFromFirst: RateSchema.meta({ description: "users / the users who entered the funnel (those at step 1 unless step 1 is optional)" }),
+  conversionFromPrevious: RateSchema.meta({ description: "users / the users of the nearest earlier required step (of those who entered, when no required step comes before)" }),
   /** Users who reached the previous step and not this one (0 for step 1). */
-  dropOff: z.number().int().nonnegative(),
+  dropOff: z.number().int().nonnegative().meta({ description: "Users of the nearest earlier required step (or who entered) not counted at this step" }),
   dropOffRate: RateSchema,
   /** From the start of the attempt to this step, over users reaching it; null for step 1 or no users. Seconds, ms precision. */
   medianSecondsToConvert: z.number().nonnegative().nullable(),

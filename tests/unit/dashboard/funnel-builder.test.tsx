@@ -156,6 +156,48 @@ describe("funnel builder: per-step time limits", () => {
   });
 });
 
+describe("funnel builder: optional steps, exclusions and hold", () => {
+  it("writes ?step, exclude=<event>:a-b and hold into the URL and the request, and shows a linked funnel's", async () => {
+    const app = renderApp({ url: "/funnel?range=30d&tz=UTC&steps=bot_started&steps=%3Fsubscribed&steps=lead&exclude=handoff%3A1-2&hold=orderId", answers });
+    await screen.findByTestId("funnel-chart");
+    const asked = app.requestsTo("funnel")[0]!.searchParams;
+    expect(asked.getAll("steps")).toEqual(["bot_started", "?subscribed", "lead"]);
+    expect(asked.getAll("exclude")).toEqual(["handoff:1-2"]);
+    expect(asked.get("hold")).toBe("orderId");
+    expect((within(screen.getByRole("group", { name: "Step 2" })).getByLabelText("Optional: a user may skip step 2") as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText("Excluded event 1") as HTMLInputElement).value).toBe("handoff");
+    expect((screen.getByLabelText("Exclusion 1 to step") as HTMLSelectElement).value).toBe("2");
+
+    // Step 2 required, step 3 optional; a second exclusion over the whole funnel; another held property.
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 2" })).getByLabelText("Optional: a user may skip step 2"));
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 3" })).getByLabelText("Optional: a user may skip step 3"));
+    await userEvent.click(screen.getByRole("button", { name: "+ Exclude an event" }));
+    await userEvent.type(screen.getByLabelText("Excluded event 2"), "message_received[[text~stop]");
+    await userEvent.clear(screen.getByLabelText(/^Hold constant/));
+    await userEvent.type(screen.getByLabelText(/^Hold constant/), "cartId");
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("steps")).toEqual(["bot_started", "subscribed", "?lead"]);
+    expect(url().getAll("exclude")).toEqual(["handoff:1-2", "message_received[text~stop]"]);
+    expect(url().get("hold")).toBe("cartId");
+
+    // Optional steps are ordered mode's; exclusions not any mode's: the form says why and does not apply.
+    await userEvent.selectOptions(screen.getByLabelText("Mode"), "strict");
+    expect(screen.getByText(/Optional steps work in ordered mode/)).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.click(within(screen.getByRole("group", { name: "Step 3" })).getByLabelText("Optional: a user may skip step 3"));
+    await userEvent.selectOptions(screen.getByLabelText("Mode"), "any");
+    expect(screen.getByText(/Exclusions work in ordered and strict modes/)).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.click(screen.getByRole("button", { name: "Remove exclusion 2" }));
+    await userEvent.click(screen.getByRole("button", { name: "Remove exclusion 1" }));
+    await userEvent.clear(screen.getByLabelText(/^Hold constant/));
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().getAll("exclude")).toEqual([]);
+    expect(url().get("hold")).toBeNull();
+    expect(url().get("mode")).toBe("any");
+  });
+});
+
 describe("funnel builder: a breakdown by any property", () => {
   it("asks breakdown=properties.<name> with the value from a chosen step, and names the summed groups Other", async () => {
     const split = (url: URL): FunnelResponse => {

@@ -3,6 +3,8 @@ import { InvalidParameterError } from "../../http/params.js";
 
 /** What a funnel is, apart from the common filters: the part of the query both endpoints share. */
 export type FunnelDefinition = Pick<FunnelQuery, "steps" | "window" | "mode"> & {
+  /** The property held constant from the attempt's first step on (hold=orderId). */
+  hold?: string;
   breakdown: NonNullable<FunnelQuery["breakdown"]>;
   /** Where properties.<name> breakdowns take their value; first_touch when absent. */
   breakdownAttribution?: FunnelBreakdownAttribution;
@@ -38,8 +40,25 @@ export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
       throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
     }
   }
+  if (query.mode !== "ordered") {
+    const index = query.steps.findIndex((step) => step.optional);
+    if (index >= 0) {
+      const message = `steps[${index}] is optional, which mode ${query.mode} does not support yet: use mode ordered`;
+      throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
+    }
+  }
+  if (query.hold !== undefined) {
+    // A step whose every alternative asks for the property to be absent can never carry the first step's value.
+    const hold = query.hold;
+    const never = query.steps.findIndex((step) => step.anyOf.every((alternative) => alternative.filters.some((f) => f.property === hold && f.op === "!?")));
+    if (never >= 0) {
+      const message = `steps[${never}] requires '${hold}' to be absent ([${hold}!?]), so it can never carry the held value`;
+      throw new InvalidParameterError(`invalid parameter 'hold': ${message}`, [{ path: "hold", message }, { path: `steps.${never}`, message }]);
+    }
+  }
   return {
     steps: query.steps,
+    ...(query.hold === undefined ? {} : { hold: query.hold }),
     window: query.window,
     mode: query.mode,
     breakdown: query.breakdown ?? [],

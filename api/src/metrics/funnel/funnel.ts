@@ -47,7 +47,7 @@ type StepRow = z.infer<typeof StepRowSchema>;
  * breakdown also per group, in the same pass (GROUPING SETS: the overall rows are the set without the
  * dimensions, where grouping() of a dimension is 1 and the dimensions read as '').
  */
-function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: number | undefined): string {
+function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: number | undefined, optional = false): string {
   const group = (d: FunnelBreakdown) => (breakdown.includes(d) ? dimensionColumn(breakdown, d) : "''");
   const dims = breakdown.map((d) => dimensionColumn(breakdown, d));
   const propertyGroups = propertyDimensions(breakdown).map((_, i) => `, d_p${i} AS g_p${i}`).join("");
@@ -56,14 +56,23 @@ function stepAggregatesSql(userSql: string, breakdown: FunnelBreakdown[], bins: 
   // Bins need the longest time first: the step's times are kept as one array and binned after the GROUP BY,
   // in the same pass (a second query would read every user again). sumMap over that array counts per bin.
   const binColumns = bins === undefined ? "" : `, max(offset_ms) AS max_ms, groupArray(offset_ms) AS offs`;
+  const source = optional ? `(SELECT *, arrayPushFront(completed, start_rel) AS cs FROM (${userSql}))` : `(${userSql})`;
   const aggregates = `
 SELECT ${byGroup} AS by_group,
   ${group("channel")} AS g_channel, ${group("campaign")} AS g_campaign, ${group("source")} AS g_source, ${group("botId")} AS g_bot${propertyGroups},
   k, count() AS users, sum(offset_ms) AS sum_ms,
   quantileExactLow(0.5)(offset_ms) AS low_ms, quantileExactHigh(0.5)(offset_ms) AS high_ms,
   sum(prev_ms) AS sum_prev_ms, quantileExactLow(0.5)(prev_ms) AS low_prev_ms, quantileExactHigh(0.5)(prev_ms) AS high_prev_ms${binColumns}
-FROM (${userSql})
-ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms, arrayDifference(completed) AS prev_ms
+FROM ${source}
+${
+  optional
+    ? // A skipped step is -1 in completed: not a row. Row k = 0 counts the users who entered (the chain's start),
+      // and a step's previous is the chain's previous taken step (the start for its first).
+      `ARRAY JOIN arrayMap(x -> toUInt64(x - 1), arrayEnumerate(cs)) AS k, arrayMap(x -> x - start_rel, cs) AS offset_ms,
+  arrayMap((x, p) -> x - p, cs, arrayPushFront(arrayPopBack(arrayFill(x -> x >= 0, cs)), start_rel)) AS prev_ms, cs AS c
+WHERE c >= 0`
+    : "ARRAY JOIN arrayEnumerate(completed) AS k, arrayMap(x -> x - start_rel, completed) AS offset_ms, arrayDifference(completed) AS prev_ms"
+}
 GROUP BY ${groupBy}`;
   if (bins === undefined) return aggregates;
   return `
@@ -90,9 +99,11 @@ export type StepAggregates = Pick<StepRow, "users" | "sum_ms" | "low_ms" | "high
 
 export function stepResults(steps: FunnelStep[], rows: Map<number, StepAggregates>): FunnelStepResult[] {
   const users = steps.map((_, k) => rows.get(k + 1)?.users ?? 0);
+  const entered = rows.get(0)?.users ?? users[0]!;
+  const previousUsers = previousRequired(steps).map((p) => (p < 0 ? entered : users[p]!));
   return steps.map((step, k) => {
     const row = rows.get(k + 1);
-    const previous = k === 0 ? users[0]! : users[k - 1]!;
+    const previous = previousUsers[k]!;
     const reached = users[k]!;
     const timed = k > 0 && row !== undefined && row.users > 0;
     return {
@@ -101,7 +112,7 @@ export function stepResults(steps: FunnelStep[], rows: Map<number, StepAggregate
       type: funnelStepTypes(step),
       filters: funnelStepEqualityFilters(step),
       users: reached,
-      conversionFromFirst: ratio(reached, users[0]!),
+      conversionFromFirst: ratio(reached, entered),
       conversionFromPrevious: ratio(reached, previous),
       dropOff: previous - reached,
       dropOffRate: ratio(previous - reached, previous),
@@ -110,6 +121,20 @@ export function stepResults(steps: FunnelStep[], rows: Map<number, StepAggregate
       medianSecondsFromPrevious: timed ? (row.low_prev_ms + row.high_prev_ms) / 2000 : null,
       meanSecondsFromPrevious: timed ? Math.round(row.sum_prev_ms / row.users) / 1000 : null,
     };
+  });
+}
+
+/**
+ * Per step (0-based), the step its conversion and drop-off are counted from: the nearest earlier required
+ * step, or -1 (the users who entered) when there is none. Without optional steps: k − 1, and -1 for step 1,
+ * whose users are those who entered.
+ */
+export function previousRequired(steps: Pick<FunnelStep, "optional">[]): number[] {
+  let last = -1;
+  return steps.map((step, k) => {
+    const previous = last;
+    if (!step.optional) last = k;
+    return previous;
   });
 }
 
@@ -148,7 +173,7 @@ function groupValues(breakdown: FunnelBreakdown[], row: StepRow): FunnelBreakdow
  * their values (a second pass, only when there are more groups than the limit: medians do not add up).
  * Each dimension is compared as text; a property's NULL and '' differ by a presence flag.
  */
-async function otherGroupRows(storage: Storage, userSql: string, params: Record<string, unknown>, breakdown: FunnelBreakdown[], listed: FunnelBreakdownValues[]) {
+async function otherGroupRows(storage: Storage, userSql: string, params: Record<string, unknown>, breakdown: FunnelBreakdown[], listed: FunnelBreakdownValues[], optional: boolean) {
   const keyParts = breakdown.flatMap((d) => {
     const column = dimensionColumn(breakdown, d);
     return isPropertyBreakdown(d) ? [`if(isNull(${column}), '0', '1')`, `ifNull(${column}, '')`] : [`toString(${column})`];
@@ -160,14 +185,15 @@ async function otherGroupRows(storage: Storage, userSql: string, params: Record<
     }),
   );
   const others = `SELECT * FROM (${userSql}) WHERE NOT has({listedGroups:Array(Array(String))}, [${keyParts.join(", ")}])`;
-  const rows = await runQuery(storage, stepAggregatesSql(others, [], undefined), { ...params, listedGroups: listedKeys }, StepRowSchema, { aggregateInOrder: true });
+  const rows = await runQuery(storage, stepAggregatesSql(others, [], undefined, optional), { ...params, listedGroups: listedKeys }, StepRowSchema, { aggregateInOrder: true });
   return new Map(rows.map((row) => [row.k, row]));
 }
 
 export async function funnel(storage: Storage, filters: ResolvedFilters, definition: FunnelDefinition): Promise<FunnelResponse> {
   const users = userFunnelsSql(storage.database, filters, definition);
   const bins = definition.bins;
-  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown, bins), { ...users.params, ...(bins === undefined ? {} : { bins }) }, StepRowSchema, {
+  const optional = definition.steps.some((step) => step.optional);
+  const rows = await runQuery(storage, stepAggregatesSql(users.sql, definition.breakdown, bins, optional), { ...users.params, ...(bins === undefined ? {} : { bins }) }, StepRowSchema, {
     aggregateInOrder: true,
   });
   const overall = new Map<number, StepRow>();
@@ -188,7 +214,7 @@ export async function funnel(storage: Storage, filters: ResolvedFilters, definit
   const limit = definition.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
   const listed: FunnelBreakdownGroup[] = sorted.slice(0, limit);
   if (sorted.length > limit) {
-    const other = await otherGroupRows(storage, users.sql, users.params, definition.breakdown, listed.map((group) => group.values));
+    const other = await otherGroupRows(storage, users.sql, users.params, definition.breakdown, listed.map((group) => group.values), optional);
     listed.push({ values: {}, steps: stepResults(definition.steps, other), other: true });
   }
   return {

@@ -23,9 +23,10 @@ export async function funnelTrends(storage: Storage, filters: ResolvedFilters, d
   const start = "fromUnixTimestamp64Milli(toInt64({fromMs:Int64} + start_rel), 'UTC')";
   const rows = await runQuery(
     storage,
-    `SELECT ${BUCKET_OF_TIME[interval](start)} AS bucket, count() AS entered, countIf(level = {n:UInt8}) AS converted
+    `SELECT ${BUCKET_OF_TIME[interval](start)} AS bucket, count() AS entered, countIf(level >= {lastRequired:UInt8}) AS converted
      FROM (${users.sql}) GROUP BY bucket`,
-    users.params,
+    // Converted: reached the last required step (an optional last step is shown, not required to convert).
+    { ...users.params, lastRequired: definition.steps.findLastIndex((step) => !step.optional) + 1 },
     TrendRowSchema,
     { aggregateInOrder: true },
   );

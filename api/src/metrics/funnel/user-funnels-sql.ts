@@ -6,6 +6,7 @@ import { ANY } from "./modes/any.js";
 import type { FunnelModeSql } from "./modes/mode.js";
 import { ORDERED } from "./modes/ordered.js";
 import { ORDERED_WINDOWED } from "./modes/ordered-windowed.js";
+import { orderedOptionalLayers, orderedOptionalStepEvent } from "./modes/ordered-optional.js";
 import { STRICT } from "./modes/strict.js";
 import { stepMaskSql } from "./step-conditions.js";
 
@@ -78,7 +79,14 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const within = definition.steps.map((step) => step.within !== undefined);
   // Exclusions matter in ordered mode only: in strict mode any event between two steps already ends the attempt.
   const exclusions = definition.mode === "ordered" ? (definition.exclusions ?? []) : [];
-  const mode = definition.mode === "ordered" && (within.some(Boolean) || exclusions.length > 0) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
+  const optional = definition.steps.map((step) => step.optional === true);
+  // Optional steps in ordered mode: the existential passes of modes/ordered-optional.ts, one SELECT per step.
+  const layered = definition.mode === "ordered" && optional.some(Boolean);
+  const mode = definition.mode === "ordered" && (layered || within.some(Boolean) || exclusions.length > 0) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
+  // hold: outside strict mode each user's step events are split by the held value (partitions, joined back
+  // per user below); strict mode needs the user's whole run of events, so it compares the values instead.
+  const hold = definition.hold;
+  const partitioned = hold !== undefined && definition.mode !== "strict";
   const exclusionMask = stepMaskSql(exclusions.map((x) => x.step), "ex");
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
@@ -104,7 +112,11 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   // Each exclusion's event times, sorted (modes/ordered-windowed.ts counts them around each step event).
   const exclusionTimes = exclusions.map((_, x) => `arraySort(groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND bitTest(exmask, ${x}))) AS ex${x}`);
   const exclusionColumns = exclusions.map((_, x) => `ex${x}`);
-  const keys = narrow ? "groupArray(key)" : `groupArrayIf(key, ${inRange} AND mask != 0)`;
+  const keyed = hold === undefined ? "key" : "(key, hv)";
+  const keys = narrow ? `groupArray(${keyed})` : `groupArrayIf(${keyed}, ${inRange} AND mask != 0)`;
+  // The held value as text with a presence flag; outside strict mode an event without it is a partition of its
+  // own (its key): nothing else can carry "its" value, so its chains end at it.
+  const heldValue = `if(mapContains(properties, {hold:String}), concat('1', properties[{hold:String}]), ${partitioned ? "concat('0', toString(key))" : "'0'"})`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
   const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
@@ -119,37 +131,64 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
       : `arraySort(groupArrayIf((${prefix("toUnixTimestamp64Milli(ts) - {fromMs:Int64}", "mask")}, properties[{bk${i}:String}]), ${inRange} AND mask != 0 AND ${hasProperty(i)})) AS pv${i}`,
   );
   const propertyCarried = properties.map((_, i) => (atStep === 0 ? `d_p${i}` : `pv${i}`));
-  const stepEvent = atStep === 0 ? undefined : mode.stepEventSql(atStep, layout);
+  const stepEvent = atStep === 0 ? undefined : layered ? orderedOptionalStepEvent(atStep) : mode.stepEventSql(atStep, layout);
   const attributed = stepEvent === undefined ? [] : [`${prefix(stepEvent.time, stepEvent.mask)} AS attr_key`];
   const propertyColumns = properties.map((_, i) => {
     if (atStep === 0) return `d_p${i}`;
     const at = `arrayFirstIndex(x -> x.1 = attr_key, pv${i})`;
-    return `if(level >= ${atStep} AND ${at} > 0, toNullable(pv${i}[${at}].2), NULL) AS d_p${i}`;
+    return `if(level >= ${atStep} AND completed[${atStep}] >= 0 AND ${at} > 0, toNullable(pv${i}[${at}].2), NULL) AS d_p${i}`;
   });
   const outerColumns = [...dimColumns, ...propertyColumns, ""].join(", ");
   const carried = [...dimColumns, ...propertyCarried, ...attributed, ""].join(", ");
-  const perUser = `
-    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS keys
+  const grouped = `
+    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS ${hold === undefined ? "keys" : "kh"}
     FROM (
-      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 ? " properties," : ""}
+      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 || hold !== undefined ? " properties," : ""}
         ${mask.sql} AS mask,${exclusions.length > 0 ? `
         ${exclusionMask.sql} AS exmask,` : ""}
-        ${keySql(layout)} AS key
+        ${keySql(layout)} AS key${hold === undefined ? "" : `,
+        ${heldValue} AS hv`}
       FROM ${db}.events
       WHERE ${where}
     )
     GROUP BY channel, user_id`;
+  // One row per (user, held value): the keys of that value's events; or (strict) the values beside the keys.
+  const perUser =
+    hold === undefined
+      ? grouped
+      : partitioned
+        ? `
+    SELECT * EXCEPT (kh), part, arrayMap(x -> x.1, arrayFilter(x -> x.2 = part, kh)) AS keys FROM (${grouped}
+    ) ARRAY JOIN arrayDistinct(arrayMap(x -> x.2, kh)) AS part`
+        : `
+    SELECT * EXCEPT (kh), arrayMap(x -> x.1, kh) AS keys, arrayMap(x -> x.2, kh) AS h FROM (${grouped}
+    )`;
+  const partColumn = partitioned ? "part, " : hold !== undefined ? "h, " : "";
   const arrays = `arrayMap(x -> ${keyTimeSql(layout, "x")}, keys) AS t,
     arrayMap(x -> ${keyMaskSql(layout, "x")}, keys) AS m`;
   const n = definition.steps.length;
   // A mode with a first pass gets a SELECT of its own for it: the engine copies an alias's expression into every
   // use, so a long chain of aliases in one SELECT outgrows its query-tree limit.
-  const attempts =
-    mode.preSql === undefined
+  const innermost = `
+        SELECT channel, user_id, ${[...dimColumns, ...propertyCarried, ...exclusionColumns, ""].join(", ")}${partColumn}${mode.separators ? "seps, " : ""}${arrays}${
+          mode.columnsSql === undefined || exclusions.length === 0 ? "" : `,\n        ${mode.columnsSql(exclusions)}`
+        }
+        FROM (${perUser}
+        )`;
+  const attempts = layered
+    ? `
+  SELECT *${attributed.map((column) => `, ${column}`).join("")} FROM (${orderedOptionalLayers({ n, within, optional, exclusions }).reduce(
+      (inner, layer) => `
+    SELECT *, ${layer} FROM (${inner}
+    )`,
+      innermost,
+    )}
+  )`
+    : mode.preSql === undefined
       ? `
-  SELECT channel, user_id, ${carried}${mode.separators ? "seps, " : ""}
+  SELECT channel, user_id, ${carried}${partColumn}${mode.separators ? "seps, " : ""}
     ${arrays},
-    ${mode.attemptsSql(n, layout, within, exclusions)}
+    ${mode.attemptsSql(n, layout, within, exclusions, { hold: hold !== undefined })}
   FROM (${perUser}
   )`
       : `
@@ -157,19 +196,28 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
     SELECT *, ${mode.attemptsSql(n, layout, within, exclusions)}
     FROM (
       SELECT *, ${mode.preSql(n, layout, within, exclusions)}
-      FROM (
-        SELECT channel, user_id, ${[...dimColumns, ...propertyCarried, ...exclusionColumns, ""].join(", ")}${mode.separators ? "seps, " : ""}${arrays}${
-          mode.columnsSql === undefined || exclusions.length === 0 ? "" : `,\n        ${mode.columnsSql(exclusions)}`
-        }
-        FROM (${perUser}
-        )
+      FROM (${innermost}
       )
     )
   )`;
-  const users = `
-SELECT channel, user_id, ${outerColumns}level, start_rel, completed FROM (${attempts}
+  const perAttempt = `
+SELECT channel, user_id, ${outerColumns}${partitioned ? "part, " : ""}level, start_rel, completed FROM (${attempts}
 )
 WHERE level > 0`;
+  // hold: per user the best partition's attempt: the furthest, then the earliest start, then the smallest
+  // completion times step by step, then the step:k values (none first, then the smallest text). Outcomes still
+  // tied are the same outcome.
+  const propertyNames = properties.map((_, i) => `d_p${i}`);
+  const users = !partitioned
+    ? perAttempt
+    : `
+SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${propertyNames.map((c, i) => `best.${4 + i} AS ${c}, `).join("")}best.1 AS level, best.2 AS start_rel, best.3 AS completed FROM (
+  SELECT channel, user_id, ${dimColumns.map((c) => `any(${c}) AS ${c}, `).join("")}argMin((level, start_rel, completed${propertyNames.map((c) => `, ${c}`).join("")}),
+    (toInt64(-level), start_rel, completed${propertyNames.map((c) => `, isNotNull(${c}), ifNull(${c}, '')`).join("")}, part)) AS best
+  FROM (${perAttempt}
+  )
+  GROUP BY channel, user_id
+)`;
   // A user without a campaign is not in the rollup: the LEFT JOIN's default '' is the "no value" group.
   const sql = joinCampaign
     ? `
@@ -184,6 +232,10 @@ LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
       ...mask.params,
       ...exclusionMask.params,
       ...propertyParams,
+      ...(hold === undefined ? {} : { hold }),
+      withinList: definition.steps.map((step) => (step.within === undefined ? -1 : stepWithinSeconds(step)! * 1000)),
+      exFrom: exclusions.map((x) => x.fromStep),
+      exTo: exclusions.map((x) => x.toStep),
       scanTypes: [...new Set([...definition.steps, ...exclusions.map((x) => x.step)].flatMap((step) => step.anyOf.map((alternative) => alternative.type)))],
       ...Object.fromEntries(definition.steps.flatMap((step, k) => (step.within === undefined ? [] : [[`within${k}`, stepWithinSeconds(step)! * 1000]]))),
       n: definition.steps.length,

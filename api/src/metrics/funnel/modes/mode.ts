@@ -17,7 +17,7 @@ export interface FunnelModeSql {
   /** Whether the events matching no step are read too (as `seps`). */
   separators: boolean;
   /** `within[k]`: step k+1 has a per-step window, the parameter {within<k>:Int64} (ms from step k's event). */
-  attemptsSql(n: number, layout: KeyLayout, within: boolean[], exclusions: Array<{ fromStep: number; toStep: number }>): string;
+  attemptsSql(n: number, layout: KeyLayout, within: boolean[], exclusions: Array<{ fromStep: number; toStep: number }>, options?: AttemptOptions): string;
   /**
    * Columns computed in a SELECT before attemptsSql's (which reads them as columns), for modes with two passes.
    * Only such a mode reads exclusions (the sorted times of each one's events are the columns ex0, ex1, …).
@@ -30,6 +30,11 @@ export interface FunnelModeSql {
    * SELECT as attemptsSql's names; meaningful only when level ≥ k. A step:k breakdown reads its value there.
    */
   stepEventSql(k: number, layout: KeyLayout): { time: string; mask: string };
+}
+
+/** hold in a mode that reads it as the column h (strict): each event's held value, '1' + text, or '0' when absent. */
+export interface AttemptOptions {
+  hold?: boolean;
 }
 
 /** [from, to): the step indexes one expression per step is written for. */

@@ -1,4 +1,4 @@
-import { leadingTrue, stepRange, type FunnelModeSql } from "./mode.js";
+import { leadingTrue, stepRange, type AttemptOptions, type FunnelModeSql } from "./mode.js";
 
 /**
  * Strict: matching events are t/m; seps holds the times of the others. sep_before[j] counts those sorting
@@ -6,13 +6,18 @@ import { leadingTrue, stepRange, type FunnelModeSql } from "./mode.js";
  * exactly when sep_before is equal at both. ok{k}[i]: the event k places after i completes step k+1 of a
  * start at i, within the window, with no other event between.
  */
-function attemptsSql(n: number, _layout: unknown, within: boolean[] = []): string {
+function attemptsSql(n: number, _layout: unknown, within: boolean[] = [], _exclusions: unknown = [], options: AttemptOptions = {}): string {
   const oks = stepRange(1, n).map((k) => `ok${k}`);
+  // hold: event k places after i carries the start's value, which must be present.
+  const held = (k: number, flags: string) => (options.hold ? `arrayMap((okk, h0, hk) -> okk AND startsWith(h0, '1') AND hk = h0, ${flags}, h, arrayShiftLeft(h, ${k}))` : flags);
   // A per-step window on step k+1: event k places after i is within it of event k − 1 places after i.
   const ok = (k: number) =>
-    within[k]
-      ? `arrayMap((mk, t0, tk, tp, b0, bk) -> bitTest(mk, ${k}) AND tk - t0 <= {windowMs:Int64} AND tk - tp <= {within${k}:Int64} AND bk = b0, arrayShiftLeft(m, ${k}), t, arrayShiftLeft(t, ${k}), arrayShiftLeft(t, ${k - 1}), sep_before, arrayShiftLeft(sep_before, ${k})) AS ok${k},`
-      : `arrayMap((mk, t0, tk, b0, bk) -> bitTest(mk, ${k}) AND tk - t0 <= {windowMs:Int64} AND bk = b0, arrayShiftLeft(m, ${k}), t, arrayShiftLeft(t, ${k}), sep_before, arrayShiftLeft(sep_before, ${k})) AS ok${k},`;
+    `${held(
+      k,
+      within[k]
+        ? `arrayMap((mk, t0, tk, tp, b0, bk) -> bitTest(mk, ${k}) AND tk - t0 <= {windowMs:Int64} AND tk - tp <= {within${k}:Int64} AND bk = b0, arrayShiftLeft(m, ${k}), t, arrayShiftLeft(t, ${k}), arrayShiftLeft(t, ${k - 1}), sep_before, arrayShiftLeft(sep_before, ${k}))`
+        : `arrayMap((mk, t0, tk, b0, bk) -> bitTest(mk, ${k}) AND tk - t0 <= {windowMs:Int64} AND bk = b0, arrayShiftLeft(m, ${k}), t, arrayShiftLeft(t, ${k}), sep_before, arrayShiftLeft(sep_before, ${k}))`,
+    )} AS ok${k},`;
   return `
     arraySort(arrayConcat(arrayMap(x -> x * 2, t), arrayMap(x -> x * 2 + 1, seps))) AS merged,
     arrayFilter((c, v) -> v % 2 = 0, arrayCumSum(arrayMap(v -> v % 2, merged)), merged) AS sep_before,

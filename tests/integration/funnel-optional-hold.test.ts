@@ -1,0 +1,134 @@
+/**
+ * Optional steps and hold constant on hand-made streams whose figures are worked out in the comments (from
+ * the definitions in schemas/src/api/funnel.ts, not from the reference), plus their bad input: 400s naming
+ * the parameter and the step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import request from "supertest";
+import type { Storage } from "@chatfunnel/core";
+import type { Event } from "@chatfunnel/schemas";
+import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
+import { createTestApp, type TestApp } from "../support/test-app.js";
+
+const T0 = Date.UTC(2026, 4, 12, 9, 0);
+const MIN = 60_000;
+let serial = 0;
+const ev = (userId: string, type: string, minute: number, properties: Record<string, string | number> = {}): Event => ({
+  id: `00000000-0000-4000-8000-${(++serial).toString(16).padStart(12, "0")}`,
+  type,
+  channel: "telegram",
+  botId: "shop_bot",
+  userId,
+  timestamp: new Date(T0 + minute * MIN).toISOString(),
+  properties,
+});
+
+let storage: Storage;
+let testApp: TestApp;
+let readKey: string;
+
+beforeAll(async () => {
+  storage = await freshDatabase();
+  testApp = createTestApp(storage);
+  const project = await createProject(storage);
+  readKey = project.readKey;
+  await loadEventsInTwoParts(storage, project.projectId, [
+    // u1 takes every step; u2 skips `subscribed`; u3 subscribes and stops; u4 skips it and stops at lead.
+    ev("u1", "bot_started", 0), ev("u1", "subscribed", 1), ev("u1", "lead", 2), ev("u1", "order", 3, { orderId: "A" }), ev("u1", "review", 4, { orderId: "A" }),
+    ev("u2", "bot_started", 0), ev("u2", "lead", 5), ev("u2", "order", 10, { orderId: "B" }), ev("u2", "review", 20, { orderId: "C" }),
+    ev("u3", "bot_started", 0), ev("u3", "subscribed", 2),
+    ev("u4", "bot_started", 0), ev("u4", "lead", 1),
+    // u5 never started the bot: with `?bot_started` it enters at lead.
+    ev("u5", "lead", 0), ev("u5", "order", 1, { orderId: "D" }),
+  ]);
+});
+afterAll(async () => testApp.close());
+
+const get = (query: string) => request(testApp.app).get(`/api/v1/funnel?from=2026-05-12&to=2026-05-13&${query}`).set({ Authorization: `Bearer ${readKey}` });
+const figures = (body: { steps: Array<{ users: number; conversionFromPrevious: number | null; dropOff: number; conversionFromFirst: number | null }> }) =>
+  body.steps.map((s) => [s.users, s.conversionFromPrevious, s.dropOff, s.conversionFromFirst]);
+
+describe("optional steps", () => {
+  it("count a step where the chain took it, and convert from the nearest earlier required step", async () => {
+    const res = await get("steps=bot_started&steps=?subscribed&steps=lead&steps=order");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // Entered: u1..u4 (u5 has no bot_started). subscribed: u1, u3 of the 4 at bot_started; lead: u1, u2, u4 of
+    // the 4 at bot_started (not of subscribed's 2); order: u1, u2 of lead's 3.
+    expect(figures(res.body)).toEqual([
+      [4, 1, 0, 1],
+      [2, 0.5, 2, 0.5],
+      [3, 0.75, 1, 0.75],
+      [2, 2 / 3, 1, 0.5],
+    ]);
+    expect(res.body.steps[1].text).toBe("?subscribed");
+    // From previous: lead after the previous TAKEN step: u1 1 min after subscribed, u2 5 min, u4 1 min after bot_started.
+    expect(res.body.steps[2].medianSecondsFromPrevious).toBe(60);
+    expect(res.body.steps[2].meanSecondsFromPrevious).toBe(140);
+  });
+
+  it("an optional first step: users enter at whichever step their chain starts", async () => {
+    const res = await get("steps=?bot_started&steps=lead&steps=order");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // Entered: u1..u5 (u3 only through bot_started). bot_started: u1..u4 of 5; lead: u1, u2, u4, u5 of the 5 who
+    // entered; order: u1, u2, u5 of lead's 4. u5's times are from its own start, lead.
+    expect(figures(res.body)).toEqual([
+      [4, 0.8, 1, 0.8],
+      [4, 0.8, 1, 0.8],
+      [3, 0.75, 1, 0.6],
+    ]);
+    const dropoff = await request(testApp.app)
+      .get("/api/v1/funnel/dropoff?from=2026-05-12&to=2026-05-13&steps=?bot_started&steps=lead&steps=order&step=2")
+      .set({ Authorization: `Bearer ${readKey}` });
+    // Lost between entering and lead: u3, reached at its start.
+    expect(dropoff.body.users).toEqual([{ channel: "telegram", userId: "u3", reachedAt: new Date(T0).toISOString() }]);
+  });
+
+  it("an optional last step: its users took it; trends convert at the last required step", async () => {
+    const res = await get("steps=bot_started&steps=order&steps=?review");
+    expect(figures(res.body)).toEqual([
+      [4, 1, 0, 1],
+      [2, 0.5, 2, 0.5],
+      [2, 1, 0, 0.5],
+    ]);
+    const trends = await request(testApp.app)
+      .get("/api/v1/funnel/trends?from=2026-05-12&to=2026-05-13&steps=bot_started&steps=order&steps=?review&interval=day")
+      .set({ Authorization: `Bearer ${readKey}` });
+    expect(trends.status, JSON.stringify(trends.body)).toBe(200);
+    expect(trends.body.points[0]).toMatchObject({ entered: 4, converted: 2 });
+  });
+});
+
+describe("hold", () => {
+  it("later steps carry the first step's value; a first step without it goes no further", async () => {
+    const free = await get("steps=order&steps=review");
+    const held = await get("steps=order&steps=review&hold=orderId");
+    expect(held.status, JSON.stringify(held.body)).toBe(200);
+    // u2's review is of another order (C after B): it converts only without hold.
+    expect(free.body.steps.map((s: { users: number }) => s.users)).toEqual([3, 2]);
+    expect(held.body.steps.map((s: { users: number }) => s.users)).toEqual([3, 1]);
+    const strict = await get("steps=order&steps=review&hold=orderId&mode=strict");
+    expect(strict.body.steps.map((s: { users: number }) => s.users)).toEqual([3, 1]);
+    // bot_started has no orderId: with it first, nobody reaches a step carrying "its" value.
+    const none = await get("steps=bot_started&steps=order&hold=orderId");
+    expect(none.body.steps.map((s: { users: number }) => s.users)).toEqual([4, 0]);
+  });
+});
+
+describe("bad input", () => {
+  const refused = async (query: string, parameter: string, says: RegExp) => {
+    const res = await get(query);
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.message).toContain(`'${parameter}'`);
+    expect(JSON.stringify(res.body)).toMatch(says);
+  };
+  it("names the parameter and the step", async () => {
+    await refused("steps=?lead&steps=?order", "steps", /at least one step must be required/);
+    await refused("steps=lead&steps=?order&mode=strict", "steps", /steps\[1\] is optional/);
+    await refused("steps=lead&steps=?order&mode=any", "steps", /steps\[1\] is optional/);
+    await refused("steps=lead&steps=order&exclude=?handoff", "exclude", /cannot be optional/);
+    await refused("steps=lead&steps=order[orderId!?]&hold=orderId", "hold", /steps\[1\]/);
+    await refused(`steps=lead&steps=order&hold=${"x".repeat(200)}`, "hold", /hold/);
+    await refused("steps=lead&steps=order<=1h&mode=any", "steps", /steps\[1\]/);
+    await refused("steps=lead&steps=order&exclude=handoff&mode=any", "exclude", /order/);
+  });
+});
