@@ -9,7 +9,7 @@ afterEach(() => cleanup());
 
 describe("settings page", () => {
   it("keeps the saved confirmation once the settings are read again after saving", async () => {
-    let stored: ProjectSettingsResponse = { id: "p1", name: "Shop", timezone: "UTC", sessionTimeoutMinutes: 30, retentionDays: null };
+    let stored: ProjectSettingsResponse = { id: "p1", name: "Shop", timezone: "UTC", sessionTimeoutMinutes: 30, retentionDays: null, language: "en" };
     const app = renderApp({
       url: "/settings",
       answers: {
