@@ -315,10 +315,10 @@ describe("dashboard in Chromium on the embedded default", () => {
     await page.goto(`${server.url}/`);
     await page.evaluate(() => localStorage.clear());
     await page.reload();
-    await page.getByLabel("Read key").fill("rk_not_a_real_key_000000");
+    await page.getByLabel("Read key", { exact: true }).fill("rk_not_a_real_key_000000");
     await page.getByRole("button", { name: "Open dashboard" }).click();
     await page.getByText("This key was not accepted").waitFor();
-    await page.getByLabel("Read key").fill(server.keys.readKey);
+    await page.getByLabel("Read key", { exact: true }).fill(server.keys.readKey);
     await page.getByRole("button", { name: "Open dashboard" }).click();
     await page.locator('[data-metric="users"]').waitFor();
     await page.close();

@@ -19,7 +19,7 @@ const BROADCAST = "spring-sale";
 const CRM = "http://127.0.0.1:9/crm";
 
 /** What a route needs beyond the range to answer 200; a new GET route that needs more fails below until it has an entry. */
-const ROUTE_QUERIES: Record<string, { path?: string; query?: string; range?: false }> = {
+const ROUTE_QUERIES: Record<string, { path?: string; query?: string; range?: false; id?: "funnel" | "alert" }> = {
   "/api/v1/funnel": { query: "steps=bot_started&steps=lead&steps=order&breakdown=channel" },
   "/api/v1/funnel/dropoff": { query: "steps=bot_started&steps=lead&steps=order&step=3" },
   "/api/v1/funnel/trends": { query: "steps=bot_started&steps=lead&steps=order" },
@@ -32,6 +32,13 @@ const ROUTE_QUERIES: Record<string, { path?: string; query?: string; range?: fal
   "/api/v1/project": { range: false },
   "/api/v1/webhooks": { range: false },
   "/api/v1/webhooks/{id}/deliveries": { range: false },
+  "/api/v1/funnels": { range: false },
+  "/api/v1/funnels/{id}": { range: false, id: "funnel" },
+  "/api/v1/alerts": { range: false },
+  "/api/v1/alerts/{id}": { range: false, id: "alert" },
+  "/api/v1/alerts/{id}/history": { range: false, id: "alert" },
+  "/api/v1/digests": { range: false },
+  "/api/v1/shares": { range: false },
 };
 
 /**
@@ -82,7 +89,7 @@ function eventsOf(project: "a" | "b"): Event[] {
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 /** Fields that name a row this database created at random or at its own time: the same row in each database differs there. */
-const OWN_FIELDS = new Set(["receivedAt", "createdAt", "deletedAt", "code", "url", "secret", "deliveryId", "lastAttemptAt", "enqueuedAt", "nextAttemptAt"]);
+const OWN_FIELDS = new Set(["receivedAt", "createdAt", "deletedAt", "code", "url", "secret", "deliveryId", "lastAttemptAt", "enqueuedAt", "nextAttemptAt", "updatedAt", "nextSendAt", "expiresAt", "evaluatedAt", "at"]);
 function comparable(value: unknown, ids: Map<string, string>): unknown {
   if (Array.isArray(value)) return value.map((item) => comparable(item, ids));
   if (value !== null && typeof value === "object") {
@@ -99,6 +106,8 @@ describe("two projects with identical ids answer only their own data", () => {
   /** Each database's random ids (links, webhooks) → a name, so the same row compares equal. */
   const ids = new Map<string, string>();
   const webhookIds = new Map<string, string>();
+  /** `${database} ${project} ${kind}` → the id of the project's saved funnel or alert there. */
+  const resourceIds = new Map<string, string>();
 
   /** Puts project `name` with its keys into `storage` and fills it the same way wherever it lives. */
   async function fill(storage: Storage, app: TestApp, name: "a" | "b"): Promise<void> {
@@ -112,6 +121,23 @@ describe("two projects with identical ids answer only their own data", () => {
     expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
     ids.set(webhook.body.id, `webhook ${name}`);
     webhookIds.set(`${storage.database} ${name}`, webhook.body.id);
+    // A saved funnel, an alert on it, a digest and a share link, each a little different per project.
+    const funnel = await request(app.app).post("/api/v1/funnels").set(manage).send({ name: `Funnel ${name}`, definition: { steps: name === "a" ? ["bot_started", "lead"] : ["bot_started", "order"] } });
+    expect(funnel.status, JSON.stringify(funnel.body)).toBe(201);
+    ids.set(funnel.body.id, `funnel ${name}`);
+    ids.set(`funnel:${funnel.body.id}`, `funnel:funnel ${name}`);
+    resourceIds.set(`${storage.database} ${name} funnel`, funnel.body.id);
+    const telegram = { telegram: { botToken: "123456789:AAExampleSecretPartOfTheTokenAbcdEFGH", chatId: name === "a" ? -100111 : -100222 } };
+    const alert = await request(app.app).post("/api/v1/alerts").set(manage).send({ name: `Alert ${name}`, metric: `funnel:${funnel.body.id}`, condition: { op: "below", value: 0.5 }, schedule: "daily", deliver: telegram });
+    expect(alert.status, JSON.stringify(alert.body)).toBe(201);
+    ids.set(alert.body.id, `alert ${name}`);
+    resourceIds.set(`${storage.database} ${name} alert`, alert.body.id);
+    const digest = await request(app.app).post("/api/v1/digests").set(manage).send({ name: `Digest ${name}`, schedule: name === "a" ? "daily" : "weekly", deliver: telegram });
+    expect(digest.status, JSON.stringify(digest.body)).toBe(201);
+    ids.set(digest.body.id, `digest ${name}`);
+    const share = await request(app.app).post("/api/v1/shares").set(manage).send({ filters: { campaign: name === "a" ? "spring" : "autumn" } });
+    expect(share.status, JSON.stringify(share.body)).toBe(201);
+    ids.set(share.body.id, `share ${name}`);
     const link = await request(app.app).post("/api/v1/links").set(manage).send({ channel: "telegram", target: "shop_bot", campaign: "spring" });
     expect(link.status, JSON.stringify(link.body)).toBe(201);
     ids.set(link.body.id, `link ${name}`);
@@ -147,9 +173,11 @@ describe("two projects with identical ids answer only their own data", () => {
   });
 
   const getRoutes = API_ROUTES.filter((route) => route.method === "get");
-  const urlOf = (route: (typeof getRoutes)[number], filter: string, webhookId: string) => {
+  /** `owner` is `${database} ${project}`: the id in the path is that project's webhook, saved funnel or alert there. */
+  const urlOf = (route: (typeof getRoutes)[number], filter: string, owner: string) => {
     const entry = ROUTE_QUERIES[route.path] ?? {};
-    const path = (entry.path ?? route.path).replace("{id}", webhookId);
+    const id = entry.id === undefined ? webhookIds.get(owner) : resourceIds.get(`${owner} ${entry.id}`);
+    const path = (entry.path ?? route.path).replace("{id}", id ?? "");
     return `${path}?${[entry.range === false ? "" : RANGE, entry.query ?? "", filter].filter((part) => part !== "").join("&")}`;
   };
   const answer = async (app: TestApp, url: string, key: string) => {
@@ -176,9 +204,9 @@ describe("two projects with identical ids answer only their own data", () => {
         for (let check = pending.shift(); check; check = pending.shift()) {
           const { route, filter } = check;
           const [mine, reference, others] = await Promise.all([
-            answer(sharedApp, urlOf(route, filter, webhookIds.get(`${shared.database} ${name}`)!), tenant.readKey),
-            answer(alone[name].app, urlOf(route, filter, webhookIds.get(`${alone[name].storage.database} ${name}`)!), tenant.readKey),
-            filter === "" ? answer(alone[other].app, urlOf(route, filter, webhookIds.get(`${alone[other].storage.database} ${other}`)!), tenants[other].readKey) : undefined,
+            answer(sharedApp, urlOf(route, filter, `${shared.database} ${name}`), tenant.readKey),
+            answer(alone[name].app, urlOf(route, filter, `${alone[name].storage.database} ${name}`), tenant.readKey),
+            filter === "" ? answer(alone[other].app, urlOf(route, filter, `${alone[other].storage.database} ${other}`), tenants[other].readKey) : undefined,
           ]);
           // Every GET route is reached: a new one that needs more parameters fails here until ROUTE_QUERIES has it.
           if (filter === "") expect(mine.status, `${route.path} answered ${JSON.stringify(mine.body).slice(0, 200)}: give it an entry in ROUTE_QUERIES`).toBe(200);
@@ -210,7 +238,7 @@ describe("two projects with identical ids answer only their own data", () => {
     expect(await revokeKey(shared, keyIdOf(hashKey(revoked)))).toBe(true);
     for (const route of getRoutes) {
       for (const key of [foreign, revoked, tenants.b.writeKey]) {
-        const res = await request(sharedApp.app).get(urlOf(route, "", webhookIds.get(`${shared.database} b`)!)).set(bearer(key));
+        const res = await request(sharedApp.app).get(urlOf(route, "", `${shared.database} b`)).set(bearer(key));
         expect(res.status, `${route.path} with ${key.slice(0, 5)}…`).toBe(401);
         expect(JSON.stringify(res.body)).not.toContain("p_iso_");
       }

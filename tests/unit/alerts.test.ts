@@ -95,8 +95,10 @@ describe("openapi.json", () => {
     expect(Object.keys(paths["/api/v1/funnels/{id}"]!).sort()).toEqual(["delete", "get", "put"]);
     expect(Object.keys(paths["/api/v1/alerts"]!).sort()).toEqual(["get", "post"]);
     expect(Object.keys(paths["/api/v1/alerts/{id}"]!).sort()).toEqual(["delete", "get", "patch"]);
-    expect(paths["/api/v1/alerts/{id}/check"]!.post!.security).toEqual([{ manageKey: [] }]);
-    expect(paths["/api/v1/alerts/{id}/history"]!.get!.security).toEqual([{ readKey: [] }]);
+    // A manage key (or a signed-in editor's session); never a read key.
+    expect(paths["/api/v1/alerts/{id}/check"]!.post!.security).toEqual(expect.arrayContaining([{ manageKey: [] }]));
+    expect(paths["/api/v1/alerts/{id}/check"]!.post!.security).not.toContainEqual({ readKey: [] });
+    expect(paths["/api/v1/alerts/{id}/history"]!.get!.security).toEqual(expect.arrayContaining([{ readKey: [] }]));
     expect(JSON.stringify(paths["/api/v1/alerts"]!.post!.requestBody)).toContain("drops_by_pct");
   });
 });

@@ -27,6 +27,9 @@ describe("the funnel draft reducer", () => {
       breakdown: "campaign",
       breakdownProperty: "",
       breakdownAttribution: "first_touch",
+      // No exclusions and nothing held in this definition.
+      exclusions: [],
+      hold: "",
     });
     expect(draftFromDefinition({ ...lead, breakdown: "properties.plan", breakdownAttribution: "step:2" })).toMatchObject({ breakdown: "property", breakdownProperty: "plan", breakdownAttribution: "step:2" });
     expect(draftFromDefinition(order).steps[2]).toEqual(one("payment", [["note", "=", "a]b"]]));
