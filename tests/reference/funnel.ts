@@ -195,7 +195,7 @@ function orderedWindowedAttempt(events: Ev[], start: number, def: ReferenceDefin
  * taken p with only optional steps between, its event later in the order, within the window of the first,
  * within q's per-step window of p's event, no exclusion spanning p..q between them. Children in order of
  * step, then position: the first chain found reaching the furthest step is the one the definition picks
- * (taking a step beats skipping it, then the earlier event, step by step). Exponential; the streams are small.
+ * (taking a step beats skipping it, then the earlier event, step by step).
  */
 function orderedOptionalAttempt(events: Ev[], def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes, toMs: number): Attempt {
   const within = withinMs(def);
@@ -203,9 +203,18 @@ function orderedOptionalAttempt(events: Ev[], def: ReferenceDefinition, windowMs
   const chain: { step: number; pos: number }[] = [];
   let best: { step: number; pos: number }[] = [];
   const level = (c: { step: number }[]) => (c.length === 0 ? 0 : c.at(-1)!.step + 1);
-  const extend = () => {
-    if (level(chain) > level(best)) best = [...chain];
+  // What a chain can still reach depends only on its first event (the window), its last step and last event
+  // (per-step windows, exclusions): the furthest level found below each such state, once searched, so a state
+  // met again is skipped. Only a strictly further chain replaces the best, and the best found so far is at least
+  // as far as any searched state's, so skipping changes nothing but the time (the plain search was exponential).
+  const furthest = new Map<string, number>();
+  const extend = (): number => {
     const last = chain.at(-1);
+    const key = last === undefined ? "" : `${chain[0]!.pos} ${last.step} ${last.pos}`;
+    const known = furthest.get(key);
+    if (known !== undefined) return known;
+    let reach = level(chain);
+    if (reach > level(best)) best = [...chain];
     for (let q = last === undefined ? 0 : last.step + 1; q < n; q++) {
       for (let p = last === undefined ? 0 : last.pos + 1; p < events.length; p++) {
         const e = events[p]!;
@@ -221,11 +230,13 @@ function orderedOptionalAttempt(events: Ev[], def: ReferenceDefinition, windowMs
           if (spans) continue;
         }
         chain.push({ step: q, pos: p });
-        extend();
+        reach = Math.max(reach, extend());
         chain.pop();
       }
       if (!def.steps[q]!.optional) break;
     }
+    furthest.set(key, reach);
+    return reach;
   };
   extend();
   if (best.length === 0) return { level: 0, startMs: 0, completedAtMs: [], used: [] };
