@@ -11,10 +11,11 @@ import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { makeEvent } from "../support/events.js";
 import { apiAnswerProblem, apiRequestArb, fuzzEndpoints, spendAnswerProblem, spendRequestArb, type FuzzEndpoint } from "../support/api-fuzz.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 // ~2,500 requests in ~30 s on the 2-core machine; the bench (bench/fuzz.bench.ts) runs 10,000.
-const GET_RUNS = Number(process.env.API_FUZZ_RUNS ?? 2000);
-const SPEND_RUNS = Number(process.env.API_FUZZ_SPEND_RUNS ?? 500);
+const GET_RUNS = propertyRuns("API_FUZZ_RUNS", 1000);
+const SPEND_RUNS = propertyRuns("API_FUZZ_SPEND_RUNS", 250);
 
 describe("API fuzz: hostile parameters are 4xx naming the parameter, never 5xx", () => {
   let storage: Storage;

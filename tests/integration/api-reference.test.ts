@@ -14,9 +14,10 @@ import { ANCHORS, eventStreamArb, queryArb, spendImportsArb, toQueryString } fro
 import { dedupe, latestSpend } from "../reference/events.js";
 import { refChannels, refCosts, refEngagement, refOverview, refRepeat, refTimeseries, type RefData } from "../reference/metrics.js";
 import { refFilters } from "../reference/bounds.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-/** Runs per anchor (5 anchors): 30 → 150 random streams per test run. */
-const RUNS_PER_ANCHOR = Number(process.env.API_REFERENCE_RUNS ?? 30);
+/** Runs per anchor (5 anchors): 12 → 60 random streams per test run (see property-runs.ts for deeper runs). */
+const RUNS_PER_ANCHOR = propertyRuns("API_REFERENCE_RUNS", 12);
 
 const scenarioArb = (anchorMs: number) =>
   fc.record({

@@ -13,8 +13,9 @@ import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
 import type { Event } from "@chatfunnel/schemas";
 import { BROADCAST_IDS, type MessagingQuery, endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb } from "../reference/messaging-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = Number(process.env.BROADCASTS_PROPERTY_RUNS ?? 16);
+const RUNS_PER_ANCHOR = propertyRuns("BROADCASTS_PROPERTY_RUNS", 8);
 const SEED = Number(process.env.BROADCASTS_PROPERTY_SEED ?? 20261201);
 
 describe("broadcasts equal the reference implementation on random streams", () => {

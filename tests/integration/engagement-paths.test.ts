@@ -17,8 +17,9 @@ import { ANCHORS, eventStreamArb, queryArb } from "../support/random-events.js";
 import { refFilters } from "../reference/bounds.js";
 import { dedupe } from "../reference/events.js";
 import { refEngagement } from "../reference/metrics.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = Number(process.env.ENGAGEMENT_PATHS_RUNS ?? 20);
+const RUNS_PER_ANCHOR = propertyRuns("ENGAGEMENT_PATHS_RUNS", 10);
 
 
 const event = handEvent;

@@ -12,8 +12,9 @@ import { runQuery } from "../../warehouse/src/run-query.js";
 import { campaignPath, userFunnelsSql, type CampaignPath } from "../../api/src/metrics/funnel/user-funnels-sql.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { BASE_MS, MINUTE, scenarioArb } from "../reference/funnel-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 60);
+const RUNS = propertyRuns("FUNNEL_CAMPAIGN_PATHS_RUNS", 30);
 const RowSchema = z.object({ channel: z.string(), user_id: z.string(), d_campaign: z.string(), level: z.coerce.number(), start_rel: z.coerce.number(), completed: z.array(z.coerce.number()) });
 
 describe("a funnel's campaign breakdown: rollup and events paths", () => {

@@ -14,11 +14,12 @@ import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceDropoff, referenceFunnel, type ReferenceDefinition, type ReferenceScope } from "../reference/funnel.js";
 import { BASE_MS, MINUTE, scenarioArb, stepText } from "../reference/funnel-arbitraries.js";
 import { exampleExclusions } from "../reference/funnel-examples.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 // 50 streams: every run compares each mode with operators, any-of steps, windows, exclusions, property breakdowns,
 // optional steps and hold (100 took 185 s of the CI run); the coverage floors use a fixed-seed sample of their own.
 // FUNNEL_PROPERTY_RUNS=500 for a deeper search.
-const RUNS = Number(process.env.FUNNEL_PROPERTY_RUNS ?? 50);
+const RUNS = propertyRuns("FUNNEL_PROPERTY_RUNS", 50);
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 

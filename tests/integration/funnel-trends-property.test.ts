@@ -13,8 +13,9 @@ import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/e
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceFunnel, type ReferenceScope } from "../reference/funnel.js";
 import { referenceFunnelTrends } from "../reference/funnel-trends.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.FUNNEL_TRENDS_PROPERTY_RUNS ?? 80);
+const RUNS = propertyRuns("FUNNEL_TRENDS_PROPERTY_RUNS", 40);
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 /** 2026-10-23 00:00 UTC: Berlin leaves summer time on Sunday the 25th, New York on Sunday 1 November. */

@@ -7,6 +7,7 @@ import type { Storage } from "@chatfunnel/core";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { acknowledgedEvents, checkStoredEvents, hostileAnswerProblem, hostileIngestRequests, type HostileRequest } from "../support/hostile-ingest.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 /**
  * Issue 10's hostile-input campaign as a property of the embedded ingest: a few thousand hostile
@@ -15,7 +16,7 @@ import { acknowledgedEvents, checkStoredEvents, hostileAnswerProblem, hostileIng
  * rejected by index and field and never stored; bodies bad as a whole refused with a 4xx.
  * FUZZ_INGEST_RUNS and FUZZ_INGEST_SEED (read by this test only) reproduce or widen a run.
  */
-const RUNS = Number(process.env.FUZZ_INGEST_RUNS ?? 2000);
+const RUNS = propertyRuns("FUZZ_INGEST_RUNS", 1000);
 const SEED = Number(process.env.FUZZ_INGEST_SEED ?? Date.now() % 1_000_000);
 const CONCURRENCY = 32;
 

@@ -14,8 +14,9 @@ import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
 import { refPathNodeUsers } from "../reference/paths.js";
 import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb } from "../reference/messaging-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.PATHS_PROPERTY_RUNS ?? 20);
+const RUNS = propertyRuns("PATHS_PROPERTY_RUNS", 10);
 
 describe("paths equals the reference on random streams", () => {
   let storage: Storage;

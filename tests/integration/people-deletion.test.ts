@@ -22,8 +22,9 @@ import { ANCHORS } from "../support/random-events.js";
 import { startEmbeddedProcess } from "../support/embedded-process.js";
 import { makeEvent } from "../support/events.js";
 import { LINK_PAYLOAD, endpointPaths, feedProject, isoDate, projectAnswers, sendEvents, type Project } from "../support/project-answers.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = Number(process.env.PEOPLE_DELETION_RUNS ?? 3);
+const RUNS_PER_ANCHOR = propertyRuns("PEOPLE_DELETION_RUNS", 2);
 const DAY = 86_400_000;
 
 

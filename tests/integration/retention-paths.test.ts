@@ -20,8 +20,9 @@ import { dedupe, latestSpend } from "../reference/events.js";
 import { refFilters } from "../reference/bounds.js";
 import { eventSources, refRetention, type RetentionParams } from "../reference/retention.js";
 import { retentionQueryArb, retentionSpendArb, retentionStreamArb } from "../reference/retention-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.RETENTION_PATHS_RUNS ?? 40);
+const RUNS = propertyRuns("RETENTION_PATHS_RUNS", 25);
 
 describe("retention with return=any reads the events and counts only what the user did", () => {
   let storage: Storage;

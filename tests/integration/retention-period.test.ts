@@ -21,8 +21,9 @@ import { ANCHORS } from "../support/random-events.js";
 import { startEmbeddedProcess } from "../support/embedded-process.js";
 import { makeEvent } from "../support/events.js";
 import { endpointPaths, feedProject, isoDate, projectAnswers, sendEvents, type Project } from "../support/project-answers.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = Number(process.env.RETENTION_RUNS ?? 3);
+const RUNS_PER_ANCHOR = propertyRuns("RETENTION_RUNS", 2);
 const DAY = 86_400_000;
 
 describe("retention period", () => {

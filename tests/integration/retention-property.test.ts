@@ -16,8 +16,9 @@ import { ANCHORS } from "../support/random-events.js";
 import { latestSpend } from "../reference/events.js";
 import { eventSources, refRetention, refRetentionUsers, type RetentionData } from "../reference/retention.js";
 import { retentionParamsArb, retentionParamsQuery, retentionQueryArb, retentionSpendArb, retentionStreamArb } from "../reference/retention-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.RETENTION_PROPERTY_RUNS ?? 60);
+const RUNS = propertyRuns("RETENTION_PROPERTY_RUNS", 40);
 
 describe("retention equals the reference implementation on random streams", () => {
   let storage: Storage;

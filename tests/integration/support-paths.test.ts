@@ -19,9 +19,10 @@ import { refFilters } from "../reference/bounds.js";
 import { dedupe } from "../reference/events.js";
 import { messagingQueryArb, messagingStreamArb } from "../reference/messaging-arbitraries.js";
 import { refSupport } from "../reference/support.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = Number(process.env.SUPPORT_PATHS_RUNS ?? 12);
-const EDGE_RUNS = Number(process.env.SUPPORT_PATHS_EDGE_RUNS ?? 30);
+const RUNS_PER_ANCHOR = propertyRuns("SUPPORT_PATHS_RUNS", 6);
+const EDGE_RUNS = propertyRuns("SUPPORT_PATHS_EDGE_RUNS", 15);
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 

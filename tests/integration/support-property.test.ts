@@ -15,9 +15,10 @@ import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
 import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb, type MessagingQuery } from "../reference/messaging-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.SUPPORT_PROPERTY_RUNS ?? 60);
-const EDGE_RUNS = Number(process.env.SUPPORT_EDGE_RUNS ?? 40);
+const RUNS = propertyRuns("SUPPORT_PROPERTY_RUNS", 30);
+const EDGE_RUNS = propertyRuns("SUPPORT_EDGE_RUNS", 20);
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;

@@ -14,8 +14,9 @@ import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
 import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb, type MessagingQuery } from "../reference/messaging-arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS = Number(process.env.SURVEYS_PROPERTY_RUNS ?? 16);
+const RUNS = propertyRuns("SURVEYS_PROPERTY_RUNS", 10);
 
 /** The stream with a lead or an order at answeredAt + window + delta for a few of its answers. */
 const withEdgeOutcomes = (anchorMs: number): fc.Arbitrary<[Event[], MessagingQuery]> =>

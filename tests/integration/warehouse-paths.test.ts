@@ -28,6 +28,7 @@ import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/e
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { ANCHORS, BOTS, CAMPAIGNS, CURRENCIES, STREAM_CHANNELS, TIME_ZONES, eventArb, spendImportsArb } from "../support/random-events.js";
 import { makeEvent } from "../support/events.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 /**
  * 6 streams per anchor (30 in all; the file ~40 s at load 6-10 on 2 cores, 21 s CPU). Enough because each stream is dense in edges: in a
@@ -38,7 +39,7 @@ import { makeEvent } from "../support/events.js";
  * anchor) caught the first in none of 5,000 streams and the second in 4.6%. On the engine, both mutants
  * failed 4 and 5 of the 5 anchors.
  */
-const RUNS_PER_ANCHOR = Number(process.env.WAREHOUSE_PATHS_RUNS ?? 6);
+const RUNS_PER_ANCHOR = propertyRuns("WAREHOUSE_PATHS_RUNS", 3);
 const PATHS: FactPath[] = ["events", "rollup"];
 
 async function setSessionTimeout(storage: Storage, projectId: string, minutes: number): Promise<void> {
