@@ -173,6 +173,7 @@ function Session({ fetchImpl = (...args) => fetch(...args) }: { fetchImpl?: type
         }}
         headerStart={<span className="project-name">{mode.opened!.info.project.name}</span>}
         banner={<ShareBanner share={mode.opened!} />}
+        segmentFixed
       />
     ) : (
       <Shell
@@ -212,9 +213,11 @@ interface ShellProps {
   /** The signed-in account's email. */
   account?: string;
   banner?: ReactNode;
+  /** A share link: the channel, bot and campaign filters are the link's and cannot be changed. */
+  segmentFixed?: boolean;
 }
 
-function Shell({ routes, onSignOut, signOutLabel, headerStart, account, banner }: ShellProps) {
+function Shell({ routes, onSignOut, signOutLabel, headerStart, account, banner, segmentFixed }: ShellProps) {
   const { t } = useI18n();
   const { path } = useLocation();
   const { filters, params } = useFilters();
@@ -267,7 +270,7 @@ function Shell({ routes, onSignOut, signOutLabel, headerStart, account, banner }
         </div>
       </header>
       {banner}
-      <FilterBar />
+      <FilterBar segmentFixed={segmentFixed} />
       <main id="main" tabIndex={-1} ref={main} aria-labelledby="page-title">
         <h1 id="page-title">{t(route.title)}</h1>
         <ErrorBoundary resetKey={route.path} fallback={(error, reset) => <ErrorState message={error.message} onRetry={reset} />}>

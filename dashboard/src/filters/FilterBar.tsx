@@ -13,8 +13,12 @@ import { useFilters } from "./use-filters.js";
 
 const COMMON_ZONES = ["UTC", "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka", "Europe/Minsk", "Asia/Almaty", "Asia/Tashkent", "Europe/London", "Europe/Berlin", "America/New_York"];
 
-/** The filters every page shares. Each change is a new history entry, so Back undoes it. */
-export function FilterBar() {
+/**
+ * The filters every page shares. Each change is a new history entry, so Back undoes it.
+ * With `segmentFixed` (a share link) the channel, bot and campaign are the link's: the server puts them in place
+ * of whatever is asked, so the fields show them and cannot be changed; the viewer still picks the period and zone.
+ */
+export function FilterBar({ segmentFixed = false }: { segmentFixed?: boolean }) {
   const { t } = useI18n();
   const { filters, api: apiFilters } = useFilters();
   const api = useApi();
@@ -43,6 +47,12 @@ export function FilterBar() {
   const toggleChannel = (channel: Channel, on: boolean) =>
     set({ channels: on ? [...filters.channels, channel] : filters.channels.filter((c) => c !== channel) });
   const zones = [...new Set([filters.tz, browserTimeZone(), ...COMMON_ZONES])];
+  // Reset goes back to the default period; a share link's segment stays, since it is not the viewer's to drop.
+  const onReset = () => {
+    const kept = new URLSearchParams();
+    if (segmentFixed) for (const name of ["channel", "bot", "campaign"]) for (const value of new URLSearchParams(window.location.search).getAll(name)) kept.append(name, value);
+    navigate(window.location.pathname, kept);
+  };
 
   return (
     <section className={open ? "filters open" : "filters"} aria-label={t("filters.label")}>
@@ -89,7 +99,7 @@ export function FilterBar() {
         <legend>{t("filters.channels")}</legend>
         {CHANNEL_OPTIONS.map((channel) => (
           <label key={channel} className="check">
-            <input type="checkbox" name="channel" value={channel} checked={filters.channels.includes(channel)} onChange={(e) => toggleChannel(channel, e.target.checked)} />
+            <input type="checkbox" name="channel" value={channel} checked={filters.channels.includes(channel)} disabled={segmentFixed} onChange={(e) => toggleChannel(channel, e.target.checked)} />
             {t(`channel.${channel}` as MessageKey)}
           </label>
         ))}
@@ -97,7 +107,7 @@ export function FilterBar() {
       <form className="field-group" onSubmit={onText}>
         <label className="field">
           <span>{t("filters.bot")}</span>
-          <input name="bot" value={botId} placeholder={t("filters.any")} onChange={(e) => editText({ botId: e.target.value })} onBlur={onText} />
+          <input name="bot" value={botId} readOnly={segmentFixed} placeholder={t("filters.any")} onChange={(e) => editText({ botId: e.target.value })} onBlur={onText} />
         </label>
         <label className="field">
           <span>{t("filters.campaign")}</span>
@@ -105,6 +115,7 @@ export function FilterBar() {
             name="campaign"
             list="campaign-names"
             value={campaign}
+            readOnly={segmentFixed}
             placeholder={t("filters.any")}
             onFocus={() => setWantCampaigns(true)}
             onChange={(e) => editText({ campaign: e.target.value })}
@@ -116,9 +127,9 @@ export function FilterBar() {
             ))}
           </datalist>
         </label>
-        <button type="submit">{t("filters.apply")}</button>
+        {!segmentFixed && <button type="submit">{t("filters.apply")}</button>}
       </form>
-      <button type="button" className="link" onClick={() => navigate(window.location.pathname, new URLSearchParams())}>
+      <button type="button" className="link" onClick={onReset}>
         {t("filters.reset")}
       </button>
       </div>

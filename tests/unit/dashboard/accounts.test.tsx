@@ -83,4 +83,34 @@ describe("accounts in the dashboard", () => {
     expect(nav.textContent).not.toContain("Settings");
     expect(nav.textContent).not.toContain("Users");
   });
+
+  it("shows a share link's segment as fixed: channels, bot and campaign cannot be changed, Reset keeps them, the period can", async () => {
+    renderApp({
+      url: "/share/cf_sh_token123",
+      key: null,
+      answers: {
+        "/auth/v1/share": { project: { id: "p_a", name: "Shop A" }, filters: { channel: ["telegram"], campaign: "spring" }, expiresAt: null, passwordRequired: false },
+        overview: overview(),
+        timeseries: (url: URL) => json(timeseries(url.searchParams.get("metric") as "users")),
+      },
+    });
+    await screen.findByTestId("overview");
+    const filters = screen.getByRole("region", { name: "Filters" });
+    const telegram = filters.querySelector<HTMLInputElement>('input[name="channel"][value="telegram"]')!;
+    const whatsapp = filters.querySelector<HTMLInputElement>('input[name="channel"][value="whatsapp"]')!;
+    expect(telegram.checked).toBe(true);
+    expect(telegram.disabled && whatsapp.disabled).toBe(true);
+    const campaign = filters.querySelector<HTMLInputElement>('input[name="campaign"]')!;
+    expect(campaign.value).toBe("spring");
+    expect(campaign.readOnly).toBe(true);
+    expect(filters.querySelector<HTMLInputElement>('input[name="bot"]')!.readOnly).toBe(true);
+    expect(screen.queryByRole("button", { name: "Apply" })).toBeNull();
+    await userEvent.selectOptions(filters.querySelector("select[name=range]")!, "7d");
+    expect(new URL(window.location.href).searchParams.get("range")).toBe("7d");
+    await userEvent.click(screen.getByRole("button", { name: "Reset filters" }));
+    const params = new URL(window.location.href).searchParams;
+    expect(params.get("campaign")).toBe("spring");
+    expect(params.getAll("channel")).toEqual(["telegram"]);
+    expect(params.get("range")).not.toBe("7d");
+  });
 });
