@@ -16,8 +16,8 @@ import { refChannels, refCosts, refEngagement, refOverview, refRepeat, refTimese
 import { refFilters } from "../reference/bounds.js";
 import { propertyRuns } from "../support/property-runs.js";
 
-/** Runs per anchor (5 anchors): 12 → 60 random streams per test run (see property-runs.ts for deeper runs). */
-const RUNS_PER_ANCHOR = propertyRuns("API_REFERENCE_RUNS", 12);
+/** Runs per anchor (5 anchors): 8 → 40 random streams per test run (see property-runs.ts for deeper runs). */
+const RUNS_PER_ANCHOR = propertyRuns("API_REFERENCE_RUNS", 8);
 
 const scenarioArb = (anchorMs: number) =>
   fc.record({

@@ -24,7 +24,7 @@ import { makeEvent } from "../support/events.js";
 import { LINK_PAYLOAD, endpointPaths, feedProject, isoDate, projectAnswers, sendEvents, type Project } from "../support/project-answers.js";
 import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = propertyRuns("PEOPLE_DELETION_RUNS", 2);
+const RUNS_PER_ANCHOR = propertyRuns("PEOPLE_DELETION_RUNS", 1);
 const DAY = 86_400_000;
 
 

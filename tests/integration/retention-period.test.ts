@@ -23,7 +23,7 @@ import { makeEvent } from "../support/events.js";
 import { endpointPaths, feedProject, isoDate, projectAnswers, sendEvents, type Project } from "../support/project-answers.js";
 import { propertyRuns } from "../support/property-runs.js";
 
-const RUNS_PER_ANCHOR = propertyRuns("RETENTION_RUNS", 2);
+const RUNS_PER_ANCHOR = propertyRuns("RETENTION_RUNS", 1);
 const DAY = 86_400_000;
 
 describe("retention period", () => {

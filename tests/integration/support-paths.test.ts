@@ -22,7 +22,7 @@ import { refSupport } from "../reference/support.js";
 import { propertyRuns } from "../support/property-runs.js";
 
 const RUNS_PER_ANCHOR = propertyRuns("SUPPORT_PATHS_RUNS", 6);
-const EDGE_RUNS = propertyRuns("SUPPORT_PATHS_EDGE_RUNS", 15);
+const EDGE_RUNS = propertyRuns("SUPPORT_PATHS_EDGE_RUNS", 8);
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 
