@@ -7,6 +7,7 @@ export * from "./kafka/client.js";
 export * from "./kafka/producer.js";
 export * from "./kafka/topics.js";
 export * from "./kafka/worker-lease.js";
+export * from "./kafka/until-broker-answers.js";
 export * from "./links/link-catalog.js";
 export * from "./writer/batch-writer.js";
 export * from "./writer/event-writer.js";

@@ -1,8 +1,8 @@
 import express from "express";
 import { Gauge } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
-import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, abortableDelay, runProcess, type Logger, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
-import { createInstrumentedEventWriter, createKafka, ensureTopics, createEventConsumer } from "@chatfunnel/ingest";
+import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, runProcess, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
+import { createInstrumentedEventWriter, createKafka, ensureTopics, createEventConsumer, untilBrokerAnswers } from "@chatfunnel/ingest";
 import { migrate } from "@chatfunnel/warehouse";
 
 export interface ConsumerProcess extends ProcessHandle {
@@ -105,25 +105,4 @@ export function startConsumerProcess(config: Config, options: ConsumerProcessOpt
       return { url };
     },
   });
-}
-
-const BROKER_WAIT_FIRST_MS = 500;
-const BROKER_WAIT_MAX_MS = 10_000;
-
-/**
- * Runs `attempt` until the broker answers it: a consumer started before its broker (or while the
- * broker restarts) waits, logging each retry with a growing delay, instead of exiting after the
- * client's own few retries. Health answers "not ready" meanwhile; SIGTERM ends the wait and the
- * process (there is nothing to drain yet).
- */
-async function untilBrokerAnswers(attempt: () => Promise<void>, logger: Logger, stopping: AbortSignal): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const delayMs = Math.min(BROKER_WAIT_MAX_MS, BROKER_WAIT_FIRST_MS * 2 ** (tries - 1));
-      logger.warn("Kafka broker not reachable; waiting for it", { error, attempt: tries, retryInMs: delayMs });
-      await abortableDelay(delayMs, stopping);
-    }
-  }
 }

@@ -1,8 +1,8 @@
 import express from "express";
 import { Gauge } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
-import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, abortableDelay, runProcess, type Logger, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
-import { createKafka, createWorkerLease } from "@chatfunnel/ingest";
+import { closeServer, listen, openStorage, createLogger, createMetrics, Readiness, createHealthRouter, errorHandler, runProcess, type ProcessHandle, type StartOptions } from "@chatfunnel/core";
+import { createKafka, createWorkerLease, untilBrokerAnswers } from "@chatfunnel/ingest";
 import { migrate } from "@chatfunnel/warehouse";
 import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
@@ -96,20 +96,4 @@ export function startWorkerProcess(config: Config, options: StartOptions = {}): 
       };
     },
   });
-}
-
-const BROKER_WAIT_FIRST_MS = 500;
-const BROKER_WAIT_MAX_MS = 10_000;
-
-/** Like the consumer: a worker started before its broker waits for it, not ready meanwhile. */
-async function untilBrokerAnswers(attempt: () => Promise<void>, logger: Logger, stopping: AbortSignal): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const delayMs = Math.min(BROKER_WAIT_MAX_MS, BROKER_WAIT_FIRST_MS * 2 ** (tries - 1));
-      logger.warn("Kafka broker not reachable; waiting for it", { error, attempt: tries, retryInMs: delayMs });
-      await abortableDelay(delayMs, stopping);
-    }
-  }
 }
