@@ -117,6 +117,11 @@ describe("accounts and share links in Chromium", () => {
       // The token leaves the address bar; the filter bar shows the link's campaign.
       expect(new URL(page.url()).pathname).toBe("/");
       expect(new URL(page.url()).searchParams.get("campaign")).toBe("spring");
+      // The segment is the link's: the field shows it and cannot be edited, the channels cannot be ticked.
+      const campaignField = page.getByRole("region", { name: "Filters" }).locator('input[name="campaign"]');
+      expect(await campaignField.inputValue()).toBe("spring");
+      expect(await campaignField.getAttribute("readonly")).not.toBeNull();
+      expect(await page.locator('input[name="channel"]').first().isDisabled()).toBe(true);
       await expect.poll(() => page.locator('[data-metric="leads"]').innerText()).toBe("2");
       const nav = page.getByRole("navigation", { name: "Sections" });
       expect(await nav.getByRole("link", { name: "Settings" }).count()).toBe(0);
