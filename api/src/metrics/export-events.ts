@@ -10,12 +10,11 @@ export type ExportFormat = ExportEventsQuery["format"];
  * The raw-event export: every stored event of the scope in [from, to), ordered by timestamp then id, a
  * resend shown once, streamed with bounded memory however many events there are.
  *
- * - The engine writes each output line itself (NDJSON or CSV text built in SQL), so Node only splits the
- *   stream into rows and drops resends: no per-event objects, which is what keeps millions of events a
- *   second's work and the heap flat.
- * - Rows come as RowBinary `(ts ms Int64, event_id UUID, line String)`: the 24-byte key tells a resend (the
- *   same timestamp and id as the row before, the events explorer's rule) without parsing the line, and a CSV
- *   line may hold newlines inside quotes, which a line-based format could not frame.
+ * - The engine writes each output line itself (NDJSON or CSV text built in SQL), drops resends (`LIMIT 1 BY` the
+ *   sort key: a resend not yet merged away is the same timestamp and id, the events explorer's rule) and hands
+ *   over the lines back to back (RawBLOB), so Node only passes bytes on: no per-event work at all, which is
+ *   what keeps millions of events a second's work and the heap flat. (Splitting RowBinary rows in Node to drop
+ *   resends there cost about as much as the engine's whole query.)
  * - The range is cut into windows of about EXPORT_WINDOW_ROWS events (from a count per hour, which reads only
  *   the ts column) and each window is one sorted query, streamed one block per pull. The engine holds one
  *   window's sort at a time, so its memory is bounded by the window, not the export: chDB does not spill an
@@ -29,8 +28,6 @@ export type ExportFormat = ExportEventsQuery["format"];
 export const EXPORT_WINDOW_ROWS = 500_000;
 /** Rows per block the engine hands over: ~200 B per event, so a few MiB per pull. */
 export const EXPORT_BLOCK_ROWS = 16_384;
-
-const KEY_BYTES = 8 + 16;
 
 /** ISO 8601 UTC with milliseconds, as Date.toISOString writes it (the explorer's shape). */
 const isoSql = (column: string) => `concat(replaceOne(toString(${column}), ' ', 'T'), 'Z')`;
@@ -128,13 +125,15 @@ export function exportEventsQuery(storage: Storage, filters: ResolvedFilters, fo
   const scope = eventScope(filters, db);
   return {
     query: `WITH ${RANGE_HEAD}, ${SOURCE_FIELDS_SQL} AS source_fields
-      SELECT toUnixTimestamp64Milli(ts) AS key_ms, event_id AS key_id, ${format === "csv" ? CSV_LINE_SQL : NDJSON_LINE_SQL} AS line
+      SELECT ${format === "csv" ? CSV_LINE_SQL : NDJSON_LINE_SQL} AS line
       FROM ${db}.events
       WHERE ${scope.sql} AND ts >= range_from AND ts < range_to
         AND ts >= toDateTime64({windowFrom:Float64}, 3, 'UTC') AND ts < toDateTime64({windowTo:Float64}, 3, 'UTC')
-      ORDER BY ts, event_id`,
+      ORDER BY ts, event_id
+      LIMIT 1 BY ts, event_id`,
     params: { ...scope.params, windowFrom: window.fromMs / 1000, windowTo: window.toMs / 1000 },
-    format: "RowBinary",
+    // Each value as its bytes, nothing between them: the lines end themselves, so this is the file.
+    format: "RawBLOB",
     settings: {
       // The client sets the pace: a slow download must not hit the report queries' time limit; a disconnect cancels.
       max_execution_time: 0,
@@ -146,8 +145,8 @@ export function exportEventsQuery(storage: Storage, filters: ResolvedFilters, fo
 }
 
 /**
- * The export's bytes, each yield a few MiB of whole lines (the CSV header first), window after window. The
- * first yield comes once the first window is sorted, so a failure before it can still be answered as an error.
+ * The export's bytes, a few MiB at a time (the CSV header first), window after window. The first yield comes
+ * once the first window is sorted, so a failure before it can still be answered as an error.
  */
 export async function* exportEvents(
   storage: Storage,
@@ -156,53 +155,15 @@ export async function* exportEvents(
   signal?: AbortSignal,
   windowRows = EXPORT_WINDOW_ROWS,
 ): AsyncGenerator<Buffer> {
-  let head = format === "csv" ? Buffer.from(csvLine(EXPORT_CSV_COLUMNS)) : Buffer.alloc(0);
-  // The key of the row before: one buffer reused, compared in place (no allocation per row). Kept across
-  // windows, though a resend, at its original's instant, is always in its original's window.
-  const lastKey = Buffer.alloc(KEY_BYTES);
-  let haveLastKey = false;
+  let head: Buffer | undefined = format === "csv" ? Buffer.from(csvLine(EXPORT_CSV_COLUMNS)) : undefined;
   for (const window of await exportWindows(storage, filters, windowRows)) {
-    let carry = Buffer.alloc(0);
     for await (const chunk of storage.streamQuery({ ...exportEventsQuery(storage, filters, format, window), ...(signal ? { signal } : {}) })) {
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      // Lines are shorter than their rows, so the block's size bounds what they need.
-      const out = Buffer.allocUnsafe(head.length + data.length);
-      let written = head.copy(out, 0);
-      let position = 0;
-      for (;;) {
-        const row = readRow(data, position);
-        if (row === undefined) break;
-        // A resend not yet merged away sits right after its original: same timestamp, same id.
-        if (!haveLastKey || data.compare(lastKey, 0, KEY_BYTES, position, position + KEY_BYTES) !== 0) {
-          written += data.copy(out, written, row.start, row.end);
-          data.copy(lastKey, 0, position, position + KEY_BYTES);
-          haveLastKey = true;
-        }
-        position = row.end;
-      }
-      carry = Buffer.from(data.subarray(position));
-      if (written > 0) {
-        yield out.subarray(0, written);
-        head = Buffer.alloc(0);
-      }
+      if (chunk.byteLength === 0) continue;
+      const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      // The header goes with the first lines, so it too waits for the first window's sort.
+      yield head ? Buffer.concat([head, data]) : data;
+      head = undefined;
     }
-    if (carry.length > 0) throw new Error(`the export stream ended inside a row (${carry.length} bytes left)`);
   }
-  if (head.length > 0) yield head;
-}
-
-/** One RowBinary row `(Int64, UUID, String)` at `position`: where its line starts and ends, or undefined if incomplete. */
-function readRow(data: Buffer, position: number): { start: number; end: number } | undefined {
-  let cursor = position + KEY_BYTES;
-  let length = 0;
-  let factor = 1;
-  for (;;) {
-    if (cursor >= data.length) return undefined;
-    const byte = data[cursor++]!;
-    length += (byte & 0x7f) * factor;
-    if (byte < 0x80) break;
-    factor *= 128;
-  }
-  const end = cursor + length;
-  return end <= data.length ? { start: cursor, end } : undefined;
+  if (head) yield head;
 }
