@@ -215,6 +215,25 @@ describe("funnel API", () => {
     expect(bad.body.error.message).toContain("'breakdownLimit'");
   });
 
+  it("lists the groups in JavaScript's order of values where the engine's byte order differs (from U+E000 on)", async () => {
+    // One user each: the tie goes to the values. UTF-16 puts the emoji (a surrogate pair, D83D…) before U+FF01;
+    // UTF-8 bytes put U+FF01 (EF …) before it (F0 …).
+    const events: Event[] = [
+      ev("a", "bot_started", 0, { source: { campaign: "\uFF01", source: "ads" } }),
+      ev("a", "lead", 2),
+      ev("b", "bot_started", 0, { source: { campaign: "\u{1F600}", source: "ads" } }),
+      ev("c", "bot_started", 0, { source: { campaign: "c", source: "ads" } }),
+      ev("c", "bot_started", 1),
+      ev("d", "bot_started", 0, { source: { campaign: "c", source: "ads" } }),
+    ];
+    const api = await projectWith(events);
+    const body = FunnelResponseSchema.parse((await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=2`)).body);
+    expect(body.breakdowns.map((group) => group.values.campaign ?? null)).toEqual(["c", "\u{1F600}", null]);
+    expect(body.breakdowns.at(-1)).toMatchObject({ values: {}, other: true });
+    expect(body.breakdowns.at(-1)!.steps.map((s) => s.users)).toEqual([1, 1]);
+    expect(body.breakdownsTruncated).toBe(true);
+  });
+
   it("breaks down by a property, first touch or at a step, null for a user without it", async () => {
     const events: Event[] = [
       // a: plan on an event before the range counts for first touch; its lead carries another plan.
