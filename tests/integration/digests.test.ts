@@ -171,7 +171,7 @@ describe("digest content", () => {
     expect(en).toContain("Users: 8 (");
     expect(en).toContain("Leads: 5 (+400%)");
     expect(en).toContain("Spend: RUB 600.00 (+500%)");
-    expect(en).toContain("CPL: RUB 120.00 (+20%)");
+    expect(en).toContain("Cost per lead (CPL): RUB 120.00 (+20%)");
     expect(en).toContain("Best CPL: Telegram — RUB 100.00 (leads: 3)");
     expect(en).toContain("Worst CPL: VK — RUB 200.00 (leads: 1)");
     expect(en).toContain("Spend without leads: WhatsApp RUB 100.00");
@@ -189,6 +189,7 @@ describe("digest content", () => {
     expect(ru).toContain("Заявки: 5 (+400 %)");
     expect(ru).toContain("Пользователи: 8 (");
     expect(ru).toContain("Расходы: 600,00 ₽ (+500 %)");
+    expect(ru).toContain("Стоимость заявки (CPL): 120,00 ₽ (+20 %)");
     expect(ru).toContain("Лучший CPL: Telegram — 100,00 ₽ (заявок: 3)");
     expect(ru).toContain("Худший CPL: ВКонтакте — 200,00 ₽ (заявок: 1)");
     expect(ru).toContain("Расходы без заявок: WhatsApp 100,00 ₽");

@@ -29,7 +29,8 @@ export class TelegramBotApiStandIn {
     return `http://127.0.0.1:${address?.port ?? 0}`;
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port` (0: any free one); a stand-in stopped to play an outage starts again on its old port. */
+  async start(port = 0): Promise<this> {
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -45,9 +46,14 @@ export class TelegramBotApiStandIn {
         });
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     this.server = server;
     return this;
+  }
+
+  /** The port it listens on, to start again there after a stop. */
+  get port(): number {
+    return (this.server?.address() as AddressInfo | undefined)?.port ?? 0;
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,10 @@ import { createApiRouter } from "../../api/src/app.js";
 import { alertPeriods, localHourStart } from "../../api/src/alerts/periods.js";
 import { alertText, type AlertTextInput } from "../../api/src/alerts/alert-text.js";
 import { changePct, decide } from "../../api/src/alerts/evaluate-alert.js";
+import { figureChanges } from "../../api/src/digests/digest-content.js";
+import { digestText } from "../../api/src/digests/digest-text.js";
+import { toDigestPeriod } from "../../api/src/digests/periods.js";
+import type { DigestContent, OverviewFigures, ProjectLanguage } from "@chatfunnel/schemas";
 import { openSavedFunnel, savedDefinitionOf } from "../../dashboard/src/funnel/saved-funnels.js";
 import { SavedFunnelDefinitionSchema } from "@chatfunnel/schemas";
 
@@ -81,6 +85,36 @@ describe("alert text", () => {
   it("shows a funnel's conversion as a percentage and an hour as its span on the zone's clock", () => {
     const text = alertText("en", { ...input, metric: "funnel:fn_1", funnelName: "Start → lead", filters: {}, condition: { op: "drops_by_pct", value: 50 }, schedule: "hourly", value: 0.25, previousValue: 1, changePct: -75, currency: null, periodStartMs: at("2026-12-01T07:00:00Z"), periodEndMs: at("2026-12-01T08:00:00Z") });
     expect(text.split("\n")).toEqual(["🔔 CPL VK", "Conversion of the funnel “Start → lead”: 25% — dropped by at least 50 %", "Previous hour: 100% (-75 %)", "Hour 01/12/2026 10:00–11:00 (Europe/Moscow)"]);
+  });
+});
+
+describe("overview figure labels", () => {
+  const now: OverviewFigures = { users: 10, newUsers: 5, sessions: 12, leads: 4, orders: 2, revenue: { amount: 900, currency: "RUB" }, spend: { amount: 400, currency: "RUB" }, cpl: { amount: 100, currency: "RUB" }, cpo: { amount: 200, currency: "RUB" }, roas: 2.25, resolutionRate: 0.5 };
+  const digest = (language: ProjectLanguage): DigestContent => ({
+    schedule: "daily",
+    language,
+    name: "D",
+    period: toDigestPeriod({ from: "2026-11-30", to: "2026-12-01" }, "UTC"),
+    previousPeriod: toDigestPeriod({ from: "2026-11-29", to: "2026-11-30" }, "UTC"),
+    current: now,
+    previous: now,
+    changes: figureChanges(now, now),
+    currency: "RUB",
+    bestChannel: null,
+    worstChannel: null,
+    spendWithoutLeads: [],
+    chart: { days: [], leads: [], previousLeads: [] },
+  });
+
+  // One home (api/src/notify/overview-figure-labels.ts): an alert's figure line and the digest's line for it start alike.
+  it.each(["en", "ru"] as const)("an alert and a digest name every overview figure alike (%s)", (language) => {
+    const digestLines = digestText(digest(language)).split("\n");
+    for (const metric of ALERT_OVERVIEW_METRICS) {
+      const alertLine = alertText(language, { name: "A", metric, filters: {}, condition: { op: "above", value: 0 }, schedule: "daily", value: 1, previousValue: 1, changePct: 0, currency: null, periodStartMs: 0, periodEndMs: 86_400_000, tz: "UTC" }).split("\n")[1] ?? "";
+      const label = alertLine.slice(0, alertLine.indexOf(": "));
+      expect(label, metric).not.toBe("");
+      expect(digestLines.filter((line) => line.startsWith(`${label}: `)), `${language} ${metric}: ${label}`).toHaveLength(1);
+    }
   });
 });
 

@@ -111,7 +111,7 @@ describe("digest figures and text", () => {
     const text = digestText(content);
     expect(text.split("\n")[0]).toBe("<b>A &amp; B &lt;shop&gt;</b>");
     expect(text).toContain("Leads: 4 (+100%)");
-    expect(text).toContain("Resolved by the bot: 50% (0 pp)");
+    expect(text).toContain("Bot resolution rate: 50% (0 pp)");
     expect(periodLabel(content).replace(/\s/g, " ")).toBe("Nov 23 – 29, 2026");
     expect(periodLabel({ ...content, language: "ru" }).replace(/\s/g, " ")).toBe("23–29 нояб. 2026 г.");
     expect(fitsCaption(text)).toBe(true);

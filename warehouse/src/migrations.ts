@@ -585,6 +585,36 @@ const MIGRATIONS: Migration[] = [
       ORDER BY share_id`,
     ],
   },
+  {
+    version: 21,
+    name: "Telegram sends of alerts and digests waiting for a retry",
+    // A scheduled alert or digest whose Bot API call failed for a passing reason (5xx, 429, no answer) waits here
+    // for its next attempt, so a restart carries on with it; `done` counts the calls Telegram acknowledged, which
+    // are never sent again. Read and written by api/src/notify/telegram-outbox.ts; a row is rewritten (a later
+    // version) at each attempt and once with its outcome.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.${TELEGRAM_OUTBOX_TABLE} (
+        project_id LowCardinality(String),
+        kind Enum8('alert' = 1, 'digest' = 2),
+        owner_id String,
+        send_id String,
+        calls String,
+        done UInt16,
+        state Enum8('pending' = 1, 'sending' = 2, 'sent' = 3, 'failed' = 4),
+        attempts UInt32,
+        next_attempt_at DateTime64(3, 'UTC'),
+        give_up_at DateTime64(3, 'UTC'),
+        last_status UInt16,
+        last_error String,
+        context String,
+        created_at DateTime64(3, 'UTC'),
+        version DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (project_id, kind, owner_id, send_id)
+      TTL toDateTime(created_at) + INTERVAL 30 DAY`,
+    ],
+  },
 ];
 
 /**
@@ -716,6 +746,9 @@ export const spanningRollupSelects = {
   idSessions: idSessionsSelect,
   firstTouch: firstTouchSelect,
 } as const;
+
+/** The retry queue of alerts' and digests' Telegram sends (migration 21). */
+export const TELEGRAM_OUTBOX_TABLE = "telegram_outbox";
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 

@@ -1,6 +1,8 @@
 import type { Logger, Storage } from "@chatfunnel/core";
 import { allAlerts, lastScheduledPeriods, type AlertRunRecord } from "@chatfunnel/warehouse";
 import { projectTimeZone } from "../metrics/project-settings.js";
+import type { TelegramRetryPolicy } from "../notify/telegram-outbox.js";
+import { createAlertRetries, type AlertRetries } from "./alert-outbox.js";
 import type { AlertDeliveryConfig } from "./deliver-alert.js";
 import { alertPeriods } from "./periods.js";
 import { runAlertPeriods, scheduledRunId } from "./run-alert.js";
@@ -17,6 +19,8 @@ export interface AlertSchedulerOptions {
   now?: () => number;
   /** Each recorded run (metrics, tests). */
   onRun?: (run: AlertRunRecord) => void;
+  /** Retries of Telegram messages through an outage: the backoff, and how long (default 1 h). */
+  retry?: { policy?: TelegramRetryPolicy; forMs?: number };
 }
 
 /**
@@ -33,6 +37,8 @@ export class AlertScheduler {
   private readonly pollMs: number;
   private readonly settleMs: number;
   private readonly now: () => number;
+  /** The Telegram messages waiting for another attempt, retried while the scheduler runs. */
+  readonly retries: AlertRetries;
 
   constructor(
     private readonly storage: Storage,
@@ -43,6 +49,7 @@ export class AlertScheduler {
     this.pollMs = options.pollMs ?? 30_000;
     this.settleMs = options.settleMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.retries = createAlertRetries(storage, config, logger, options.retry?.policy, options.retry?.forMs);
   }
 
   get running(): boolean {
@@ -55,13 +62,14 @@ export class AlertScheduler {
     this.timer = setInterval(() => void this.tick(), this.pollMs);
     this.timer.unref();
     void this.tick();
+    this.retries.outbox.start();
   }
 
-  /** Stops looking and waits for the evaluation in flight, whose runs are then recorded. */
+  /** Stops looking and waits for the evaluation and the retry in flight, whose runs are then recorded. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
+    await Promise.all([this.ticking, this.retries.outbox.stop()]);
   }
 
   /** One pass over every alert; a pass still running is joined, not doubled. */
@@ -91,7 +99,7 @@ export class AlertScheduler {
         const periods = alertPeriods(alert.schedule, nowMs - this.settleMs, tz);
         if (periods.endMs <= Date.parse(alert.createdAt)) continue;
         if ((done.get(`${alert.projectId}/${alert.id}`) ?? -Infinity) >= periods.startMs) continue;
-        const run = await runAlertPeriods(this.storage, this.config, alert, { trigger: "schedule", runId: scheduledRunId(periods), periods, tz, nowMs });
+        const run = await runAlertPeriods(this.storage, this.config, alert, { trigger: "schedule", runId: scheduledRunId(periods), periods, tz, nowMs }, this.retries);
         runs.push(run);
         this.options.onRun?.(run);
         if (run.fired) this.logger.info("alert fired", { projectId: alert.projectId, alertId: alert.id, delivery: run.deliveryState, error: run.deliveryError || undefined });

@@ -1,36 +1,8 @@
 import { alertFunnelId, type AlertCondition, type AlertFilters, type AlertOverviewMetric, type AlertSchedule, type ProjectLanguage } from "@chatfunnel/schemas";
+import { OVERVIEW_FIGURE_LABELS } from "../notify/overview-figure-labels.js";
 
 /** The project's language setting (schemas/src/api/project.ts), one home for both. */
 export type AlertLanguage = ProjectLanguage;
-
-const METRIC_LABELS: Record<AlertLanguage, Record<AlertOverviewMetric, string>> = {
-  en: {
-    users: "Users",
-    newUsers: "New users",
-    sessions: "Requests",
-    leads: "Leads",
-    orders: "Orders",
-    revenue: "Revenue",
-    spend: "Spend",
-    cpl: "Cost per lead (CPL)",
-    cpo: "Cost per order (CPO)",
-    roas: "ROAS",
-    resolutionRate: "Bot resolution rate",
-  },
-  ru: {
-    users: "Пользователи",
-    newUsers: "Новые пользователи",
-    sessions: "Обращения",
-    leads: "Заявки",
-    orders: "Заказы",
-    revenue: "Выручка",
-    spend: "Расходы",
-    cpl: "Стоимость заявки (CPL)",
-    cpo: "Стоимость заказа (CPO)",
-    roas: "ROAS",
-    resolutionRate: "Доля решённых ботом",
-  },
-};
 
 const WORDS = {
   en: {
@@ -113,7 +85,7 @@ function periodText(language: AlertLanguage, input: AlertTextInput): string {
  */
 export function alertText(language: AlertLanguage, input: AlertTextInput): string {
   const words = WORDS[language];
-  const label = alertFunnelId(input.metric) !== undefined ? words.funnel(input.funnelName ?? input.metric) : METRIC_LABELS[language][input.metric as AlertOverviewMetric];
+  const label = alertFunnelId(input.metric) !== undefined ? words.funnel(input.funnelName ?? input.metric) : OVERVIEW_FIGURE_LABELS[language][input.metric as AlertOverviewMetric];
   const lines = [`🔔 ${input.name}`, `${label}: ${figureText(language, input.metric, input.value, input.currency)} — ${thresholdText(language, input)}`];
   const change = input.changePct === null ? "" : ` (${input.changePct > 0 ? "+" : ""}${new Intl.NumberFormat(locale(language), { maximumFractionDigits: 1 }).format(input.changePct)} %)`;
   lines.push(`${words.previous[input.schedule]}: ${figureText(language, input.metric, input.previousValue, input.currency)}${change}`);

@@ -25,7 +25,8 @@ export interface AlertSendResult {
 /**
  * Sends one fired alert, once: to the Telegram chat through the Bot API, or as a signed POST to the webhook
  * (X-Chatfunnel-Signature over the raw body, as lead webhooks). Never throws: a refusal (a wrong chat, a
- * receiver's 500) is a result the run records. Not retried: the next period's evaluation is the next message.
+ * receiver's 500) is a result the run records. One attempt (check, webhook targets); a scheduled Telegram message
+ * goes through the retry queue instead (run-alert.ts, notify/telegram-outbox.ts).
  */
 export async function deliverAlert(config: AlertDeliveryConfig, alert: AlertRecord, payload: AlertWebhookPayload): Promise<AlertSendResult> {
   if (alert.deliver.telegram) {

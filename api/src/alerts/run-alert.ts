@@ -3,6 +3,7 @@ import type { Storage } from "@chatfunnel/core";
 import { DEFAULT_PROJECT_LANGUAGE, type AlertRun } from "@chatfunnel/schemas";
 import { readProjectSettings, recordAlertRun, type AlertRecord, type AlertRunRecord, type AlertRunTrigger } from "@chatfunnel/warehouse";
 import { projectTimeZone } from "../metrics/project-settings.js";
+import { waitingText, type AlertRetries } from "./alert-outbox.js";
 import { alertText, type AlertLanguage } from "./alert-text.js";
 import { deliverAlert, type AlertDeliveryConfig } from "./deliver-alert.js";
 import { evaluateAlert } from "./evaluate-alert.js";
@@ -19,13 +20,16 @@ export const scheduledRunId = (periods: AlertPeriods): string => `s_${periods.st
 /**
  * Evaluates the alert on these periods, records it, and when it fires sends the message once: the run is
  * recorded as `sending` before the send and again with the outcome, so a process stopping mid-send leaves a
- * `sending` run that no restart sends again (at most once per period).
+ * `sending` run that no restart sends again (at most once per period). With `retries` (the scheduler's runs),
+ * a Telegram message that failed for a passing reason waits in the retry queue: the run stays `sending`, its
+ * delivery error saying why and when the next attempt is, until the queue records the outcome.
  */
 export async function runAlertPeriods(
   storage: Storage,
   config: AlertDeliveryConfig,
   alert: AlertRecord,
   run: { trigger: AlertRunTrigger; runId: string; periods: AlertPeriods; tz: string; nowMs: number },
+  retries?: AlertRetries,
 ): Promise<AlertRunRecord> {
   const evaluation = await evaluateAlert(storage, alert, run.periods, run.tz);
   const record: AlertRunRecord = {
@@ -66,6 +70,23 @@ export async function runAlertPeriods(
     periodEndMs: run.periods.endMs,
     tz: run.tz,
   });
+  const telegram = alert.deliver.telegram;
+  if (retries && telegram) {
+    const first = await retries.outbox.firstAttempt(telegram, {
+      projectId: alert.projectId,
+      kind: "alert",
+      ownerId: alert.id,
+      sendId: record.runId,
+      calls: [{ method: "sendMessage", text }],
+      giveUpMs: Date.now() + retries.retryForMs,
+      context: JSON.stringify(record),
+    });
+    const outcome: AlertRunRecord = first.settlement
+      ? { ...record, deliveryState: first.settlement.state, statusCode: first.settlement.statusCode ?? 0, deliveryError: first.settlement.error ?? "", durationMs: first.settlement.durationMs }
+      : { ...record, statusCode: first.waiting?.lastStatus ?? 0, deliveryError: first.waiting ? waitingText(first.waiting) : "" };
+    await recordAlertRun(storage, outcome);
+    return outcome;
+  }
   const { delivery: _none, ...runView } = alertRunView(record);
   const sent = await deliverAlert(config, alert, {
     deliveryId: `${alert.id}:${record.runId}`,

@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { Config, DeliverTarget, DigestDeliveryAttempt } from "@chatfunnel/schemas";
 import { refusedAddress } from "@chatfunnel/ingest";
-import { TELEGRAM_CAPTION_MAX, sendTelegramMessage, sendTelegramPhoto, type TelegramClientConfig, type TelegramSendResult } from "../notify/telegram-bot-api.js";
+import { TELEGRAM_CAPTION_MAX, type TelegramClientConfig, type TelegramSendResult } from "../notify/telegram-bot-api.js";
+import { sendTelegramCall, type TelegramCall } from "../notify/telegram-outbox.js";
 
 /** What delivering a digest needs: the Bot API's address and deadline, and the webhook sending policy. */
 export type DigestDeliveryConfig = TelegramClientConfig & Pick<Config, "WEBHOOK_ALLOW_PRIVATE" | "WEBHOOK_TIMEOUT_MS">;
@@ -33,20 +34,29 @@ const attempt = (method: DigestDeliveryAttempt["method"], result: Pick<TelegramS
 });
 
 /**
- * Sends one digest. Telegram: the chart with the text as its caption when the text fits the Bot API's
- * caption limit (1024), else the chart alone and then the text as a message (cutting the caption would
- * lose figures). Each call's result is returned, a refusal included; nothing here throws.
+ * A digest's Bot API calls, in order: the chart with the text as its caption when the text fits the Bot API's
+ * caption limit (1024), else the chart alone and then the text as a message (cutting the caption would lose
+ * figures).
+ */
+export function digestTelegramCalls(message: Pick<DigestMessage, "html" | "png" | "fileName">): TelegramCall[] {
+  const pngBase64 = Buffer.from(message.png).toString("base64");
+  if (fitsCaption(message.html)) return [{ method: "sendPhoto", pngBase64, fileName: message.fileName, caption: message.html, parseMode: "HTML" }];
+  return [
+    { method: "sendPhoto", pngBase64, fileName: message.fileName },
+    { method: "sendMessage", text: message.html, parseMode: "HTML" },
+  ];
+}
+
+/**
+ * Sends one digest once (send now): each Telegram call of digestTelegramCalls, the text even when the image was
+ * refused (the text carries the figures), or one webhook POST. Each call's result is returned, a refusal
+ * included; nothing here throws. Scheduled sends go through the retry queue instead (send-digest.ts).
  */
 export async function deliverDigest(config: DigestDeliveryConfig, target: DeliverTarget, message: DigestMessage): Promise<DigestDeliveryAttempt[]> {
   if (target.telegram) {
-    const chat = target.telegram;
-    if (fitsCaption(message.html)) {
-      return [attempt("sendPhoto", await sendTelegramPhoto(config, chat, { png: message.png, fileName: message.fileName, caption: message.html, parseMode: "HTML" }))];
-    }
-    const photo = attempt("sendPhoto", await sendTelegramPhoto(config, chat, { png: message.png, fileName: message.fileName }));
-    // The text carries the figures: it is sent even when the image was refused.
-    const text = attempt("sendMessage", await sendTelegramMessage(config, chat, { text: message.html, parseMode: "HTML" }));
-    return [photo, text];
+    const attempts: DigestDeliveryAttempt[] = [];
+    for (const call of digestTelegramCalls(message)) attempts.push(attempt(call.method, await sendTelegramCall(config, target.telegram, call)));
+    return attempts;
   }
   return [await postWebhook(config, target.webhook?.url ?? "", message.webhookBody)];
 }

@@ -3,8 +3,10 @@ import type { DigestSendResult } from "@chatfunnel/schemas";
 import { liveDigests, recordDigestSend, scheduledDigestPeriods, type DigestRecord } from "@chatfunnel/warehouse";
 import { projectTimeZone } from "../metrics/project-settings.js";
 import { addDays, latestDuePeriod, localDateOf, sendTimeMs } from "./periods.js";
-import { sendDigest } from "./send-digest.js";
+import type { TelegramOutbox, TelegramRetryPolicy } from "../notify/telegram-outbox.js";
+import { sendDigestWithRetries } from "./send-digest.js";
 import type { DigestDeliveryConfig } from "./deliver-digest.js";
+import { createDigestOutbox } from "./digest-outbox.js";
 
 /** How often the scheduler looks for periods due: a digest goes out within a minute of its send time. */
 export const DIGEST_TICK_MS = 60_000;
@@ -12,8 +14,11 @@ export const DIGEST_TICK_MS = 60_000;
 export interface DigestSchedulerHooks {
   /** The clock; tests move it instead of waiting for 09:00. */
   now?: () => number;
+  /** A send's first outcome (sent, or refused for good); a send waiting for a retry is not reported here. */
   onSent?: (digest: DigestRecord, result: DigestSendResult) => void;
   onFailed?: (digest: DigestRecord, error: unknown) => void;
+  /** The backoff of Telegram retries through an outage (each retried until the next period's send time). */
+  retryPolicy?: TelegramRetryPolicy;
 }
 
 /**
@@ -33,6 +38,8 @@ export class DigestScheduler {
   private running = false;
   /** Set by stop(): a tick in progress finishes the digest it is sending and leaves the rest to the next start. */
   private stopping = false;
+  /** The scheduled sends waiting for another Bot API attempt, retried while the scheduler runs. */
+  readonly outbox: TelegramOutbox;
 
   constructor(
     private readonly storage: Storage,
@@ -40,7 +47,9 @@ export class DigestScheduler {
     private readonly logger: Logger,
     private readonly hooks: DigestSchedulerHooks = {},
     private readonly tickMs = DIGEST_TICK_MS,
-  ) {}
+  ) {
+    this.outbox = createDigestOutbox(storage, config, logger, hooks.retryPolicy);
+  }
 
   get active(): boolean {
     return this.running;
@@ -63,6 +72,7 @@ export class DigestScheduler {
         });
     };
     loop();
+    this.outbox.start();
   }
 
   /** Lets a send in flight finish (and be recorded) before it resolves. */
@@ -71,7 +81,7 @@ export class DigestScheduler {
     this.stopping = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.ticking;
+    await Promise.all([this.ticking, this.outbox.stop()]);
   }
 
   /** One pass: every digest's latest due period that no scheduled row has taken yet. Answers what it sent. */
@@ -108,8 +118,12 @@ export class DigestScheduler {
         deliveries: "",
       });
       try {
-        const result = await sendDigest(this.storage, this.config, digest, { trigger: "schedule", period, nowMs });
+        const { result, waiting } = await sendDigestWithRetries(this.storage, this.config, digest, { trigger: "schedule", period, nowMs, outbox: this.outbox });
         sent.push(result);
+        if (waiting) {
+          this.logger.info("digest waits for a Bot API retry", { projectId: digest.projectId, digestId: digest.id, period: period.from, error: result.error });
+          continue;
+        }
         if (result.ok) this.logger.info("digest sent", { projectId: digest.projectId, digestId: digest.id, period: period.from });
         else this.logger.warn("digest not delivered", { projectId: digest.projectId, digestId: digest.id, period: period.from, error: result.error });
         this.hooks.onSent?.(digest, result);

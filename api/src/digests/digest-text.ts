@@ -1,4 +1,5 @@
 import type { Channel, DigestContent, DigestSchedule, Money, ProjectLanguage } from "@chatfunnel/schemas";
+import { OVERVIEW_FIGURE_LABELS } from "../notify/overview-figure-labels.js";
 import { escapeTelegramHtml } from "../notify/telegram-bot-api.js";
 
 /**
@@ -11,7 +12,6 @@ const LOCALE: Record<ProjectLanguage, string> = { en: "en-US", ru: "ru-RU" };
 interface Words {
   defaultName: Record<DigestSchedule, string>;
   against: Record<DigestSchedule, string>;
-  figures: Record<"users" | "newUsers" | "sessions" | "leads" | "orders" | "revenue" | "spend" | "cpl" | "cpo" | "roas" | "resolutionRate", string>;
   bestCpl: string;
   worstCpl: string;
   leadsCount: string;
@@ -27,19 +27,6 @@ const WORDS: Record<ProjectLanguage, Words> = {
   en: {
     defaultName: { daily: "Daily digest", weekly: "Weekly digest" },
     against: { daily: "change against the day before", weekly: "change against the week before" },
-    figures: {
-      users: "Users",
-      newUsers: "New users",
-      sessions: "Requests",
-      leads: "Leads",
-      orders: "Orders",
-      revenue: "Revenue",
-      spend: "Spend",
-      cpl: "CPL",
-      cpo: "CPO",
-      roas: "ROAS",
-      resolutionRate: "Resolved by the bot",
-    },
     bestCpl: "Best CPL",
     worstCpl: "Worst CPL",
     leadsCount: "leads",
@@ -53,19 +40,6 @@ const WORDS: Record<ProjectLanguage, Words> = {
   ru: {
     defaultName: { daily: "Ежедневная сводка", weekly: "Еженедельная сводка" },
     against: { daily: "изменение к предыдущему дню", weekly: "изменение к предыдущей неделе" },
-    figures: {
-      users: "Пользователи",
-      newUsers: "Новые пользователи",
-      sessions: "Обращения",
-      leads: "Заявки",
-      orders: "Заказы",
-      revenue: "Выручка",
-      spend: "Расходы",
-      cpl: "Цена заявки (CPL)",
-      cpo: "Цена заказа (CPO)",
-      roas: "ROAS",
-      resolutionRate: "Решено ботом",
-    },
     bestCpl: "Лучший CPL",
     worstCpl: "Худший CPL",
     leadsCount: "заявок",
@@ -112,6 +86,7 @@ export function periodLabel(content: Pick<DigestContent, "schedule" | "language"
 /** The digest as a Telegram HTML message: headline, period, each figure with its change, the CPL ranking. */
 export function digestText(content: DigestContent): string {
   const words = WORDS[content.language];
+  const figures = OVERVIEW_FIGURE_LABELS[content.language];
   const f = formatters(content.language);
   const { current: now, changes } = content;
   const line = (label: string, value: string, change: string) => `${escapeTelegramHtml(label)}: ${escapeTelegramHtml(value)} (${escapeTelegramHtml(change)})`;
@@ -121,17 +96,17 @@ export function digestText(content: DigestContent): string {
     `${escapeTelegramHtml(periodLabel(content))} · ${escapeTelegramHtml(content.period.tz)}`,
     `<i>${escapeTelegramHtml(words.against[content.schedule])}</i>`,
     "",
-    line(words.figures.users, f.integer.format(now.users), f.change(changes.users)),
-    line(words.figures.newUsers, f.integer.format(now.newUsers), f.change(changes.newUsers)),
-    line(words.figures.sessions, f.integer.format(now.sessions), f.change(changes.sessions)),
-    line(words.figures.leads, f.integer.format(now.leads), f.change(changes.leads)),
-    line(words.figures.orders, f.integer.format(now.orders), f.change(changes.orders)),
-    line(words.figures.revenue, f.money(now.revenue), f.change(changes.revenue)),
-    line(words.figures.spend, f.money(now.spend), f.change(changes.spend)),
-    line(words.figures.cpl, f.money(now.cpl), f.change(changes.cpl)),
-    line(words.figures.cpo, f.money(now.cpo), f.change(changes.cpo)),
-    line(words.figures.roas, now.roas === null ? "—" : f.decimal.format(now.roas), f.change(changes.roas)),
-    line(words.figures.resolutionRate, now.resolutionRate === null ? "—" : f.percent.format(now.resolutionRate), f.points(changes.resolutionRate)),
+    line(figures.users, f.integer.format(now.users), f.change(changes.users)),
+    line(figures.newUsers, f.integer.format(now.newUsers), f.change(changes.newUsers)),
+    line(figures.sessions, f.integer.format(now.sessions), f.change(changes.sessions)),
+    line(figures.leads, f.integer.format(now.leads), f.change(changes.leads)),
+    line(figures.orders, f.integer.format(now.orders), f.change(changes.orders)),
+    line(figures.revenue, f.money(now.revenue), f.change(changes.revenue)),
+    line(figures.spend, f.money(now.spend), f.change(changes.spend)),
+    line(figures.cpl, f.money(now.cpl), f.change(changes.cpl)),
+    line(figures.cpo, f.money(now.cpo), f.change(changes.cpo)),
+    line(figures.roas, now.roas === null ? "—" : f.decimal.format(now.roas), f.change(changes.roas)),
+    line(figures.resolutionRate, now.resolutionRate === null ? "—" : f.percent.format(now.resolutionRate), f.points(changes.resolutionRate)),
     "",
   ];
   const ranked = (label: string, row: NonNullable<DigestContent["bestChannel"]>) =>

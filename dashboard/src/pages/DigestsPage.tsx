@@ -1,34 +1,19 @@
 import { useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Digest, DigestSendResult } from "@chatfunnel/schemas";
-import { ApiRequestError } from "../api/client.js";
 import { useApi } from "../api/context.js";
+import { DeliveryTargetFields, deliveryFieldOfPath, type DeliveryField } from "../components/DeliveryTargetFields.js";
+import { FormEnd, FormField, fieldErrors, noFieldErrors, TextField, type FieldErrors } from "../components/FormField.js";
+import { ManagedList, useRowResults } from "../components/ManagedList.js";
 import { QueryState } from "../components/QueryState.js";
 import { useI18n } from "../i18n/i18n.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { createDigest, deleteDigest, digestBody, digestsQuery, sendDigestNow, type DigestDraft } from "../digests/digests-queries.js";
 
-type FormField = "name" | "schedule" | "botToken" | "chatId" | "url";
+type DigestField = "name" | "schedule" | DeliveryField;
 
 /** Where a 400's field goes in the form: `deliver.telegram.botToken` beside the token input, and so on. */
-const FIELD_OF_PATH: Record<string, FormField> = {
-  name: "name",
-  schedule: "schedule",
-  "deliver.telegram.botToken": "botToken",
-  "deliver.telegram.chatId": "chatId",
-  "deliver.webhook.url": "url",
-};
-
-function fieldErrors(error: unknown): { fields: Partial<Record<FormField, string>>; general: string | null } {
-  if (!(error instanceof ApiRequestError)) return { fields: {}, general: error instanceof Error ? error.message : String(error) };
-  const fields: Partial<Record<FormField, string>> = {};
-  for (const detail of Array.isArray(error.details) ? error.details : []) {
-    if (!detail || typeof detail !== "object" || !("path" in detail) || !("message" in detail)) continue;
-    const field = FIELD_OF_PATH[String(detail.path)];
-    if (field) fields[field] ??= String(detail.message);
-  }
-  return { fields, general: Object.keys(fields).length > 0 ? null : error.message };
-}
+const digestFieldOfPath = (path: string): DigestField | undefined => (path === "name" || path === "schedule" ? path : deliveryFieldOfPath(path));
 
 const EMPTY_DRAFT: DigestDraft = { name: "", schedule: "daily", kind: "telegram", botToken: "", chatId: "", url: "" };
 
@@ -51,7 +36,7 @@ function CreateDigest() {
   const [draft, setDraft] = useState<DigestDraft>(EMPTY_DRAFT);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState(false);
-  const [errors, setErrors] = useState<ReturnType<typeof fieldErrors>>({ fields: {}, general: null });
+  const [errors, setErrors] = useState<FieldErrors<DigestField>>(noFieldErrors);
   const set = <K extends keyof DigestDraft>(name: K, value: DigestDraft[K]) => {
     setDraft((old) => ({ ...old, [name]: value }));
     setErrors((old) => ({ ...old, fields: { ...old.fields, [name]: undefined } }));
@@ -61,47 +46,17 @@ function CreateDigest() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
-    setErrors({ fields: {}, general: null });
+    setErrors(noFieldErrors());
     try {
       await createDigest(api, digestBody(draft));
       setDraft((old) => ({ ...EMPTY_DRAFT, schedule: old.schedule, kind: old.kind }));
       setCreated(true);
       await queryClient.invalidateQueries({ queryKey: ["digests"] });
     } catch (error) {
-      setErrors(fieldErrors(error));
+      setErrors(fieldErrors(error, digestFieldOfPath));
     } finally {
       setBusy(false);
     }
-  };
-
-  const input = (name: Exclude<FormField, "schedule">, label: string, hint: string, extra: { required?: boolean; placeholder?: string; type?: string } = {}) => {
-    const id = `digest-${name}`;
-    const error = errors.fields[name];
-    return (
-      <div className="field" data-field={name}>
-        <label htmlFor={id}>{label}</label>
-        <input
-          id={id}
-          name={name}
-          type={extra.type ?? "text"}
-          autoComplete="off"
-          required={extra.required}
-          placeholder={extra.placeholder}
-          value={draft[name]}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={[error ? `${id}-error` : "", `${id}-hint`].filter(Boolean).join(" ")}
-          onChange={(e) => set(name, e.target.value)}
-        />
-        {error && (
-          <span id={`${id}-error`} className="field-error" role="alert">
-            {error}
-          </span>
-        )}
-        <span id={`${id}-hint`} className="hint">
-          {hint}
-        </span>
-      </div>
-    );
   };
 
   return (
@@ -110,49 +65,36 @@ function CreateDigest() {
       <p className="hint">{t("digests.explain")}</p>
       <form onSubmit={submit} aria-label={t("digests.create")}>
         <div className="form-grid">
-          {input("name", t("digests.name"), t("digests.nameHint"))}
-          <div className="field" data-field="schedule">
-            <label htmlFor="digest-schedule">{t("digests.schedule")}</label>
-            <select id="digest-schedule" name="schedule" value={draft.schedule} onChange={(e) => set("schedule", e.target.value === "weekly" ? "weekly" : "daily")}>
-              <option value="daily">{t("digests.schedule.daily")}</option>
-              <option value="weekly">{t("digests.schedule.weekly")}</option>
-            </select>
-            {errors.fields.schedule && (
-              <span className="field-error" role="alert">
-                {errors.fields.schedule}
-              </span>
+          <TextField prefix="digest" name="name" label={t("digests.name")} hint={t("digests.nameHint")} error={errors.fields.name} value={draft.name} onChange={(value) => set("name", value)} />
+          <FormField id="digest-schedule" name="schedule" label={t("digests.schedule")} hint={t("digests.scheduleHint")} error={errors.fields.schedule}>
+            {(props) => (
+              <select {...props} name="schedule" value={draft.schedule} onChange={(e) => set("schedule", e.target.value === "weekly" ? "weekly" : "daily")}>
+                <option value="daily">{t("digests.schedule.daily")}</option>
+                <option value="weekly">{t("digests.schedule.weekly")}</option>
+              </select>
             )}
-            <span className="hint">{t("digests.scheduleHint")}</span>
-          </div>
-          <div className="field" data-field="kind">
-            <label htmlFor="digest-kind">{t("digests.deliver")}</label>
-            <select id="digest-kind" name="kind" value={draft.kind} onChange={(e) => set("kind", e.target.value === "webhook" ? "webhook" : "telegram")}>
-              <option value="telegram">Telegram</option>
-              <option value="webhook">{t("digests.deliver.webhook")}</option>
-            </select>
-          </div>
-          {draft.kind === "telegram" ? (
-            <>
-              {input("botToken", t("digests.botToken"), t("digests.botTokenHint"), { required: true, placeholder: "123456:ABC-DEF…" })}
-              {input("chatId", t("digests.chatId"), t("digests.chatIdHint"), { required: true, placeholder: "-1001234567890" })}
-            </>
-          ) : (
-            input("url", t("digests.url"), t("digests.urlHint"), { required: true, placeholder: "https://…" })
-          )}
+          </FormField>
         </div>
-        {errors.general && (
-          <p className="state state-error" role="alert">
-            {t("digests.createFailed", { message: errors.general })}
-          </p>
-        )}
-        {created && (
-          <p className="state state-ok" role="status" data-testid="digest-created">
-            {t("digests.created")}
-          </p>
-        )}
-        <button type="submit" disabled={busy}>
-          {t("digests.submit")}
-        </button>
+        <DeliveryTargetFields
+          prefix="digest"
+          kinds={["telegram", "webhook"]}
+          draft={draft}
+          onChange={(field, value) => (field === "kind" ? set("kind", value === "webhook" ? "webhook" : "telegram") : set(field, value))}
+          errors={errors.fields}
+          labels={{
+            choice: { legend: t("digests.deliver"), kind: { telegram: "Telegram", webhook: t("digests.deliver.webhook") } },
+            telegram: { botToken: t("digests.botToken"), botTokenHint: t("digests.botTokenHint"), chatId: t("digests.chatId"), chatIdHint: t("digests.chatIdHint") },
+            url: t("digests.url"),
+            urlHint: t("digests.urlHint"),
+          }}
+        />
+        <FormEnd general={errors.general} failed={(message) => t("digests.createFailed", { message })} busy={busy} submit={t("digests.submit")}>
+          {created && (
+            <p className="state state-ok" role="status" data-testid="digest-created">
+              {t("digests.created")}
+            </p>
+          )}
+        </FormEnd>
       </form>
     </section>
   );
@@ -167,108 +109,54 @@ function DigestsTable({ digests }: { digests: Digest[] }) {
   const { t, format } = useI18n();
   const api = useApi();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState<string | null>(null);
-  const [results, setResults] = useState<Record<string, DigestSendResult | string>>({});
-  const [actionError, setActionError] = useState<string | null>(null);
-  if (digests.length === 0) return <p className="state state-empty">{t("digests.empty")}</p>;
-
-  const remove = async (digest: Digest) => {
-    setActionError(null);
-    try {
-      await deleteDigest(api, digest.id);
-    } catch (error) {
-      if (!(error instanceof ApiRequestError && error.status === 404)) setActionError(t("digests.deleteFailed", { message: (error as Error).message }));
-    }
-    setConfirming(null);
-    await queryClient.invalidateQueries({ queryKey: ["digests"] });
-  };
+  const [results, perform] = useRowResults<DigestSendResult>();
   const send = async (digest: Digest) => {
-    setResults((old) => ({ ...old, [digest.id]: t("digests.sending") }));
-    try {
-      const result = await sendDigestNow(api, digest.id);
-      setResults((old) => ({ ...old, [digest.id]: result }));
-    } catch (error) {
-      setResults((old) => ({ ...old, [digest.id]: (error as Error).message }));
-    }
+    await perform(digest.id, t("digests.sending"), () => sendDigestNow(api, digest.id));
     await queryClient.invalidateQueries({ queryKey: ["digests"] });
   };
 
   return (
-    <>
-      {actionError && (
-        <p className="state state-error" role="alert">
-          {actionError}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="data links" data-testid="digests-table">
-          <caption>{t("digests.table")}</caption>
-          <thead>
-            <tr>
-              <th scope="col" className="left">{t("digests.name")}</th>
-              <th scope="col" className="left">{t("digests.schedule")}</th>
-              <th scope="col" className="left">{t("digests.deliver")}</th>
-              <th scope="col" className="left">{t("digests.lastSend")}</th>
-              <th scope="col" className="left">{t("digests.nextSend")}</th>
-              <th scope="col" className="left">{t("links.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {digests.map((digest) => {
-              const result = results[digest.id];
-              return (
-                <tr key={digest.id} data-digest-id={digest.id}>
-                  <th scope="row" className="left">
-                    {digest.name}
-                  </th>
-                  <td className="left">{t(`digests.schedule.${digest.schedule}` as MessageKey)}</td>
-                  <td className="left">
-                    <code>{target(digest)}</code>
-                  </td>
-                  <td className="left" data-field="last-send">
-                    {digest.lastSend ? (
-                      <>
-                        {t(`digests.state.${digest.lastSend.state}` as MessageKey)}
-                        {digest.lastSend.error && <span className="muted small"> — {digest.lastSend.error}</span>}
-                        <span className="muted small"> {format.dateTimeSeconds(digest.lastSend.at)}</span>
-                      </>
-                    ) : (
-                      t("digests.never")
-                    )}
-                  </td>
-                  <td className="left" data-field="next-send">
-                    {format.dateTimeSeconds(digest.nextSendAt)}
-                  </td>
-                  <td className="actions">
-                    {confirming === digest.id ? (
-                      <span className="confirm" role="group" aria-label={t("digests.deleteNamed", { name: digest.name })}>
-                        <span>{t("digests.confirmDelete")}</span>
-                        <button type="button" className="danger" onClick={() => void remove(digest)}>
-                          {t("links.confirm")}
-                        </button>
-                        <button type="button" className="link" autoFocus onClick={() => setConfirming(null)}>
-                          {t("links.cancel")}
-                        </button>
-                      </span>
-                    ) : (
-                      <>
-                        <button type="button" className="link" onClick={() => void send(digest)} aria-label={t("digests.sendNamed", { name: digest.name })}>
-                          {t("digests.send")}
-                        </button>{" "}
-                        <button type="button" className="link" aria-label={t("digests.deleteNamed", { name: digest.name })} onClick={() => setConfirming(digest.id)}>
-                          {t("links.delete")}
-                        </button>
-                      </>
-                    )}
-                    {result !== undefined && <SendResult result={result} />}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-    </>
+    <ManagedList
+      items={digests}
+      id={(digest) => digest.id}
+      testId="digests-table"
+      caption={t("digests.table")}
+      empty={t("digests.empty")}
+      rowAttributes={(digest) => ({ "data-digest-id": digest.id })}
+      columns={[
+        { header: t("digests.name"), rowHeader: true, cell: (digest) => digest.name },
+        { header: t("digests.schedule"), cell: (digest) => t(`digests.schedule.${digest.schedule}` as MessageKey) },
+        { header: t("digests.deliver"), cell: (digest) => <code>{target(digest)}</code> },
+        {
+          header: t("digests.lastSend"),
+          field: "last-send",
+          cell: (digest) =>
+            digest.lastSend ? (
+              <>
+                {t(`digests.state.${digest.lastSend.state}` as MessageKey)}
+                {digest.lastSend.error && <span className="muted small"> — {digest.lastSend.error}</span>}
+                <span className="muted small"> {format.dateTimeSeconds(digest.lastSend.at)}</span>
+              </>
+            ) : (
+              t("digests.never")
+            ),
+        },
+        { header: t("digests.nextSend"), field: "next-send", cell: (digest) => format.dateTimeSeconds(digest.nextSendAt) },
+      ]}
+      actions={[{ label: t("digests.send"), ariaLabel: (digest) => t("digests.sendNamed", { name: digest.name }), onClick: (digest) => void send(digest) }]}
+      remove={{
+        label: t("links.delete"),
+        ariaLabel: (digest) => t("digests.deleteNamed", { name: digest.name }),
+        confirm: t("digests.confirmDelete"),
+        run: (digest) => deleteDigest(api, digest.id),
+        failed: (message) => t("digests.deleteFailed", { message }),
+        queryKey: ["digests"],
+      }}
+      result={(digest) => {
+        const result = results[digest.id];
+        return result === undefined ? null : <SendResult result={result} />;
+      }}
+    />
   );
 }
 

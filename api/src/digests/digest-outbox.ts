@@ -1,0 +1,40 @@
+import { z } from "zod";
+import type { Logger, Storage } from "@chatfunnel/core";
+import { DigestTriggerSchema, type DigestSchedule } from "@chatfunnel/schemas";
+import { findDigest, recordDigestSend } from "@chatfunnel/warehouse";
+import { TelegramOutbox, type OutboxEntry, type OutboxOwner, type TelegramRetryPolicy } from "../notify/telegram-outbox.js";
+import type { DigestDeliveryConfig } from "./deliver-digest.js";
+import { nextSendTimeMs } from "./periods.js";
+
+/**
+ * How long a scheduled digest is retried through a Bot API outage: until the next period's send time (daily: the
+ * next 09:00, weekly: the next Monday 09:00), when the next digest carries the newer figures (README "Decisions").
+ * Measured from the moment of the first attempt, on the scheduler's clock.
+ */
+export function digestRetryForMs(schedule: DigestSchedule, nowMs: number, tz: string): number {
+  return nextSendTimeMs(schedule, nowMs, tz) - nowMs;
+}
+
+/** The send log fields a waiting digest keeps, to record its outcome for the same period. */
+const DigestSendContextSchema = z.object({ trigger: DigestTriggerSchema, periodFrom: z.iso.date(), periodTo: z.iso.date() });
+export type DigestSendContext = z.infer<typeof DigestSendContextSchema>;
+
+const contextOf = (entry: OutboxEntry): DigestSendContext => DigestSendContextSchema.parse(JSON.parse(entry.context));
+
+/** What the send log says of a digest waiting for a retry (its state stays `claimed`: the period is taken). */
+export const digestWaitingText = (entry: Pick<OutboxEntry, "attempts" | "lastError" | "nextAttemptMs">): string =>
+  `retrying: attempt ${entry.attempts} failed (${entry.lastError}); next at ${new Date(entry.nextAttemptMs).toISOString()}`;
+
+function digestOwner(storage: Storage): OutboxOwner {
+  const log = (entry: OutboxEntry, state: "claimed" | "sent" | "failed", error: string | null, deliveries: unknown[]) =>
+    recordDigestSend(storage, { projectId: entry.projectId, digestId: entry.ownerId, ...contextOf(entry), state, at: new Date().toISOString(), error, deliveries: JSON.stringify(deliveries) });
+  return {
+    target: async (entry) => (await findDigest(storage, entry.projectId, entry.ownerId))?.deliver.telegram,
+    settle: (entry, settlement) => log(entry, settlement.state, settlement.error, settlement.attempts),
+    waiting: (entry) => log(entry, "claimed", digestWaitingText(entry), []),
+  };
+}
+
+export function createDigestOutbox(storage: Storage, config: DigestDeliveryConfig, logger: Logger, policy?: TelegramRetryPolicy): TelegramOutbox {
+  return new TelegramOutbox(storage, config, logger, "digest", digestOwner(storage), policy);
+}
