@@ -20,7 +20,7 @@ const COMMON_ZONES = ["UTC", "Europe/Kaliningrad", "Europe/Moscow", "Europe/Sama
  */
 export function FilterBar({ segmentFixed = false }: { segmentFixed?: boolean }) {
   const { t } = useI18n();
-  const { filters, api: apiFilters } = useFilters();
+  const { filters, params, api: apiFilters } = useFilters();
   const api = useApi();
   // Campaign names to pick from, asked only once the field is focused: the page's own queries go first.
   const [wantCampaigns, setWantCampaigns] = useState(false);
@@ -50,7 +50,7 @@ export function FilterBar({ segmentFixed = false }: { segmentFixed?: boolean }) 
   // Reset goes back to the default period; a share link's segment stays, since it is not the viewer's to drop.
   const onReset = () => {
     const kept = new URLSearchParams();
-    if (segmentFixed) for (const name of ["channel", "bot", "campaign"]) for (const value of new URLSearchParams(window.location.search).getAll(name)) kept.append(name, value);
+    if (segmentFixed) for (const name of ["channel", "bot", "campaign"]) for (const value of params.getAll(name)) kept.append(name, value);
     navigate(window.location.pathname, kept);
   };
 
