@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ["tests/support/global-setup.ts"],
+    // CHATFUNNEL_PROPERTY_SEED replays a property test's counterexample (see the file).
+    setupFiles: ["tests/support/property-seed.ts"],
   },
 });
