@@ -348,14 +348,20 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
       ev("d", "lead", 1),
       ev("d", "handoff", 1),
       ev("d", "order", 2),
+      // e: lead, handoff and order in one millisecond: nothing is strictly between the lead and the order
+      // (an excluded event counted "at or before" the lead but not "before" the order once broke this pair).
+      ev("e", "bot_started", 0),
+      ev("e", "lead", 1),
+      ev("e", "handoff", 1),
+      ev("e", "order", 1),
     ],
     steps: ABC,
     exclude: ["handoff:2-3"],
     mode: "ordered",
     windowMinutes: 60,
     range: [0, 60],
-    users: [4, 4, 3],
+    users: [5, 5, 4],
     median: [null, 60, 120],
-    mean: [null, 90, 160],
+    mean: [null, 84, 135],
   },
 ];

@@ -75,7 +75,7 @@ function forwardSql(shape: OptionalShape, k: number): string {
   const terms = predecessors(optional, k).map((j) => {
     const les = exclusions.map((_, x) => `, le${x}`).join("");
     const lepArgs = exclusions.map((_, x) => `, lep${x}`).join("");
-    const clean = spanning(exclusions, j, k).map((x) => ` AND lep${x} = ltx${x}`).join("");
+    const clean = spanning(exclusions, j, k).map((x) => ` AND ltx${x} <= lep${x}`).join("");
     const gap = within[k] ? ` AND tt - tp <= {within${k}:Int64}` : "";
     return `arrayMax(arrayMap((bp, tp, ip${lepArgs}) -> if(ip < i AND bp >= 0${gap}${clean}, bp, ${NONE}), b${j}, t, arrayEnumerate(t)${les}))`;
   });
@@ -101,7 +101,7 @@ function backwardSql(shape: OptionalShape, k: number): string {
     const terms = next.map((q) => {
       const lts = exclusions.map((_, x) => `, lt${x}`).join("");
       const ltqArgs = exclusions.map((_, x) => `, ltq${x}`).join("");
-      const clean = spanning(exclusions, k, q).map((x) => ` AND ltq${x} = lex${x}`).join("");
+      const clean = spanning(exclusions, k, q).map((x) => ` AND ltq${x} <= lex${x}`).join("");
       const gap = within[q] ? ` AND tq - tt <= {within${q}:Int64}` : "";
       return `arrayMin(arrayMap((gq, tq, iq${ltqArgs}) -> if(iq > i AND gq >= 0${gap}${clean}, gq, ${BIG}), g${q}, t, arrayEnumerate(t)${lts}))`;
     });
@@ -143,7 +143,7 @@ export function orderedOptionalLayers(shape: OptionalShape): string[] {
     .join(", ")}]`;
   const gapSql = within.some(Boolean) ? ` AND ({withinList:Array(Int64)}[q + 1] < 0 OR tt - t[acc.2] <= {withinList:Array(Int64)}[q + 1])` : "";
   const exclusionSql = exclusions
-    .map((_, x) => ` AND (NOT ({exFrom:Array(Int64)}[${x + 1}] < q + 1 AND acc.3 + 1 < {exTo:Array(Int64)}[${x + 1}]) OR ltc${x} = le${x}[acc.2])`)
+    .map((_, x) => ` AND (NOT ({exFrom:Array(Int64)}[${x + 1}] < q + 1 AND acc.3 + 1 < {exTo:Array(Int64)}[${x + 1}]) OR ltc${x} <= le${x}[acc.2])`)
     .join("");
   const ltcArgs = exclusions.map((_, x) => `, ltc${x}`).join("");
   const lts = exclusions.map((_, x) => `, lt${x}`).join("");

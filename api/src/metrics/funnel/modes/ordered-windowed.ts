@@ -26,9 +26,10 @@ export interface ExclusionRange {
 
 /**
  * Exclusions are pair constraints too: no excluded event strictly between the times of steps j and j+1 is
- * lt<x>[i] = le<x>[p] (excluded events before i's time = those at or before p's), and it holds at least as well
- * for a later predecessor p, so the passes below carry le<x> of the predecessor (forward) and lt<x> of the
- * successor (backward) beside its time and keep their single-fill shape.
+ * lt<x>[i] ≤ le<x>[p] (excluded events before i's time ≤ those at or before p's). Not "=": when p and i share
+ * their instant, excluded events at that instant count in le but not in lt, and nothing is between. It holds
+ * at least as well for a later predecessor p, so the passes below carry le<x> of the predecessor (forward) and
+ * lt<x> of the successor (backward) beside its time and keep their single-fill shape.
  */
 function carried(exclusions: ExclusionRange[], names: string): { tuple: string; none: string; args: string } {
   const columns = exclusions.map((_, x) => `${names}${x}`);
@@ -58,7 +59,7 @@ function preSql(n: number, _layout: unknown, within: boolean[] = [], exclusions:
   const le = carried(exclusions, "le");
   const forward = stepRange(1, n).map((k) => {
     // The pair (step k, step k+1) 1-based: the predecessor p carries its le<x> from tuple element 3 on.
-    const clean = applying(exclusions, k).map((x) => ` AND lt${x} = p.${3 + x}`).join("");
+    const clean = applying(exclusions, k).map((x) => ` AND lt${x} <= p.${3 + x}`).join("");
     const lts = exclusions.map((_, x) => `, lt${x}`).join("");
     return `${shiftRight(`arrayFill(x -> x.1 >= 0, arrayMap((b, tt${le.args}) -> (b, tt${le.tuple}), b${k - 1}, t${le.args}))`, le.none)} AS pb${k},
       arrayMap((mm, tt, p${lts}) -> if(bitTest(mm, ${k}) AND p.1 >= 0${gap(within, k, "tt", "p.2")}${clean} AND tt - p.1 <= {windowMs:Int64}, p.1, toInt64(-1)), m, t, pb${k}${lts}) AS b${k},`;
@@ -82,7 +83,7 @@ function attemptsSql(n: number, _layout: unknown, within: boolean[] = [], exclus
     .reverse()
     .map((k) => {
       // The pair (step k+1, step k+2) 1-based: the successor q carries its lt<x> from tuple element 3 on.
-      const clean = applying(exclusions, k + 1).map((x) => ` AND q.${3 + x} = le${x}`).join("");
+      const clean = applying(exclusions, k + 1).map((x) => ` AND q.${3 + x} <= le${x}`).join("");
       const les = exclusions.map((_, x) => `, le${x}`).join("");
       const step =
         k === n - 1
