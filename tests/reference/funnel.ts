@@ -265,9 +265,14 @@ function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, wi
   return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
 }
 
+/**
+ * Any order from one start: each step's first event at or after it within the window. A missing required
+ * step ends the walk; a missing optional one is skipped (null) and the walk goes on; the level is the last
+ * step taken. A step completes when every step taken up to it has occurred.
+ */
 function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number): Attempt {
   const startEvent = events[start]!;
-  const firstAt: number[] = [];
+  const firstAt: (number | null)[] = [];
   const used: number[] = [];
   for (const step of def.steps) {
     let at: number | undefined;
@@ -280,19 +285,35 @@ function anyOrderAttempt(events: Ev[], start: number, def: ReferenceDefinition, 
         break;
       }
     }
-    if (at === undefined) break;
-    firstAt.push(at);
+    if (at === undefined && !step.optional) break;
+    if (at === undefined) used.push(-1);
+    firstAt.push(at ?? null);
   }
+  // Skipped steps after the last taken one are not reached.
+  while (firstAt.length > 0 && firstAt.at(-1) === null) firstAt.pop(), used.pop();
   const firstStepOfStart = def.steps.findIndex((step) => matches(startEvent, step));
   // The start must be one of the steps the attempt completes, else another start covers this set.
   if (firstStepOfStart < 0 || firstStepOfStart >= firstAt.length) return { level: 0, startMs: startEvent.ts, completedAtMs: [], used: [] };
-  const completed: number[] = [];
+  const completed: (number | null)[] = [];
   let latest = -Infinity;
   for (const at of firstAt) {
-    latest = Math.max(latest, at);
-    completed.push(latest);
+    if (at !== null) latest = Math.max(latest, at);
+    completed.push(at === null ? null : latest);
   }
   return { level: completed.length, startMs: startEvent.ts, completedAtMs: completed, used };
+}
+
+/**
+ * Which of two attempts the definition picks: the furthest; then, step by step from step 1, the one taking
+ * the step rather than skipping it (only optional steps can differ); the earlier start wins a full tie.
+ */
+function furtherThan(a: Attempt, b: Attempt): boolean {
+  if (a.level !== b.level) return a.level > b.level;
+  for (let k = 0; k < a.level; k++) {
+    const takesA = a.completedAtMs[k] !== null;
+    if (takesA !== (b.completedAtMs[k] !== null)) return takesA;
+  }
+  return false;
 }
 
 /** UTF-8 byte order, as the engine compares strings. */
@@ -354,7 +375,7 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
                 : orderedAttempt(list, i, def, windowMs)
               : strictAttempt(list, i, def, windowMs, excluded);
         }
-        if (attempt.level > best.level) best = attempt;
+        if (furtherThan(attempt, best)) best = attempt;
       }
       return back(best);
     };

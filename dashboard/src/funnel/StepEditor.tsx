@@ -24,7 +24,7 @@ export function StepEditor({
   canRemove: boolean;
   /** Whether the mode takes per-step windows (ordered and strict do, any does not). */
   perStepWindows: boolean;
-  /** Whether the mode takes optional steps (ordered does). */
+  /** Whether the mode takes optional steps (ordered and any do, strict not yet). */
   optionalSteps: boolean;
   /** The types the project has sent (empty until the list has loaded). */
   seen: ReadonlySet<string>;

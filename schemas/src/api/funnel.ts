@@ -84,8 +84,8 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *   lead, order with `handoff:2-3` reaches order through the second lead). An exclusion event at the same
  *   millisecond as a step is not between. In strict mode any event between two steps already ends the attempt,
  *   so an exclusion never changes a strict answer.
- * - Optional steps (`?subscribed`, JSON `"optional": true`; ordered mode only, at least one step required): a
- *   chain takes a subsequence of the steps, e1 < … < em matching steps s1 < … < sm, where every step before sm
+ * - Optional steps (`?subscribed`, JSON `"optional": true`; ordered and any modes, at least one step required;
+ *   strict mode refuses them). Ordered: a chain takes a subsequence of the steps, e1 < … < em matching steps s1 < … < sm, where every step before sm
  *   that it does not take is optional; e1 is the attempt's start (an event of step 1, or of a step after only
  *   optional ones, before `to`). The funnel's window counts from e1; a per-step window and the exclusions
  *   hold between consecutive TAKEN steps: step q's window from the previous taken step p's event, and an
@@ -107,6 +107,11 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *     step 1 are step 1's users, the others entered at a later step. An optional last step: users who took it
  *     are its users; trends count as converted those who reached the last required step; the drop-off list of
  *     a step is the users counted at the step it is counted from and not at it.
+ *   - any: from a start (an event of any step, before `to`), each step's first event at or after it within the
+ *     window; a missing optional step is skipped and the walk goes on, a missing required one ends it; the
+ *     furthest step is the last taken, and the start must match one of the steps before it. A taken step
+ *     completes when every taken step up to it has occurred. The user's start is the furthest, then the one
+ *     taking step 1 rather than skipping it, then step 2, …, then the earliest. The figures read as above.
  * - hold=<property>: every step after the chain's first carries the first's value of the property, as text
  *   (filters' text: `7` and `"7"` are the same value). Outside strict mode the user's step events are split
  *   by that value — an event without the property alone, so a chain starting at it goes no further (in `any`

@@ -6,7 +6,7 @@ import { FUNNEL_BREAKDOWNS, FUNNEL_MODES, MAX_FUNNEL_STEPS, MAX_STEP_ALTERNATIVE
 import type { FunnelDefinition } from "../../../dashboard/src/api/queries.js";
 import { useKeyedDraft } from "../../../dashboard/src/drafts/keyed-draft.js";
 import { FILTER_OPS, isNumericOp, parseFunnelParams, stepToText, takesValue, type StepFilterOp } from "../../../dashboard/src/funnel/definition.js";
-import { definitionFromDraft, definitionKey, draftFromDefinition, editFunnelDraft, funnelDraftReducer, withinProblem, type FunnelDraft } from "../../../dashboard/src/funnel/draft.js";
+import { definitionFromDraft, definitionKey, draftFromDefinition, editFunnelDraft, funnelDraftReducer, optionalProblem, withinProblem, type FunnelDraft } from "../../../dashboard/src/funnel/draft.js";
 import { parseFilters } from "../../../dashboard/src/filters/filters.js";
 import { filterTextKey, filterTextReducer, textDraftFromFilters } from "../../../dashboard/src/filters/text-draft.js";
 
@@ -142,6 +142,16 @@ describe("the funnel draft reducer", () => {
     const limited = editFunnelDraft(draft, { type: "addWithin", step: 1 });
     expect(definitionFromDraft(editFunnelDraft(limited, { type: "removeStep", step: 0 }))?.steps).toEqual(["lead", "order<=30m"]);
     expect(definitionFromDraft(editFunnelDraft(draft, { type: "removeWithin", step: 2 }))?.steps).toEqual(["bot_started", "lead", "order"]);
+  });
+
+  it("optional steps apply in ordered and any modes, not in strict, and never all of them", () => {
+    const draft = draftFromDefinition({ ...order, steps: ["bot_started", "?subscribed", "lead"], mode: "any" });
+    expect(optionalProblem(draft)).toBeNull();
+    expect(definitionFromDraft(draft)?.steps).toEqual(["bot_started", "?subscribed", "lead"]);
+    expect(optionalProblem(editFunnelDraft(draft, { type: "mode", value: "ordered" }))).toBeNull();
+    expect(optionalProblem(editFunnelDraft(draft, { type: "mode", value: "strict" }))).toBe("mode");
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "mode", value: "strict" }))).toBeNull();
+    expect(optionalProblem(draftFromDefinition({ ...order, steps: ["?bot_started", "?lead"] }))).toBe("all");
   });
 
   it("breaks down by a property, its value from the first event with it or from a step's event, kept on the same step when others go", () => {

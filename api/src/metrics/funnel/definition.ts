@@ -40,10 +40,10 @@ export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
       throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
     }
   }
-  if (query.mode !== "ordered") {
+  if (query.mode === "strict") {
     const index = query.steps.findIndex((step) => step.optional);
     if (index >= 0) {
-      const message = `steps[${index}] is optional, which mode ${query.mode} does not support yet: use mode ordered`;
+      const message = `steps[${index}] is optional, which mode strict does not support yet: use mode ordered or any`;
       throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
     }
   }

@@ -188,7 +188,7 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
       ? `
   SELECT channel, user_id, ${carried}${partColumn}${mode.separators ? "seps, " : ""}
     ${arrays},
-    ${mode.attemptsSql(n, layout, within, exclusions, { hold: hold !== undefined })}
+    ${mode.attemptsSql(n, layout, within, exclusions, { hold: hold !== undefined, optional })}
   FROM (${perUser}
   )`
       : `

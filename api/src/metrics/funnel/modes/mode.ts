@@ -32,9 +32,11 @@ export interface FunnelModeSql {
   stepEventSql(k: number, layout: KeyLayout): { time: string; mask: string };
 }
 
-/** hold in a mode that reads it as the column h (strict): each event's held value, '1' + text, or '0' when absent. */
+/** hold in a mode that reads it as the column h (strict): each event's held value, '1' + text, or '0' when absent; optional steps where the mode reads them. */
 export interface AttemptOptions {
   hold?: boolean;
+  /** Per step, whether it is optional (any mode; ordered mode has modes/ordered-optional.ts). */
+  optional?: boolean[];
 }
 
 /** [from, to): the step indexes one expression per step is written for. */
