@@ -98,6 +98,26 @@ describe("optional steps", () => {
   });
 });
 
+describe("optional steps and breakdown groups", () => {
+  it("rank the groups by the users who entered, not by those who took an optional step 1", async () => {
+    const project = await createProject(storage);
+    await loadEventsInTwoParts(storage, project.projectId, [
+      // Telegram: two users enter at lead (no bot_started); VK: one user takes both steps.
+      { ...ev("t1", "lead", 1) },
+      { ...ev("t2", "lead", 1) },
+      { ...ev("v1", "bot_started", 0), channel: "vk" },
+      { ...ev("v1", "lead", 1), channel: "vk" },
+    ]);
+    const res = await request(testApp.app)
+      .get("/api/v1/funnel?from=2026-05-12&to=2026-05-13&steps=?bot_started&steps=lead&breakdown=channel")
+      .set({ Authorization: `Bearer ${project.readKey}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // Telegram has 2 who entered (0 at step 1), VK 1 (1 at step 1): Telegram first.
+    expect(res.body.breakdowns.map((g: { values: { channel: string } }) => g.values.channel)).toEqual(["telegram", "vk"]);
+    expect(res.body.breakdowns.map((g: { steps: Array<{ users: number }> }) => g.steps.map((s) => s.users))).toEqual([[0, 2], [1, 1]]);
+  });
+});
+
 describe("optional steps in any mode", () => {
   it("an optional step counts where it occurs within the window, before the start's other steps too", async () => {
     const project = await createProject(storage);

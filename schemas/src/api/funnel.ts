@@ -143,7 +143,7 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *     they match are interchangeable for the funnel, so among the ones equal to that event the smallest present
  *     text (as UTF-8 bytes) is taken, null only when none has the property.
  *   campaign and source stay first touch whatever the attribution.
- * - Groups: most users at step 1 first, then by values (null first, then by text). The first `breakdownLimit`
+ * - Groups: most users who entered first (step 1's users, unless step 1 is optional), then by values (null first, then by text). The first `breakdownLimit`
  *   (default 25, at most 100) are listed; the others are summed into one last group `{values: {}, other: true}`
  *   whose figures are computed over all of their users together (times too, not a mean of medians).
  */
@@ -397,7 +397,7 @@ export const FunnelQuerySchema = CommonQuerySchema.extend({
     .min(1)
     .max(MAX_FUNNEL_BREAKDOWN_GROUPS)
     .default(DEFAULT_FUNNEL_BREAKDOWN_LIMIT)
-    .meta({ description: `Groups shown (most users at step 1 first); the rest are summed into one group with other: true. Default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}` }),
+    .meta({ description: `Groups shown (most users who entered first); the rest are summed into one group with other: true. Default ${DEFAULT_FUNNEL_BREAKDOWN_LIMIT}, at most ${MAX_FUNNEL_BREAKDOWN_GROUPS}` }),
   exclude: ExcludeParamSchema,
   hold: z
     .string()
@@ -496,7 +496,7 @@ export const FunnelResponseSchema = z.object({
   steps: z.array(FunnelStepResultSchema),
   /** The dimensions asked for, in order; empty without breakdown. */
   breakdown: z.array(FunnelBreakdownSchema),
-  /** One funnel per combination of values, most users at step 1 first, then by values; at most breakdownLimit, then the `other` group. */
+  /** One funnel per combination of values, most users who entered first, then by values; at most breakdownLimit, then the `other` group. */
   breakdowns: z.array(FunnelBreakdownGroupSchema),
   /** True when there were more groups than breakdownLimit (the last group is then `other`). */
   breakdownsTruncated: z.boolean(),
