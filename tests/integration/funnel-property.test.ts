@@ -117,9 +117,10 @@ describe("funnel equals the reference implementation on random event streams", (
       binned: count((_, e) => e.timeToConvertBins?.some((step) => step.bins.some((bin) => bin.users > 0 && bin.fromSeconds > 0)) ?? false),
       windowedConverting: count((s, e) => s.steps.some((step, k) => step.within !== undefined && (e.steps[k]?.users ?? 0) > 0)),
       excluding: count((s, e) => s.exclude.length > 0 && (e.steps[1]?.users ?? 0) > 0),
-      // Optional steps change the answer against the same funnel with every step required, at the start and at the end.
+      // Optional steps change the answer against the same funnel with every step required, at the start and at the end, and in any mode.
       optionalFirstMatters: count((s) => s.steps[0]!.optional === true && optionalMatters(s)),
       optionalLastMatters: count((s) => s.steps.at(-1)!.optional === true && optionalMatters(s)),
+      optionalAnyMatters: count((s) => s.mode === "any" && s.steps.some((step) => step.optional === true) && optionalMatters(s)),
       // hold changes the answer against the same funnel without it, and some users still convert with it.
       holdMatters: count((s, e) => s.hold !== undefined && (e.steps[1]?.users ?? 0) > 0 && holdMatters(s)),
       holdStrictMatters: count((s) => s.hold !== undefined && s.mode === "strict" && holdMatters(s)),
@@ -133,6 +134,7 @@ describe("funnel equals the reference implementation on random event streams", (
     expect(floors.excluding, JSON.stringify(floors)).toBeGreaterThanOrEqual(5);
     expect(floors.optionalFirstMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
     expect(floors.optionalLastMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
+    expect(floors.optionalAnyMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
     expect(floors.holdMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(3);
     expect(floors.holdStrictMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(1);
     expect(floors.holdAnyMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(1);
