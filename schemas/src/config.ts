@@ -90,8 +90,13 @@ export const ConfigSchema = z.object({
   WEBHOOK_RETRY_FOR_MS: intFromEnv(24 * 60 * 60 * 1000, 1),
   /** Deliveries in a row given up (no success between) after which the webhook is disabled with the reason. */
   WEBHOOK_DISABLE_AFTER_FAILURES: intFromEnv(20, 1),
-  /** How often the scheduler looks for newly stored deliveries (one small read each). */
+  /**
+   * How often the scheduler looks for newly stored deliveries (one small read each). In the embedded default it
+   * reads only after an insert stored an event some webhook takes, at most this often.
+   */
   WEBHOOK_POLL_MS: intFromEnv(1000, 10),
+  /** Embedded default: the safety-net read of the outbox when no insert woke the scheduler for this long. */
+  WEBHOOK_IDLE_POLL_MS: intFromEnv(60_000, 100),
   /**
    * How often it re-reads every unfinished delivery of the retry window from storage: at start, after
    * its queue overflowed, and at this interval as a safety net (a read of the whole window: not often).
