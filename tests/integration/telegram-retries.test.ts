@@ -4,7 +4,8 @@ import { createLogger } from "@chatfunnel/core";
 import { AlertScheduler, DigestScheduler, addDays, localDateOf, nextSendTimeMs } from "@chatfunnel/api";
 import { AlertCreatedSchema, DigestsResponseSchema, type AlertRun } from "@chatfunnel/schemas";
 import { createDigestOutbox } from "../../api/src/digests/digest-outbox.js";
-import { unsettledOutboxEntries, writeOutboxEntry, type TelegramRetryPolicy } from "../../api/src/notify/telegram-outbox.js";
+import type { TelegramRetryPolicy } from "../../api/src/notify/telegram-outbox.js";
+import { unsettledOutboxEntries, writeOutboxEntry } from "@chatfunnel/warehouse";
 import { createProject, freshDatabase, testConfig } from "../support/engine.js";
 import { TelegramBotApiStandIn, type BotApiResponder } from "../support/telegram-bot-api-stand-in.js";
 import { createTestApp } from "../support/test-app.js";
@@ -19,8 +20,11 @@ import { createTestApp } from "../support/test-app.js";
 const DAY = 86_400_000;
 const TOKEN = "123456789:AAExampleSecretPartOfTheTokenAbcdEFGH";
 const telegramTarget = { telegram: { botToken: TOKEN, chatId: -1001234567890 } };
-/** Fast backoff for tests; retry_after from Telegram is honoured as given. */
-const FAST: TelegramRetryPolicy = { baseMs: 40, maxMs: 200, pollMs: 3_600_000 };
+/**
+ * Fast backoff for tests (they tick by hand); retry_after from Telegram is honoured as given. A send left in flight
+ * is taken for interrupted 50 ms after its attempt began (the tests that need a real grace set their own).
+ */
+const FAST: TelegramRetryPolicy = { baseMs: 40, maxMs: 200, pollMs: 3_600_000, idlePollMs: 3_600_000, sendingGraceMs: 50 };
 const logger = createLogger("silent", "telegram-retries");
 
 const cleanups: Array<() => Promise<void>> = [];
