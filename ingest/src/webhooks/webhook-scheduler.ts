@@ -209,11 +209,14 @@ export class WebhookScheduler {
   private schedule(delayMs: number): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
+      const startedAt = Date.now();
       this.ticking = this.tick()
         .catch((error: unknown) => this.logger.warn("webhook scheduler tick failed; retrying", { error }))
         .finally(() => {
           this.ticking = undefined;
-          this.schedule(this.config.WEBHOOK_POLL_MS);
+          // At most one tick per WEBHOOK_POLL_MS, counted from this one's start: on a busy engine a slow tick does not
+          // add its own duration to the next lead's wait.
+          this.schedule(Math.max(0, this.config.WEBHOOK_POLL_MS - (Date.now() - startedAt)));
         });
     }, delayMs);
     this.timer.unref();
