@@ -158,6 +158,8 @@ export class TelegramOutbox {
   private stopping = false;
   /** Sends this outbox knows to be unsettled (pending, or in flight on another worker) after its last pass. */
   private knownWaiting = 0;
+  /** Sends stored by firstAttempt since start: one stored while a pass runs is not in that pass's read. */
+  private stored = 0;
   private passedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -210,6 +212,7 @@ export class TelegramOutbox {
     if (next > entry.giveUpMs) return { settlement: { ...settlementOf(pass, durationMs), state: "failed", error: describeGiveUp(waiting, pass.last!.error ?? "") }, waiting: null, attempts: pass.attempts };
     await writeOutboxEntry(this.storage, waiting);
     this.knownWaiting += 1;
+    this.stored += 1;
     this.logger.info("telegram send waits for a retry", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, error: waiting.lastError, nextAttemptAt: new Date(next).toISOString() });
     return { settlement: null, waiting, attempts: pass.attempts };
   }
@@ -223,6 +226,7 @@ export class TelegramOutbox {
   }
 
   private async pass(): Promise<void> {
+    const storedBefore = this.stored;
     let entries: OutboxEntry[];
     try {
       entries = await unsettledOutboxEntries(this.storage, this.kind);
@@ -257,7 +261,8 @@ export class TelegramOutbox {
         this.logger.warn("telegram retry failed to record; tried again at the next poll", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, error });
       }
     }
-    this.knownWaiting = left;
+    // Stored since the read began (an evaluation beside this pass): waiting too, though the read did not see them.
+    this.knownWaiting = left + (this.stored - storedBefore);
   }
 
   private sendingGraceMs(entry: OutboxEntry): number {
