@@ -9,7 +9,9 @@
  *    without a webhook (run first, same length).
  * 2. Throughput at the target's load: BENCH_INGEST_EVENTS messages (default 200,000) by 16 senders in
  *    batches of 500 while BENCH_WEBHOOK_RATE leads/s go on beside them, without and with the webhook on
- *    those leads, alternating A B A B; events/s of each. This is issue 16's "at 100 leads/s … ingest
+ *    those leads, in the order A B B A (each side once early and once late, so a drift of the machine or
+ *    of the growing tables over the four runs weighs on both alike; A B A B put every B one step later);
+ *    events/s of each, and the load before each run. This is issue 16's "at 100 leads/s … ingest
  *    unaffected (≤ 5% slower than without webhooks)".
  * 3. Throughput under a heavier load than the target's, for comparison: the same events flat out with every
  *    50th a lead (hundreds of deliveries a second), alternating likewise.
@@ -80,10 +82,24 @@ const now = () => Date.now();
 const event = (type: string): EventInput => ({ id: randomUUID(), type, channel: "telegram", botId: "bench_bot", userId: String(Math.floor(Math.random() * 50_000)), timestamp: new Date().toISOString(), properties: { phone: "+79990000000", form: "contact" } });
 
 let retries429 = 0;
-/** One request as the SDK sends it: a 429 waits its Retry-After and goes again; resolves when stored. */
+let resets = 0;
+/**
+ * One request as the SDK sends it: a 429 waits its Retry-After and goes again; resolves when stored. A connection
+ * reset (a kept-alive socket closed by the server as it was reused) is sent again after 1 s, at most 5 times in a
+ * row, and counted: one such reset ended a run before its throughput part.
+ */
 async function ingest(events: EventInput[]): Promise<number> {
+  let resetsInARow = 0;
   for (;;) {
-    const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { Authorization: `Bearer ${keys.writeKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ events }) });
+    let res: Response;
+    try {
+      res = await fetch(`${url}/v1/events`, { method: "POST", headers: { Authorization: `Bearer ${keys.writeKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ events }) });
+    } catch (error) {
+      if (++resetsInARow > 5) throw error;
+      resets++;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
     const text = await res.text();
     if (res.status === 200) return now();
     if (res.status !== 429) throw new Error(`ingest answered ${res.status}: ${text.slice(0, 200)}`);
@@ -176,16 +192,19 @@ const missing = latencies.filter((value) => !Number.isFinite(value)).length;
 console.log(`delivery after stored: p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}, max ${ms(Math.max(...latencies))}; ${withHook.stored.size} leads, ${missing} not delivered within 30 s, ${duplicates} delivered twice`);
 console.log(`ingest request at ${rate} leads/s: without webhook p50 ${ms(quantile(without.requestMs, 0.5))} p99 ${ms(quantile(without.requestMs, 0.99))}; with p50 ${ms(quantile(withHook.requestMs, 0.5))} p99 ${ms(quantile(withHook.requestMs, 0.99))}`);
 
-// 2 and 3. Throughput, alternating so drift (merges, page cache, neighbours) does not favour one side.
+// 2 and 3. Throughput, A B B A so drift (merges, page cache, neighbours, a growing table) does not favour one side.
 webhookId = await setWebhook(false, webhookId);
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 async function compare(label: string, run: () => Promise<number>): Promise<number> {
   const rates: Record<"without" | "with", number[]> = { without: [], with: [] };
-  for (const on of [false, true, false, true]) {
+  const loads: string[] = [];
+  for (const on of [false, true, true, false]) {
     if (on) webhookId = await setWebhook(true);
+    loads.push(`${on ? "with" : "without"} ${os.loadavg()[0]!.toFixed(1)}`);
     rates[on ? "with" : "without"].push(await run());
     if (on) webhookId = await setWebhook(false, webhookId);
   }
+  console.log(`  (${label}: load before each run, 1-min average: ${loads.join(", ")})`);
   const slower = 1 - mean(rates.with) / mean(rates.without);
   console.log(
     `ingest throughput, ${label}: without ${rates.without.map((r) => Math.round(r)).join(", ")} events/s, with ${rates.with.map((r) => Math.round(r)).join(", ")}; with webhooks ${(slower * 100).toFixed(1)}% ${slower >= 0 ? "slower" : "faster"}`,
@@ -194,7 +213,7 @@ async function compare(label: string, run: () => Promise<number>): Promise<numbe
 }
 const slowerAtTarget = await compare(`messages beside ${rate} leads/s (the target's load)`, throughputBesideLeads);
 await compare("every 50th event a lead, flat out (heavier than the target)", () => throughput(50));
-console.log(`${retries429} requests retried after a 429`);
+console.log(`${retries429} requests retried after a 429, ${resets} after a connection reset`);
 
 await server.close();
 receiverProcess.kill();

@@ -90,8 +90,13 @@ export const ConfigSchema = z.object({
   WEBHOOK_RETRY_FOR_MS: intFromEnv(24 * 60 * 60 * 1000, 1),
   /** Deliveries in a row given up (no success between) after which the webhook is disabled with the reason. */
   WEBHOOK_DISABLE_AFTER_FAILURES: intFromEnv(20, 1),
-  /** How often the scheduler looks for newly stored deliveries (one small read each). */
+  /**
+   * How often the scheduler looks for newly stored deliveries (one small read each). In the embedded default it
+   * reads only after an insert stored an event some webhook takes, at most this often.
+   */
   WEBHOOK_POLL_MS: intFromEnv(1000, 10),
+  /** Embedded default: the safety-net read of the outbox when no insert woke the scheduler for this long. */
+  WEBHOOK_IDLE_POLL_MS: intFromEnv(60_000, 100),
   /**
    * How often it re-reads every unfinished delivery of the retry window from storage: at start, after
    * its queue overflowed, and at this interval as a safety net (a read of the whole window: not often).
@@ -108,6 +113,18 @@ export const ConfigSchema = z.object({
   TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.telegram.org").transform((url) => url.replace(/\/+$/, "")),
   /** One Bot API request's deadline; a slower answer counts as a failure, recorded, never blocking ingest. */
   TELEGRAM_TIMEOUT_MS: intFromEnv(10_000, 100),
+  /**
+   * Scheduled alerts' and digests' Bot API calls that failed for a passing reason (5xx, 429, no answer) are retried:
+   * the first retry after this (or Telegram's retry_after), each next one doubling up to TELEGRAM_RETRY_MAX_MS,
+   * half of each delay random.
+   */
+  TELEGRAM_RETRY_BASE_MS: intFromEnv(10_000, 1),
+  TELEGRAM_RETRY_MAX_MS: intFromEnv(600_000, 1),
+  /** How often the retry queue looks for sends due while one waits; while none does, every TELEGRAM_RETRY_IDLE_POLL_MS. */
+  TELEGRAM_RETRY_POLL_MS: intFromEnv(5_000, 10),
+  TELEGRAM_RETRY_IDLE_POLL_MS: intFromEnv(60_000, 10),
+  /** How long a scheduled alert's Telegram message is retried from its first attempt (a digest's: until the next period's send time). */
+  TELEGRAM_ALERT_RETRY_FOR_MS: intFromEnv(3_600_000, 1),
   /** Distributed worker: the one-partition topic whose owner in the group is the one active worker. */
   KAFKA_WORKER_TOPIC: z.string().min(1).default("chatfunnel-worker-lease"),
   KAFKA_WORKER_GROUP_ID: z.string().min(1).default("chatfunnel-worker"),

@@ -1,7 +1,7 @@
 import { Counter } from "prom-client";
 import type { Config } from "@chatfunnel/schemas";
 import type { Logger, Metrics, Storage } from "@chatfunnel/core";
-import { AlertScheduler } from "@chatfunnel/api";
+import { AlertScheduler, telegramRetryPolicy } from "@chatfunnel/api";
 
 /**
  * The alert scheduler with its evaluations on /metrics: the embedded process runs one in-process, the distributed
@@ -14,5 +14,8 @@ export function createInstrumentedAlertScheduler(storage: Storage, config: Confi
     labelNames: ["fired", "delivery"],
     registers: [metrics.registry],
   });
-  return new AlertScheduler(storage, config, logger, { onRun: (run) => runs.inc({ fired: String(run.fired), delivery: run.deliveryState }) });
+  return new AlertScheduler(storage, config, logger, {
+    onRun: (run) => runs.inc({ fired: String(run.fired), delivery: run.deliveryState }),
+    retry: { policy: telegramRetryPolicy(config), forMs: config.TELEGRAM_ALERT_RETRY_FOR_MS },
+  });
 }

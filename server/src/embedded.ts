@@ -1,8 +1,8 @@
 import path from "node:path";
 import { createRequire } from "node:module";
 import type { Config } from "@chatfunnel/schemas";
-import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, createMetrics, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
-import { createDirectSink, createInstrumentedEventWriter } from "@chatfunnel/ingest";
+import { KeyStore, Readiness, ensureAdminToken, closeServer, createLogger, createMetrics, createStorage, ensureDefaultProject, listen, openStorage, runProcess, type ProcessHandle, type ProjectKeys, type ShutdownOutcome, type StartOptions } from "@chatfunnel/core";
+import { createDirectSink, createInstrumentedEventWriter, type EventSink } from "@chatfunnel/ingest";
 import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
@@ -51,13 +51,25 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
           await started.writer.close();
         },
       );
+      // The schedulers' own connection to the same chDB directory. chDB runs one statement at a time per
+      // connection (two connections side by side), so on the writer's connection every outbox poll, attempt insert
+      // and retry-queue check would hold up the next events insert for its duration (README "Decisions"). Against
+      // a ClickHouse server statements run side by side anyway: the one client is shared.
+      const background = await starter.part(
+        "scheduler storage",
+        "close",
+        () => (storage.mode === "chdb" ? createStorage(config) : storage),
+        (opened) => (opened === storage ? undefined : opened.close()),
+      );
       // In the embedded default the webhook scheduler runs in-process; stopping it lets requests in flight
-      // finish and records them, before the writer flushes and storage closes.
-      await starter.part(
+      // finish and records them, before the writer flushes and storage closes. Every event is written by the
+      // writer above, so the sink wakes the scheduler after each insert instead of it polling the outbox.
+      const webhooks = await starter.part(
         "webhooks",
         "drain",
         async () => {
-          const started = createInstrumentedWebhookScheduler(storage, config, metrics, logger);
+          const started = createInstrumentedWebhookScheduler(background, config, metrics, logger);
+          started.scheduler.wakeOnStored();
           await started.scheduler.start();
           return started;
         },
@@ -72,7 +84,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         "alerts",
         "drain",
         async () => {
-          const scheduler = createInstrumentedAlertScheduler(storage, config, metrics, logger);
+          const scheduler = createInstrumentedAlertScheduler(background, config, metrics, logger);
           await scheduler.start();
           return scheduler;
         },
@@ -84,7 +96,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         "digests",
         "drain",
         async () => {
-          const scheduler = createInstrumentedDigestScheduler(storage, config, metrics, logger);
+          const scheduler = createInstrumentedDigestScheduler(background, config, metrics, logger);
           scheduler.start();
           return scheduler;
         },
@@ -108,7 +120,7 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
         readiness,
         metrics,
         logger,
-        collector: { keys: keyStore, sink: createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), metrics, logger },
+        collector: { keys: keyStore, sink: wakingSink(createDirectSink(writer, config.WRITER_MAX_PENDING_ROWS, config.WRITER_MAX_WAIT_MS), (projectId, types) => webhooks.scheduler.eventsStored(projectId, types)), metrics, logger },
         api: { storage, keys: keyStore, metrics, logger, webhooks: config, telegram: config },
         admin: { storage, adminToken, logger },
         trustProxy: config.TRUST_PROXY,
@@ -120,4 +132,16 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
     },
   });
   return { ...running, shutdown: running.close };
+}
+
+/** The sink, telling `stored` which event types of a project each resolved send stored (its outbox rows are written by then). */
+function wakingSink(sink: EventSink, stored: (projectId: string, types: Set<string>) => void): EventSink {
+  return {
+    send: async (projectId, events, receivedAt) => {
+      const outcome = await sink.send(projectId, events, receivedAt);
+      stored(projectId, new Set(events.map((event) => event.type)));
+      return outcome;
+    },
+    overloaded: () => sink.overloaded(),
+  };
 }

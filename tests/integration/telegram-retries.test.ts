@@ -4,7 +4,8 @@ import { createLogger } from "@chatfunnel/core";
 import { AlertScheduler, DigestScheduler, addDays, localDateOf, nextSendTimeMs } from "@chatfunnel/api";
 import { AlertCreatedSchema, DigestsResponseSchema, type AlertRun } from "@chatfunnel/schemas";
 import { createDigestOutbox } from "../../api/src/digests/digest-outbox.js";
-import { unsettledOutboxEntries, writeOutboxEntry, type TelegramRetryPolicy } from "../../api/src/notify/telegram-outbox.js";
+import type { TelegramRetryPolicy } from "../../api/src/notify/telegram-outbox.js";
+import { ALERT_TABLES, unsettledOutboxEntries, writeOutboxEntry } from "@chatfunnel/warehouse";
 import { createProject, freshDatabase, testConfig } from "../support/engine.js";
 import { TelegramBotApiStandIn, type BotApiResponder } from "../support/telegram-bot-api-stand-in.js";
 import { createTestApp } from "../support/test-app.js";
@@ -19,8 +20,11 @@ import { createTestApp } from "../support/test-app.js";
 const DAY = 86_400_000;
 const TOKEN = "123456789:AAExampleSecretPartOfTheTokenAbcdEFGH";
 const telegramTarget = { telegram: { botToken: TOKEN, chatId: -1001234567890 } };
-/** Fast backoff for tests; retry_after from Telegram is honoured as given. */
-const FAST: TelegramRetryPolicy = { baseMs: 40, maxMs: 200, pollMs: 3_600_000 };
+/**
+ * Fast backoff for tests (they tick by hand); retry_after from Telegram is honoured as given. A send left in flight
+ * is taken for interrupted 50 ms after its attempt began (the tests that need a real grace set their own).
+ */
+const FAST: TelegramRetryPolicy = { baseMs: 40, maxMs: 200, pollMs: 3_600_000, idlePollMs: 3_600_000, sendingGraceMs: 50 };
 const logger = createLogger("silent", "telegram-retries");
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -173,6 +177,122 @@ describe("alerts: Telegram outages are retried, refusals are not", () => {
     await restarted.retries.outbox.tick();
     expect(s.telegram.calls).toHaveLength(1);
     expect((await lastRun())?.delivery).toMatchObject({ state: "failed", error: "not sent again: the process stopped during attempt 2 (at most once)" });
+  });
+});
+
+describe("alerts: a lease handover mid-retry leaves one outcome", () => {
+  /** Every stored version of the run's delivery outcome (sent or failed), oldest first: the final outcomes written. */
+  async function finalOutcomesWritten(s: Setup, alertId: string): Promise<string[]> {
+    const result = await s.storage.client.query({
+      query: `SELECT toString(delivery_state) AS state FROM ${s.storage.database}.${ALERT_TABLES.runs}
+              WHERE alert_id = {alertId:String} AND delivery_state IN ('sent', 'failed') ORDER BY version`,
+      query_params: { alertId },
+      format: "JSONEachRow",
+      clickhouse_settings: s.storage.querySettings,
+    });
+    return (await result.json<{ state: string }>()).map((row) => row.state);
+  }
+
+  async function waitingAlert(s: Setup, graceMs: number) {
+    const created = await s.manage("post", "/api/v1/alerts", { name: "No leads", metric: "leads", condition: { op: "below", value: 1 }, schedule: "daily", deliver: telegramTarget });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const alert = AlertCreatedSchema.parse(created.body);
+    const now = Math.floor(Date.now() / DAY) * DAY + DAY + 90_000;
+    const worker = () => {
+      const instance = new AlertScheduler(s.storage, s.config, logger, { now: () => now, pollMs: 3_600_000, retry: { policy: { ...FAST, sendingGraceMs: graceMs } } });
+      cleanups.push(() => instance.stop());
+      return instance;
+    };
+    // The first attempt gets a 502; the retry's call is answered 200 only after 1.5 s (the handover happens meanwhile).
+    s.telegram.respond = (index, call) => (index === 0 ? refuse(502, "Bad Gateway") : { ...ok(index, call), delayMs: index === 1 ? 1500 : 0 });
+    const old = worker();
+    expect(await old.tick()).toMatchObject([{ deliveryState: "sending" }]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The old worker's retry: marked in flight, its call under way.
+    const retry = old.retries.outbox.tick();
+    await until(async () => undefined, () => s.telegram.calls.length === 2, 5_000);
+    const lastRun = async () => ((await s.manage("get", `/api/v1/alerts/${alert.id}`)).body as { lastRun: AlertRun | null }).lastRun;
+    return { alert, old, retry, worker, lastRun };
+  }
+
+  it("the new worker leaves a send the old one has in flight; the old one's 'sent' is its one outcome", async () => {
+    const s = await setup();
+    const { alert, retry, worker, lastRun } = await waitingAlert(s, 10_000);
+    const taker = worker();
+    await taker.retries.outbox.tick();
+    expect((await lastRun())?.delivery?.state).toBe("sending");
+    expect(await unsettledOutboxEntries(s.storage, "alert")).toMatchObject([{ state: "sending", attempts: 2 }]);
+    // It keeps looking while the send is unsettled (every poll, not the idle interval).
+    expect(taker.retries.outbox.waiting).toBe(1);
+
+    await retry;
+    expect((await lastRun())?.delivery).toMatchObject({ state: "sent", error: null });
+    await taker.retries.outbox.tick();
+    expect(taker.retries.outbox.waiting).toBe(0);
+    expect(s.telegram.callsOf("sendMessage")).toHaveLength(2);
+    expect(await unsettledOutboxEntries(s.storage, "alert")).toEqual([]);
+    expect(await finalOutcomesWritten(s, alert.id)).toEqual(["sent"]);
+  });
+
+  it("a send given up as interrupted past the grace is not overwritten by the old worker's late answer", async () => {
+    const s = await setup();
+    const { alert, retry, worker, lastRun } = await waitingAlert(s, 100);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await worker().retries.outbox.tick();
+    const interrupted = "not sent again: the process stopped during attempt 2 (at most once)";
+    expect((await lastRun())?.delivery).toMatchObject({ state: "failed", error: interrupted });
+
+    // The old worker's call ends 200 after that: the recorded outcome stands, nothing is written over it.
+    await retry;
+    expect((await lastRun())?.delivery).toMatchObject({ state: "failed", error: interrupted });
+    expect(await unsettledOutboxEntries(s.storage, "alert")).toEqual([]);
+    expect(await finalOutcomesWritten(s, alert.id)).toEqual(["failed"]);
+  });
+});
+
+describe("the retry queue reads only while a send waits", () => {
+  it("after its first pass its timer reads every pollMs while one waits, else not until idlePollMs", async () => {
+    const s = await setup();
+    let reads = 0;
+    const client = new Proxy(s.storage.client, {
+      get(target, property, receiver) {
+        if (property === "query")
+          return (params: Parameters<typeof target.query>[0]) => {
+            if (params.query.includes("telegram_outbox")) reads += 1;
+            return target.query(params);
+          };
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    const counted = { ...s.storage, client };
+    const outbox = createDigestOutbox(counted, s.config, logger, { ...FAST, pollMs: 30, idlePollMs: 3_600_000 });
+    outbox.start();
+    cleanups.push(() => outbox.stop());
+    await until(async () => undefined, () => reads >= 1, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Nothing waits: the first pass only.
+    expect(reads).toBe(1);
+    expect(outbox.waiting).toBe(0);
+
+    // A send that waits for a retry (the Bot API down for its first attempt): read every poll until it is sent.
+    s.telegram.respond = (index, call) => (index === 0 ? refuse(503, "Service Unavailable") : ok(index, call));
+    const created = await s.manage("post", "/api/v1/digests", { schedule: "daily", deliver: telegramTarget });
+    const first = await outbox.firstAttempt(telegramTarget.telegram, {
+      projectId: s.project.projectId,
+      kind: "digest",
+      ownerId: created.body.id as string,
+      sendId: "2026-11-30",
+      calls: [{ method: "sendMessage", text: "<b>Figures</b>", parseMode: "HTML" }],
+      giveUpMs: Date.now() + DAY,
+      context: JSON.stringify({ trigger: "schedule", periodFrom: "2026-11-30", periodTo: "2026-12-01" }),
+    });
+    expect(first.waiting).not.toBeNull();
+    expect(outbox.waiting).toBe(1);
+    await until(async () => undefined, () => s.telegram.calls.length === 2, 10_000);
+    await until(async () => undefined, () => outbox.waiting === 0, 10_000);
+    const settled = reads;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(reads).toBe(settled);
   });
 });
 

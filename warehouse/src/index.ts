@@ -23,3 +23,4 @@ export * from "./webhook-store.js";
 export * from "./alert-schema.js";
 export * from "./saved-funnel-store.js";
 export * from "./alert-store.js";
+export * from "./telegram-outbox-store.js";

@@ -590,7 +590,8 @@ const MIGRATIONS: Migration[] = [
     name: "Telegram sends of alerts and digests waiting for a retry",
     // A scheduled alert or digest whose Bot API call failed for a passing reason (5xx, 429, no answer) waits here
     // for its next attempt, so a restart carries on with it; `done` counts the calls Telegram acknowledged, which
-    // are never sent again. Read and written by api/src/notify/telegram-outbox.ts; a row is rewritten (a later
+    // are never sent again. Read and written by warehouse/src/telegram-outbox-store.ts for the queue in
+    // api/src/notify/telegram-outbox.ts; a row is rewritten (a later
     // version) at each attempt and once with its outcome.
     statements: (db) => [
       `CREATE TABLE IF NOT EXISTS ${db}.${TELEGRAM_OUTBOX_TABLE} (

@@ -1,15 +1,17 @@
 import { z } from "zod";
 import type { Logger, Storage } from "@chatfunnel/core";
+import { loadConfig } from "@chatfunnel/schemas";
 import { findAlert, recordAlertRun, type AlertRunRecord } from "@chatfunnel/warehouse";
-import { TelegramOutbox, type OutboxEntry, type OutboxOwner, type TelegramRetryPolicy } from "../notify/telegram-outbox.js";
+import { TelegramOutbox, type OutboxOwner, type TelegramRetryPolicy } from "../notify/telegram-outbox.js";
+import type { OutboxEntry } from "@chatfunnel/warehouse";
 import type { AlertDeliveryConfig } from "./deliver-alert.js";
 
 /**
- * How long a scheduled alert's Telegram message is retried through a Bot API outage: an hour from its first
- * attempt. An hourly alert's next evaluation brings fresh news by then, and a daily alert an hour late still
- * arrives on the day it is about (README "Decisions").
+ * How long a scheduled alert's Telegram message is retried through a Bot API outage by default
+ * (TELEGRAM_ALERT_RETRY_FOR_MS): an hour from its first attempt. An hourly alert's next evaluation brings fresh news
+ * by then, and a daily alert an hour late still arrives on the day it is about (README "Decisions").
  */
-export const ALERT_TELEGRAM_RETRY_FOR_MS = 3_600_000;
+export const ALERT_TELEGRAM_RETRY_FOR_MS = loadConfig({}).TELEGRAM_ALERT_RETRY_FOR_MS;
 
 /** The run as the waiting send keeps it, to record its outcome under the same run id. */
 const AlertRunContextSchema = z.object({

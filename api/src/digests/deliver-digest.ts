@@ -2,7 +2,8 @@ import { performance } from "node:perf_hooks";
 import type { Config, DeliverTarget, DigestDeliveryAttempt } from "@chatfunnel/schemas";
 import { refusedAddress } from "@chatfunnel/ingest";
 import { TELEGRAM_CAPTION_MAX, type TelegramClientConfig, type TelegramSendResult } from "../notify/telegram-bot-api.js";
-import { sendTelegramCall, type TelegramCall } from "../notify/telegram-outbox.js";
+import type { TelegramCall } from "@chatfunnel/warehouse";
+import { sendTelegramCall } from "../notify/telegram-outbox.js";
 
 /** What delivering a digest needs: the Bot API's address and deadline, and the webhook sending policy. */
 export type DigestDeliveryConfig = TelegramClientConfig & Pick<Config, "WEBHOOK_ALLOW_PRIVATE" | "WEBHOOK_TIMEOUT_MS">;

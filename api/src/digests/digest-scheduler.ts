@@ -6,7 +6,7 @@ import { addDays, latestDuePeriod, localDateOf, sendTimeMs } from "./periods.js"
 import type { TelegramOutbox, TelegramRetryPolicy } from "../notify/telegram-outbox.js";
 import { sendDigestWithRetries } from "./send-digest.js";
 import type { DigestDeliveryConfig } from "./deliver-digest.js";
-import { createDigestOutbox } from "./digest-outbox.js";
+import { createDigestOutbox, type DigestRetrySettled } from "./digest-outbox.js";
 
 /** How often the scheduler looks for periods due: a digest goes out within a minute of its send time. */
 export const DIGEST_TICK_MS = 60_000;
@@ -14,9 +14,11 @@ export const DIGEST_TICK_MS = 60_000;
 export interface DigestSchedulerHooks {
   /** The clock; tests move it instead of waiting for 09:00. */
   now?: () => number;
-  /** A send's first outcome (sent, or refused for good); a send waiting for a retry is not reported here. */
+  /** A send's first outcome (sent, or refused for good); a send waiting for a retry is reported by onRetrySettled instead. */
   onSent?: (digest: DigestRecord, result: DigestSendResult) => void;
   onFailed?: (digest: DigestRecord, error: unknown) => void;
+  /** The final outcome of a send that waited for one or more Bot API retries (each such send once). */
+  onRetrySettled?: DigestRetrySettled;
   /** The backoff of Telegram retries through an outage (each retried until the next period's send time). */
   retryPolicy?: TelegramRetryPolicy;
 }
@@ -48,7 +50,7 @@ export class DigestScheduler {
     private readonly hooks: DigestSchedulerHooks = {},
     private readonly tickMs = DIGEST_TICK_MS,
   ) {
-    this.outbox = createDigestOutbox(storage, config, logger, hooks.retryPolicy);
+    this.outbox = createDigestOutbox(storage, config, logger, hooks.retryPolicy, hooks.onRetrySettled);
   }
 
   get active(): boolean {

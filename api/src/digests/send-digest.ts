@@ -70,7 +70,7 @@ export async function sendDigestWithRetries(storage: Storage, config: DigestDeli
       sendId: period.from,
       calls: digestTelegramCalls(message),
       giveUpMs: Date.now() + digestRetryForMs(digest.schedule, nowMs, tz),
-      context: JSON.stringify({ trigger: options.trigger, periodFrom: period.from, periodTo: period.to }),
+      context: JSON.stringify({ trigger: options.trigger, periodFrom: period.from, periodTo: period.to, schedule: digest.schedule }),
     });
     deliveries = first.attempts;
     waiting = first.waiting !== null;

@@ -1,47 +1,17 @@
-import { z } from "zod";
-import { toClickHouseTime, type Logger, type Storage } from "@chatfunnel/core";
-import type { TelegramTarget } from "@chatfunnel/schemas";
-import { TELEGRAM_OUTBOX_TABLE } from "@chatfunnel/warehouse";
+import type { Logger, Storage } from "@chatfunnel/core";
+import { loadConfig, type Config, type TelegramTarget } from "@chatfunnel/schemas";
+import { currentOutboxEntry, unsettledOutboxEntries, writeOutboxEntry, type OutboxEntry, type OutboxKind, type TelegramCall } from "@chatfunnel/warehouse";
 import { sendTelegramMessage, sendTelegramPhoto, type TelegramClientConfig, type TelegramSendResult } from "./telegram-bot-api.js";
 
 /**
  * Scheduled alerts and digests through a Bot API outage: a call that failed for a passing reason (Telegram's 5xx,
  * 429 Too Many Requests, no answer) is tried again with backoff until the sender's deadline; a refusal that will
  * not pass (400 chat not found, 401, 403 bot kicked) ends it at once, with Telegram's reason. What waits is in
- * storage (migration 21), so a restart, or the next active worker, carries on with it. The calls of one send go
+ * storage (migration 21, read and written through warehouse/src/telegram-outbox-store.ts), so a restart, or the
+ * next active worker, carries on with it. The calls of one send go
  * in order and `done` counts those Telegram acknowledged: a retry starts after them, so none is sent twice.
  * A call in flight when its process died is not sent again (at most once, as the first attempt): it is given up.
  */
-
-/** One Bot API call as stored: a text message, or a PNG with an optional caption. */
-export const TelegramCallSchema = z.union([
-  z.object({ method: z.literal("sendMessage"), text: z.string(), parseMode: z.literal("HTML").optional() }),
-  z.object({ method: z.literal("sendPhoto"), pngBase64: z.string(), fileName: z.string(), caption: z.string().optional(), parseMode: z.literal("HTML").optional() }),
-]);
-export type TelegramCall = z.infer<typeof TelegramCallSchema>;
-
-export type OutboxKind = "alert" | "digest";
-export type OutboxState = "pending" | "sending" | "sent" | "failed";
-
-/** One send waiting, in flight or settled. `context` is what the owner needs to record the outcome. */
-export interface OutboxEntry {
-  projectId: string;
-  kind: OutboxKind;
-  /** The alert's or the digest's id. */
-  ownerId: string;
-  /** The alert run's id, or the digest period's first day. */
-  sendId: string;
-  calls: TelegramCall[];
-  done: number;
-  state: OutboxState;
-  attempts: number;
-  nextAttemptMs: number;
-  giveUpMs: number;
-  lastStatus: number | null;
-  lastError: string;
-  context: string;
-  createdMs: number;
-}
 
 /** What one call came to, as a send's log keeps it. */
 export interface TelegramCallAttempt {
@@ -56,11 +26,33 @@ export interface TelegramCallAttempt {
 export interface TelegramRetryPolicy {
   baseMs: number;
   maxMs: number;
-  /** How often the queue looks for sends due. */
+  /** How often the queue looks for sends due while it knows of one waiting. */
   pollMs: number;
+  /**
+   * How often it looks while it knows of none (after its first pass, only this process adds sends, and it
+   * knows when): a safety net for a send another worker stored during a lease handover.
+   */
+  idlePollMs: number;
+  /**
+   * How long a send another process left `sending` is taken to be still in flight there (a lease handover: the
+   * previous worker finishes its call) before it is given up as interrupted. Unset: the Bot API deadline for each
+   * call left plus 30 s.
+   */
+  sendingGraceMs?: number;
 }
 
-export const DEFAULT_TELEGRAM_RETRY_POLICY: TelegramRetryPolicy = { baseMs: 10_000, maxMs: 600_000, pollMs: 5_000 };
+export type TelegramRetryConfig = Pick<Config, "TELEGRAM_RETRY_BASE_MS" | "TELEGRAM_RETRY_MAX_MS" | "TELEGRAM_RETRY_POLL_MS" | "TELEGRAM_RETRY_IDLE_POLL_MS">;
+
+/** The retry queue's settings (README "Configuration"). */
+export function telegramRetryPolicy(config: TelegramRetryConfig): TelegramRetryPolicy {
+  return { baseMs: config.TELEGRAM_RETRY_BASE_MS, maxMs: config.TELEGRAM_RETRY_MAX_MS, pollMs: config.TELEGRAM_RETRY_POLL_MS, idlePollMs: config.TELEGRAM_RETRY_IDLE_POLL_MS };
+}
+
+/** The configuration's defaults (schemas/src/config.ts is their one home). */
+export const DEFAULT_TELEGRAM_RETRY_POLICY: TelegramRetryPolicy = telegramRetryPolicy(loadConfig({}));
+
+/** Storage writes after the last call may take this long besides the calls' own deadlines. */
+const SENDING_GRACE_MARGIN_MS = 30_000;
 
 /**
  * Whether trying again can help. No answer, a 5xx and a 429 pass; any other refusal (400 chat not found, 401 a
@@ -72,7 +64,7 @@ export function isTransientTelegramFailure(result: Pick<TelegramSendResult, "ok"
 }
 
 /** The wait before attempt `attempt + 1`: Telegram's retry_after when it gave one, else the policy's backoff. */
-export function telegramRetryDelayMs(attempt: number, result: Pick<TelegramSendResult, "retryAfterS">, policy: TelegramRetryPolicy, random = Math.random): number {
+export function telegramRetryDelayMs(attempt: number, result: Pick<TelegramSendResult, "retryAfterS">, policy: Pick<TelegramRetryPolicy, "baseMs" | "maxMs">, random = Math.random): number {
   if (result.retryAfterS !== null && result.retryAfterS > 0) return result.retryAfterS * 1000;
   const full = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(full / 2 + (random() * full) / 2);
@@ -119,86 +111,6 @@ export async function sendTelegramCalls(config: TelegramClientConfig, target: Te
   return refused ? { done: calls.length, outcome: "refused", attempts, last: refused } : { done: calls.length, outcome: "sent", attempts, last: null };
 }
 
-// --- storage (migration 21) ---
-
-const num = z.coerce.number();
-const OutboxRowSchema = z.object({
-  project_id: z.string(),
-  kind: z.enum(["alert", "digest"]),
-  owner_id: z.string(),
-  send_id: z.string(),
-  calls: z.string(),
-  done: num,
-  state: z.enum(["pending", "sending", "sent", "failed"]),
-  attempts: num,
-  next_attempt_ms: num,
-  give_up_ms: num,
-  last_status: num,
-  last_error: z.string(),
-  context: z.string(),
-  created_ms: num,
-});
-
-const OUTBOX_COLUMNS = `project_id, toString(kind) AS kind, owner_id, send_id, calls, done, toString(state) AS state, attempts,
-  toUnixTimestamp64Milli(next_attempt_at) AS next_attempt_ms, toUnixTimestamp64Milli(give_up_at) AS give_up_ms, last_status, last_error,
-  context, toUnixTimestamp64Milli(created_at) AS created_ms`;
-
-/** Versions of one row must grow even within a millisecond (an attempt and its outcome). */
-let lastVersionMs = 0;
-const nextVersionMs = () => (lastVersionMs = Math.max(Date.now(), lastVersionMs + 1));
-
-export async function writeOutboxEntry(storage: Storage, entry: OutboxEntry): Promise<void> {
-  await storage.insertRows(TELEGRAM_OUTBOX_TABLE, [
-    {
-      project_id: entry.projectId,
-      kind: entry.kind,
-      owner_id: entry.ownerId,
-      send_id: entry.sendId,
-      calls: JSON.stringify(entry.calls),
-      done: entry.done,
-      state: entry.state,
-      attempts: entry.attempts,
-      next_attempt_at: toClickHouseTime(entry.nextAttemptMs),
-      give_up_at: toClickHouseTime(entry.giveUpMs),
-      last_status: entry.lastStatus ?? 0,
-      last_error: entry.lastError.slice(0, 1000),
-      context: entry.context,
-      created_at: toClickHouseTime(entry.createdMs),
-      version: toClickHouseTime(nextVersionMs()),
-    },
-  ]);
-}
-
-/** The unsettled sends of one kind (pending or in flight), oldest first. */
-export async function unsettledOutboxEntries(storage: Storage, kind: OutboxKind): Promise<OutboxEntry[]> {
-  const result = await storage.client.query({
-    query: `SELECT ${OUTBOX_COLUMNS} FROM ${storage.database}.${TELEGRAM_OUTBOX_TABLE} FINAL
-            WHERE kind = {kind:String} AND state IN ('pending', 'sending') ORDER BY next_attempt_at, send_id`,
-    query_params: { kind },
-    format: "JSONEachRow",
-    clickhouse_settings: storage.querySettings,
-  });
-  return (await result.json<unknown>()).map((raw) => {
-    const row = OutboxRowSchema.parse(raw);
-    return {
-      projectId: row.project_id,
-      kind: row.kind,
-      ownerId: row.owner_id,
-      sendId: row.send_id,
-      calls: z.array(TelegramCallSchema).parse(JSON.parse(row.calls)),
-      done: row.done,
-      state: row.state,
-      attempts: row.attempts,
-      nextAttemptMs: row.next_attempt_ms,
-      giveUpMs: row.give_up_ms,
-      lastStatus: row.last_status === 0 ? null : row.last_status,
-      lastError: row.last_error,
-      context: row.context,
-      createdMs: row.created_ms,
-    };
-  });
-}
-
 // --- the queue ---
 
 /** How a send settled, for its owner's record (the alert run, the digest's send log). */
@@ -226,13 +138,29 @@ const describeGiveUp = (entry: OutboxEntry, error: string) => `gave up after ${e
  * Retries the waiting sends of one kind. Started and stopped with its scheduler (in-process in the embedded
  * default, in the worker holding the lease in distributed mode); a stop waits for the attempt in flight, which is
  * then recorded.
+ *
+ * Reads only when there is something to read: after its first pass it knows every send it stored or left waiting,
+ * so while none waits it looks every `idlePollMs` (60 s) instead of every `pollMs` (5 s), and with no alerts or
+ * digests failing it issues next to no statements (in the embedded default each one would wait with the events
+ * inserts for the engine).
+ *
+ * A lease handover has two workers for a moment: the previous one finishing its call, the new one starting. A send
+ * left `sending` is given up as interrupted only once it is older than `sendingGraceMs` (by then the previous
+ * worker's calls have ended or it is gone), and a worker about to record its own outcome first checks that the
+ * send is still its attempt; if another worker has settled it meanwhile, that outcome stands and this one is only
+ * logged. So each send has one final outcome, recorded once, where its owner's history shows it.
  */
 export class TelegramOutbox {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
-  /** Whether a pass has run: the first sweeps up calls a stopped process left in flight. */
+  /** Whether a pass has run since start: until then what waits in storage is unknown. */
   private started = false;
   private stopping = false;
+  /** Sends this outbox knows to be unsettled (pending, or in flight on another worker) after its last pass. */
+  private knownWaiting = 0;
+  /** Sends stored by firstAttempt since start: one stored while a pass runs is not in that pass's read. */
+  private stored = 0;
+  private passedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly storage: Storage,
@@ -247,7 +175,7 @@ export class TelegramOutbox {
     if (this.timer) return;
     this.started = false;
     this.stopping = false;
-    this.timer = setInterval(() => void this.tick(), this.policy.pollMs);
+    this.timer = setInterval(() => void this.timedTick(), this.policy.pollMs);
     this.timer.unref();
     void this.tick();
   }
@@ -257,6 +185,17 @@ export class TelegramOutbox {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
+  }
+
+  /** Sends this outbox knows to wait (after its last pass, plus those stored since). */
+  get waiting(): number {
+    return this.knownWaiting;
+  }
+
+  /** The timer's pass: only while a send is known to wait, or the idle interval is up, or none has run yet. */
+  private timedTick(): Promise<void> {
+    if (this.started && this.knownWaiting === 0 && Date.now() - this.passedAtMs < this.policy.idlePollMs) return Promise.resolve();
+    return this.tick();
   }
 
   /**
@@ -272,6 +211,8 @@ export class TelegramOutbox {
     const waiting: OutboxEntry = { ...entry, done: pass.done, state: "pending", attempts: 1, nextAttemptMs: next, lastStatus: pass.last!.statusCode, lastError: pass.last!.error ?? "", createdMs: nowMs };
     if (next > entry.giveUpMs) return { settlement: { ...settlementOf(pass, durationMs), state: "failed", error: describeGiveUp(waiting, pass.last!.error ?? "") }, waiting: null, attempts: pass.attempts };
     await writeOutboxEntry(this.storage, waiting);
+    this.knownWaiting += 1;
+    this.stored += 1;
     this.logger.info("telegram send waits for a retry", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, error: waiting.lastError, nextAttemptAt: new Date(next).toISOString() });
     return { settlement: null, waiting, attempts: pass.attempts };
   }
@@ -285,6 +226,7 @@ export class TelegramOutbox {
   }
 
   private async pass(): Promise<void> {
+    const storedBefore = this.stored;
     let entries: OutboxEntry[];
     try {
       entries = await unsettledOutboxEntries(this.storage, this.kind);
@@ -292,63 +234,103 @@ export class TelegramOutbox {
       this.logger.warn("telegram retry queue could not read its sends; tried again at the next poll", { kind: this.kind, error });
       return;
     }
-    const firstPass = !this.started;
     this.started = true;
-    for (const entry of entries) {
+    this.passedAtMs = Date.now();
+    let left = 0;
+    for (const [index, entry] of entries.entries()) {
       // A stop waits for one attempt (one Bot API deadline per call), not for every send due.
-      if (this.stopping) break;
+      if (this.stopping) {
+        left += entries.length - index;
+        break;
+      }
       try {
         if (entry.state === "sending") {
-          // Only a process that stopped mid-call leaves one; another active one finishes and records its own.
-          if (firstPass) await this.interrupted(entry);
+          // Never this pass's own (its attempts settle within it): another worker's call in flight, or one a
+          // stopped process left. Given up once older than any call could still be running.
+          if (Date.now() - (entry.writtenMs ?? 0) >= this.sendingGraceMs(entry)) await this.interrupted(entry);
+          else left += 1;
           continue;
         }
-        if (entry.nextAttemptMs > Date.now()) continue;
-        await this.attempt(entry);
+        if (entry.nextAttemptMs > Date.now()) {
+          left += 1;
+          continue;
+        }
+        if (await this.attempt(entry)) left += 1;
       } catch (error) {
+        left += 1;
         this.logger.warn("telegram retry failed to record; tried again at the next poll", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, error });
       }
     }
+    // Stored since the read began (an evaluation beside this pass): waiting too, though the read did not see them.
+    this.knownWaiting = left + (this.stored - storedBefore);
+  }
+
+  private sendingGraceMs(entry: OutboxEntry): number {
+    return this.policy.sendingGraceMs ?? Math.max(1, entry.calls.length - entry.done) * this.config.TELEGRAM_TIMEOUT_MS + SENDING_GRACE_MARGIN_MS;
   }
 
   private async interrupted(entry: OutboxEntry): Promise<void> {
     const error = `not sent again: the process stopped during attempt ${entry.attempts} (at most once)`;
     await writeOutboxEntry(this.storage, { ...entry, state: "failed", lastError: error });
     await this.owner.settle(entry, { state: "failed", statusCode: null, error, durationMs: 0, attempts: [] });
+    this.logger.warn("telegram send given up as interrupted", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, attempts: entry.attempts });
   }
 
-  private async attempt(entry: OutboxEntry): Promise<void> {
+  /**
+   * Whether another worker settled the send while this one's call was in flight (it had taken the call for
+   * interrupted): then its outcome stands, and this worker records nothing.
+   */
+  private async settledElsewhere(inFlight: OutboxEntry, outcome: string): Promise<boolean> {
+    const current = await currentOutboxEntry(this.storage, inFlight);
+    if (current && current.state === "sending" && current.attempts === inFlight.attempts) return false;
+    this.logger.warn("telegram send settled by another worker during this attempt; its outcome stands", {
+      kind: this.kind,
+      projectId: inFlight.projectId,
+      ownerId: inFlight.ownerId,
+      attempts: inFlight.attempts,
+      thisAttempt: outcome,
+      recorded: current?.state ?? "gone",
+    });
+    return true;
+  }
+
+  /** One retry of a due send; true when it still waits afterwards. */
+  private async attempt(entry: OutboxEntry): Promise<boolean> {
     const target = await this.owner.target(entry);
     if (!target) {
       const error = `not sent: the ${this.kind} was deleted while its send waited`;
       await writeOutboxEntry(this.storage, { ...entry, state: "failed", lastError: error });
       await this.owner.settle(entry, { state: "failed", statusCode: null, error, durationMs: 0, attempts: [] });
-      return;
+      return false;
     }
+    // Stopped (the lease went to another worker) since the pass began: that worker takes the send from here.
+    if (this.stopping) return true;
     const inFlight: OutboxEntry = { ...entry, state: "sending", attempts: entry.attempts + 1 };
     await writeOutboxEntry(this.storage, inFlight);
     const pass = await sendTelegramCalls(this.config, target, entry.calls, entry.done);
     const durationMs = pass.attempts.reduce((sum, attempt) => sum + attempt.durationMs, 0);
     const last = pass.last;
+    if (await this.settledElsewhere(inFlight, pass.outcome)) return false;
     if (pass.outcome === "retry" && last) {
       const next = Date.now() + telegramRetryDelayMs(inFlight.attempts, last, this.policy);
       const waiting: OutboxEntry = { ...inFlight, done: pass.done, state: "pending", nextAttemptMs: next, lastStatus: last.statusCode, lastError: last.error ?? "" };
       if (next <= entry.giveUpMs) {
         await writeOutboxEntry(this.storage, waiting);
         await this.owner.waiting?.(waiting);
-        return;
+        return true;
       }
       const error = describeGiveUp(waiting, last.error ?? "");
       await writeOutboxEntry(this.storage, { ...waiting, state: "failed", lastError: error });
       await this.owner.settle(waiting, { ...settlementOf(pass, durationMs), state: "failed", error });
       this.logger.warn("telegram send given up", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, error });
-      return;
+      return false;
     }
     const settlement = settlementOf(pass, durationMs);
     const settled: OutboxEntry = { ...inFlight, done: pass.done, state: settlement.state, lastStatus: last?.statusCode ?? null, lastError: settlement.error ?? "" };
     await writeOutboxEntry(this.storage, settled);
     await this.owner.settle(settled, settlement);
     this.logger.info(settlement.state === "sent" ? "telegram send delivered on retry" : "telegram send refused on retry", { kind: this.kind, projectId: entry.projectId, ownerId: entry.ownerId, attempts: inFlight.attempts, error: settlement.error ?? undefined });
+    return false;
   }
 }
 

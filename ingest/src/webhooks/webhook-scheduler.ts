@@ -23,6 +23,7 @@ export type WebhookSchedulerConfig = Pick<
   | "WEBHOOK_RETRY_FOR_MS"
   | "WEBHOOK_DISABLE_AFTER_FAILURES"
   | "WEBHOOK_POLL_MS"
+  | "WEBHOOK_IDLE_POLL_MS"
   | "WEBHOOK_SWEEP_MS"
   | "WEBHOOK_CONCURRENCY"
   | "WEBHOOK_MAX_QUEUED"
@@ -114,6 +115,15 @@ export class WebhookScheduler {
   private running = false;
   private initialized = false;
   private disabling = new Set<string>();
+  /**
+   * Set by wakeOnStored(): this process's own writer reports every events insert, so polls run only after one
+   * stored an event some live webhook takes (and every WEBHOOK_IDLE_POLL_MS as a safety net); without it (the
+   * distributed worker, whose consumers are other processes) the outbox is polled every WEBHOOK_POLL_MS.
+   */
+  private wakeable = false;
+  /** An insert since the last poll stored events a live webhook takes (or a webhook appeared): poll next tick. */
+  private woken = false;
+  private polledAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly storage: Storage,
@@ -142,7 +152,36 @@ export class WebhookScheduler {
     this.initialized = false;
     this.sweptAtMs = Number.NEGATIVE_INFINITY;
     this.webhooksReadAtMs = Number.NEGATIVE_INFINITY;
+    // A start resumes from storage: the first poll reads from where the outbox stands, whatever woke it.
+    this.woken = true;
     this.schedule(0);
+  }
+
+  /**
+   * Turns polling over to wakes: from now on the caller reports each events insert of this process with
+   * eventsStored(), and the outbox is read only after one that a live webhook takes (at most every
+   * WEBHOOK_POLL_MS), plus every WEBHOOK_IDLE_POLL_MS. In the embedded default every event is written by the
+   * one in-process writer, so while no lead comes in the scheduler issues no outbox reads at all.
+   */
+  wakeOnStored(): void {
+    this.wakeable = true;
+  }
+
+  /**
+   * An insert of `types` for `projectId` was stored (its view has written the outbox rows by then). Cheap on
+   * purpose (called per ingest request): a lookup in the cached live webhooks, no statement.
+   */
+  eventsStored(projectId: string, types: Iterable<string>): void {
+    if (this.woken || !this.running) return;
+    for (const webhook of this.webhooks.values()) {
+      if (webhook.projectId !== projectId) continue;
+      for (const type of types) {
+        if (webhook.events.includes(type)) {
+          this.woken = true;
+          return;
+        }
+      }
+    }
   }
 
   private async initialize(): Promise<void> {
@@ -170,11 +209,14 @@ export class WebhookScheduler {
   private schedule(delayMs: number): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
+      const startedAt = Date.now();
       this.ticking = this.tick()
         .catch((error: unknown) => this.logger.warn("webhook scheduler tick failed; retrying", { error }))
         .finally(() => {
           this.ticking = undefined;
-          this.schedule(this.config.WEBHOOK_POLL_MS);
+          // At most one tick per WEBHOOK_POLL_MS, counted from this one's start: on a busy engine a slow tick does not
+          // add its own duration to the next lead's wait.
+          this.schedule(Math.max(0, this.config.WEBHOOK_POLL_MS - (Date.now() - startedAt)));
         });
     }, delayMs);
     this.timer.unref();
@@ -190,13 +232,29 @@ export class WebhookScheduler {
     if (!this.initialized) await this.initialize();
     const now = Date.now();
     if (now - this.webhooksReadAtMs >= WEBHOOK_REFRESH_MS) {
+      const previous = this.webhooks;
       this.webhooks = new Map((await liveWebhooks(this.storage)).map((webhook) => [webhook.id, webhook]));
       this.webhooksReadAtMs = now;
+      // A webhook new to this process: its first events may have been stored before it was known here (no wake).
+      for (const id of this.webhooks.keys()) if (!previous.has(id)) this.woken = true;
     }
     for (const [id, at] of this.finished) if (now - at > POLL_OVERLAP_MS * 4) this.finished.delete(id);
     if (this.webhooks.size > 0 || this.queue.size > 0) {
       if (now - this.sweptAtMs >= this.config.WEBHOOK_SWEEP_MS || (this.overflowed && this.queue.size < this.config.WEBHOOK_MAX_QUEUED / 2)) await this.sweep(now);
-      await this.poll(now);
+      // Woken by a stored event a webhook takes, paging on after an overflow, or the safety interval is up;
+      // without wakes, every tick.
+      const due = !this.wakeable || this.woken || this.overflowed || now - this.polledAtMs >= this.config.WEBHOOK_IDLE_POLL_MS;
+      if (due) {
+        // Cleared before the read, so a wake during it is kept for the next tick; a failed read is tried again.
+        this.woken = false;
+        try {
+          await this.poll(now);
+        } catch (error) {
+          this.woken = true;
+          throw error;
+        }
+        this.polledAtMs = now;
+      }
       await this.launchDue();
     }
     if (now - this.flushedAtMs >= ATTEMPT_FLUSH_MS) await this.flushAttempts();
