@@ -499,7 +499,10 @@ export function referenceFunnel(events: Event[], scope: ReferenceScope, def: Ref
       groups.set(key, group);
     }
   }
-  const sorted = [...groups.values()].sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values));
+  // Most users at step 1 first (schemas/src/api/funnel.ts): with an optional step 1 those who took it, not all
+  // who entered.
+  const atStep1 = (group: { outcomes: UserOutcome[] }) => stepResults(def.steps, group.outcomes)[0]?.users ?? 0;
+  const sorted = [...groups.values()].sort((a, b) => atStep1(b) - atStep1(a) || compareBreakdownValues(dimensions, a.values, b.values));
   const limit = def.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
   const breakdowns: FunnelBreakdownGroup[] = sorted.slice(0, limit).map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));
   // The rest as one group: the figures of all their users together.
