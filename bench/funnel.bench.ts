@@ -9,7 +9,8 @@
  *   npx tsx bench/funnel.bench.ts                     # full size
  *   BENCH_SCALE=0.01 npx tsx bench/funnel.bench.ts    # quick check
  *   BENCH_CALLS=15 BENCH_DATA_DIR=/tmp/x …            # more calls; keep the data between runs
- *   BENCH_ONLY=ordered,dropoff …                      # a subset of the funnels, by name prefix (the floor always runs)
+ *   BENCH_ONLY='ordered, per-step;dropoff' …          # a subset of the funnels, by name prefix, prefixes
+ *                                                     # separated by ';' (names hold commas and '|'; the floor always runs)
  */
 import os from "node:os";
 import { BENCH_PROJECT, openBenchData, serveBenchApi } from "./support/bench-data.js";
@@ -116,8 +117,10 @@ const floorP50 = percentile(floor.times, 50);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const rows: string[][] = [["floor: windowFunnel, 5 steps", floorP50.toFixed(0), percentile(floor.times, 95).toFixed(0), (floor.times[0] ?? NaN).toFixed(0), "1.00", mib(floor.peak)]];
 console.log(`  floor: p50 ${floorP50.toFixed(0)} ms`);
-/** BENCH_ONLY=ordered,dropoff measures only funnels whose name starts with one of these. */
-const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+/** BENCH_ONLY='ordered, per-step;dropoff' measures only funnels whose name starts with one of these ';'-separated prefixes. */
+const ONLY_SEPARATOR = ";";
+if (cases.some((entry) => entry.name.includes(ONLY_SEPARATOR))) throw new Error(`a funnel case name holds BENCH_ONLY's separator '${ONLY_SEPARATOR}'`);
+const only = process.env.BENCH_ONLY?.split(ONLY_SEPARATOR).filter(Boolean);
 for (const entry of cases.filter((candidate) => !only || only.some((prefix) => candidate.name.startsWith(prefix)))) {
   const { times, peak } = await measure(() => callApi(entry.path));
   const p50 = percentile(times, 50);

@@ -520,6 +520,7 @@ export function referenceFunnel(events: Event[], scope: ReferenceScope, def: Ref
       groups.set(key, group);
     }
   }
+  // Most users who entered first (schemas/src/api/funnel.ts): with an optional step 1, not only those who took it.
   const sorted = [...groups.values()].sort((a, b) => b.outcomes.length - a.outcomes.length || compareBreakdownValues(dimensions, a.values, b.values));
   const limit = def.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
   const breakdowns: FunnelBreakdownGroup[] = sorted.slice(0, limit).map((group) => ({ values: group.values, steps: stepResults(def.steps, group.outcomes) }));

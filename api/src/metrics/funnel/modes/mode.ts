@@ -44,3 +44,17 @@ export const stepRange = (from: number, to: number): number[] => Array.from({ le
 
 /** `o0 + (o0 AND o1) + …`: how many of the flags hold before the first that does not. */
 export const leadingTrue = (names: string[]): string => names.map((_, k) => `(${names.slice(0, k + 1).join(" AND ")})`).join(" + ") || "0";
+
+/**
+ * Per element of the nondecreasing Int64 array `q`, how many elements of the nondecreasing Int64 array `v` are
+ * below it (`strict`: <, else ≤), as UInt64. A lambda that searched `v` per element would capture it, and the
+ * engine copies a captured array once per element (quadratic memory); instead both go into one sorted array,
+ * each value doubled and tagged in its lowest bit so that at equal values the side not counted sorts first.
+ * The k-th entry of q then sits at position (count + k), and q's entries come out in q's order.
+ */
+export function countBelowSql(v: string, q: string, strict: boolean): string {
+  const [qTag, vTag] = strict ? [0, 1] : [1, 0];
+  const merged = `arraySort(arrayConcat(arrayMap(x -> x * 2 + ${qTag}, ${q}), arrayMap(x -> x * 2 + ${vTag}, ${v})))`;
+  const positions = `arrayFilter((pos, s) -> bitAnd(s, 1) = ${qTag}, arrayEnumerate(arrayConcat(${q}, ${v})), ${merged})`;
+  return `arrayMap((pos, k) -> toUInt64(pos - k), ${positions}, arrayEnumerate(${q}))`;
+}

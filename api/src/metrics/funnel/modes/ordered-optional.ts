@@ -1,4 +1,4 @@
-import { stepRange } from "./mode.js";
+import { countBelowSql, stepRange } from "./mode.js";
 import type { ExclusionRange } from "./ordered-windowed.js";
 
 /**
@@ -15,8 +15,12 @@ import type { ExclusionRange } from "./ordered-windowed.js";
  * Without per-step windows and exclusions, the only constraint on a predecessor is that it comes earlier, so
  * each b{j} never decreases along the events that have one and the last earlier one is the best: one fill per
  * (step, predecessor step), as in ordered-windowed.ts. With them, a predecessor from another step may be the
- * only valid one and carry an earlier start, so b{k} is no longer monotone and the best valid predecessor is
- * searched among all earlier events (quadratic in the user's step events; only such funnels pay it).
+ * only valid one and carry an earlier start, so b{k} is no longer monotone. Per predecessor step the valid
+ * earlier events are still one range of positions, [lo, i − 1]: k's per-step window asks tp ≥ tt − within,
+ * and an exclusion spanning the gap asks le[p] ≥ lt[i] (ordered-windowed.ts), and both t and le never decrease
+ * along the events. So the best valid predecessor is a range maximum of b{j}, which arrayReduceInRanges answers
+ * per event without a lambda capturing b{j} (a capture is copied per element: quadratic per user, which at 10M
+ * events outgrew the 2 GiB cap); the backward pass mirrors it with [i + 1, hi] and a range minimum.
  *
  * Each step's array is a SELECT of its own: b{k} reads several earlier b{j}, and the engine copies an alias's
  * expression into every use, which would grow the query tree exponentially over runs of optional steps.
@@ -71,16 +75,25 @@ function forwardSql(shape: OptionalShape, k: number): string {
     const names = terms.map((_, i) => `p${i}`);
     return `arrayMap((mm, tt${names.map((p) => `, ${p}`).join("")}) -> if(bitTest(mm, ${k}) AND greatest(${[self, ...names].join(", ")}) >= 0 AND tt - greatest(${[self, ...names].join(", ")}) <= {windowMs:Int64}, greatest(${[self, ...names].join(", ")}), ${NONE}), m, t${terms.map((x) => `, ${x}`).join("")}) AS b${k}`;
   }
-  const lts = exclusions.map((_, x) => `, lt${x}`).join("");
-  const terms = predecessors(optional, k).map((j) => {
-    const les = exclusions.map((_, x) => `, le${x}`).join("");
-    const lepArgs = exclusions.map((_, x) => `, lep${x}`).join("");
-    const clean = spanning(exclusions, j, k).map((x) => ` AND ltx${x} <= lep${x}`).join("");
-    const gap = within[k] ? ` AND tt - tp <= {within${k}:Int64}` : "";
-    return `arrayMax(arrayMap((bp, tp, ip${lepArgs}) -> if(ip < i AND bp >= 0${gap}${clean}, bp, ${NONE}), b${j}, t, arrayEnumerate(t)${les}))`;
+  // Per predecessor step j the valid earlier events form one range of positions [lo, i − 1]: the per-step window
+  // and each spanning exclusion each bound it from below (see the module comment), so the best start is a range
+  // maximum, which arrayReduceInRanges answers without capturing b{j} per event.
+  const lows = (j: number) => [...(within[k] ? [`lw${k}`] : []), ...spanning(exclusions, j, k).map((x) => `lox${x}`)];
+  const preds = predecessors(optional, k);
+  const ranges = preds.map((j) => {
+    const lo = `greatest(toUInt64(1)${lows(j).map((l) => `, ${l}`).join("")})`;
+    return `arrayReduceInRanges('max', arrayMap((i${lows(j).map((l) => `, ${l}`).join("")}) -> (if(${lo} < toUInt64(i), ${lo}, toUInt64(1)), if(${lo} < toUInt64(i), toUInt64(toUInt64(i) - ${lo}), toUInt64(0))), arrayEnumerate(t)${lows(j).map((l) => `, ${l}`).join("")}), b${j})`;
   });
-  const ltArgs = exclusions.map((_, x) => `, ltx${x}`).join("");
-  return `arrayMap((i, mm, tt${ltArgs}) -> if(bitTest(mm, ${k}), greatest(${[self, ...terms].join(", ")}), ${NONE}), arrayEnumerate(t), m, t${lts}) AS raw${k},
+  // An empty range's maximum is 0, a real start: its own none (the engine wants each range a tuple of two
+  // columns, not an if() of tuples).
+  const names = preds.map((_, i) => `p${i}`);
+  const sizes = preds.map((_, i) => `n${i}`);
+  const terms = names.map((p, i) => `if(${sizes[i]} > 0, ${p}, ${NONE})`);
+  const sizeArrays = preds.map((j) => {
+    const lo = `greatest(toUInt64(1)${lows(j).map((l) => `, ${l}`).join("")})`;
+    return `arrayMap((i${lows(j).map((l) => `, ${l}`).join("")}) -> toInt64(i) - toInt64(${lo}), arrayEnumerate(t)${lows(j).map((l) => `, ${l}`).join("")})`;
+  });
+  return `arrayMap((mm, tt${names.map((p, i) => `, ${p}, ${sizes[i]}`).join("")}) -> if(bitTest(mm, ${k}), greatest(${[self, ...terms].join(", ")}), ${NONE}), m, t${ranges.map((r, i) => `, ${r}, ${sizeArrays[i]}`).join("")}) AS raw${k},
       arrayMap((r, tt) -> if(r >= 0 AND tt - r <= {windowMs:Int64}, r, ${NONE}), raw${k}, t) AS b${k}`;
 }
 
@@ -98,18 +111,43 @@ function backwardSql(shape: OptionalShape, k: number): string {
     const least = `arrayMin(arrayFilter(x -> x >= 0, [${names.join(", ")}]))`;
     step = `arrayMap((mm${names.map((q) => `, ${q}`).join("")}) -> if(bitTest(mm, ${k}) AND arrayExists(x -> x >= 0, [${names.join(", ")}]), ${least}, ${NONE}), m${terms.map((x) => `, ${x}`).join("")})`;
   } else {
-    const terms = next.map((q) => {
-      const lts = exclusions.map((_, x) => `, lt${x}`).join("");
-      const ltqArgs = exclusions.map((_, x) => `, ltq${x}`).join("");
-      const clean = spanning(exclusions, k, q).map((x) => ` AND ltq${x} <= lex${x}`).join("");
-      const gap = within[q] ? ` AND tq - tt <= {within${q}:Int64}` : "";
-      return `arrayMin(arrayMap((gq, tq, iq${ltqArgs}) -> if(iq > i AND gq >= 0${gap}${clean}, gq, ${BIG}), g${q}, t, arrayEnumerate(t)${lts}))`;
-    });
-    const leArgs = exclusions.map((_, x) => `, lex${x}`).join("");
-    const les = exclusions.map((_, x) => `, le${x}`).join("");
-    step = `arrayMap(r -> if(r = ${BIG}, ${NONE}, r), arrayMap((i, mm, tt${leArgs}) -> if(bitTest(mm, ${k}), least(${terms.join(", ")}), ${BIG}), arrayEnumerate(t), m, t${les}))`;
+    // The mirror: per successor step q the valid later events are the positions [i + 1, hi], bounded from above
+    // by q's per-step window and each spanning exclusion; the earliest completion is a range minimum.
+    const highs = (q: number) => [...(within[q] ? [`hw${q}`] : []), ...spanning(exclusions, k, q).map((x) => `hix${x}`)];
+    const hiOf = (q: number) => `least(toUInt64(length(t))${highs(q).map((h) => `, ${h}`).join("")})`;
+    const args = (q: number) => highs(q).map((h) => `, ${h}`).join("");
+    // A range past the end (i = length(t), empty) starts at 1 instead: its minimum is discarded below.
+    const ranges = next.map(
+      (q) =>
+        `arrayReduceInRanges('min', arrayMap((i${args(q)}) -> (if(${hiOf(q)} > toUInt64(i), toUInt64(i) + 1, toUInt64(1)), if(${hiOf(q)} > toUInt64(i), toUInt64(${hiOf(q)} - toUInt64(i)), toUInt64(0))), arrayEnumerate(t)${args(q)}), arrayMap(g -> if(g >= 0, g, ${BIG}), g${q}))`,
+    );
+    const sizes = next.map((q) => `arrayMap((i${args(q)}) -> toInt64(${hiOf(q)}) - toInt64(i), arrayEnumerate(t)${args(q)})`);
+    const names = next.map((_, i) => `q${i}`);
+    const terms = names.map((q, i) => `if(s${i} > 0, ${q}, ${BIG})`);
+    step = `arrayMap((mm${names.map((q, i) => `, ${q}, s${i}`).join("")}) -> if(bitTest(mm, ${k}), if(least(${terms.join(", ")}) = ${BIG}, ${NONE}, least(${terms.join(", ")})), ${NONE}), m${ranges.map((r, i) => `, ${r}, ${sizes[i]}`).join("")})`;
   }
   return `if(level = ${k + 1}, ${base}, if(level > ${k + 1}, ${step}, ${none})) AS g${k}`;
+}
+
+/**
+ * The bounds of the constrained passes' ranges, per event (positions, 1-based): lw{k}, the first event within
+ * step k's per-step window before it, hw{k} the last within it after it; lox{x}, the first event with no event
+ * of exclusion x between it and this one, hix{x} the last. Each is a count over nondecreasing arrays (the times;
+ * an exclusion's counts lt, le never decrease along the events either), so no lambda searches an array.
+ */
+function boundsSql(shape: OptionalShape): string | undefined {
+  const { within, exclusions } = shape;
+  const columns = [
+    ...stepRange(0, shape.n)
+      .filter((k) => within[k])
+      .flatMap((k) => [
+        `arrayMap(c -> c + 1, ${countBelowSql("t", `arrayMap(x -> x - {within${k}:Int64}, t)`, true)}) AS lw${k}`,
+        `${countBelowSql("t", `arrayMap(x -> x + {within${k}:Int64}, t)`, false)} AS hw${k}`,
+      ]),
+    // p before i is clean when lt{x}[i] ≤ le{x}[p] (ordered-windowed.ts): from the first p with le{x}[p] ≥ lt{x}[i] on.
+    ...exclusions.flatMap((_, x) => [`arrayMap(c -> c + 1, ${countBelowSql(`le${x}`, `lt${x}`, true)}) AS lox${x}`, `${countBelowSql(`lt${x}`, `le${x}`, false)} AS hix${x}`]),
+  ];
+  return columns.length === 0 ? undefined : columns.join(",\n      ");
 }
 
 /**
@@ -141,19 +179,24 @@ export function orderedOptionalLayers(shape: OptionalShape): string[] {
   const G = `[${stepRange(0, n)
     .map((k) => `g${k}`)
     .join(", ")}]`;
-  const gapSql = within.some(Boolean) ? ` AND ({withinList:Array(Int64)}[q + 1] < 0 OR tt - t[acc.2] <= {withinList:Array(Int64)}[q + 1])` : "";
+  const gapSql = within.some(Boolean) ? ` AND ({withinList:Array(Int64)}[q + 1] < 0 OR tt - prev.1 <= {withinList:Array(Int64)}[q + 1])` : "";
   const exclusionSql = exclusions
-    .map((_, x) => ` AND (NOT ({exFrom:Array(Int64)}[${x + 1}] < q + 1 AND acc.3 + 1 < {exTo:Array(Int64)}[${x + 1}]) OR ltc${x} <= le${x}[acc.2])`)
+    .map((_, x) => ` AND (NOT ({exFrom:Array(Int64)}[${x + 1}] < q + 1 AND acc.3 + 1 < {exTo:Array(Int64)}[${x + 1}]) OR ltc${x} <= prev.${x + 2})`)
     .join("");
   const ltcArgs = exclusions.map((_, x) => `, ltc${x}`).join("");
   const lts = exclusions.map((_, x) => `, lt${x}`).join("");
   const find = `arrayFirstIndex((mm, tt, gq, i${ltcArgs}) -> i > acc.2 AND bitTest(mm, q) AND gq >= 0 AND gq - start_rel <= {windowMs:Int64}${gapSql}${exclusionSql}, m, t, arrayElement(${G}, q + 1), arrayEnumerate(t)${lts})`;
-  // The found position goes through a one-element arrayMap so its search is written (and run) once.
+  // The found position goes through a one-element arrayMap so its search is written (and run) once. The last
+  // taken event's time and exclusion counts come in the same way, as `prev`: read inside the search's lambda,
+  // t[acc.2] would capture t, which the engine copies once per element (quadratic per user).
+  const prev = `tuple(t[acc.2]${exclusions.map((_, x) => `, le${x}[acc.2]`).join("")})`;
   const chain = `arrayFold((acc, q) -> if(toInt64(q) < k0 OR toInt64(q) >= toInt64(level), (arrayPushBack(acc.1, toUInt32(0)), acc.2, acc.3),
         if(toInt64(q) = k0, (arrayPushBack(acc.1, e0), e0, toInt64(q)),
-          arrayMap(x -> (arrayPushBack(acc.1, x), if(x > 0, x, acc.2), if(x > 0, toInt64(q), acc.3)), [toUInt32(${find})])[1])),
+          arrayMap(prev -> arrayMap(x -> (arrayPushBack(acc.1, x), if(x > 0, x, acc.2), if(x > 0, toInt64(q), acc.3)), [toUInt32(${find})])[1], [${prev}])[1])),
       range(toUInt32(${n})), (CAST([], 'Array(UInt32)'), toUInt32(0), toInt64(-1))).1 AS chain`;
+  const bounds = constrained(shape) ? boundsSql(shape) : undefined;
   return [
+    ...(bounds === undefined ? [] : [bounds]),
     ...forward,
     level,
     ...backward,
