@@ -29,8 +29,8 @@ describe("embedded lifecycle", () => {
     const outcome = await embedded.close();
     embedded = undefined;
     expect(outcome).toMatchObject({ clean: true, exitCode: 0, pending: [] });
-    // A retention run, a digest send and an alert evaluation in progress finish (drain) before their own connection closes, then the writer flushes and storage closes.
-    expect(outcome.steps.map((step) => step.part)).toEqual(["http", "retention", "digests", "alerts", "webhooks", "scheduler storage", "writer", "storage"]);
+    // A retention run, a digest send and an alert evaluation in progress finish (drain) before the writer flushes; then the schedulers' own connection and storage close.
+    expect(outcome.steps.map((step) => step.part)).toEqual(["http", "retention", "digests", "alerts", "webhooks", "writer", "scheduler storage", "storage"]);
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
   });
 });
