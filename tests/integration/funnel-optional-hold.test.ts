@@ -168,6 +168,36 @@ describe("hold", () => {
   });
 });
 
+describe("hold in strict mode, events in one millisecond", () => {
+  // Each user orders (orderId A) at minute 0, then reviews twice at minute 1: once of order A, once without an
+  // orderId, with the two ids in both orders across users (so an order by id would put the one without first
+  // for some). Held values order ties, those carrying one first: every user's next event is review A.
+  // u9 orders B and reviews A and B at minute 1: A sorts before B, so the next event is review A, and u9
+  // stops at order.
+  const tied = (userId: string, withoutFirst: boolean): Event[] => {
+    const held = ev(userId, "review", 1, { orderId: "A" });
+    const bare = ev(userId, "review", 1);
+    return [ev(userId, "order", 0, { orderId: "A" }), ...(withoutFirst ? [bare, held] : [held, bare])];
+  };
+  let key = "";
+  beforeAll(async () => {
+    const project = await createProject(storage);
+    key = project.readKey;
+    const users = ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"];
+    await loadEventsInTwoParts(storage, project.projectId, [
+      ...users.flatMap((userId, index) => tied(userId, index % 2 === 0)),
+      ev("u9", "order", 0, { orderId: "B" }), ev("u9", "review", 1, { orderId: "B" }), ev("u9", "review", 1, { orderId: "A" }),
+    ]);
+  });
+  it("takes the tied event carrying a value first, the smallest value first", async () => {
+    const res = await request(testApp.app)
+      .get("/api/v1/funnel?from=2026-05-12&to=2026-05-13&steps=order&steps=review&hold=orderId&mode=strict")
+      .set({ Authorization: `Bearer ${key}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.steps.map((s: { users: number }) => s.users)).toEqual([9, 8]);
+  });
+});
+
 describe("bad input", () => {
   const refused = async (query: string, parameter: string, says: RegExp) => {
     const res = await get(query);

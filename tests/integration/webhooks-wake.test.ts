@@ -41,20 +41,25 @@ const lead = () => makeEvent({ type: "lead", timestamp: new Date().toISOString()
 const message = () => makeEvent({ type: "message_received", timestamp: new Date().toISOString() });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A project, the app and a scheduler on these settings (its outbox reads counted), a receiver; all stopped after the test. */
+async function schedulerWithReceiver(env: Record<string, string>) {
+  const base = await freshDatabase();
+  const project = await createProject(base);
+  const testApp = createTestApp(base, env);
+  const receiver = await new WebhookReceiver().start();
+  const counted = countingOutboxReads(base);
+  const scheduler = new WebhookScheduler(counted.storage, testConfig(env), createLogger("silent", "test"));
+  cleanups.push(async () => {
+    await scheduler.stop();
+    await testApp.close();
+    await receiver.stop();
+  });
+  return { project, testApp, receiver, counted, scheduler };
+}
+
 describe("webhooks: the embedded scheduler is woken by the writer, not polling", () => {
   it("reads the outbox only after an insert of a type a webhook takes, and delivers it within a poll", async () => {
-    const base = await freshDatabase();
-    const project = await createProject(base);
-    const env = { WEBHOOK_POLL_MS: "50", WEBHOOK_IDLE_POLL_MS: "3000", WEBHOOK_SWEEP_MS: "600000" };
-    const testApp = createTestApp(base, env);
-    const receiver = await new WebhookReceiver().start();
-    const counted = countingOutboxReads(base);
-    const scheduler = new WebhookScheduler(counted.storage, testConfig(env), createLogger("silent", "test"));
-    cleanups.push(async () => {
-      await scheduler.stop();
-      await testApp.close();
-      await receiver.stop();
-    });
+    const { project, testApp, receiver, counted, scheduler } = await schedulerWithReceiver({ WEBHOOK_POLL_MS: "50", WEBHOOK_IDLE_POLL_MS: "3000", WEBHOOK_SWEEP_MS: "600000" });
     const ingest = async (events: Event[]) => expect((await request(testApp.app).post("/v1/events").set("Authorization", `Bearer ${project.writeKey}`).send({ events })).status).toBe(200);
     const created = await request(testApp.app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.manageKey}`).send({ url: receiver.url, events: ["lead"] });
     expect(created.status).toBe(201);
@@ -97,18 +102,7 @@ describe("webhooks: the embedded scheduler is woken by the writer, not polling",
   });
 
   it("without wakes (the distributed worker) it polls every WEBHOOK_POLL_MS", async () => {
-    const base = await freshDatabase();
-    const project = await createProject(base);
-    const env = { WEBHOOK_POLL_MS: "50", WEBHOOK_IDLE_POLL_MS: "600000" };
-    const testApp = createTestApp(base, env);
-    const receiver = await new WebhookReceiver().start();
-    const counted = countingOutboxReads(base);
-    const scheduler = new WebhookScheduler(counted.storage, testConfig(env), createLogger("silent", "test"));
-    cleanups.push(async () => {
-      await scheduler.stop();
-      await testApp.close();
-      await receiver.stop();
-    });
+    const { project, testApp, receiver, counted, scheduler } = await schedulerWithReceiver({ WEBHOOK_POLL_MS: "50", WEBHOOK_IDLE_POLL_MS: "600000" });
     expect((await request(testApp.app).post("/api/v1/webhooks").set("Authorization", `Bearer ${project.manageKey}`).send({ url: receiver.url, events: ["lead"] })).status).toBe(201);
     await scheduler.start();
     await waitFor(async () => counted.reads(), (n) => n >= 1, 10_000, 20);

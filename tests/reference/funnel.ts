@@ -337,8 +337,14 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
     if (scope.channels && !scope.channels.includes(channel)) continue;
     if (scope.campaign !== undefined && firstTouch(all, (e) => e.campaign) !== scope.campaign) continue;
     const inScope = all.filter((e) => scope.botId === undefined || e.botId === scope.botId);
-    // Funnel order: time, then ties by the first step matched (none last), then the set of steps matched.
-    // Events equal in all three are interchangeable, so their relative order cannot change an answer.
+    // Funnel order: time, then ties by the first step matched (none last), then the set of steps matched;
+    // in strict mode with hold, then by the held value (events carrying it first, by its text's bytes), since
+    // there the next event decides. Events equal in all of that are interchangeable.
+    const heldOrder = (e: Ev): string | undefined => (def.mode === "strict" && def.hold !== undefined && Object.hasOwn(e.properties, def.hold) ? e.properties[def.hold] : undefined);
+    const byHeld = (a: Ev, b: Ev): number => {
+      const [u, v] = [heldOrder(a), heldOrder(b)];
+      return u === v ? 0 : u === undefined ? 1 : v === undefined ? -1 : byBytes(u, v);
+    };
     const keyed = inScope
       .filter((e) => e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs)
       .map((e) => {
@@ -347,7 +353,7 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
         return { e, first: first < 0 ? 31 : first, mask: hits.reduce((acc, hit, k) => acc + (hit ? 2 ** k : 0), 0) };
       })
       .filter((x) => def.mode === "strict" || x.mask !== 0)
-      .sort((a, b) => a.e.ts - b.e.ts || a.first - b.first || a.mask - b.mask);
+      .sort((a, b) => a.e.ts - b.e.ts || a.first - b.first || a.mask - b.mask || byHeld(a.e, b.e));
     const events = keyed.map((x) => x.e);
     const excluded: ExclusionTimes = (def.exclusions ?? []).map((x) =>
       inScope.filter((e) => e.ts >= scope.fromMs && e.ts < scope.toMs + windowMs && matches(e, x.step)).map((e) => e.ts),

@@ -39,8 +39,10 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  * - Events in scope: the common filters (project, channel, botId, campaign), a resend (same user and event id)
  *   counted once, with timestamps in [from, to + window). A user is (channel, userId).
  * - The user's events are ordered by timestamp; events at the same millisecond by the first step they match
- *   (earlier steps first, events matching no step last), then by the set of steps they match. Events equal in
- *   all of that are interchangeable, so every answer is deterministic.
+ *   (earlier steps first, events matching no step last), then by the set of steps they match; in strict mode
+ *   with `hold`, then by the held value (events carrying it first, by its text's bytes, then those without it),
+ *   since there the very next event decides. Events equal in all of that are interchangeable, so every answer
+ *   is deterministic.
  * - An event matches a step when it matches any of the step's alternatives (`lead|order[plan=pro]`; a step
  *   written without `|` has one). It matches an alternative when its type equals the alternative's and every
  *   filter holds. Property values are read as text (strings as they are; numbers, booleans and null as their

@@ -117,6 +117,12 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   // The held value as text with a presence flag; outside strict mode an event without it is a partition of its
   // own (its key): nothing else can carry "its" value, so its chains end at it.
   const heldValue = `if(mapContains(properties, {hold:String}), concat('1', properties[{hold:String}]), ${partitioned ? "concat('0', toString(key))" : "'0'"})`;
+  // Strict mode with hold: events equal in time and steps are not interchangeable when their held values differ
+  // (the very next event decides), so they sort by it, those carrying a value first, before the id's hash.
+  const sortedKeys =
+    hold !== undefined && !partitioned
+      ? `arraySort(x -> (bitShiftRight(x.1, ${layout.mask}), x.2 = '0', x.2, x.1), ${keys})`
+      : `arraySort(${keys})`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
   const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
@@ -141,7 +147,7 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const outerColumns = [...dimColumns, ...propertyColumns, ""].join(", ");
   const carried = [...dimColumns, ...propertyCarried, ...attributed, ""].join(", ");
   const grouped = `
-    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(arraySort(${keys})) AS ${hold === undefined ? "keys" : "kh"}
+    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(${sortedKeys}) AS ${hold === undefined ? "keys" : "kh"}
     FROM (
       SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 || hold !== undefined ? " properties," : ""}
         ${mask.sql} AS mask,${exclusions.length > 0 ? `
