@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Storage } from "@chatfunnel/core";
-import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, migrate } from "@chatfunnel/warehouse";
+import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_TABLES, migrate } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 
 const count = async (storage: Storage, sql: string): Promise<number> => {
@@ -55,5 +55,55 @@ describe("migrations on the real engine", () => {
     expect(said.map((s) => [s.message, s.fields?.version])).toEqual([["applying migration", 12], ["migration applied", 12]]);
     // The migration's spill-to-disk setting must not stay on for the queries after it (chDB keeps settings).
     expect(await count(storage, "SELECT getSetting('max_bytes_before_external_group_by') AS n")).toBe(0);
+  });
+
+  it("swap the webhook outbox view of a database from before migration 22 in place: the same deliveries", async () => {
+    const storage = await freshDatabase();
+    const db = storage.database;
+    const view = `${WEBHOOK_TABLES.outbox}_mv`;
+    // The view as migration 13 first wrote it (joined on the project, filtered by type afterwards).
+    await storage.client.command({
+      query: `ALTER TABLE ${db}.${view} MODIFY QUERY
+        SELECT lower(hex(sipHash128(w.id, toString(e.event_id)))) AS delivery_id, w.id AS webhook_id, e.project_id AS project_id,
+          e.event_id AS event_id, e.type AS type, e.channel AS channel, e.bot_id AS bot_id, e.user_id AS user_id, e.session_id AS session_id,
+          e.broadcast_id AS broadcast_id, e.ts AS ts, e.source_source AS source_source, e.source_medium AS source_medium,
+          e.source_campaign AS source_campaign, e.source_content AS source_content, e.source_term AS source_term,
+          e.source_payload AS source_payload, e.revenue AS revenue, e.currency AS currency, e.properties AS properties,
+          e.received_at AS received_at, now64(3) AS enqueued_at
+        FROM ${db}.events AS e
+        INNER JOIN (SELECT project_id, id, event_types FROM ${db}.${WEBHOOK_TABLES.webhooks} FINAL WHERE deleted = 0 AND disabled_reason = '') AS w
+          ON e.project_id = w.project_id
+        WHERE has(w.event_types, toString(e.type))`,
+    });
+    await storage.client.command({ query: `ALTER TABLE ${db}.schema_migrations DELETE WHERE version = 22 SETTINGS mutations_sync = 1` });
+    expect(await migrate(storage)).toEqual([22]);
+    const definition = await storage.client.query({
+      query: "SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = {view:String}",
+      query_params: { db, view },
+      format: "JSONEachRow",
+    });
+    expect((await definition.json<{ q: string }>())[0]?.q).toContain("event_type");
+    // Two webhooks of one project (one on lead and order, one on order), one of another project: each stored
+    // event once per webhook of its project that takes its type, nothing else.
+    await storage.client.command({
+      query: `INSERT INTO ${db}.${WEBHOOK_TABLES.webhooks} (project_id, id, url, event_types, secret, created_at, disabled_reason, disabled_at, deleted, version) VALUES
+        ('p', 'w1', 'http://a', ['lead', 'order'], 's', now64(3), '', now64(3), 0, now64(3)),
+        ('p', 'w2', 'http://b', ['order'], 's', now64(3), '', now64(3), 0, now64(3)),
+        ('q', 'w3', 'http://c', ['message_received'], 's', now64(3), '', now64(3), 0, now64(3))`,
+    });
+    await storage.client.command({
+      query: `INSERT INTO ${db}.events (project_id, event_id, type, channel, bot_id, user_id, session_id, ts, received_at)
+              SELECT 'p', generateUUIDv4(), ['lead', 'order', 'message_received'][number % 3 + 1], 'telegram', 'b', toString(number), '',
+                now64(3), now64(3) FROM numbers(30)`,
+    });
+    const deliveries = await storage.client.query({
+      query: `SELECT webhook_id, type, count() AS n FROM ${db}.${WEBHOOK_TABLES.outbox} GROUP BY webhook_id, type ORDER BY webhook_id, type`,
+      format: "JSONEachRow",
+    });
+    expect((await deliveries.json<{ webhook_id: string; type: string; n: string | number }>()).map((r) => [r.webhook_id, r.type, Number(r.n)])).toEqual([
+      ["w1", "lead", 10],
+      ["w1", "order", 10],
+      ["w2", "order", 10],
+    ]);
   });
 });
