@@ -195,19 +195,49 @@ console.log(`ingest request at ${rate} leads/s: without webhook p50 ${ms(quantil
 // 2 and 3. Throughput, A B B A so drift (merges, page cache, neighbours, a growing table) does not favour one side.
 webhookId = await setWebhook(false, webhookId);
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+/**
+ * CPU ms used so far by this process (server, engine and the bench's senders together) and by the receiver
+ * (from /proc, in clock ticks of 10 ms; 0 where /proc is missing). On a 2-core machine the receiver standing in
+ * for a remote CRM takes its cycles from the product, so its share is printed beside the throughput.
+ */
+function cpuMs(): { self: number; receiver: number } {
+  const usage = process.cpuUsage();
+  let receiver = 0;
+  try {
+    const fields = fs.readFileSync(`/proc/${receiverProcess.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    receiver = (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    // Not Linux: the receiver's share is not measured.
+  }
+  return { self: (usage.user + usage.system) / 1000, receiver };
+}
+
 async function compare(label: string, run: () => Promise<number>): Promise<number> {
   const rates: Record<"without" | "with", number[]> = { without: [], with: [] };
+  // CPU ms per 1,000 events of this process, and the receiver's CPU ms per second of the run.
+  const cpu: Record<"without" | "with", number[]> = { without: [], with: [] };
+  const receiverCpu: Record<"without" | "with", number[]> = { without: [], with: [] };
   const loads: string[] = [];
   for (const on of [false, true, true, false]) {
     if (on) webhookId = await setWebhook(true);
     loads.push(`${on ? "with" : "without"} ${os.loadavg()[0]!.toFixed(1)}`);
-    rates[on ? "with" : "without"].push(await run());
+    const before = cpuMs();
+    const startedAt = now();
+    const eventsPerS = await run();
+    const after = cpuMs();
+    rates[on ? "with" : "without"].push(eventsPerS);
+    cpu[on ? "with" : "without"].push(((after.self - before.self) / (eventsPerS * ((now() - startedAt) / 1000))) * 1000);
+    receiverCpu[on ? "with" : "without"].push((after.receiver - before.receiver) / ((now() - startedAt) / 1000));
     if (on) webhookId = await setWebhook(false, webhookId);
   }
   console.log(`  (${label}: load before each run, 1-min average: ${loads.join(", ")})`);
   const slower = 1 - mean(rates.with) / mean(rates.without);
   console.log(
     `ingest throughput, ${label}: without ${rates.without.map((r) => Math.round(r)).join(", ")} events/s, with ${rates.with.map((r) => Math.round(r)).join(", ")}; with webhooks ${(slower * 100).toFixed(1)}% ${slower >= 0 ? "slower" : "faster"}`,
+  );
+  const fixed = (values: number[]) => values.map((v) => v.toFixed(0)).join(", ");
+  console.log(
+    `  CPU of this process per 1,000 events (server, engine, senders): without ${fixed(cpu.without)} ms, with ${fixed(cpu.with)} ms; the receiver's CPU per second of run: without ${fixed(receiverCpu.without)} ms, with ${fixed(receiverCpu.with)} ms (of 2,000 on 2 cores)`,
   );
   return slower;
 }
