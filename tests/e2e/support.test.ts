@@ -84,7 +84,7 @@ describe("support in Chromium on the embedded default", () => {
     for (const metric of ["containedRate", "resolvedRate", "botResolvedRate", "handoffRate", "reopenedRate"] as const) expect(await kpi(metric), metric).toBe(en.percent(data[metric]));
     expect(await kpi("medianBotFirstResponseSeconds")).toBe(en.durationSeconds(data.medianBotFirstResponseSeconds));
     expect(await kpi("medianOperatorFirstResponseSeconds")).toBe(en.durationSeconds(data.medianOperatorFirstResponseSeconds));
-    expect(await kpi("csatMean")).toBe(en.decimal(data.csat.mean!, 2));
+    expect(await kpi("csatMean")).toBe(en.fixed(data.csat.mean!, 2));
     const csat = page.getByTestId("csat-distribution");
     for (const row of data.csat.distribution) expect(await csat.locator(`tr[data-rating="${row.rating}"] [data-metric="responses"]`).innerText()).toBe(en.integer(row.responses));
 

@@ -8,6 +8,8 @@ interface Money {
 export interface Format {
   integer(value: number): string;
   decimal(value: number, digits?: number): string;
+  /** Always `digits` decimals: a mean score (3.997 reads 4.00, not a bare 4 that hides it is a mean). */
+  fixed(value: number, digits: number): string;
   /** Money in its own currency; narrowSymbol shows ₽ for RUB in every locale. */
   money(value: Money | null | undefined): string;
   /** A fraction in [0,1] as a percentage; null (no denominator) as a dash. */
@@ -55,6 +57,7 @@ export function createFormat(locale: Locale): Format {
   return {
     integer: (value) => integer.format(value),
     decimal: (value, digits = 2) => new Intl.NumberFormat(tag, { maximumFractionDigits: digits }).format(value),
+    fixed: (value, digits) => new Intl.NumberFormat(tag, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value),
     money: (value) => (value ? moneyFormat(value.currency).format(value.amount) : DASH),
     percent: (value) => (value === null || value === undefined ? DASH : percent.format(value)),
     change: (value) => (value === null ? DASH : change.format(value)),

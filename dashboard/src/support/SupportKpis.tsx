@@ -56,7 +56,7 @@ export function SupportKpis({ data }: { data: SupportResponse }) {
       <Kpi
         metric="csatMean"
         label={t("support.csat")}
-        value={data.csat.mean === null ? "—" : format.decimal(data.csat.mean, 2)}
+        value={data.csat.mean === null ? "—" : format.fixed(data.csat.mean, 2)}
         detail={t("support.csatResponses", { responses: format.integer(data.csat.responses) })}
       />
     </ul>

@@ -80,6 +80,9 @@ describe("formatting per locale", () => {
     expect(f.change(0.05)).toBe("+5%");
     expect(f.change(-0.2)).toBe("-20%");
     expect(f.ratio(2.456)).toBe("2.46×");
+    // A mean score keeps its decimals: 3.9973 is not shown as a bare 4.
+    expect(f.fixed(3.9973, 2)).toBe("4.00");
+    expect(createFormat("ru").fixed(4.256, 2)).toBe("4,26");
     expect(formatDuration(0, "en")).toBe("0 s");
     expect(formatDuration(0.35, "en")).toBe("0.4 s");
     expect(formatDuration(0.35, "ru")).toBe("0,4 с");
