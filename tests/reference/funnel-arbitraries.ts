@@ -155,7 +155,7 @@ export const scenarioArb = fc.record({
   dropoffStep: fc.integer({ min: 2, max: 5 }),
   bins: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
   withins: fc.option(withinsArb, { nil: undefined }),
-  /** Optional steps (ordered and any modes): often the first or the last, sometimes one in the middle. */
+  /** Optional steps (every mode): often the first or the last, sometimes one in the middle. */
   optional: fc.option(fc.tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 })), { nil: undefined, freq: 2 }),
   /** hold=oid in one scenario out of three. */
   hold: fc.option(fc.constant("oid"), { nil: undefined, freq: 2 }),
@@ -169,9 +169,9 @@ export const scenarioArb = fc.record({
   ),
 }).map(({ withins, exclude, optional, ...scenario }) => ({
   ...scenario,
-  // Optional flags: at most all but one step (at least one is required); ordered and any modes (strict refuses them).
+  // Optional flags: at most all but one step (at least one is required).
   optionalSteps: scenario.steps.map((_, k, all) =>
-    optional === undefined || scenario.mode === "strict" ? false : (k === 0 && optional[0]) || (k === all.length - 1 && optional[1]) || (k === optional[2] && k > 0 && k < all.length - 1),
+    optional === undefined ? false : (k === 0 && optional[0]) || (k === all.length - 1 && optional[1]) || (k === optional[2] && k > 0 && k < all.length - 1),
   ),
   // any mode refuses exclusions; a range past the funnel's last step is a 400 of its own (tested apart).
   exclude:
