@@ -167,6 +167,12 @@ export const scenarioArb = fc.record({
     ),
     { nil: undefined },
   ),
+  /**
+   * Strict mode, 3 steps or more: half the time step 2 is optional and step 3 takes its alternatives (and is
+   * required), so one event can take either and the run's choice between them (existential, then taking the
+   * step before skipping it) is put to the test; such events are rare otherwise.
+   */
+  echo: fc.boolean(),
 }).map(({ withins, exclude, optional, ...scenario }) => ({
   ...scenario,
   // Optional flags: at most all but one step (at least one is required).
@@ -180,10 +186,18 @@ export const scenarioArb = fc.record({
       : (exclude ?? []).filter(([, range]) => range === undefined || Number(range.split("-")[1]) <= scenario.steps.length).map(([type, range]) => (range === undefined ? type : `${type}:${range}`)),
   // Not on step 1 (nothing before it) nor in any mode (which refuses them: no order).
   steps: scenario.steps.map((step, k) => (withins?.[k] !== undefined && k > 0 && scenario.mode !== "any" ? { ...step, within: withins[k] } : step)),
-})).map(({ optionalSteps, ...scenario }) => ({
-  ...scenario,
-  steps: scenario.steps.map((step, k) => (optionalSteps[k] && !optionalSteps.every(Boolean) ? { ...step, optional: true as const } : step)),
-}));
+})).map(({ optionalSteps, echo, ...scenario }) => {
+  const echoed = echo && scenario.mode === "strict" && scenario.steps.length >= 3;
+  const flags = echoed ? optionalSteps.map((flag, k) => (k === 1 ? true : k === 2 ? false : flag)) : optionalSteps;
+  return {
+    ...scenario,
+    steps: scenario.steps.map((step, k) => ({
+      ...step,
+      ...(echoed && k === 2 ? { anyOf: scenario.steps[1]!.anyOf } : {}),
+      ...(flags[k] && !flags.every(Boolean) ? { optional: true as const } : {}),
+    })),
+  };
+});
 
 /** Half the steps in the bracket grammar, half in JSON, so both spellings meet the engine. */
 export function stepText(step: FunnelStep, json = false): string {
