@@ -279,6 +279,19 @@ describe("optional steps in strict mode", () => {
       [2, 0.5, 2, 0.5],
     ]);
   });
+
+  it("answers the longest funnel: 20 steps, every other one optional, per-step windows, hold and a property at its last step", async () => {
+    // One event matching every step each 9 minutes: the run from the first takes steps 1..20 in order (taking a
+    // step beats skipping it), step k at minute 9(k − 1), each within 10 minutes of the previous and carrying
+    // oid A; step 20's event is the 20th, plan p19. The query tree of 2 × 20 passes must stay within the
+    // engine's limits.
+    const events = Array.from({ length: 21 }, (_, i) => ev("long", "message_received", i * 9, { plan: `p${i}`, oid: "A" }));
+    const steps = Array.from({ length: 20 }, (_, k) => `steps=${encodeURIComponent(k === 0 ? "message_received" : `${k % 2 === 1 ? "?" : ""}message_received<=10m`)}`).join("&");
+    const { body } = await strictFunnel(events, `${steps}&mode=strict&hold=oid&breakdown=properties.plan&breakdownAttribution=step:20`);
+    expect(body.steps.map((step: { users: number }) => step.users)).toEqual(Array.from({ length: 20 }, () => 1));
+    expect(body.steps[19].medianSecondsToConvert).toBe(19 * 9 * 60);
+    expect(body.breakdowns.map((g: { values: Record<string, string | null> }) => g.values["properties.plan"])).toEqual(["p19"]);
+  });
 });
 
 describe("hold", () => {
