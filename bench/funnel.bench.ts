@@ -48,6 +48,7 @@ const cases: { name: string; path: string }[] = [
   // Issue 13, remaining parts: optional steps, hold, and the 20-step per-step-window target (≤ 1.5 s).
   { name: "ordered, optional step 2 (?message_received)", path: `funnel?${base}&${steps(["bot_started", "?message_received", "button_clicked", "lead", "order"])}` },
   { name: "any order, optional step 2 (?message_received)", path: `funnel?${base}&${steps(["bot_started", "?message_received", "button_clicked", "lead", "order"])}&mode=any` },
+  { name: "strict, optional step 2 (?message_received)", path: `funnel?${base}&${steps(["bot_started", "?message_received", "button_clicked", "lead", "order"])}&mode=strict` },
   { name: "ordered, optional first and last (?bot_started … ?order)", path: `funnel?${base}&${steps(["?bot_started", "message_received", "button_clicked", "lead", "?order"])}` },
   { name: "ordered, optional step + per-step windows", path: `funnel?${base}&${steps(["bot_started", "?message_received<=1h", "button_clicked<=1h", "lead<=1d", "order<=3d"])}` },
   { name: "ordered, optional step + exclude handoff:2-4", path: `funnel?${base}&${steps(["bot_started", "?message_received", "button_clicked", "lead", "order"])}&exclude=handoff:2-4` },

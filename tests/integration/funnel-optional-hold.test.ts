@@ -152,6 +152,148 @@ describe("optional steps in any mode", () => {
   });
 });
 
+describe("optional steps in strict mode", () => {
+  // Each case loads its own users into a project of its own, so the figures below count only them.
+  const strictFunnel = async (events: Event[], query: string) => {
+    const project = await createProject(storage);
+    await loadEventsInTwoParts(storage, project.projectId, events);
+    const at = (path: string, more = "", steps = query) =>
+      request(testApp.app).get(`/api/v1/${path}?from=2026-05-12&to=2026-05-13&${steps}${more}`).set({ Authorization: `Bearer ${project.readKey}` });
+    const res = await at("funnel");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return { body: res.body, at };
+  };
+
+  it("a run may skip an optional step; any other event between, or a repeat, ends it", async () => {
+    const events = [
+      // s1 takes every step; s2 skips subscribed; s3's message_sent between bot_started and lead ends its run at
+      // bot_started; s4 subscribes twice: the second is not lead (the only step after subscribed), so it stops at subscribed.
+      ev("s1", "bot_started", 0), ev("s1", "subscribed", 1), ev("s1", "lead", 2),
+      ev("s2", "bot_started", 0), ev("s2", "lead", 1),
+      ev("s3", "bot_started", 0), ev("s3", "message_sent", 1), ev("s3", "lead", 2),
+      ev("s4", "bot_started", 0), ev("s4", "subscribed", 1), ev("s4", "subscribed", 2), ev("s4", "lead", 3),
+    ];
+    const { body, at } = await strictFunnel(events, "steps=bot_started&steps=?subscribed&steps=lead&mode=strict");
+    // Entered: all 4. subscribed: s1, s4 of bot_started's 4; lead: s1, s2 of bot_started's 4 (its nearest
+    // earlier required step).
+    expect(figures(body)).toEqual([
+      [4, 1, 0, 1],
+      [2, 0.5, 2, 0.5],
+      [2, 0.5, 2, 0.5],
+    ]);
+    // lead from the start: s1 2 min, s2 1 min; from the previous taken step: s1 from subscribed, s2 from bot_started, both 1 min.
+    expect(body.steps[2].medianSecondsToConvert).toBe(90);
+    expect(body.steps[2].medianSecondsFromPrevious).toBe(60);
+    expect(body.steps[2].meanSecondsFromPrevious).toBe(60);
+    // In ordered mode the separator and the repeat do not matter: s3 and s4 reach lead too.
+    const ordered = await at("funnel", "", "steps=bot_started&steps=?subscribed&steps=lead&mode=ordered");
+    expect(ordered.body.steps.map((step: { users: number }) => step.users)).toEqual([4, 2, 4]);
+  });
+
+  it("an event matching two steps takes whichever reaches further, then the step taken rather than skipped", async () => {
+    const events = [
+      // x5's order is either ?order (then nothing follows: level 2) or order (level 3, skipping ?order): it reaches order.
+      ev("x5", "lead", 0), ev("x5", "order", 1),
+      // x6: lead, order as ?order, order as order reaches order taking ?order, which beats skipping it (lead, order at 1 as order).
+      ev("x6", "lead", 0), ev("x6", "order", 1), ev("x6", "order", 2),
+    ];
+    const { body } = await strictFunnel(events, "steps=lead&steps=?order&steps=order&mode=strict");
+    // lead: both; ?order: x6 of lead's 2; order: both, of lead's 2.
+    expect(figures(body)).toEqual([
+      [2, 1, 0, 1],
+      [1, 0.5, 1, 0.5],
+      [2, 1, 0, 1],
+    ]);
+    // order from the start: x5 1 min, x6 2 min (its order at 2); from the previous taken step: 1 min each.
+    expect(body.steps[2].medianSecondsToConvert).toBe(90);
+    expect(body.steps[2].medianSecondsFromPrevious).toBe(60);
+    // ?order's time is x6's order at 1 min.
+    expect(body.steps[1].medianSecondsToConvert).toBe(60);
+  });
+
+  it("an optional first and last step: the run starts at whichever step it can", async () => {
+    const events = [
+      // f1 takes all three; f2 enters at lead and orders; f3's run from bot_started ends at message_sent, but a run
+      // from its lead reaches lead (further), so it is counted at lead and not at bot_started; f4 only starts the
+      // bot; f5's first lead is followed by a lead (not ?order): its run from the second lead reaches order.
+      ev("f1", "bot_started", 0), ev("f1", "lead", 1), ev("f1", "order", 2),
+      ev("f2", "lead", 0), ev("f2", "order", 1),
+      ev("f3", "bot_started", 0), ev("f3", "message_sent", 1), ev("f3", "lead", 2),
+      ev("f4", "bot_started", 0),
+      ev("f5", "lead", 0), ev("f5", "lead", 1), ev("f5", "order", 2),
+    ];
+    const query = "steps=?bot_started&steps=lead&steps=?order&mode=strict";
+    const { body, at } = await strictFunnel(events, query);
+    // Entered: 5. ?bot_started: f1, f4 (of the 5 who entered); lead: f1, f2, f3, f5 (of the 5: no required step
+    // before it); ?order: f1, f2, f5 of lead's 4.
+    expect(figures(body)).toEqual([
+      [2, 0.4, 3, 0.4],
+      [4, 0.8, 1, 0.8],
+      [3, 0.75, 1, 0.6],
+    ]);
+    // lead from the start: f1 1 min, f2, f3, f5 0 (they start at it); order: f1 2 min, f2 1, f5 1 (from its second lead).
+    expect(body.steps[1].meanSecondsToConvert).toBe(15);
+    expect(body.steps[2].medianSecondsToConvert).toBe(60);
+    expect(body.steps[2].meanSecondsToConvert).toBe(80);
+    // Lost between entering and lead: f4, reached at its start.
+    const dropoff = await at("funnel/dropoff", "&step=2");
+    expect(dropoff.body.users).toEqual([{ channel: "telegram", userId: "f4", reachedAt: new Date(T0).toISOString() }]);
+    // Trends: converted at lead, the last required step: 4 of 5.
+    const trends = await at("funnel/trends", "&interval=day");
+    expect(trends.body.points[0]).toMatchObject({ entered: 5, converted: 4 });
+  });
+
+  it("a per-step window counts from the previous taken step", async () => {
+    const events = [
+      // lead<=10m: w1's lead is 4 min after subscribed; w2's 7 min after subscribed though 15 after bot_started;
+      // w3 skips subscribed and its lead is 15 min after bot_started (too late: it stays at bot_started); w4's lead
+      // is 11 min after subscribed (it stays at subscribed).
+      ev("w1", "bot_started", 0), ev("w1", "subscribed", 1), ev("w1", "lead", 5),
+      ev("w2", "bot_started", 0), ev("w2", "subscribed", 8), ev("w2", "lead", 15),
+      ev("w3", "bot_started", 0), ev("w3", "lead", 15),
+      ev("w4", "bot_started", 0), ev("w4", "subscribed", 2), ev("w4", "lead", 13),
+    ];
+    const { body } = await strictFunnel(events, "steps=bot_started&steps=?subscribed&steps=lead<=10m&mode=strict");
+    expect(figures(body)).toEqual([
+      [4, 1, 0, 1],
+      [3, 0.75, 1, 0.75],
+      [2, 0.5, 2, 0.5],
+    ]);
+    // lead from subscribed: w1 4 min, w2 7 min.
+    expect(body.steps[2].medianSecondsFromPrevious).toBe(330);
+  });
+
+  it("hold: each next event of the run carries the start's value", async () => {
+    const events = [
+      // h1 pays and reviews order A; h2 reviews A without paying; h3's payment is of B, the very next event: it
+      // neither carries A nor is a review, so h3 stays at order; h4's order has no orderId: it goes no further.
+      ev("h1", "order", 0, { orderId: "A" }), ev("h1", "payment", 1, { orderId: "A" }), ev("h1", "review", 2, { orderId: "A" }),
+      ev("h2", "order", 0, { orderId: "A" }), ev("h2", "review", 1, { orderId: "A" }),
+      ev("h3", "order", 0, { orderId: "A" }), ev("h3", "payment", 1, { orderId: "B" }), ev("h3", "review", 2, { orderId: "A" }),
+      ev("h4", "order", 0), ev("h4", "review", 1, { orderId: "A" }),
+    ];
+    const { body } = await strictFunnel(events, "steps=order&steps=?payment&steps=review&hold=orderId&mode=strict");
+    expect(figures(body)).toEqual([
+      [4, 1, 0, 1],
+      [1, 0.25, 3, 0.25],
+      [2, 0.5, 2, 0.5],
+    ]);
+  });
+
+  it("answers the longest funnel: 20 steps, every other one optional, per-step windows, hold and a property at its last step", async () => {
+    // One event matching every step each 9 minutes: the run from the first takes steps 1..20 in order (taking a
+    // step beats skipping it), step k at minute 9(k − 1), each within 10 minutes of the previous and carrying
+    // oid A; step 20's event is the 20th, plan p19. The query tree of 2 × 20 passes must stay within the
+    // engine's limits.
+    const events = Array.from({ length: 21 }, (_, i) => ev("long", "message_received", i * 9, { plan: `p${i}`, oid: "A" }));
+    const steps = Array.from({ length: 20 }, (_, k) => `steps=${encodeURIComponent(k === 0 ? "message_received" : `${k % 2 === 1 ? "?" : ""}message_received<=10m`)}`).join("&");
+    const { body } = await strictFunnel(events, `${steps}&mode=strict&hold=oid&breakdown=properties.plan&breakdownAttribution=step:20`);
+    expect(body.steps.map((step: { users: number }) => step.users)).toEqual(Array.from({ length: 20 }, () => 1));
+    expect(body.steps[19].medianSecondsToConvert).toBe(19 * 9 * 60);
+    expect(body.breakdowns.map((g: { values: Record<string, string | null> }) => g.values["properties.plan"])).toEqual(["p19"]);
+  });
+});
+
 describe("hold", () => {
   it("later steps carry the first step's value; a first step without it goes no further", async () => {
     const free = await get("steps=order&steps=review");
@@ -207,7 +349,6 @@ describe("bad input", () => {
   };
   it("names the parameter and the step", async () => {
     await refused("steps=?lead&steps=?order", "steps", /at least one step must be required/);
-    await refused("steps=lead&steps=?order&mode=strict", "steps", /steps\[1\] is optional/);
     await refused("steps=lead&steps=order&exclude=?handoff", "exclude", /cannot be optional/);
     await refused("steps=lead&steps=order[orderId!?]&hold=orderId", "hold", /steps\[1\]/);
     await refused(`steps=lead&steps=order&hold=${"x".repeat(200)}`, "hold", /hold/);

@@ -48,6 +48,15 @@ const answer = (s: Scenario, change: (d: ReferenceDefinition) => ReferenceDefini
   return JSON.stringify(referenceFunnel(s.events, scope, change(definition)).steps.map((step) => [step.users, step.medianSecondsToConvert]));
 };
 const optionalMatters = (s: Scenario) => answer(s, (d) => d) !== answer(s, (d) => ({ ...d, steps: d.steps.map(({ optional: _, ...step }) => step) }));
+// With the optional steps left out, comparing the steps kept: in strict mode a skipped step's event still sits in
+// the run (A, ?B, C: A B C reaches C, which it does not when B is not a step at all).
+const optionalRemovalMatters = (s: Scenario) => {
+  const kept = (d: ReferenceDefinition) => d.steps.flatMap((step, k) => (step.optional ? [] : [k]));
+  const { definition } = referenceInputs(s);
+  const required = kept(definition);
+  const full = JSON.parse(answer(s, (d) => d)) as unknown[];
+  return JSON.stringify(required.map((k) => full[k])) !== answer(s, (d) => ({ ...d, steps: d.steps.filter((step) => !step.optional), breakdownAttribution: { kind: "first_touch" } }));
+};
 const holdMatters = (s: Scenario) => answer(s, (d) => d) !== answer(s, ({ hold: _, ...d }) => d);
 
 describe("funnel equals the reference implementation on random event streams", () => {
@@ -121,6 +130,8 @@ describe("funnel equals the reference implementation on random event streams", (
       optionalFirstMatters: count((s) => s.steps[0]!.optional === true && optionalMatters(s)),
       optionalLastMatters: count((s) => s.steps.at(-1)!.optional === true && optionalMatters(s)),
       optionalAnyMatters: count((s) => s.mode === "any" && s.steps.some((step) => step.optional === true) && optionalMatters(s)),
+      // In strict mode, against the funnel with them required and against it without them.
+      optionalStrictMatters: count((s) => s.mode === "strict" && s.steps.some((step) => step.optional === true) && optionalMatters(s) && optionalRemovalMatters(s)),
       // hold changes the answer against the same funnel without it, and some users still convert with it.
       holdMatters: count((s, e) => s.hold !== undefined && (e.steps[1]?.users ?? 0) > 0 && holdMatters(s)),
       holdStrictMatters: count((s) => s.hold !== undefined && s.mode === "strict" && holdMatters(s)),
@@ -135,6 +146,7 @@ describe("funnel equals the reference implementation on random event streams", (
     expect(floors.optionalFirstMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
     expect(floors.optionalLastMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
     expect(floors.optionalAnyMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
+    expect(floors.optionalStrictMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(2);
     expect(floors.holdMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(3);
     expect(floors.holdStrictMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(1);
     expect(floors.holdAnyMatters, JSON.stringify(floors)).toBeGreaterThanOrEqual(1);

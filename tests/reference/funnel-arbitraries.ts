@@ -155,7 +155,7 @@ export const scenarioArb = fc.record({
   dropoffStep: fc.integer({ min: 2, max: 5 }),
   bins: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
   withins: fc.option(withinsArb, { nil: undefined }),
-  /** Optional steps (ordered and any modes): often the first or the last, sometimes one in the middle. */
+  /** Optional steps (every mode): often the first or the last, sometimes one in the middle. */
   optional: fc.option(fc.tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 })), { nil: undefined, freq: 2 }),
   /** hold=oid in one scenario out of three. */
   hold: fc.option(fc.constant("oid"), { nil: undefined, freq: 2 }),
@@ -167,11 +167,17 @@ export const scenarioArb = fc.record({
     ),
     { nil: undefined },
   ),
+  /**
+   * Strict mode, 3 steps or more: half the time step 2 is optional and step 3 takes its alternatives (and is
+   * required), so one event can take either and the run's choice between them (existential, then taking the
+   * step before skipping it) is put to the test; such events are rare otherwise.
+   */
+  echo: fc.boolean(),
 }).map(({ withins, exclude, optional, ...scenario }) => ({
   ...scenario,
-  // Optional flags: at most all but one step (at least one is required); ordered and any modes (strict refuses them).
+  // Optional flags: at most all but one step (at least one is required).
   optionalSteps: scenario.steps.map((_, k, all) =>
-    optional === undefined || scenario.mode === "strict" ? false : (k === 0 && optional[0]) || (k === all.length - 1 && optional[1]) || (k === optional[2] && k > 0 && k < all.length - 1),
+    optional === undefined ? false : (k === 0 && optional[0]) || (k === all.length - 1 && optional[1]) || (k === optional[2] && k > 0 && k < all.length - 1),
   ),
   // any mode refuses exclusions; a range past the funnel's last step is a 400 of its own (tested apart).
   exclude:
@@ -180,10 +186,18 @@ export const scenarioArb = fc.record({
       : (exclude ?? []).filter(([, range]) => range === undefined || Number(range.split("-")[1]) <= scenario.steps.length).map(([type, range]) => (range === undefined ? type : `${type}:${range}`)),
   // Not on step 1 (nothing before it) nor in any mode (which refuses them: no order).
   steps: scenario.steps.map((step, k) => (withins?.[k] !== undefined && k > 0 && scenario.mode !== "any" ? { ...step, within: withins[k] } : step)),
-})).map(({ optionalSteps, ...scenario }) => ({
-  ...scenario,
-  steps: scenario.steps.map((step, k) => (optionalSteps[k] && !optionalSteps.every(Boolean) ? { ...step, optional: true as const } : step)),
-}));
+})).map(({ optionalSteps, echo, ...scenario }) => {
+  const echoed = echo && scenario.mode === "strict" && scenario.steps.length >= 3;
+  const flags = echoed ? optionalSteps.map((flag, k) => (k === 1 ? true : k === 2 ? false : flag)) : optionalSteps;
+  return {
+    ...scenario,
+    steps: scenario.steps.map((step, k) => ({
+      ...step,
+      ...(echoed && k === 2 ? { anyOf: scenario.steps[1]!.anyOf } : {}),
+      ...(flags[k] && !flags.every(Boolean) ? { optional: true as const } : {}),
+    })),
+  };
+});
 
 /** Half the steps in the bracket grammar, half in JSON, so both spellings meet the engine. */
 export function stepText(step: FunnelStep, json = false): string {

@@ -172,6 +172,37 @@ export const FUNNEL_EXAMPLES: FunnelExample[] = [
     mean: [null, 60, 120],
   },
   {
+    name: "strict with an optional step: a run may skip it; an event matching two steps takes whichever goes further",
+    events: [
+      // x5: its order can be ?order (then nothing follows) or order: it reaches order, skipping ?order.
+      ev("x5", "lead", 0),
+      ev("x5", "order", 1),
+      // x6: order@1 as ?order and order@2 as order beats order@1 as order: taking a step before skipping it.
+      ev("x6", "lead", 0),
+      ev("x6", "order", 1),
+      ev("x6", "order", 2),
+      // x7: the message_sent ends the run at lead.
+      ev("x7", "lead", 0),
+      ev("x7", "message_sent", 1),
+      ev("x7", "order", 2),
+      // x8: order@1 as order reaches the last step; the message_sent after it no longer matters.
+      ev("x8", "lead", 0),
+      ev("x8", "order", 1),
+      ev("x8", "message_sent", 2),
+      ev("x8", "order", 3),
+    ],
+    steps: [step("lead"), parsed("?order"), step("order")],
+    mode: "strict",
+    windowMinutes: 60,
+    range: [0, 60],
+    users: [4, 1, 3],
+    // ?order: x6 at 1 min; order: x5 1, x6 2, x8 1 min from the start, each 1 min after the previous taken step.
+    median: [null, 60, 60],
+    mean: [null, 60, 80],
+    medianFromPrevious: [null, 60, 60],
+    meanFromPrevious: [null, 60, 60],
+  },
+  {
     name: "any order: steps in any order within the window of the first",
     events: [
       ev("a", "order", 0),

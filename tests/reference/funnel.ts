@@ -246,6 +246,63 @@ function orderedOptionalAttempt(events: Ev[], def: ReferenceDefinition, windowMs
   return { level: level(best), startMs: events[best[0]!.pos]!.ts, completedAtMs, used };
 }
 
+/**
+ * Strict with optional steps, by the definition: every chain is tried — a run of consecutive events (in the
+ * strict order: events matching no step are in the list and break it) e1, e2, … taking steps s1 < s2 < …,
+ * every step not taken before the last taken one optional; e1 an event of a step with only optional steps
+ * before it, before `to`; each next event within the window of e1, within its step's per-step window of the
+ * previous event (the previous TAKEN step: every event of the run takes one), with hold carrying e1's value
+ * (present); no exclusion spanning the pair between them (never, in a run: nothing lies between). One event
+ * may match several steps, so each event of the run tries every step it could take. Of the chains reaching
+ * the furthest step, the first compared step by step from step 1: taking the step before skipping it, then
+ * the earlier event (position in the order). Plain enumeration: runs are at most 4 steps long here.
+ */
+function strictOptionalAttempt(events: Ev[], def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes, toMs: number): Attempt {
+  const within = withinMs(def);
+  const n = def.steps.length;
+  const hold = def.hold;
+  type Link = { step: number; pos: number };
+  const level = (c: Link[]) => (c.length === 0 ? 0 : c.at(-1)!.step + 1);
+  // a before b, both reaching the same step: step by step, taking before skipping, then the earlier event.
+  const before = (a: Link[], b: Link[]) => {
+    for (let k = 0; k < level(a); k++) {
+      const [x, y] = [a.find((l) => l.step === k), b.find((l) => l.step === k)];
+      if ((x === undefined) !== (y === undefined)) return x !== undefined;
+      if (x !== undefined && y !== undefined && x.pos !== y.pos) return x.pos < y.pos;
+    }
+    return false;
+  };
+  let best: Link[] = [];
+  const extend = (chain: Link[]) => {
+    if (level(chain) > level(best) || (level(chain) === level(best) && before(chain, best))) best = [...chain];
+    const first = events[chain[0]!.pos]!;
+    const last = chain.at(-1)!;
+    const pos = last.pos + 1;
+    const e = events[pos];
+    if (e === undefined || e.ts - first.ts > windowMs) return;
+    if (hold !== undefined && !(Object.hasOwn(first.properties, hold) && Object.hasOwn(e.properties, hold) && e.properties[hold] === first.properties[hold])) return;
+    const from = events[last.pos]!;
+    for (let q = last.step + 1; q < n; q++) {
+      const gap = within[q];
+      const spans = (def.exclusions ?? []).some((x, i) => x.fromStep < q + 1 && last.step + 1 < x.toStep && excluded[i]!.some((at) => from.ts < at && at < e.ts));
+      if (matches(e, def.steps[q]!) && !(gap !== null && gap !== undefined && e.ts - from.ts > gap) && !spans) extend([...chain, { step: q, pos }]);
+      if (!def.steps[q]!.optional) break;
+    }
+  };
+  events.forEach((e, pos) => {
+    if (e.ts >= toMs) return;
+    for (let s = 0; s < n; s++) {
+      if (matches(e, def.steps[s]!)) extend([{ step: s, pos }]);
+      if (!def.steps[s]!.optional) break;
+    }
+  });
+  if (best.length === 0) return { level: 0, startMs: 0, completedAtMs: [], used: [] };
+  const completedAtMs: (number | null)[] = Array.from({ length: level(best) }, () => null);
+  const used: number[] = Array.from({ length: level(best) }, () => -1);
+  for (const { step, pos } of best) (completedAtMs[step] = events[pos]!.ts), (used[step] = pos);
+  return { level: level(best), startMs: events[best[0]!.pos]!.ts, completedAtMs, used };
+}
+
 function strictAttempt(events: Ev[], start: number, def: ReferenceDefinition, windowMs: number, excluded: ExclusionTimes): Attempt {
   const within = withinMs(def);
   const startEvent = events[start]!;
@@ -363,6 +420,7 @@ export function referenceOutcomes(input: Event[], scope: ReferenceScope, def: Re
       const list = positions.map((p) => events[p]!);
       const back = (a: Attempt): Attempt => ({ ...a, used: a.used.map((u) => (u < 0 ? u : positions[u]!)) });
       if (def.mode === "ordered" && def.steps.some((step) => step.optional)) return back(orderedOptionalAttempt(list, def, windowMs, excluded, scope.toMs));
+      if (def.mode === "strict" && def.steps.some((step) => step.optional)) return back(strictOptionalAttempt(list, def, windowMs, excluded, scope.toMs));
       let best: Attempt = { level: 0, startMs: 0, completedAtMs: [], used: [] };
       for (let i = 0; i < list.length; i++) {
         const e = list[i]!;

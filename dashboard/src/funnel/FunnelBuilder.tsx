@@ -53,7 +53,7 @@ export function FunnelBuilder({ definition, onApply }: { definition: FunnelDefin
       </datalist>
       <ol className="steps">
         {steps.map((step, index) => (
-          <StepEditor key={index} step={step} index={index} canRemove={steps.length > MIN_FUNNEL_STEPS} seen={seen} perStepWindows={mode !== "any"} optionalSteps={mode !== "strict"} edit={edit} />
+          <StepEditor key={index} step={step} index={index} canRemove={steps.length > MIN_FUNNEL_STEPS} seen={seen} perStepWindows={mode !== "any"} edit={edit} />
         ))}
       </ol>
       {optionalProblem(draft) === "all" && <p className="hint warn">{t("funnel.allOptional")}</p>}

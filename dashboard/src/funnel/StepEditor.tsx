@@ -16,7 +16,6 @@ export function StepEditor({
   canRemove,
   seen,
   perStepWindows,
-  optionalSteps,
   edit,
 }: {
   step: DraftStep;
@@ -24,8 +23,6 @@ export function StepEditor({
   canRemove: boolean;
   /** Whether the mode takes per-step windows (ordered and strict do, any does not). */
   perStepWindows: boolean;
-  /** Whether the mode takes optional steps (ordered and any do, strict not yet). */
-  optionalSteps: boolean;
   /** The types the project has sent (empty until the list has loaded). */
   seen: ReadonlySet<string>;
   edit: (edit: FunnelEdit) => void;
@@ -114,7 +111,6 @@ export function StepEditor({
           <input type="checkbox" name={`step-${n}-optional`} checked={step.rest?.optional === true} onChange={() => edit({ type: "toggleOptional", step: index })} />
           <span>{t("funnel.optional", { n })}</span>
         </label>
-        {step.rest?.optional === true && !optionalSteps && <p className="hint warn">{t("funnel.optionalMode")}</p>}
         <div className="step-actions">
           {index > 0 && !step.within && perStepWindows && (
             <button type="button" className="link" onClick={() => edit({ type: "addWithin", step: index })}>

@@ -245,12 +245,10 @@ export function withinProblem(draft: FunnelDraft): "mode" | "window" | null {
   return windows.every((w) => isFunnelWindow(windowText(w))) ? null : "window";
 }
 
-/** Why the draft's optional steps keep it from applying: not in strict mode, and not every step. */
-export function optionalProblem(draft: FunnelDraft): "mode" | "all" | null {
+/** Why the draft's optional steps keep it from applying: every mode takes them, but not every step. */
+export function optionalProblem(draft: FunnelDraft): "all" | null {
   const optional = draft.steps.filter((step) => step.rest?.optional);
-  if (optional.length === 0) return null;
-  if (optional.length === draft.steps.length) return "all";
-  return draft.mode === "strict" ? "mode" : null;
+  return optional.length > 0 && optional.length === draft.steps.length ? "all" : null;
 }
 
 /** Why the draft's exclusions keep it from applying: any mode refuses them; each must be an event and a forward range within the steps. */

@@ -76,7 +76,7 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *     position by position (e2 as early as a chain to the attempt's furthest step allows, then e3, …); without
  *     per-step windows that is the earliest-match chain above, so nothing changes for such funnels.
  *   - strict: the chain is the run of consecutive events from the start, each within its step's window of the
- *     previous one.
+ *     previous one (with optional steps: of the previous taken step's event, which is the previous event).
  * - Exclusions (`exclude=handoff`, `exclude=handoff[reason~price]:2-3`; repeatable, at most 5; the range a-b of
  *   steps, 1 ≤ a < b ≤ number of steps, default the whole funnel; ordered and strict modes only): a chain is
  *   valid only when, for every pair of consecutive steps j, j+1 it reaches with a ≤ j < b, no event of the user
@@ -86,8 +86,7 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *   lead, order with `handoff:2-3` reaches order through the second lead). An exclusion event at the same
  *   millisecond as a step is not between. In strict mode any event between two steps already ends the attempt,
  *   so an exclusion never changes a strict answer.
- * - Optional steps (`?subscribed`, JSON `"optional": true`; ordered and any modes, at least one step required;
- *   strict mode refuses them). Ordered: a chain takes a subsequence of the steps, e1 < … < em matching steps s1 < … < sm, where every step before sm
+ * - Optional steps (`?subscribed`, JSON `"optional": true`; every mode, at least one step required). Ordered: a chain takes a subsequence of the steps, e1 < … < em matching steps s1 < … < sm, where every step before sm
  *   that it does not take is optional; e1 is the attempt's start (an event of step 1, or of a step after only
  *   optional ones, before `to`). The funnel's window counts from e1; a per-step window and the exclusions
  *   hold between consecutive TAKEN steps: step q's window from the previous taken step p's event, and an
@@ -109,6 +108,16 @@ import { CommonQuerySchema, RateSchema } from "./common.js";
  *     step 1 are step 1's users, the others entered at a later step. An optional last step: users who took it
  *     are its users; trends count as converted those who reached the last required step; the drop-off list of
  *     a step is the users counted at the step it is counted from and not at it.
+ *   - strict: a chain is a run of CONSECUTIVE events of the user in scope (the strict order above; an event
+ *     matching no step, or one that cannot take a next step, ends it) e1, e2, …, em taking steps
+ *     s1 < s2 < … < sm, every step before sm that it does not take optional; e1 is an event of step s1, every
+ *     step before s1 optional, before `to`. Each later event is the very next event after the previous one,
+ *     within `window` of e1, within its step's per-step window of the previous taken step's event (the
+ *     previous event), and with hold carries e1's value, which must be present. An event may match several
+ *     steps: which one it takes is existential (`lead, ?order, order` and the events lead, order reach order,
+ *     skipping ?order). The furthest step, the chain reported (furthest sm; of the chains reaching it the
+ *     first step by step: taking the step before skipping it, then the earlier event) and the figures read
+ *     as in ordered mode above. Exclusions still change nothing: nothing lies between consecutive events.
  *   - any: from a start (an event of any step, before `to`), each step's first event at or after it within the
  *     window; a missing optional step is skipped and the walk goes on, a missing required one ends it; the
  *     furthest step is the last taken, and the start must match one of the steps before it. A taken step

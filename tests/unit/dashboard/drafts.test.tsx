@@ -144,13 +144,13 @@ describe("the funnel draft reducer", () => {
     expect(definitionFromDraft(editFunnelDraft(draft, { type: "removeWithin", step: 2 }))?.steps).toEqual(["bot_started", "lead", "order"]);
   });
 
-  it("optional steps apply in ordered and any modes, not in strict, and never all of them", () => {
+  it("optional steps apply in every mode, and never all of them", () => {
     const draft = draftFromDefinition({ ...order, steps: ["bot_started", "?subscribed", "lead"], mode: "any" });
     expect(optionalProblem(draft)).toBeNull();
     expect(definitionFromDraft(draft)?.steps).toEqual(["bot_started", "?subscribed", "lead"]);
     expect(optionalProblem(editFunnelDraft(draft, { type: "mode", value: "ordered" }))).toBeNull();
-    expect(optionalProblem(editFunnelDraft(draft, { type: "mode", value: "strict" }))).toBe("mode");
-    expect(definitionFromDraft(editFunnelDraft(draft, { type: "mode", value: "strict" }))).toBeNull();
+    expect(optionalProblem(editFunnelDraft(draft, { type: "mode", value: "strict" }))).toBeNull();
+    expect(definitionFromDraft(editFunnelDraft(draft, { type: "mode", value: "strict" }))).toMatchObject({ steps: ["bot_started", "?subscribed", "lead"], mode: "strict" });
     expect(optionalProblem(draftFromDefinition({ ...order, steps: ["?bot_started", "?lead"] }))).toBe("all");
   });
 

@@ -180,13 +180,14 @@ describe("funnel builder: optional steps, exclusions and hold", () => {
     expect(url().getAll("exclude")).toEqual(["handoff:1-2", "message_received[text~stop]"]);
     expect(url().get("hold")).toBe("cartId");
 
-    // Optional steps are not strict mode's; exclusions not any mode's: the form says why and does not apply.
+    // Strict order keeps the optional step too, and applies.
     await userEvent.selectOptions(screen.getByLabelText("Mode"), "strict");
-    expect(screen.getByText(/Optional steps work in the Ordered and Any order modes/)).toBeTruthy();
-    expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(screen.getByRole("group", { name: "Step 3" })).getByLabelText("Optional: a user may skip step 3") as HTMLInputElement).checked).toBe(true);
+    await userEvent.click(screen.getByRole("button", { name: "Show funnel" }));
+    expect(url().get("mode")).toBe("strict");
+    expect(url().getAll("steps")).toEqual(["bot_started", "subscribed", "?lead"]);
+    // Exclusions are not any mode's: the form says why and does not apply; any order keeps the optional step.
     await userEvent.selectOptions(screen.getByLabelText("Mode"), "any");
-    // Any order keeps the optional step (its checkbox stays, no warning).
-    expect(screen.queryByText(/Optional steps work in/)).toBeNull();
     expect((within(screen.getByRole("group", { name: "Step 3" })).getByLabelText("Optional: a user may skip step 3") as HTMLInputElement).checked).toBe(true);
     expect(screen.getByText(/Exclusions work in ordered and strict modes/)).toBeTruthy();
     expect((screen.getByRole("button", { name: "Show funnel" }) as HTMLButtonElement).disabled).toBe(true);

@@ -40,13 +40,6 @@ export function funnelDefinition(query: FunnelQuery): FunnelDefinition {
       throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
     }
   }
-  if (query.mode === "strict") {
-    const index = query.steps.findIndex((step) => step.optional);
-    if (index >= 0) {
-      const message = `steps[${index}] is optional, which mode strict does not support yet: use mode ordered or any`;
-      throw new InvalidParameterError(`invalid parameter 'steps': ${message}`, [{ path: `steps.${index}`, message }]);
-    }
-  }
   if (query.hold !== undefined) {
     // A step whose every alternative asks for the property to be absent can never carry the first step's value.
     const hold = query.hold;

@@ -8,6 +8,7 @@ import { ORDERED } from "./modes/ordered.js";
 import { ORDERED_WINDOWED } from "./modes/ordered-windowed.js";
 import { orderedOptionalLayers, orderedOptionalStepEvent } from "./modes/ordered-optional.js";
 import { STRICT } from "./modes/strict.js";
+import { strictOptionalLayers } from "./modes/strict-optional.js";
 import { stepMaskSql } from "./step-conditions.js";
 
 /**
@@ -82,6 +83,8 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const optional = definition.steps.map((step) => step.optional === true);
   // Optional steps in ordered mode: the existential passes of modes/ordered-optional.ts, one SELECT per step.
   const layered = definition.mode === "ordered" && optional.some(Boolean);
+  // In strict mode: the run's step assignment is existential too, the passes of modes/strict-optional.ts.
+  const strictLayered = definition.mode === "strict" && optional.some(Boolean);
   const mode = definition.mode === "ordered" && (layered || within.some(Boolean) || exclusions.length > 0) ? ORDERED_WINDOWED : FUNNEL_MODES_SQL[definition.mode];
   // hold: outside strict mode each user's step events are split by the held value (partitions, joined back
   // per user below); strict mode needs the user's whole run of events, so it compares the values instead.
@@ -137,7 +140,8 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
       : `arraySort(groupArrayIf((${prefix("toUnixTimestamp64Milli(ts) - {fromMs:Int64}", "mask")}, properties[{bk${i}:String}]), ${inRange} AND mask != 0 AND ${hasProperty(i)})) AS pv${i}`,
   );
   const propertyCarried = properties.map((_, i) => (atStep === 0 ? `d_p${i}` : `pv${i}`));
-  const stepEvent = atStep === 0 ? undefined : layered ? orderedOptionalStepEvent(atStep) : mode.stepEventSql(atStep, layout);
+  // Both layered modes name each step's event position `chain` (0: skipped).
+  const stepEvent = atStep === 0 ? undefined : layered || strictLayered ? orderedOptionalStepEvent(atStep) : mode.stepEventSql(atStep, layout);
   const attributed = stepEvent === undefined ? [] : [`${prefix(stepEvent.time, stepEvent.mask)} AS attr_key`];
   const propertyColumns = properties.map((_, i) => {
     if (atStep === 0) return `d_p${i}`;
@@ -181,9 +185,14 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
         }
         FROM (${perUser}
         )`;
-  const attempts = layered
+  const layers = layered
+    ? orderedOptionalLayers({ n, within, optional, exclusions })
+    : strictLayered
+      ? strictOptionalLayers({ n, within, optional, hold: hold !== undefined })
+      : undefined;
+  const attempts = layers
     ? `
-  SELECT *${attributed.map((column) => `, ${column}`).join("")} FROM (${orderedOptionalLayers({ n, within, optional, exclusions }).reduce(
+  SELECT *${attributed.map((column) => `, ${column}`).join("")} FROM (${layers.reduce(
       (inner, layer) => `
     SELECT *, ${layer} FROM (${inner}
     )`,

@@ -35,7 +35,7 @@ export interface FunnelModeSql {
 /** hold in a mode that reads it as the column h (strict): each event's held value, '1' + text, or '0' when absent; optional steps where the mode reads them. */
 export interface AttemptOptions {
   hold?: boolean;
-  /** Per step, whether it is optional (any mode; ordered mode has modes/ordered-optional.ts). */
+  /** Per step, whether it is optional (any mode; ordered and strict modes have ordered-optional.ts and strict-optional.ts). */
   optional?: boolean[];
 }
 
