@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Storage } from "@chatfunnel/core";
-import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_TABLES, migrate } from "@chatfunnel/warehouse";
+import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_OUTBOX_BY_ENQUEUE, WEBHOOK_TABLES, migrate, outboxSince } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 
 const count = async (storage: Storage, sql: string): Promise<number> => {
@@ -105,5 +105,30 @@ describe("migrations on the real engine", () => {
       ["w1", "order", 10],
       ["w2", "order", 10],
     ]);
+  });
+
+  it("let the scheduler's poll read the outbox's recent rows by enqueue time, not the whole day", async () => {
+    const storage = await freshDatabase();
+    const db = storage.database;
+    // 100,000 deliveries enqueued one a second back from now, in one merged part (as a day's outbox ends up).
+    await storage.client.command({
+      query: `INSERT INTO ${db}.${WEBHOOK_TABLES.outbox} (delivery_id, webhook_id, project_id, event_id, type, channel, ts, enqueued_at)
+              SELECT lower(hex(sipHash128(number))), 'w', 'p', generateUUIDv4(), 'lead', 'telegram', now64(3), now64(3) - toIntervalSecond(number) FROM numbers(100000)`,
+    });
+    await storage.client.command({ query: `OPTIMIZE TABLE ${db}.${WEBHOOK_TABLES.outbox} FINAL` });
+    const plan = await storage.client.query({
+      query: `EXPLAIN indexes = 1 SELECT delivery_id, enqueued_at FROM ${db}.${WEBHOOK_TABLES.outbox}
+              WHERE enqueued_at >= now64(3) - toIntervalSecond(30) ORDER BY enqueued_at, delivery_id LIMIT 1000`,
+      format: "TabSeparatedRaw",
+    });
+    const text = await plan.text();
+    expect(text).toContain(`ReadFromMergeTree (${WEBHOOK_OUTBOX_BY_ENQUEUE})`);
+    // 100,000 rows are 13 granules of the table; the projection's range is one.
+    expect(text).toMatch(/Granules: 1\b/);
+    // And the poll's answer is the rows it asked for, in enqueue order.
+    const refs = await outboxSince(storage, { atMs: Date.now() - 30_500, deliveryId: "" }, 1000);
+    expect(refs.length).toBeGreaterThanOrEqual(30);
+    expect(refs.length).toBeLessThanOrEqual(32);
+    expect(refs.map((r) => r.enqueuedAtMs)).toEqual([...refs.map((r) => r.enqueuedAtMs)].sort((a, b) => a - b));
   });
 });

@@ -14,6 +14,9 @@ export const WEBHOOK_TABLES = {
   attempts: "webhook_attempts",
 } as const;
 
+/** The outbox's projection of (delivery_id, enqueued_at) sorted by enqueue time (migration 23), which outboxSince reads. */
+export const WEBHOOK_OUTBOX_BY_ENQUEUE = "by_enqueue";
+
 /** How long deliveries and their log are kept. */
 export const WEBHOOK_LOG_DAYS = 30;
 
