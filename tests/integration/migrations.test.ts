@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Storage } from "@chatfunnel/core";
-import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_OUTBOX_BY_ENQUEUE, WEBHOOK_TABLES, migrate, outboxSince } from "@chatfunnel/warehouse";
+import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_OUTBOX_BY_ENQUEUE, WEBHOOK_TABLES, migrate, outboxDeliveries, outboxSince } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 
 const count = async (storage: Storage, sql: string): Promise<number> => {
@@ -130,5 +130,22 @@ describe("migrations on the real engine", () => {
     expect(refs.length).toBeGreaterThanOrEqual(30);
     expect(refs.length).toBeLessThanOrEqual(32);
     expect(refs.map((r) => r.enqueuedAtMs)).toEqual([...refs.map((r) => r.enqueuedAtMs)].sort((a, b) => a - b));
+    // The events of those deliveries come from the same projection's range (migration 24), not one granule per id.
+    const ids = refs.map((r) => r.deliveryId);
+    const sinceMs = refs[0]!.enqueuedAtMs;
+    const rowsPlan = await storage.client.query({
+      query: `EXPLAIN indexes = 1 SELECT * FROM ${db}.${WEBHOOK_TABLES.outbox}
+              WHERE delivery_id IN {ids:Array(String)} AND enqueued_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
+      query_params: { ids, since: sinceMs },
+      format: "TabSeparatedRaw",
+    });
+    const rowsText = await rowsPlan.text();
+    expect(rowsText).toContain(`ReadFromMergeTree (${WEBHOOK_OUTBOX_BY_ENQUEUE})`);
+    expect(rowsText).toMatch(/Granules: 1\b/);
+    const found = await outboxDeliveries(storage, ids, { storedSinceMs: sinceMs });
+    expect(found.map((d) => d.deliveryId).sort()).toEqual([...ids].sort());
+    // Bounded after a row, that row is not read.
+    const later = await outboxDeliveries(storage, ids, { storedSinceMs: refs[refs.length - 1]!.enqueuedAtMs });
+    expect(later.length).toBeLessThan(ids.length);
   });
 });

@@ -14,8 +14,10 @@ export const WEBHOOK_TABLES = {
   attempts: "webhook_attempts",
 } as const;
 
-/** The outbox's projection of (delivery_id, enqueued_at) sorted by enqueue time (migration 23), which outboxSince reads. */
-export const WEBHOOK_OUTBOX_BY_ENQUEUE = "by_enqueue";
+/** The outbox's whole rows sorted by enqueue time (migration 24), which the scheduler's poll reads: outboxSince and outboxDeliveries. */
+export const WEBHOOK_OUTBOX_BY_ENQUEUE = "by_enqueue_rows";
+/** Migration 23's projection of (delivery_id, enqueued_at) alone, which migration 24 replaces. */
+export const WEBHOOK_OUTBOX_BY_ENQUEUE_V23 = "by_enqueue";
 
 /** How long deliveries and their log are kept. */
 export const WEBHOOK_LOG_DAYS = 30;

@@ -196,13 +196,28 @@ export async function outboxSince(storage: Storage, after: { atMs: number; deliv
   return rows.map((row) => ({ deliveryId: row.delivery_id, enqueuedAtMs: row.enqueued_ms }));
 }
 
+/** What outboxDeliveries leaves out or bounds. */
+export interface OutboxDeliveriesOptions {
+  /** Deliveries with a final attempt since then are left out: a resent event's new outbox row must not send a finished delivery again. */
+  unfinishedSinceMs?: number;
+  /**
+   * Only rows enqueued since then (the poll's page start, which every id it names is at or after): the read
+   * takes the enqueue-ordered projection's few granules instead of one granule per id of the sort key. A resent
+   * event's copy from before it is not seen, so its delivery is timed from the copy in the page; its earlier
+   * delivery, if unfinished, is in the scheduler's memory (or its sweep's) and the page's copy is skipped.
+   */
+  storedSinceMs?: number;
+}
+
 /**
- * The events of these deliveries, by the outbox's sort key. With `unfinishedSinceMs`, deliveries with a final
- * attempt since then are left out: a resent event's new outbox row must not send a finished delivery again.
+ * The events of these deliveries, each from its earliest outbox row (in the bound, when given), by the outbox's
+ * sort key or, bounded, its enqueue-ordered projection.
  */
-export async function outboxDeliveries(storage: Storage, deliveryIds: readonly string[], unfinishedSinceMs?: number): Promise<OutboxDelivery[]> {
+export async function outboxDeliveries(storage: Storage, deliveryIds: readonly string[], options: OutboxDeliveriesOptions = {}): Promise<OutboxDelivery[]> {
   if (deliveryIds.length === 0) return [];
   const db = storage.database;
+  const { unfinishedSinceMs, storedSinceMs } = options;
+  const stored = storedSinceMs === undefined ? "" : ` AND enqueued_at >= fromUnixTimestamp64Milli({storedSince:Int64}, 'UTC')`;
   const finished =
     unfinishedSinceMs === undefined
       ? ""
@@ -211,9 +226,9 @@ export async function outboxDeliveries(storage: Storage, deliveryIds: readonly s
   const rows = await select(
     storage,
     `SELECT ${OUTBOX_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.outbox}
-     WHERE delivery_id IN {ids:Array(String)}${finished}
+     WHERE delivery_id IN {ids:Array(String)}${stored}${finished}
      ORDER BY enqueued_at LIMIT 1 BY delivery_id`,
-    { ids: deliveryIds, since: unfinishedSinceMs ?? 0 },
+    { ids: deliveryIds, since: unfinishedSinceMs ?? 0, storedSince: storedSinceMs ?? 0 },
     OutboxRowSchema,
   );
   return rows.map(toDelivery);

@@ -279,8 +279,12 @@ export class WebhookScheduler {
       const refs = await outboxSince(this.storage, cursor, limit);
       const fresh = refs.filter((ref) => !this.queue.has(ref.deliveryId) && !this.finished.has(ref.deliveryId)).map((ref) => ref.deliveryId);
       // Finished since whichever is earlier: the oldest row this page can hold (its attempts came after it), or
-      // the retry window twice over (a resent event's earlier delivery).
-      const found = await outboxDeliveries(this.storage, fresh, Math.min(cursor.atMs, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS));
+      // the retry window twice over (a resent event's earlier delivery). Every ref is at or after the page's
+      // start, so the events are read from there (the enqueue-ordered projection, a granule or two).
+      const found = await outboxDeliveries(this.storage, fresh, {
+        unfinishedSinceMs: Math.min(cursor.atMs, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS),
+        storedSinceMs: cursor.atMs,
+      });
       for (const row of found) this.queue.set(row.deliveryId, { ...row, attempts: 0, nextAtMs: now, sending: false });
       // Not found: finished already (a resent event); remembered, so the overlap of the next polls skips it.
       const taken = new Set(found.map((row) => row.deliveryId));
