@@ -11,6 +11,8 @@
  *    batches of 500 while BENCH_WEBHOOK_RATE leads/s go on beside them, without and with the webhook on
  *    those leads, in the order A B B A (each side once early and once late, so a drift of the machine or
  *    of the growing tables over the four runs weighs on both alike; A B A B put every B one step later);
+ *    BENCH_WEBHOOK_BLOCKS times over (default 3: two runs of one side differ by about the target, so the
+ *    figure is the mean of all runs, each block's own figure printed beside it for the spread);
  *    events/s of each, and the load before each run. This is issue 16's "at 100 leads/s … ingest
  *    unaffected (≤ 5% slower than without webhooks)".
  * 3. Throughput under a heavier load than the target's, for comparison: the same events flat out with every
@@ -31,6 +33,8 @@ import { startEmbedded } from "@chatfunnel/server";
 const seconds = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 180);
 const rate = Number(process.env.BENCH_WEBHOOK_RATE ?? 100);
 const ingestEvents = Number(process.env.BENCH_INGEST_EVENTS ?? 200_000);
+const blocks = Number(process.env.BENCH_WEBHOOK_BLOCKS ?? 3);
+if (!Number.isInteger(blocks) || blocks < 1) throw new Error(`BENCH_WEBHOOK_BLOCKS must be a whole number ≥ 1, got ${process.env.BENCH_WEBHOOK_BLOCKS}`);
 const REQUESTS_PER_S = 20;
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "chatfunnel-bench-webhooks-"));
@@ -218,7 +222,8 @@ async function compare(label: string, run: () => Promise<number>): Promise<numbe
   const cpu: Record<"without" | "with", number[]> = { without: [], with: [] };
   const receiverCpu: Record<"without" | "with", number[]> = { without: [], with: [] };
   const loads: string[] = [];
-  for (const on of [false, true, true, false]) {
+  // A B B A, BENCH_WEBHOOK_BLOCKS times over: one block's two sides differ by about as much as the target, so one block decides nothing.
+  for (const on of Array.from({ length: blocks }, () => [false, true, true, false]).flat()) {
     if (on) webhookId = await setWebhook(true);
     loads.push(`${on ? "with" : "without"} ${os.loadavg()[0]!.toFixed(1)}`);
     const before = cpuMs();
@@ -232,6 +237,9 @@ async function compare(label: string, run: () => Promise<number>): Promise<numbe
   }
   console.log(`  (${label}: load before each run, 1-min average: ${loads.join(", ")})`);
   const slower = 1 - mean(rates.with) / mean(rates.without);
+  // Each block's own figure (its two with-runs against its two without-runs): the spread says how far to trust the mean.
+  const perBlock = Array.from({ length: blocks }, (_, b) => 1 - mean(rates.with.slice(2 * b, 2 * b + 2)) / mean(rates.without.slice(2 * b, 2 * b + 2)));
+  if (blocks > 1) console.log(`  per A B B A block, with webhooks: ${perBlock.map((v) => `${(v * 100).toFixed(1)}%`).join(", ")} slower`);
   console.log(
     `ingest throughput, ${label}: without ${rates.without.map((r) => Math.round(r)).join(", ")} events/s, with ${rates.with.map((r) => Math.round(r)).join(", ")}; with webhooks ${(slower * 100).toFixed(1)}% ${slower >= 0 ? "slower" : "faster"}`,
   );
