@@ -289,7 +289,10 @@ export async function funnel(storage: Storage, filters: ResolvedFilters, definit
     .sort((a, b) => compareGroups(definition.breakdown, a, b))
     .map(({ values, steps }) => ({ values, steps }));
   // The ranked query answers the listed groups and `other` itself; the plain one every group.
-  const groupCount = overall.values().next().value?.groups_total ?? sorted.length;
+  // Each overall row (one per step k) ranks only the groups with users at that step, so the count is the largest
+  // over every step: a group whose users all stop at the first step is counted by that step's row alone.
+  const ranks = [...overall.values()].map((row) => row.groups_total).filter((total): total is number => total !== undefined);
+  const groupCount = ranks.length > 0 ? Math.max(...ranks) : sorted.length;
   const listed: FunnelBreakdownGroup[] = sorted.slice(0, limit);
   if (groupCount > limit) {
     const other = ranked ? otherRows : await otherGroupRows(storage, users.sql, users.params, definition.breakdown, listed.map((group) => group.values), optional);
