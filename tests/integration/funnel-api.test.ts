@@ -234,6 +234,25 @@ describe("funnel API", () => {
     expect(body.breakdownsTruncated).toBe(true);
   });
 
+  it("counts a group whose users all stop at the first step, so it goes into other past breakdownLimit", async () => {
+    // The biggest group converts; the two others (one user each) never reach the lead, so only the first step's
+    // row of the ranked query sees them (property seed 453566718 found "other" missing).
+    const events: Event[] = [
+      ev("a", "bot_started", 0, { source: { campaign: "big", source: "ads" } }),
+      ev("a", "lead", 1),
+      ev("b", "bot_started", 0, { source: { campaign: "big", source: "ads" } }),
+      ev("b", "lead", 1),
+      ev("c", "bot_started", 0, { source: { campaign: "lone", source: "ads" } }),
+      ev("d", "bot_started", 0, { source: { campaign: "quiet", source: "ads" } }),
+    ];
+    const api = await projectWith(events);
+    const body = FunnelResponseSchema.parse((await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=1`)).body);
+    expect(body.breakdowns.map((group) => group.values.campaign ?? null)).toEqual(["big", null]);
+    expect(body.breakdowns.at(-1)).toMatchObject({ values: {}, other: true });
+    expect(body.breakdowns.at(-1)!.steps.map((s) => s.users)).toEqual([2, 0]);
+    expect(body.breakdownsTruncated).toBe(true);
+  });
+
   it("breaks down by a property, first touch or at a step, null for a user without it", async () => {
     const events: Event[] = [
       // a: plan on an event before the range counts for first touch; its lead carries another plan.
