@@ -119,7 +119,8 @@ const quantile = (values: number[], q: number) => {
 const ms = (value: number) => `${Math.round(value)} ms`;
 
 /** Leads at `rate`/s for `seconds`: each request's answer time per lead id, and the requests' durations. */
-async function sustained(): Promise<{ stored: Map<string, number>; requestMs: number[] }> {
+async function sustained(): Promise<{ stored: Map<string, number>; requestMs: number[]; cpuMsPerS: number }> {
+  const cpuBefore = cpuMs().self;
   const stored = new Map<string, number>();
   const requestMs: number[] = [];
   const perRequest = Math.max(1, Math.round(rate / REQUESTS_PER_S));
@@ -139,7 +140,7 @@ async function sustained(): Promise<{ stored: Map<string, number>; requestMs: nu
     );
   }
   await Promise.all(inflight);
-  return { stored, requestMs };
+  return { stored, requestMs, cpuMsPerS: (cpuMs().self - cpuBefore) / ((now() - started) / 1000) };
 }
 
 /** BENCH_INGEST_EVENTS events flat out by 16 senders in batches of 500; every `leadEvery`-th a lead (0: none). */
@@ -195,6 +196,9 @@ const latencies = [...withHook.stored].map(([id, storedAt]) => (arrived.get(id) 
 const missing = latencies.filter((value) => !Number.isFinite(value)).length;
 console.log(`delivery after stored: p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}, max ${ms(Math.max(...latencies))}; ${withHook.stored.size} leads, ${missing} not delivered within 30 s, ${duplicates} delivered twice`);
 console.log(`ingest request at ${rate} leads/s: without webhook p50 ${ms(quantile(without.requestMs, 0.5))} p99 ${ms(quantile(without.requestMs, 0.99))}; with p50 ${ms(quantile(withHook.requestMs, 0.5))} p99 ${ms(quantile(withHook.requestMs, 0.99))}`);
+// What delivering costs at a steady load, apart from the throughput runs' noise: the process's CPU per second
+// (server, engine, the bench's sender) at the same leads/s without and with the webhook, against 2,000 ms/s on 2 cores.
+console.log(`CPU of this process per second at ${rate} leads/s: without webhook ${Math.round(without.cpuMsPerS)} ms, with ${Math.round(withHook.cpuMsPerS)} ms (+${Math.round(withHook.cpuMsPerS - without.cpuMsPerS)} ms/s, ${(((withHook.cpuMsPerS - without.cpuMsPerS) / (os.cpus().length * 1000)) * 100).toFixed(1)}% of the machine)`);
 
 // 2 and 3. Throughput, A B B A so drift (merges, page cache, neighbours, a growing table) does not favour one side.
 webhookId = await setWebhook(false, webhookId);
