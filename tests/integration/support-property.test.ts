@@ -16,6 +16,14 @@ import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
 import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb, type MessagingQuery } from "../reference/messaging-arbitraries.js";
 import { propertyRuns } from "../support/property-runs.js";
+import { dedupe } from "../reference/events.js";
+import { refFilters } from "../reference/bounds.js";
+
+/**
+ * How many of the fixed-seed draws below must reach each figure: a little under what they reach today (2026-12-03:
+ * 103, 44, 28 and 28 of 200 generic streams; 63 and 95 of 100 edge streams), so a generator change that loses one fails here.
+ */
+const FLOORS = { requests: 80, operator: 30, csat: 20, evenMedian: 20, reopens: 50, answers: 80 };
 
 const RUNS = propertyRuns("SUPPORT_PROPERTY_RUNS", 30);
 const EDGE_RUNS = propertyRuns("SUPPORT_EDGE_RUNS", 20);
@@ -70,6 +78,40 @@ const edgeArb = fc
     return { events, query };
   });
 
+/** The generic streams, drawn around each anchor. */
+const scenarioArb = fc.constantFrom(...ANCHORS).chain((anchor) => fc.tuple(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms)));
+
+/** The reference's support answer for a drawn scenario, without the engine: the coverage checks below need only the reference. */
+const referenceSupport = (events: Event[], query: MessagingQuery) => messagingExpected(dedupe(events), refFilters("coverage", query), query).support;
+
+/**
+ * The streams must reach the interesting figures, not just empty answers. Counted on fixed seeds: counted on the
+ * random runs, a figure seen in a few percent of them (an even count of bot-answered sessions) was missing from
+ * all 30 about once in fifteen runs, which failed a correct build.
+ */
+describe("the support generators reach every figure (fixed seeds)", () => {
+  it("the generic streams: requests, operator answers, CSAT and an even median", () => {
+    const samples = fc.sample(scenarioArb, { seed: 20261203, numRuns: 200 }).map(([events, query]) => referenceSupport(events, query));
+    const seen = {
+      requests: samples.filter((s) => s.requests > 0).length,
+      operator: samples.filter((s) => s.operatorAnsweredSessions > 0).length,
+      csat: samples.filter((s) => s.csat.responses > 0).length,
+      evenMedian: samples.filter((s) => s.botAnsweredSessions > 0 && s.botAnsweredSessions % 2 === 0).length,
+    };
+    expect(seen.requests, JSON.stringify(seen)).toBeGreaterThanOrEqual(FLOORS.requests);
+    expect(seen.operator, JSON.stringify(seen)).toBeGreaterThanOrEqual(FLOORS.operator);
+    expect(seen.csat, JSON.stringify(seen)).toBeGreaterThanOrEqual(FLOORS.csat);
+    expect(seen.evenMedian, JSON.stringify(seen)).toBeGreaterThanOrEqual(FLOORS.evenMedian);
+  });
+
+  it("the edge streams: reopens and operator answers", () => {
+    const samples = fc.sample(edgeArb, { seed: 20261203, numRuns: 100 }).map(({ events, query }) => referenceSupport(events, query));
+    const seen = { reopens: samples.filter((s) => s.reopened > 0).length, answers: samples.filter((s) => s.operatorAnsweredSessions > 0).length };
+    expect(seen.reopens, JSON.stringify(seen)).toBeGreaterThanOrEqual(FLOORS.reopens);
+    expect(seen.answers, JSON.stringify(seen)).toBeGreaterThanOrEqual(FLOORS.answers);
+  });
+});
+
 describe("support equals the reference implementation on random messaging streams", () => {
   let storage: Storage;
   let testApp: TestApp;
@@ -81,44 +123,25 @@ describe("support equals the reference implementation on random messaging stream
   afterAll(async () => testApp.close());
 
   it(`matches on ${RUNS} random streams around the anchors`, { timeout: 300_000 }, async () => {
-    // The streams must reach the interesting figures, not just empty answers: counted, asserted at the end.
-    const seen = { requests: 0, operator: 0, csat: 0, evenMedian: 0 };
-    const scenarioArb = fc
-      .constantFrom(...ANCHORS)
-      .chain((anchor) => fc.tuple(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms)));
     await fc.assert(
       fc.asyncProperty(scenarioArb, async ([events, query]) => {
         const scenario = await referenceScenario(storage, testApp.app, events, query);
         const expected = messagingExpected(scenario.events, scenario.filters, query).support;
-        const answer = (await scenario.get("support", endpointParams("support", query))) as SupportResponse;
-        expect(answer).toEqual(expected);
-        if (expected.requests > 0) seen.requests++;
-        if (expected.operatorAnsweredSessions > 0) seen.operator++;
-        if (expected.csat.responses > 0) seen.csat++;
-        if (expected.botAnsweredSessions % 2 === 0 && expected.botAnsweredSessions > 0) seen.evenMedian++;
+        expect(await scenario.get("support", endpointParams("support", query))).toEqual(expected);
       }),
       { numRuns: RUNS },
     );
-    // Seen in about half, a sixth, a fifth and a sixth of the runs; reopens (rarer here) are the edge streams' job.
-    expect(seen.requests).toBeGreaterThan(RUNS / 5);
-    for (const [figure, runs] of Object.entries(seen)) expect(runs, figure).toBeGreaterThan(0);
   });
 
   it(`matches on ${EDGE_RUNS} streams on the 24-hour and at-or-after edges`, { timeout: 300_000 }, async () => {
-    let reopens = 0;
-    let answers = 0;
     await fc.assert(
       fc.asyncProperty(edgeArb, async ({ events, query }) => {
         const scenario = await referenceScenario(storage, testApp.app, events, query);
         const expected = messagingExpected(scenario.events, scenario.filters, query).support;
         expect(await scenario.get("support", endpointParams("support", query))).toEqual(expected);
-        if (expected.reopened > 0) reopens++;
-        if (expected.operatorAnsweredSessions > 0) answers++;
       }),
       { numRuns: EDGE_RUNS },
     );
-    expect(reopens, "runs with a reopen").toBeGreaterThan(EDGE_RUNS / 5);
-    expect(answers, "runs with an operator answer").toBeGreaterThan(EDGE_RUNS / 5);
   });
 
   it("cuts sessions at the project's own timeout, not a fixed 30 minutes", async () => {
