@@ -13,12 +13,64 @@ import { freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
-import { latestSpend } from "../reference/events.js";
+import { dedupe, latestSpend } from "../reference/events.js";
+import { refFilters } from "../reference/bounds.js";
 import { eventSources, refRetention, refRetentionUsers, type RetentionData } from "../reference/retention.js";
 import { retentionParamsArb, retentionParamsQuery, retentionQueryArb, retentionSpendArb, retentionStreamArb } from "../reference/retention-arbitraries.js";
 import { propertyRuns } from "../support/property-runs.js";
 
 const RUNS = propertyRuns("RETENTION_PROPERTY_RUNS", 40);
+
+/** The random scenarios: a stream around an anchor, spend, a range and the endpoint's parameters. */
+const scenarioArb = fc
+  .constantFrom(...ANCHORS)
+  .chain((anchor) =>
+    fc.record({
+      events: retentionStreamArb(anchor.ms),
+      // Half the streams with cheap spend on most days, so some cohorts' revenue pays their cost back (payback below).
+      spend: fc.oneof(retentionSpendArb(anchor.ms), retentionSpendArb(anchor.ms, 30, 60)),
+      query: retentionQueryArb(anchor.ms),
+      params: retentionParamsArb,
+    }),
+  );
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** The reference's answer for a drawn scenario, without the engine (the coverage checks need only the reference). */
+function referenceAnswer({ events, spend, query, params }: Scenario): RetentionResponse {
+  return refRetention({ events: dedupe(events), spend: latestSpend([spend]), sources: eventSources(events) }, refFilters("coverage", query), params);
+}
+
+/** The cell with users in the latest period (period 0 holds most of a cohort for return=any), whose users the test lists. */
+function latestCell(expected: RetentionResponse) {
+  const cells = expected.cohorts.flatMap((row) => row.cells.filter((c) => (c.users ?? 0) > 0).map((c) => ({ row, c })));
+  return cells.sort((a, b) => b.c.period - a.c.period)[0];
+}
+
+/**
+ * How many of 200 fixed-seed scenarios must reach each figure: a little under what they reach today (2026-12-03: 93, 20, 42,
+ * 46, 43, 20, 21 and 20), so a generator change that loses one fails. Counted on fixed seeds because, counted on the 40 random runs,
+ * a later period with users and a payback period were each missing from all of them about once in seven runs,
+ * which failed a correct build.
+ */
+const FLOORS = { cohorts: 75, laterPeriod: 15, unobserved: 30, revenue: 35, cac: 30, payback: 15, nullGroup: 15, laterUsers: 15 };
+
+describe("the retention generator reaches every figure (fixed seed)", () => {
+  it("cohorts, later periods, unobserved cells, revenue, CAC, payback, the null group, later users", () => {
+    const samples = fc.sample(scenarioArb, { seed: 20261203, numRuns: 200 }).map((scenario) => ({ scenario, expected: referenceAnswer(scenario) }));
+    const count = (holds: (s: (typeof samples)[number]) => boolean) => samples.filter(holds).length;
+    const seen = {
+      cohorts: count(({ expected }) => expected.cohorts.length > 0),
+      laterPeriod: count(({ expected }) => expected.cohorts.some((cohort) => cohort.cells.some((cell) => cell.period > 0 && (cell.users ?? 0) > 0))),
+      unobserved: count(({ expected }) => expected.cohorts.some((cohort) => cohort.cells.some((cell) => !cell.observed))),
+      revenue: count(({ expected }) => expected.cohorts.some((cohort) => cohort.cells.some((cell) => (cell.revenuePerUser ?? 0) > 0))),
+      cac: count(({ expected }) => expected.cohorts.some((cohort) => cohort.cac !== null)),
+      payback: count(({ expected }) => expected.cohorts.some((cohort) => cohort.paybackPeriod !== null)),
+      nullGroup: count(({ scenario, expected }) => scenario.params.breakdown !== undefined && expected.groups.some((group) => group.group === null)),
+      laterUsers: count(({ expected }) => (latestCell(expected)?.c.period ?? 0) > 0),
+    };
+    for (const [figure, floor] of Object.entries(FLOORS)) expect(seen[figure as keyof typeof seen], `${figure}: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(floor);
+  });
+});
 
 describe("retention equals the reference implementation on random streams", () => {
   let storage: Storage;
@@ -31,19 +83,6 @@ describe("retention equals the reference implementation on random streams", () =
   afterAll(async () => testApp.close());
 
   it(`matches on ${RUNS} random streams around the anchors`, { timeout: 600_000 }, async () => {
-    // The streams must reach the interesting figures, not only empty answers: counted, asserted at the end.
-    const seen = { cohorts: 0, laterPeriod: 0, unobserved: 0, revenue: 0, cac: 0, payback: 0, nullGroup: 0, users: 0, laterUsers: 0 };
-    const scenarioArb = fc
-      .constantFrom(...ANCHORS)
-      .chain((anchor) =>
-        fc.record({
-          events: retentionStreamArb(anchor.ms),
-          // Half the streams with cheap spend on most days, so some cohorts' revenue pays their cost back (payback below).
-          spend: fc.oneof(retentionSpendArb(anchor.ms), retentionSpendArb(anchor.ms, 30, 60)),
-          query: retentionQueryArb(anchor.ms),
-          params: retentionParamsArb,
-        }),
-      );
     await fc.assert(
       fc.asyncProperty(scenarioArb, async ({ events, spend, query, params }) => {
         const scenario = await referenceScenario(storage, testApp.app, events, query);
@@ -54,23 +93,12 @@ describe("retention equals the reference implementation on random streams", () =
         const answer = (await scenario.get("retention", retentionParamsQuery(params))) as RetentionResponse;
         expect(answer).toEqual(expected);
 
-        if (expected.cohorts.length > 0) seen.cohorts++;
-        if (expected.cohorts.some((cohort) => cohort.cells.some((cell) => cell.period > 0 && (cell.users ?? 0) > 0))) seen.laterPeriod++;
-        if (expected.cohorts.some((cohort) => cohort.cells.some((cell) => !cell.observed))) seen.unobserved++;
-        if (expected.cohorts.some((cohort) => cohort.cells.some((cell) => (cell.revenuePerUser ?? 0) > 0))) seen.revenue++;
-        if (expected.cohorts.some((cohort) => cohort.cac !== null)) seen.cac++;
-        if (expected.cohorts.some((cohort) => cohort.paybackPeriod !== null)) seen.payback++;
-        if (params.breakdown && expected.groups.some((group) => group.group === null)) seen.nullGroup++;
-
         // The users of the cell with users in the latest period (period 0 holds most of a cohort for return=any),
         // and of every group of its start.
-        const cells = expected.cohorts.flatMap((row) => row.cells.filter((c) => (c.users ?? 0) > 0).map((c) => ({ row, c })));
-        const latest = cells.sort((a, b) => b.c.period - a.c.period)[0];
+        const latest = latestCell(expected);
         const cohort = latest?.row;
         const cell = latest?.c;
         if (cohort && cell) {
-          seen.users++;
-          if (cell.period > 0) seen.laterUsers++;
           const extra = { ...retentionParamsQuery(params), cohortStart: cohort.start, period: String(cell.period) };
           const picks = params.breakdown ? [{ group: cohort.group }, {}] : [{}];
           for (const pick of picks) {
@@ -86,10 +114,6 @@ describe("retention equals the reference implementation on random streams", () =
       // Shrinking would replay many streams through the engine; the first counterexample and its seed are enough.
       { numRuns: RUNS, endOnFailure: true },
     );
-    console.info("retention property: runs reaching each figure", seen);
-    for (const [figure, runs] of Object.entries(seen)) expect(runs, figure).toBeGreaterThan(0);
-    // About half the runs have cohorts; a quarter leaves room for chance.
-    expect(seen.cohorts).toBeGreaterThan(RUNS / 4);
   });
 
   it("a resent order (same id, another part) counts once in LTV; two orders with equal time and amount count twice", async () => {
