@@ -14,9 +14,40 @@ import { ANCHORS } from "../support/random-events.js";
 import type { Event } from "@chatfunnel/schemas";
 import { BROADCAST_IDS, type MessagingQuery, endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb } from "../reference/messaging-arbitraries.js";
 import { propertyRuns } from "../support/property-runs.js";
+import { dedupe } from "../reference/events.js";
+import { refFilters } from "../reference/bounds.js";
 
 const RUNS_PER_ANCHOR = propertyRuns("BROADCASTS_PROPERTY_RUNS", 8);
-const SEED = Number(process.env.BROADCASTS_PROPERTY_SEED ?? 20261201);
+
+/** A little under what the fixed-seed streams below reach today (2026-12-03: 140, 25, 73, 25, 20, 50 and 152). */
+const FLOORS = { listed: 110, read: 18, nullRead: 55, failed: 18, leads: 15, optOuts: 38, hours: 120 };
+
+/**
+ * The streams must exercise the figures, not just empty lists. Counted on 100 fixed-seed streams per anchor (the
+ * reference alone), so the random runs below explore new streams every run: with the floors counted on them, a failed
+ * send never delivered (rare here) was missing about one CI run in two with nothing wrong, and the runs were pinned to
+ * fixed seeds, which compared the same 40 streams on every run.
+ */
+describe("the broadcasts generator reaches every figure (fixed seed)", () => {
+  it("listed broadcasts, reads and unknown reads, failures, leads, opt-outs, hours", () => {
+    const seen = { listed: 0, read: 0, nullRead: 0, failed: 0, leads: 0, optOuts: 0, hours: 0 };
+    for (const anchor of ANCHORS) {
+      for (const [events, query] of fc.sample(fc.tuple(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms)), { seed: 20261203, numRuns: 100 })) {
+        const expected = messagingExpected(dedupe(events), refFilters("coverage", query), query);
+        for (const detail of expected.broadcastDetails.values()) seen.hours += detail.hours.length;
+        for (const row of expected.broadcasts.broadcasts) {
+          seen.listed++;
+          if (row.read === null) seen.nullRead++;
+          else if (row.read > 0) seen.read++;
+          if (row.failed > 0) seen.failed++;
+          if (row.leads > 0) seen.leads++;
+          if (row.unsubscribedOrBlocked > 0) seen.optOuts++;
+        }
+      }
+    }
+    for (const [figure, floor] of Object.entries(FLOORS)) expect(seen[figure as keyof typeof seen], `${figure}: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(floor);
+  });
+});
 
 describe("broadcasts equal the reference implementation on random streams", () => {
   let storage: Storage;
@@ -29,9 +60,7 @@ describe("broadcasts equal the reference implementation on random streams", () =
   afterAll(async () => testApp.close());
 
   it(`matches on ${RUNS_PER_ANCHOR} streams around each anchor`, { timeout: 300_000 }, async () => {
-    // The streams must exercise the figures, not just empty lists: counted below, asserted at the end.
-    const seen = { listed: 0, read: 0, nullRead: 0, failed: 0, leads: 0, optOuts: 0, hours: 0 };
-    for (const [index, anchor] of ANCHORS.entries()) {
+    for (const anchor of ANCHORS) {
       await fc.assert(
         fc.asyncProperty(messagingStreamArb(anchor.ms), messagingQueryArb(anchor.ms), async (events, query) => {
           const scenario = await referenceScenario(storage, testApp.app, events, query);
@@ -43,27 +72,11 @@ describe("broadcasts equal the reference implementation on random streams", () =
             const detail = expected.broadcastDetails.get(id);
             expect(res.status, `${id}: ${JSON.stringify(res.body)}`).toBe(detail ? 200 : 404);
             if (detail) expect(res.body).toEqual(detail);
-            if (detail) seen.hours += detail.hours.length;
-          }
-          for (const row of expected.broadcasts.broadcasts) {
-            seen.listed++;
-            if (row.read === null) seen.nullRead++;
-            else if (row.read > 0) seen.read++;
-            if (row.failed > 0) seen.failed++;
-            if (row.leads > 0) seen.leads++;
-            if (row.unsubscribedOrBlocked > 0) seen.optOuts++;
           }
         }),
-        // A fixed seed per anchor: a failed send that is never delivered is rare in these streams, and with a
-        // fresh seed each run the coverage floors below failed about one CI run in two with nothing wrong.
-        // BROADCASTS_PROPERTY_SEED picks other streams to explore.
-        { numRuns: RUNS_PER_ANCHOR, seed: SEED + index },
+        { numRuns: RUNS_PER_ANCHOR },
       );
     }
-    // Many streams list no broadcast in the queried range; one in five listing one is the floor (the fixed seeds
-    // at 8 runs per anchor list 10 of 40).
-    expect(seen.listed, JSON.stringify(seen)).toBeGreaterThan((ANCHORS.length * RUNS_PER_ANCHOR) / 5);
-    for (const count of Object.values(seen)) expect(count, JSON.stringify(seen)).toBeGreaterThan(0);
   });
 
   // Random streams seldom put an opt-out or a conversion exactly on a limit, so the edges are also pinned here.
