@@ -11,10 +11,9 @@ import type { RetentionResponse, RetentionUsersResponse } from "@chatfunnel/sche
 import { importSpend } from "../../api/src/metrics/spend-import.js";
 import { freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
-import { referenceScenario } from "../support/reference-harness.js";
+import { expectFloors, referenceInputs, referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
-import { dedupe, latestSpend } from "../reference/events.js";
-import { refFilters } from "../reference/bounds.js";
+import { latestSpend } from "../reference/events.js";
 import { eventSources, refRetention, refRetentionUsers, type RetentionData } from "../reference/retention.js";
 import { retentionParamsArb, retentionParamsQuery, retentionQueryArb, retentionSpendArb, retentionStreamArb } from "../reference/retention-arbitraries.js";
 import { propertyRuns } from "../support/property-runs.js";
@@ -37,7 +36,8 @@ type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** The reference's answer for a drawn scenario, without the engine (the coverage checks need only the reference). */
 function referenceAnswer({ events, spend, query, params }: Scenario): RetentionResponse {
-  return refRetention({ events: dedupe(events), spend: latestSpend([spend]), sources: eventSources(events) }, refFilters("coverage", query), params);
+  const { events: refEvents, filters } = referenceInputs(events, query);
+  return refRetention({ events: refEvents, spend: latestSpend([spend]), sources: eventSources(events) }, filters, params);
 }
 
 /** The cell with users in the latest period (period 0 holds most of a cohort for return=any), whose users the test lists. */
@@ -68,7 +68,7 @@ describe("the retention generator reaches every figure (fixed seed)", () => {
       nullGroup: count(({ scenario, expected }) => scenario.params.breakdown !== undefined && expected.groups.some((group) => group.group === null)),
       laterUsers: count(({ expected }) => (latestCell(expected)?.c.period ?? 0) > 0),
     };
-    for (const [figure, floor] of Object.entries(FLOORS)) expect(seen[figure as keyof typeof seen], `${figure}: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(floor);
+    expectFloors(seen, FLOORS);
   });
 });
 

@@ -11,12 +11,10 @@ import { DEFAULT_SURVEY_WINDOW, type Event } from "@chatfunnel/schemas";
 import { funnelWindowSeconds } from "@chatfunnel/contract";
 import { freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
-import { referenceScenario } from "../support/reference-harness.js";
+import { expectFloors, referenceInputs, referenceScenario } from "../support/reference-harness.js";
 import { ANCHORS } from "../support/random-events.js";
 import { endpointParams, messagingExpected, messagingQueryArb, messagingStreamArb, type MessagingQuery } from "../reference/messaging-arbitraries.js";
 import { propertyRuns } from "../support/property-runs.js";
-import { dedupe } from "../reference/events.js";
-import { refFilters } from "../reference/bounds.js";
 
 const RUNS = propertyRuns("SURVEYS_PROPERTY_RUNS", 10);
 /** A little under what the fixed-seed streams below reach today (2026-12-03: 68 of 500). */
@@ -57,9 +55,12 @@ const converts = (surveys: ReturnType<typeof messagingExpected>["surveys"]): boo
 describe("the surveys generator reaches answers that convert (fixed seed)", () => {
   it("answers followed by a lead or an order", () => {
     const answers = ANCHORS.flatMap((anchor) =>
-      fc.sample(withEdgeOutcomes(anchor.ms), { seed: 20261203, numRuns: 100 }).map(([events, query]) => messagingExpected(dedupe(events), refFilters("coverage", query), query).surveys),
+      fc.sample(withEdgeOutcomes(anchor.ms), { seed: 20261203, numRuns: 100 }).map(([events, query]) => {
+        const { events: refEvents, filters } = referenceInputs(events, query);
+        return messagingExpected(refEvents, filters, query).surveys;
+      }),
     );
-    expect(answers.filter(converts).length).toBeGreaterThanOrEqual(CONVERTING_FLOOR);
+    expectFloors({ converting: answers.filter(converts).length }, { converting: CONVERTING_FLOOR });
   });
 });
 

@@ -38,6 +38,19 @@ export interface ReferenceScenario {
   get(path: string, extra?: Record<string, string>): Promise<unknown>;
 }
 
+/**
+ * What the references see of a drawn scenario without the engine, for checks that need only the reference: which
+ * figures a generator reaches, counted on fixed seeds (the "reaches … (fixed seed)" tests).
+ */
+export function referenceInputs(events: Event[], query: RandomQuery): { events: RefEvent[]; filters: ResolvedFilters } {
+  return { events: dedupe(events), filters: refFilters("reference-only", query) };
+}
+
+/** Each figure's count is at least its floor; a failure names the figure and prints every count. */
+export function expectFloors<Figure extends string>(seen: Record<Figure, number>, floors: Record<Figure, number>): void {
+  for (const figure of Object.keys(floors) as Figure[]) expect(seen[figure], `${figure}: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(floors[figure]);
+}
+
 export async function referenceScenario(storage: Storage, app: Express, events: Event[], query: RandomQuery): Promise<ReferenceScenario> {
   const project = await createProject(storage);
   await loadEventsInTwoParts(storage, project.projectId, events);
