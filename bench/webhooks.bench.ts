@@ -17,7 +17,8 @@
  *    unaffected (≤ 5% slower than without webhooks)".
  * 3. Throughput under a heavier load than the target's, for comparison: the same events flat out with every
  *    50th a lead (hundreds of deliveries a second), alternating likewise.
- * Target (issue 16): delivery p99 ≤ 5 s; ingest with webhooks ≤ 5% slower than without (2).
+ * Target (issue 16): delivery p99 ≤ 5 s; ingest with webhooks ≤ 5% slower than without (2), called met only when the
+ * mean plus two standard errors of the blocks' figures is within it.
  *
  *   npx tsx bench/webhooks.bench.ts
  *   BENCH_WEBHOOK_SECONDS=10 BENCH_INGEST_EVENTS=20000 npx tsx bench/webhooks.bench.ts   (smoke)
@@ -220,7 +221,7 @@ function cpuMs(): { self: number; receiver: number } {
   return { self: (usage.user + usage.system) / 1000, receiver };
 }
 
-async function compare(label: string, run: () => Promise<number>): Promise<number> {
+async function compare(label: string, run: () => Promise<number>): Promise<{ slower: number; error: number }> {
   const rates: Record<"without" | "with", number[]> = { without: [], with: [] };
   // CPU ms per 1,000 events of this process, and the receiver's CPU ms per second of the run.
   const cpu: Record<"without" | "with", number[]> = { without: [], with: [] };
@@ -243,7 +244,7 @@ async function compare(label: string, run: () => Promise<number>): Promise<numbe
   const slower = 1 - mean(rates.with) / mean(rates.without);
   // Each block's own figure (its two with-runs against its two without-runs): the spread says how far to trust the mean.
   const perBlock = Array.from({ length: blocks }, (_, b) => 1 - mean(rates.with.slice(2 * b, 2 * b + 2)) / mean(rates.without.slice(2 * b, 2 * b + 2)));
-  if (blocks > 1) console.log(`  per A B B A block, with webhooks: ${perBlock.map((v) => `${(v * 100).toFixed(1)}%`).join(", ")} slower`);
+  if (blocks > 1) console.log(`  per A B B A block, with webhooks: ${perBlock.map((v) => `${(v * 100).toFixed(1)}%`).join(", ")} slower; standard error of their mean ${(standardError(perBlock) * 100).toFixed(1)} points`);
   console.log(
     `ingest throughput, ${label}: without ${rates.without.map((r) => Math.round(r)).join(", ")} events/s, with ${rates.with.map((r) => Math.round(r)).join(", ")}; with webhooks ${(slower * 100).toFixed(1)}% ${slower >= 0 ? "slower" : "faster"}`,
   );
@@ -251,9 +252,15 @@ async function compare(label: string, run: () => Promise<number>): Promise<numbe
   console.log(
     `  CPU of this process per 1,000 events (server, engine, senders): without ${fixed(cpu.without)} ms, with ${fixed(cpu.with)} ms; the receiver's CPU per second of run: without ${fixed(receiverCpu.without)} ms, with ${fixed(receiverCpu.with)} ms (of 2,000 on 2 cores)`,
   );
-  return slower;
+  return { slower, error: standardError(perBlock) };
 }
-const slowerAtTarget = await compare(`messages beside ${rate} leads/s (the target's load)`, throughputBesideLeads);
+/** The standard error of a mean of these figures (0 for fewer than two): how far the blocks' spread lets the mean move. */
+function standardError(values: number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1) / values.length);
+}
+const atTarget = await compare(`messages beside ${rate} leads/s (the target's load)`, throughputBesideLeads);
 await compare("every 50th event a lead, flat out (heavier than the target)", () => throughput(50));
 console.log(`${retries429} requests retried after a 429, ${resets} after a connection reset`);
 
@@ -261,7 +268,10 @@ await server.close();
 receiverProcess.kill();
 fs.rmSync(dataDir, { recursive: true, force: true });
 const deliveryOk = missing === 0 && quantile(latencies, 0.99) <= 5000;
-const ingestOk = slowerAtTarget <= 0.05;
-console.log(`targets: delivery ${deliveryOk ? "met" : "NOT met"}; ingest ${ingestOk ? "met" : "NOT met"}`);
+// Met only when the mean is under the target by two standard errors of the blocks: one run's mean moves by several
+// points between runs of the same code (3.4% and 9.7% on 2026-12-03), so a mean just under 5% shows nothing.
+const ingestOk = atTarget.slower + 2 * atTarget.error <= 0.05;
+const ingestVerdict = ingestOk ? "met" : atTarget.slower <= 0.05 ? "not shown (under 5% by less than two standard errors)" : "NOT met";
+console.log(`targets: delivery ${deliveryOk ? "met" : "NOT met"}; ingest ${ingestVerdict} (${(atTarget.slower * 100).toFixed(1)}% ± ${(atTarget.error * 100).toFixed(1)} slower)`);
 const ok = deliveryOk && ingestOk;
 process.exit(ok ? 0 : 1);
