@@ -244,7 +244,8 @@ async function compare(label: string, run: () => Promise<number>): Promise<{ slo
   const slower = 1 - mean(rates.with) / mean(rates.without);
   // Each block's own figure (its two with-runs against its two without-runs): the spread says how far to trust the mean.
   const perBlock = Array.from({ length: blocks }, (_, b) => 1 - mean(rates.with.slice(2 * b, 2 * b + 2)) / mean(rates.without.slice(2 * b, 2 * b + 2)));
-  if (blocks > 1) console.log(`  per A B B A block, with webhooks: ${perBlock.map((v) => `${(v * 100).toFixed(1)}%`).join(", ")} slower; standard error of their mean ${(standardError(perBlock) * 100).toFixed(1)} points`);
+  const error = standardError(perBlock);
+  if (blocks > 1) console.log(`  per A B B A block, with webhooks: ${perBlock.map((v) => `${(v * 100).toFixed(1)}%`).join(", ")} slower; standard error of their mean ${(error * 100).toFixed(1)} points`);
   console.log(
     `ingest throughput, ${label}: without ${rates.without.map((r) => Math.round(r)).join(", ")} events/s, with ${rates.with.map((r) => Math.round(r)).join(", ")}; with webhooks ${(slower * 100).toFixed(1)}% ${slower >= 0 ? "slower" : "faster"}`,
   );
@@ -252,7 +253,7 @@ async function compare(label: string, run: () => Promise<number>): Promise<{ slo
   console.log(
     `  CPU of this process per 1,000 events (server, engine, senders): without ${fixed(cpu.without)} ms, with ${fixed(cpu.with)} ms; the receiver's CPU per second of run: without ${fixed(receiverCpu.without)} ms, with ${fixed(receiverCpu.with)} ms (of 2,000 on 2 cores)`,
   );
-  return { slower, error: standardError(perBlock) };
+  return { slower, error };
 }
 /** The standard error of a mean of these figures (0 for fewer than two): how far the blocks' spread lets the mean move. */
 function standardError(values: number[]): number {
