@@ -7,7 +7,7 @@ import { createInstrumentedAlertScheduler } from "./alert-scheduling.js";
 import { createHttpApp } from "./http-app.js";
 import { createInstrumentedWebhookScheduler } from "./webhook-delivery.js";
 import { createInstrumentedDigestScheduler } from "./digest-delivery.js";
-import { migrate, scheduleRetention } from "@chatfunnel/warehouse";
+import { flushOutbox, migrate, scheduleRetention } from "@chatfunnel/warehouse";
 
 // Found through the dashboard workspace, wherever the package manager put it, not by a path out of this one.
 export const DEFAULT_DASHBOARD_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("@chatfunnel/dashboard/package.json")), "dist");
@@ -39,6 +39,10 @@ export async function startEmbedded(config: Config, dashboardDir = DEFAULT_DASHB
       const storage = await starter.part("storage", "close", () => openStorage(config, logger, { migrate, applyDurability: true }), (opened) => opened.close());
       // Not ready while inserts fail for storage's own reasons (a full disk): a balancer sends elsewhere.
       readiness.addCheck(storage.writeHealth.check);
+      // Closed after the writer (parts close in reverse): chDB drops what the webhook outbox's Buffer holds when its
+      // session closes, so its rows are written into the outbox once the last events insert is done. A crash
+      // skips this; the scheduler's start re-derives those rows from the stored events.
+      await starter.part("webhook outbox buffer", "flush", () => undefined, () => flushOutbox(storage));
       const keys = await ensureDefaultProject(config, storage);
       const keyStore = await KeyStore.load(storage);
       const adminToken = ensureAdminToken(config);

@@ -15,7 +15,7 @@ describe("embedded lifecycle", () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("serves once ready and stops HTTP, then the webhook scheduler, then the writer, then storage", async () => {
+  it("serves once ready and stops HTTP, then the webhook scheduler, then the writer, then the outbox buffer, then storage", async () => {
     embedded = await startEmbedded(loadConfig({ DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent", BATCH_MAX_WAIT_MS: "5" }), path.join(dataDir, "no-dashboard"));
     const { url, keys } = embedded;
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
@@ -30,7 +30,7 @@ describe("embedded lifecycle", () => {
     embedded = undefined;
     expect(outcome).toMatchObject({ clean: true, exitCode: 0, pending: [] });
     // A retention run, a digest send and an alert evaluation in progress finish (drain) before the writer flushes; then the schedulers' own connection and storage close.
-    expect(outcome.steps.map((step) => step.part)).toEqual(["http", "retention", "digests", "alerts", "webhooks", "writer", "scheduler storage", "storage"]);
+    expect(outcome.steps.map((step) => step.part)).toEqual(["http", "retention", "digests", "alerts", "webhooks", "writer", "webhook outbox buffer", "scheduler storage", "storage"]);
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
   });
 });

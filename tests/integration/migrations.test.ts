@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Storage } from "@chatfunnel/core";
-import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_OUTBOX_BY_ENQUEUE, WEBHOOK_TABLES, migrate, outboxDeliveries, outboxSince } from "@chatfunnel/warehouse";
+import { LATEST_SCHEMA_VERSION, ROLLUP_TABLES, WEBHOOK_OUTBOX_BUFFER, WEBHOOK_OUTBOX_BY_ENQUEUE, WEBHOOK_TABLES, migrate, outboxDeliveries, outboxSince } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 
 const count = async (storage: Storage, sql: string): Promise<number> => {
@@ -105,8 +105,9 @@ describe("migrations on the real engine", () => {
               SELECT 'p', generateUUIDv4(), ['lead', 'order', 'message_received'][number % 3 + 1], 'telegram', 'b', toString(number), '',
                 now64(3), now64(3) FROM numbers(30)`,
     });
+    // Through the outbox's Buffer (migration 26), which holds them for a second.
     const deliveries = await storage.client.query({
-      query: `SELECT webhook_id, type, count() AS n FROM ${db}.${WEBHOOK_TABLES.outbox} GROUP BY webhook_id, type ORDER BY webhook_id, type`,
+      query: `SELECT webhook_id, type, count() AS n FROM ${db}.${WEBHOOK_OUTBOX_BUFFER} GROUP BY webhook_id, type ORDER BY webhook_id, type`,
       format: "JSONEachRow",
     });
     expect((await deliveries.json<{ webhook_id: string; type: string; n: string | number }>()).map((r) => [r.webhook_id, r.type, Number(r.n)])).toEqual([
@@ -116,7 +117,7 @@ describe("migrations on the real engine", () => {
     ]);
   });
 
-  it("let the scheduler's poll read the outbox's recent rows by enqueue time, not the whole day", async () => {
+  it("let the scheduler's poll read the outbox's recent rows by enqueue time, not the whole day, through its Buffer", async () => {
     const storage = await freshDatabase();
     const db = storage.database;
     // 100,000 deliveries enqueued one a second back from now, in one merged part (as a day's outbox ends up).
@@ -126,7 +127,7 @@ describe("migrations on the real engine", () => {
     });
     await storage.client.command({ query: `OPTIMIZE TABLE ${db}.${WEBHOOK_TABLES.outbox} FINAL` });
     const plan = await storage.client.query({
-      query: `EXPLAIN indexes = 1 SELECT delivery_id, enqueued_at FROM ${db}.${WEBHOOK_TABLES.outbox}
+      query: `EXPLAIN indexes = 1 SELECT delivery_id, enqueued_at FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
               WHERE enqueued_at >= now64(3) - toIntervalSecond(30) ORDER BY enqueued_at, delivery_id LIMIT 1000`,
       format: "TabSeparatedRaw",
     });
@@ -143,7 +144,7 @@ describe("migrations on the real engine", () => {
     const ids = refs.map((r) => r.deliveryId);
     const sinceMs = refs[0]!.enqueuedAtMs;
     const rowsPlan = await storage.client.query({
-      query: `EXPLAIN indexes = 1 SELECT * FROM ${db}.${WEBHOOK_TABLES.outbox}
+      query: `EXPLAIN indexes = 1 SELECT * FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
               WHERE delivery_id IN {ids:Array(String)} AND enqueued_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
       query_params: { ids, since: sinceMs },
       format: "TabSeparatedRaw",

@@ -14,7 +14,7 @@ import fc from "fast-check";
 import request from "supertest";
 import type { Storage } from "@chatfunnel/core";
 import type { Event } from "@chatfunnel/schemas";
-import { PEOPLE_TABLES, PERSON_TABLES, personRowCounts } from "@chatfunnel/warehouse";
+import { PEOPLE_TABLES, PERSON_TABLES, WEBHOOK_OUTBOX_FLUSH_S, personRowCounts } from "@chatfunnel/warehouse";
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { messagingStreamArb } from "../reference/messaging-arbitraries.js";
@@ -121,6 +121,21 @@ const auth = (project: Project, kind: "manage" | "write" = "manage") => ({ Autho
       format: "JSONEachRow",
     });
     for (const row of await keys.json<{ name: string; sorting_key: string }>()) expect(row.sorting_key, row.name).toMatch(/^project_id, channel, user_id(,|$)/);
+  });
+
+  it("clears the person's lead from the webhook outbox when it is still in the outbox's Buffer", async () => {
+    const project = await createProject(storage);
+    const webhook = await request(testApp.app).post("/api/v1/webhooks").set(auth(project)).send({ url: "http://127.0.0.1:9/crm", events: ["lead"] });
+    expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
+    const userId = randomUUID();
+    await send(project, [makeEvent({ userId, type: "lead", timestamp: new Date().toISOString() })]);
+    // At once, within the Buffer's flush interval: the lead's outbox row is held in memory, where no DELETE reaches.
+    const res = await request(testApp.app).delete(`/api/v1/people/telegram/${userId}`).set(auth(project));
+    expect(res.status).toBe(200);
+    expect(res.body.deletedRows.webhook_outbox).toBe(1);
+    // Past the flush interval the outbox still holds nothing of theirs.
+    await new Promise((resolve) => setTimeout(resolve, (WEBHOOK_OUTBOX_FLUSH_S + 1) * 1000));
+    expect((await personRowCounts(storage, { projectId: project.projectId, channel: "telegram", userId })).webhook_outbox).toBe(0);
   });
 
   it("a resend of a deleted event does not bring the person back; a merge does not either; a later event is a new visit; the audit log says who and what", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "@chatfunnel/schemas";
 import { createDirectSink, createEventWriter } from "@chatfunnel/ingest";
-import { insertWebhook, WEBHOOK_TABLES } from "@chatfunnel/warehouse";
+import { insertWebhook, WEBHOOK_OUTBOX_BUFFER } from "@chatfunnel/warehouse";
 import type { Storage } from "@chatfunnel/core";
 import { createProject, freshDatabase, testConfig } from "../support/engine.js";
 import { makeEvent } from "../support/events.js";
@@ -31,7 +31,7 @@ describe("webhook outbox inside the events insert (real engine)", () => {
 
   const outboxOf = async (userPrefix: string) => {
     const result = await storage.client.query({
-      query: `SELECT webhook_id, user_id FROM ${storage.database}.${WEBHOOK_TABLES.outbox} FINAL WHERE startsWith(user_id, {prefix:String}) ORDER BY webhook_id, user_id`,
+      query: `SELECT webhook_id, user_id FROM ${storage.database}.${WEBHOOK_OUTBOX_BUFFER} FINAL WHERE startsWith(user_id, {prefix:String}) ORDER BY webhook_id, user_id`,
       query_params: { prefix: userPrefix },
       format: "JSONEachRow",
       clickhouse_settings: storage.querySettings,

@@ -27,7 +27,7 @@ function countingOutboxReads(storage: Storage): { storage: Storage; reads: () =>
     get(target, property, receiver) {
       if (property === "query") {
         return (params: Parameters<typeof target.query>[0]) => {
-          if (/FROM\s+\S*webhook_outbox\b/.test(params.query)) reads += 1;
+          if (/FROM\s+\S*webhook_outbox(_buffer)?\b/.test(params.query)) reads += 1;
           return target.query(params);
         };
       }

@@ -3,6 +3,7 @@ import { toClickHouseTime, type Storage } from "@chatfunnel/core";
 import type { EventRow } from "./event-rows.js";
 import { PEOPLE_TABLES, PERSON_TABLES } from "./rollup-schema.js";
 import { runQuery } from "./run-query.js";
+import { flushOutbox } from "./webhook-store.js";
 
 /**
  * People deletion (152-FZ, GDPR): a person is (channel, userId) in a project. Their rows go from the
@@ -52,6 +53,8 @@ const MAX_DELETE_PASSES = 3;
  * an insert already past that check when the deletion began is caught by the next pass.
  */
 export async function deletePerson(storage: Storage, person: PersonKey, actor: string, nowMs = Date.now()): Promise<DeletedRows | undefined> {
+  // The outbox's Buffer takes no DELETE: its rows of the person go into the outbox first, where the deletion finds them.
+  await flushOutbox(storage);
   let counts = await personRowCounts(storage, person);
   if (total(counts) === 0) return undefined;
   const deletedAt = toClickHouseTime(nowMs);

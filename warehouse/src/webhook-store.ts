@@ -3,12 +3,14 @@ import type { Storage } from "@chatfunnel/core";
 import { toClickHouseTime } from "@chatfunnel/core";
 import type { Webhook, WebhookDelivery, WebhookDeliveryState } from "@chatfunnel/schemas";
 import { STORED_EVENT_COLUMNS, StoredEventRowSchema, isoUtc, toStoredEvent } from "./stored-events.js";
-import { WEBHOOK_TABLES, type WebhookAttemptState } from "./webhook-schema.js";
+import { WEBHOOK_OUTBOX_BUFFER, WEBHOOK_TABLES, type WebhookAttemptState } from "./webhook-schema.js";
+import { webhookOutboxSelect } from "./migrations.js";
 import type { ExplorerEvent } from "@chatfunnel/schemas";
 
 /**
  * Every read and write of the webhook tables (migration 13). The scheduler (ingest/src/webhooks) and
- * the API routes speak to storage only through here.
+ * the API routes speak to storage only through here. The outbox is read through its Buffer (migration 26),
+ * which answers with the buffered rows and the table's alike.
  */
 
 /** A webhook with what sending needs; the secret never leaves the server except in the 201. */
@@ -185,7 +187,7 @@ export async function outboxSince(storage: Storage, after: { atMs: number; deliv
   const rows = await select(
     storage,
     `SELECT delivery_id, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms
-     FROM ${db}.${WEBHOOK_TABLES.outbox}
+     FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
      WHERE enqueued_at >= fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC')
        AND (enqueued_at, delivery_id) > (fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC'), {afterId:String})
      ORDER BY enqueued_at, delivery_id
@@ -225,13 +227,90 @@ export async function outboxDeliveries(storage: Storage, deliveryIds: readonly s
           WHERE at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND state IN ('delivered', 'failed') AND delivery_id IN {ids:Array(String)})`;
   const rows = await select(
     storage,
-    `SELECT ${OUTBOX_COLUMNS} FROM ${db}.${WEBHOOK_TABLES.outbox}
+    `SELECT ${OUTBOX_COLUMNS} FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
      WHERE delivery_id IN {ids:Array(String)}${stored}${finished}
      ORDER BY enqueued_at LIMIT 1 BY delivery_id`,
     { ids: deliveryIds, since: unfinishedSinceMs ?? 0, storedSince: storedSinceMs ?? 0 },
     OutboxRowSchema,
   );
   return rows.map(toDelivery);
+}
+
+/** The outbox's columns in its order, for the rows rederiveOutbox writes (the view maps them by name). */
+const OUTBOX_WRITE_COLUMNS = `delivery_id, webhook_id, project_id, event_id, type, channel, bot_id, user_id, session_id, broadcast_id, ts,
+  source_source, source_medium, source_campaign, source_content, source_term, source_payload, revenue, currency, properties,
+  received_at, enqueued_at`;
+
+/**
+ * Writes the buffered outbox rows into the outbox now. The engine does every WEBHOOK_OUTBOX_FLUSH_S anyway, but
+ * chDB drops what is buffered when its session closes, and a Buffer takes no DELETE: a clean stop (after the
+ * last events insert) and a person's deletion (before it) call this.
+ */
+export async function flushOutbox(storage: Storage): Promise<void> {
+  await storage.client.command({ query: `OPTIMIZE TABLE ${storage.database}.${WEBHOOK_OUTBOX_BUFFER}`, clickhouse_settings: settings(storage) });
+}
+
+/** The newest enqueue time the outbox table itself holds (buffered rows left out), 0 when it holds none. */
+export async function newestOutboxEnqueueMs(storage: Storage): Promise<number> {
+  const [row] = await select(
+    storage,
+    `SELECT toUnixTimestamp64Milli(max(enqueued_at)) AS newest_ms FROM ${storage.database}.${WEBHOOK_TABLES.outbox}`,
+    {},
+    z.object({ newest_ms: num }),
+  );
+  return row?.newest_ms ?? 0;
+}
+
+/** Which stored events rederiveOutbox looks at. */
+export interface RederiveWindow {
+  /** Events parts written (inserted or merged) in [fromMs, toMs): every event inserted then is in one of them. */
+  modifiedFromMs: number;
+  modifiedToMs: number;
+  /** Events received before this are left alone (the retry window twice over: older ones were given up). */
+  receivedSinceMs: number;
+}
+
+/**
+ * Writes again the deliveries of stored events that the outbox lacks: rows the view had put in the Buffer when the
+ * process died (chDB) or the server restarted, which were acknowledged with their events. Looks only at events parts
+ * written in the window (an event's part, or the part a merge moved it to, is written after its insert), of live
+ * webhooks' types, received since the webhook was made and since `receivedSinceMs`; a delivery the outbox or its
+ * Buffer holds, at any enqueue time, is left alone. Returns how many it wrote, enqueued now. An event inserted while
+ * this runs may be written twice (its row reached the Buffer after the check): one delivery id, which the scheduler
+ * takes once (at least once, as the contract allows).
+ */
+export async function rederiveOutbox(storage: Storage, window: RederiveWindow): Promise<number> {
+  const db = storage.database;
+  const parts = (
+    await select(
+      storage,
+      `SELECT name FROM system.parts WHERE database = {db:String} AND table = 'events' AND active
+         AND toUnixTimestamp(modification_time) * 1000 >= {fromMs:Int64} - 1000 AND toUnixTimestamp(modification_time) * 1000 < {toMs:Int64}`,
+      { db, fromMs: window.modifiedFromMs, toMs: window.modifiedToMs },
+      z.object({ name: z.string() }),
+    )
+  ).map((row) => row.name);
+  if (parts.length === 0) return 0;
+  const stored = webhookOutboxSelect(db, `e._part IN {parts:Array(String)} AND e.received_at >= greatest(w.created_at, fromUnixTimestamp64Milli({receivedSince:Int64}, 'UTC'))`);
+  const params = { parts, receivedSince: window.receivedSinceMs };
+  const missing = (
+    await select(
+      storage,
+      `WITH stored AS (${stored})
+       SELECT DISTINCT delivery_id FROM stored
+       WHERE delivery_id NOT IN (SELECT delivery_id FROM ${db}.${WEBHOOK_OUTBOX_BUFFER} WHERE delivery_id IN (SELECT delivery_id FROM stored))`,
+      params,
+      z.object({ delivery_id: z.string() }),
+    )
+  ).map((row) => row.delivery_id);
+  if (missing.length === 0) return 0;
+  await storage.client.command({
+    query: `INSERT INTO ${db}.${WEBHOOK_TABLES.outbox} (${OUTBOX_WRITE_COLUMNS})
+      SELECT ${OUTBOX_WRITE_COLUMNS} FROM (${stored}) WHERE delivery_id IN {missing:Array(String)} LIMIT 1 BY delivery_id`,
+    query_params: { ...params, missing },
+    clickhouse_settings: settings(storage),
+  });
+  return missing.length;
 }
 
 /** An unfinished delivery as stored: what a restart (or a sweep) resumes from. */
@@ -266,7 +345,7 @@ export async function unfinishedDeliveries(storage: Storage, sinceMs: number, li
        a.attempts AS attempts, if(a.attempts = 0, o.enqueued_ms, a.next_ms) AS next_ms
      FROM (
        SELECT delivery_id, any(webhook_id) AS webhook_id, any(project_id) AS project_id, toUnixTimestamp64Milli(min(enqueued_at)) AS enqueued_ms
-       FROM ${db}.${WEBHOOK_TABLES.outbox}
+       FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
        WHERE enqueued_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
        GROUP BY delivery_id
      ) AS o
@@ -436,7 +515,7 @@ export async function deliveryLog(storage: Storage, projectId: string, webhookId
   const pending = await select(
     storage,
     `SELECT delivery_id, toString(event_id) AS event_id, toString(type) AS event_type, enqueued_at
-     FROM ${db}.${WEBHOOK_TABLES.outbox}
+     FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
      WHERE enqueued_at >= now64(3) - INTERVAL 1 HOUR AND project_id = {projectId:String} AND webhook_id = {webhookId:String}
        AND delivery_id NOT IN (SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts}
          WHERE project_id = {projectId:String} AND webhook_id = {webhookId:String} AND at >= now64(3) - INTERVAL 1 HOUR)

@@ -6,7 +6,9 @@ import {
   liveWebhooks,
   outboxDeliveries,
   outboxSince,
+  newestOutboxEnqueueMs,
   recordAttempts,
+  rederiveOutbox,
   unfinishedDeliveries,
   type AttemptRecord,
   type WebhookAttemptState,
@@ -66,6 +68,17 @@ const ATTEMPT_FLUSH_MS = 2_000;
  * parameter, which a ClickHouse server takes in the URL, so pages stay well under its 1 MiB limit.
  */
 const POLL_BATCH = 1_000;
+/**
+ * The outbox is written through a Buffer (migration 26), which a crash (or a ClickHouse server restart) empties:
+ * each start and sweep re-derives the deliveries of events stored since the last look. From this long before the
+ * outbox's newest row at start (the Buffer's flush lag, and part times in whole seconds, are far less)...
+ */
+const REDERIVE_MARGIN_MS = 60_000;
+/**
+ * ...and, in a sweep, up to this long ago: an insert running now has its outbox rows in the Buffer by then, so the
+ * check does not race it. The next sweep starts where this one ended (less the margin): no part is skipped.
+ */
+const REDERIVE_SETTLE_MS = 30_000;
 /** Attempt rows kept for the next flush while storage refuses them: past this the oldest are dropped (and re-sent after a restart). */
 const MAX_UNRECORDED = 50_000;
 
@@ -91,7 +104,8 @@ function humanDuration(ms: number): string {
  * Memory is a cache of storage: at start, and every WEBHOOK_SWEEP_MS, every unfinished delivery is read
  * back from the outbox and the attempt log, so a restart resumes where the last attempt left each one,
  * and deliveries beyond WEBHOOK_MAX_QUEUED wait in storage. At least once: an attempt whose row was not
- * yet recorded when the process died is made again (the receiver dedups on deliveryId or event.id).
+ * yet recorded when the process died is made again (the receiver dedups on deliveryId or event.id), and
+ * outbox rows still in the outbox's Buffer then are written again from the stored events (rederiveOutbox).
  */
 export class WebhookScheduler {
   private readonly queue = new Map<string, Pending>();
@@ -107,6 +121,8 @@ export class WebhookScheduler {
   private watermarkMs = 0;
   private webhooksReadAtMs = Number.NEGATIVE_INFINITY;
   private sweptAtMs = Number.NEGATIVE_INFINITY;
+  /** The engine's time up to which events parts were checked for deliveries the outbox lacks. */
+  private rederivedToMs = 0;
   private flushedAtMs = Number.NEGATIVE_INFINITY;
   /** The queue was full when a poll found more: the next tick sweeps storage for what it left there. */
   private overflowed = false;
@@ -185,9 +201,22 @@ export class WebhookScheduler {
   }
 
   private async initialize(): Promise<void> {
-    this.watermarkMs = (await this.engineNowMs()) - POLL_OVERLAP_MS;
+    const engineNow = await this.engineNowMs();
+    this.watermarkMs = engineNow - POLL_OVERLAP_MS;
     this.streaks = await failureStreaks(this.storage, Date.now() - 30 * 86_400_000, this.config.WEBHOOK_DISABLE_AFTER_FAILURES);
+    // What the Buffer held when the last process died: every events part written since the outbox's newest row
+    // (up to now: at start nothing else is likely inserting, and a race only writes a delivery twice).
+    const newest = await newestOutboxEnqueueMs(this.storage);
+    const oldestKept = engineNow - 2 * this.config.WEBHOOK_RETRY_FOR_MS;
+    await this.rederive({ modifiedFromMs: Math.max(newest - REDERIVE_MARGIN_MS, oldestKept), modifiedToMs: engineNow + 1_000, receivedSinceMs: oldestKept });
     this.initialized = true;
+  }
+
+  /** Writes the outbox rows the window's stored events lack (rederiveOutbox); they are polled as new deliveries. */
+  private async rederive(window: { modifiedFromMs: number; modifiedToMs: number; receivedSinceMs: number }): Promise<void> {
+    const written = await rederiveOutbox(this.storage, window);
+    this.rederivedToMs = window.modifiedToMs;
+    if (written > 0) this.logger.warn("webhook deliveries re-derived from stored events (their outbox rows were lost from its buffer)", { deliveries: written });
   }
 
   /**
@@ -300,6 +329,12 @@ export class WebhookScheduler {
   private async sweep(now: number): Promise<void> {
     this.sweptAtMs = now;
     this.overflowed = false;
+    // A ClickHouse server that restarted (distributed mode) lost its Buffer too, with no restart here.
+    const engineNow = await this.engineNowMs();
+    const settled = engineNow - REDERIVE_SETTLE_MS;
+    if (settled > this.rederivedToMs) {
+      await this.rederive({ modifiedFromMs: this.rederivedToMs - REDERIVE_MARGIN_MS, modifiedToMs: settled, receivedSinceMs: engineNow - 2 * this.config.WEBHOOK_RETRY_FOR_MS });
+    }
     const room = this.config.WEBHOOK_MAX_QUEUED - this.queue.size;
     if (room <= 0) return;
     const rows = await unfinishedDeliveries(this.storage, now - 2 * this.config.WEBHOOK_RETRY_FOR_MS, room);
