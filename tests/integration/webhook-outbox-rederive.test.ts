@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Storage } from "@chatfunnel/core";
-import { WEBHOOK_OUTBOX_BUFFER, WEBHOOK_TABLES, flushOutbox, insertWebhook, newestOutboxEnqueueMs, rederiveOutbox } from "@chatfunnel/warehouse";
+import { WEBHOOK_OUTBOX_BUFFER, WEBHOOK_TABLES, deleteWebhook, flushOutbox, insertWebhook, newestOutboxEnqueueMs, rederiveOutbox } from "@chatfunnel/warehouse";
 import { freshDatabase } from "../support/engine.js";
 
 /**
@@ -53,5 +53,10 @@ describe("webhook outbox re-derived from stored events", () => {
     // Merged into one part written now: still nothing, whatever their enqueue times.
     await storage.client.command({ query: `OPTIMIZE TABLE ${db}.events FINAL` });
     expect(await rederiveOutbox(storage, { ...window, modifiedToMs: Date.now() + 1_000 })).toBe(0);
+    // A deleted webhook's lost rows stay lost: its deliveries are not sent anyway.
+    await storage.client.command({ query: `ALTER TABLE ${db}.${WEBHOOK_TABLES.outbox} DELETE WHERE event_id = toUUID({lost:String}) SETTINGS mutations_sync = 1`, query_params: { lost } });
+    expect(await deleteWebhook(storage, "p", "w1")).toBe(true);
+    expect(await rederiveOutbox(storage, { ...window, modifiedToMs: Date.now() + 1_000 })).toBe(0);
+    expect(await outboxEvents(storage)).toEqual([kept]);
   });
 });

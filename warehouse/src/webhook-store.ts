@@ -281,6 +281,8 @@ export interface RederiveWindow {
  */
 export async function rederiveOutbox(storage: Storage, window: RederiveWindow): Promise<number> {
   const db = storage.database;
+  // Without a live webhook there is nothing to derive, and the events need not be read at all.
+  if ((await liveWebhooks(storage)).length === 0) return 0;
   const parts = (
     await select(
       storage,
