@@ -11,6 +11,7 @@ import {
   rederiveOutbox,
   unfinishedDeliveries,
   type AttemptRecord,
+  type RederiveWindow,
   type WebhookAttemptState,
   type WebhookRecord,
 } from "@chatfunnel/warehouse";
@@ -213,7 +214,7 @@ export class WebhookScheduler {
   }
 
   /** Writes the outbox rows the window's stored events lack (rederiveOutbox); they are polled as new deliveries. */
-  private async rederive(window: { modifiedFromMs: number; modifiedToMs: number; receivedSinceMs: number }): Promise<void> {
+  private async rederive(window: RederiveWindow): Promise<void> {
     const written = await rederiveOutbox(this.storage, window);
     this.rederivedToMs = window.modifiedToMs;
     if (written > 0) this.logger.warn("webhook deliveries re-derived from stored events (their outbox rows were lost from its buffer)", { deliveries: written });
