@@ -2,7 +2,8 @@
  * A funnel broken down by campaign reads each user's first-touch campaign from the first-touch rollup when it
  * can (no botId filter: every event of the user is in scope) and from the events otherwise. Both paths forced
  * on random streams (resends in separate inserts, equal times, several channels and campaigns, the channel
- * and campaign filters) must give the same rows, user by user.
+ * and campaign filters; every mode with its exclusions, hold, optional steps, per-step windows and a property
+ * taken at a step) must give the same rows, user by user.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -12,10 +13,11 @@ import { runQuery } from "../../warehouse/src/run-query.js";
 import { campaignPath, userFunnelsSql, type CampaignPath } from "../../api/src/metrics/funnel/user-funnels-sql.js";
 import { createProject, freshDatabase, loadEventsInTwoParts } from "../support/engine.js";
 import { BASE_MS, MINUTE, scenarioArb } from "../reference/funnel-arbitraries.js";
+import { exampleExclusions } from "../reference/funnel-examples.js";
 import { propertyRuns } from "../support/property-runs.js";
 
 const RUNS = propertyRuns("FUNNEL_CAMPAIGN_PATHS_RUNS", 30);
-const RowSchema = z.object({ channel: z.string(), user_id: z.string(), d_campaign: z.string(), level: z.coerce.number(), start_rel: z.coerce.number(), completed: z.array(z.coerce.number()) });
+const RowSchema = z.object({ channel: z.string(), user_id: z.string(), d_campaign: z.string(), d_p0: z.string().nullable().optional(), level: z.coerce.number(), start_rel: z.coerce.number(), completed: z.array(z.coerce.number()) });
 
 describe("a funnel's campaign breakdown: rollup and events paths", () => {
   let storage: Storage;
@@ -41,10 +43,23 @@ describe("a funnel's campaign breakdown: rollup and events paths", () => {
         await loadEventsInTwoParts(storage, projectId, s.events);
         const fromMs = BASE_MS + s.range[0] * 10 * MINUTE;
         const filters = { projectId, fromMs, toMs: fromMs + s.range[1] * 10 * MINUTE, tz: "UTC", channels: s.channel, botId: undefined, campaign: s.campaign, currency: undefined };
-        const definition = { steps: s.steps, window: s.window.ms / 1000, mode: s.mode, breakdown: ["channel" as const, "campaign" as const] };
+        // With the scenario's exclusions and hold, and a property taken at a step when it draws one: the rollup's rows
+        // sit beside the step events in every mode's GROUP BY.
+        const atStep = s.attributionStep === 0 ? undefined : Math.min(s.attributionStep, s.steps.length);
+        const definition = {
+          steps: s.steps,
+          window: s.window.ms / 1000,
+          mode: s.mode,
+          breakdown: ["channel" as const, "campaign" as const, ...(atStep === undefined ? [] : (["properties.plan"] as const))],
+          ...(atStep === undefined ? {} : { breakdownAttribution: { kind: "step" as const, step: atStep } }),
+          exclusions: exampleExclusions(s.exclude, s.steps.length),
+          ...(s.hold === undefined ? {} : { hold: s.hold }),
+        };
+        expect(campaignPath(filters, definition)).toBe("rollup");
         const rows = async (path: CampaignPath) => {
           const query = userFunnelsSql(storage.database, filters, definition, path);
-          return runQuery(storage, `SELECT channel, user_id, d_campaign, level, start_rel, completed FROM (${query.sql}) ORDER BY channel, user_id`, query.params, RowSchema);
+          const plan = atStep === undefined ? "" : ", d_p0";
+          return runQuery(storage, `SELECT channel, user_id, d_campaign${plan}, level, start_rel, completed FROM (${query.sql}) ORDER BY channel, user_id`, query.params, RowSchema);
         };
         const fromRollup = await rows("rollup");
         expect(fromRollup).toEqual(await rows("events"));

@@ -2,6 +2,7 @@ import type { Storage } from "@chatfunnel/core";
 import { CSAT_QUESTION, CSAT_RATINGS } from "@chatfunnel/schemas";
 // The rollup contract (slot, sentinel, table names) has one home, shared with the facts that read it.
 import { PEOPLE_TABLES, ROLLUP_NONE, ROLLUP_TABLES, slotOf } from "./rollup-schema.js";
+import { FIRST_TOUCH_STATE_TYPE } from "./first-touch.js";
 import { WEBHOOK_LOG_DAYS, WEBHOOK_OUTBOX_BUFFER, WEBHOOK_OUTBOX_BY_ENQUEUE, WEBHOOK_OUTBOX_BY_ENQUEUE_V23, WEBHOOK_OUTBOX_FLUSH_S, WEBHOOK_TABLES } from "./webhook-schema.js";
 import { ALERT_RUNS_DAYS, ALERT_TABLES } from "./alert-schema.js";
 import { DIGEST_LOG_DAYS, DIGEST_TABLES } from "./digest-schema.js";
@@ -145,7 +146,7 @@ const MIGRATIONS: Migration[] = [
         project_id LowCardinality(String),
         channel LowCardinality(String),
         user_id String,
-        first_touch AggregateFunction(argMin, String, Tuple(DateTime64(3, 'UTC'), String))
+        first_touch ${FIRST_TOUCH_STATE_TYPE}
       )
       ENGINE = AggregatingMergeTree
       ORDER BY (project_id, channel, user_id)`,

@@ -1,5 +1,5 @@
 import { isPropertyBreakdown, stepWithinSeconds, type FixedFunnelBreakdown, type FunnelBreakdown, type FunnelMode } from "@chatfunnel/schemas";
-import { firstTouchCampaignsSql, eventScope, type ResolvedFilters } from "@chatfunnel/warehouse";
+import { FIRST_TOUCH_NO_STATE, eventScope, firstTouchCampaignMerge, firstTouchRowsSql, type ResolvedFilters } from "@chatfunnel/warehouse";
 import type { FunnelDefinition } from "./definition.js";
 import { MASK_BITS, keyLayoutFor, keyMaskSql, keySql, keyTimeSql } from "./keys.js";
 import { ANY } from "./modes/any.js";
@@ -116,7 +116,8 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const exclusionTimes = exclusions.map((_, x) => `arraySort(groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND bitTest(exmask, ${x}))) AS ex${x}`);
   const exclusionColumns = exclusions.map((_, x) => `ex${x}`);
   const keyed = hold === undefined ? "key" : "(key, hv)";
-  const keys = narrow ? `groupArray(${keyed})` : `groupArrayIf(${keyed}, ${inRange} AND mask != 0)`;
+  // The rollup's rows (joinCampaign) carry no key: mask 0 and a time before the range leave them out of every array.
+  const keys = narrow && !joinCampaign ? `groupArray(${keyed})` : `groupArrayIf(${keyed}, ${inRange} AND mask != 0)`;
   // The held value as text with a presence flag; outside strict mode an event without it is a partition of its
   // own (its key): nothing else can carry "its" value, so its chains end at it.
   const heldValue = `if(mapContains(properties, {hold:String}), concat('1', properties[{hold:String}]), ${partitioned ? "concat('0', toString(key))" : "'0'"})`;
@@ -127,8 +128,12 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
       ? `arraySort(x -> (bitShiftRight(x.1, ${layout.mask}), x.2 = '0', x.2, x.1), ${keys})`
       : `arraySort(${keys})`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
-  const dims = firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`);
-  const dimColumns = firstTouch.map((d) => DIMENSION_COLUMNS[d]);
+  // The rollup's campaign is one more first-touch dimension, from its rows in the same GROUP BY (firstTouchRowsSql).
+  const dims = [
+    ...firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`),
+    ...(joinCampaign ? [`${firstTouchCampaignMerge("from_rollup = 1")} AS ${DIMENSION_COLUMNS.campaign}`] : []),
+  ];
+  const dimColumns = [...firstTouch, ...(joinCampaign ? (["campaign"] as const) : [])].map((d) => DIMENSION_COLUMNS[d]);
   // Property values. First touch: as the fixed dimensions, NULL when no event has the property. At step k:
   // per user the (time, steps matched, text) of the step events having it, sorted, so the first entry equal
   // to the step event's (time, mask) holds the smallest text among the events interchangeable with it.
@@ -150,16 +155,31 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   });
   const outerColumns = [...dimColumns, ...propertyColumns, ""].join(", ");
   const carried = [...dimColumns, ...propertyCarried, ...attributed, ""].join(", ");
-  const grouped = `
-    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(${sortedKeys}) AS ${hold === undefined ? "keys" : "kh"}
-    FROM (
-      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${properties.length > 0 || hold !== undefined ? " properties," : ""}
+  const withProperties = properties.length > 0 || hold !== undefined;
+  const stepEvents = `
+      SELECT channel, user_id, ts, event_id, bot_id, source_campaign, source_source,${withProperties ? " properties," : ""}
         ${mask.sql} AS mask,${exclusions.length > 0 ? `
         ${exclusionMask.sql} AS exmask,` : ""}
         ${keySql(layout)} AS key${hold === undefined ? "" : `,
-        ${heldValue} AS hv`}
+        ${heldValue} AS hv`}${joinCampaign ? `, toUInt8(0) AS from_rollup, ${FIRST_TOUCH_NO_STATE} AS first_touch` : ""}
       FROM ${db}.events
-      WHERE ${where}
+      WHERE ${where}`;
+  // Each of stepEvents' columns for a rollup row, in its order: nothing an array or a step condition picks up.
+  const rollupFillers = [
+    "toDateTime64(0, 3, 'UTC') AS ts, toUUID('00000000-0000-0000-0000-000000000000') AS event_id, '' AS bot_id, '' AS source_campaign, '' AS source_source",
+    ...(withProperties ? ["CAST(map(), 'Map(String, String)') AS properties"] : []),
+    "toUInt32(0) AS mask",
+    ...(exclusions.length > 0 ? ["toUInt32(0) AS exmask"] : []),
+    "toUInt64(0) AS key",
+    ...(hold === undefined ? [] : ["'' AS hv"]),
+    "toUInt8(1) AS from_rollup",
+  ].join(", ");
+  const rows = joinCampaign ? `${stepEvents}
+      UNION ALL
+      ${firstTouchRowsSql(db, rollupFillers)}` : stepEvents;
+  const grouped = `
+    SELECT channel, user_id, ${[...dims, ...propertyAggregates, ...exclusionTimes, ""].join(", ")}${seps}arrayCompact(${sortedKeys}) AS ${hold === undefined ? "keys" : "kh"}
+    FROM (${rows}
     )
     GROUP BY channel, user_id`;
   // One row per (user, held value): the keys of that value's events; or (strict) the values beside the keys.
@@ -233,13 +253,9 @@ SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${propertyNames.map((c
   )
   GROUP BY channel, user_id
 )`;
-  // A user without a campaign is not in the rollup: the LEFT JOIN's default '' is the "no value" group.
-  const sql = joinCampaign
-    ? `
-SELECT channel, user_id, ${[...dimColumns, ...properties.map((_, i) => `d_p${i}`), ""].join(", ")}touch.campaign AS ${DIMENSION_COLUMNS.campaign}, level, start_rel, completed
-FROM (${users}) AS funnel_users
-LEFT JOIN (${firstTouchCampaignsSql(db)}) AS touch USING (channel, user_id)`
-    : users;
+  // A user without a campaign has no rollup row: the merge of no state is '', the "no value" group. One with a
+  // campaign and no step event is a group of rollup rows alone: no keys, no attempt, left out by `level > 0`.
+  const sql = users;
   return {
     sql,
     params: {
