@@ -44,8 +44,8 @@ const QUEUE_LOW = 10_000;
 const SPEND_CHUNK_ROWS = 10_000;
 
 /**
- * Sends simulated traffic through the SDK to a running collector, then imports the matching
- * spend. A spend import failure is reported in the result, not thrown: the events still count.
+ * Imports the spend of the simulated traffic, then sends the traffic through the SDK to a running
+ * collector. A spend import failure is reported in the result, not thrown: the events still count.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const started = Date.now();
@@ -78,6 +78,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       elapsedMs,
     };
   };
+  // Spend first: it depends only on the traffic's options, and imported before the events the dashboard shows
+  // real costs (CPL falling as leads arrive) from the first minute instead of ₽0.00 until the end.
+  const spend = options.manageKey
+    ? await importSpend(options.url, options.manageKey, generateSpend(traffic))
+    : { rows: 0, imported: 0, error: "no read key given: spend not imported" };
   const ticker = setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 500);
   try {
     for (const event of generateTraffic(traffic)) {
@@ -90,9 +95,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   }
   options.onProgress?.(progress());
   const stats = cf.stats();
-  const spend = options.manageKey
-    ? await importSpend(options.url, options.manageKey, generateSpend(traffic))
-    : { rows: 0, imported: 0, error: "no read key given: spend not imported" };
   const durationMs = Date.now() - started;
   return {
     events: { generated: stats.tracked, accepted: stats.accepted, rejected: stats.rejected, dropped: stats.dropped },

@@ -35,7 +35,14 @@ describe("simulator → SDK → real collector", () => {
     const project = await createProject(storage);
     const now = Date.now();
     const progress: SimulateProgress[] = [];
-    const result = await simulate({ url, writeKey: project.writeKey, manageKey: project.manageKey, days: 14, seed: 7, events: 4000, now, onProgress: (p) => progress.push(p), progressIntervalMs: 50 });
+    // Read at the first progress report, while events are still being sent: the spend is in by then, so the
+    // dashboard never shows a cost of 0 while the demo loads.
+    let spendWhileSending: Promise<number> | undefined;
+    const onProgress = (p: SimulateProgress) => {
+      progress.push(p);
+      spendWhileSending ??= scalar(`SELECT count() AS n FROM ${storage.database}.spend FINAL WHERE project_id = {p:String}`, project.projectId);
+    };
+    const result = await simulate({ url, writeKey: project.writeKey, manageKey: project.manageKey, days: 14, seed: 7, events: 4000, now, onProgress, progressIntervalMs: 50 });
     expect(result.events).toEqual({ generated: 4000, accepted: 4000, rejected: 0, dropped: 0 });
     expect(progress.at(-1)).toMatchObject({ accepted: 4000, total: 4000, percent: 100 });
     expect(await scalar(`SELECT count() AS n FROM ${storage.database}.events FINAL WHERE project_id = {p:String}`, project.projectId)).toBe(4000);
@@ -53,6 +60,8 @@ describe("simulator → SDK → real collector", () => {
 
     const spendRows = generateSpend({ days: 14, seed: 7, events: 4000, now });
     expect(result.spend).toEqual({ rows: spendRows.length, imported: spendRows.length });
+    expect(progress[0]!.accepted).toBeLessThan(4000);
+    expect(await spendWhileSending).toBe(spendRows.length);
     expect(await scalar(`SELECT count() AS n FROM ${storage.database}.spend FINAL WHERE project_id = {p:String}`, project.projectId)).toBe(spendRows.length);
 
     const from = new Date(now - 15 * 86_400_000).toISOString().slice(0, 10);

@@ -18,6 +18,8 @@ process.stdout.write(
     `  Manage key: ${embedded.keys.manageKey}  (reads, and imports spend, edits links)`,
     `  Admin token: ${embedded.adminToken}  (/admin/v1: projects and keys)`,
     `  Send events: curl -X POST ${embedded.url}/v1/events -H 'Authorization: Bearer ${embedded.keys.writeKey}' -H 'Content-Type: application/json' -d @events.json`,
+    // The dashboard is up at once; the figures grow while the demo's events arrive (progress on stderr).
+    ...(demo.demo ? ["  Demo data is loading: the dashboard fills in as it arrives; the link is printed again when it is all in."] : []),
     "",
   ].join("\n"),
 );
