@@ -63,9 +63,9 @@ export type CampaignPath = "rollup" | "events";
 
 /**
  * The campaign breakdown is first touch over the user's events in scope. Without a botId filter that is all
- * of the user's events, which is what the first-touch rollup (warehouse/first-touch.ts) holds: joined to the
- * funnel's users it keeps the scan narrow (only step events in the span) instead of reading every event of
- * every user (by channel + campaign on 10M events: ~900 → ~750 ms of CPU). With a botId filter, or with
+ * of the user's events, which is what the first-touch rollup (warehouse/first-touch.ts) holds: its rows beside
+ * the step events in the per-user GROUP BY keep the scan narrow (only step events in the span) instead of
+ * reading every event of every user (by channel + campaign on 10M events: ~900 → ~750 ms of CPU). With a botId filter, or with
  * source or botId in the breakdown too (the scan widens anyway), the events answer.
  */
 export function campaignPath(filters: ResolvedFilters, definition: FunnelDefinition): CampaignPath {
@@ -93,9 +93,9 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const exclusionMask = stepMaskSql(exclusions.map((x) => x.step), "ex");
   const mask = stepMaskSql(definition.steps);
   const windowMs = definition.window * 1000;
-  const joinCampaign = campaignFrom === "rollup" && definition.breakdown.includes("campaign");
+  const rollupCampaign = campaignFrom === "rollup" && definition.breakdown.includes("campaign");
   const firstTouch = definition.breakdown.filter(
-    (d): d is Exclude<FixedFunnelBreakdown, "channel"> => !isPropertyBreakdown(d) && d !== "channel" && !(joinCampaign && d === "campaign"),
+    (d): d is Exclude<FixedFunnelBreakdown, "channel"> => !isPropertyBreakdown(d) && d !== "channel" && !(rollupCampaign && d === "campaign"),
   );
   const properties = propertyDimensions(definition.breakdown);
   const attribution = definition.breakdownAttribution ?? { kind: "first_touch" };
@@ -116,8 +116,8 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const exclusionTimes = exclusions.map((_, x) => `arraySort(groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND bitTest(exmask, ${x}))) AS ex${x}`);
   const exclusionColumns = exclusions.map((_, x) => `ex${x}`);
   const keyed = hold === undefined ? "key" : "(key, hv)";
-  // The rollup's rows (joinCampaign) carry no key: mask 0 and a time before the range leave them out of every array.
-  const keys = narrow && !joinCampaign ? `groupArray(${keyed})` : `groupArrayIf(${keyed}, ${inRange} AND mask != 0)`;
+  // The rollup's rows (rollupCampaign) carry no key: mask 0 and a time before the range leave them out of every array.
+  const keys = narrow && !rollupCampaign ? `groupArray(${keyed})` : `groupArrayIf(${keyed}, ${inRange} AND mask != 0)`;
   // The held value as text with a presence flag; outside strict mode an event without it is a partition of its
   // own (its key): nothing else can carry "its" value, so its chains end at it.
   const heldValue = `if(mapContains(properties, {hold:String}), concat('1', properties[{hold:String}]), ${partitioned ? "concat('0', toString(key))" : "'0'"})`;
@@ -131,9 +131,9 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   // The rollup's campaign is one more first-touch dimension, from its rows in the same GROUP BY (firstTouchRowsSql).
   const dims = [
     ...firstTouch.map((d) => `${DIMENSION_AGGREGATES[d]} AS ${DIMENSION_COLUMNS[d]}`),
-    ...(joinCampaign ? [`${firstTouchCampaignMerge("from_rollup = 1")} AS ${DIMENSION_COLUMNS.campaign}`] : []),
+    ...(rollupCampaign ? [`${firstTouchCampaignMerge("from_rollup = 1")} AS ${DIMENSION_COLUMNS.campaign}`] : []),
   ];
-  const dimColumns = [...firstTouch, ...(joinCampaign ? (["campaign"] as const) : [])].map((d) => DIMENSION_COLUMNS[d]);
+  const dimColumns = [...firstTouch, ...(rollupCampaign ? (["campaign"] as const) : [])].map((d) => DIMENSION_COLUMNS[d]);
   // Property values. First touch: as the fixed dimensions, NULL when no event has the property. At step k:
   // per user the (time, steps matched, text) of the step events having it, sorted, so the first entry equal
   // to the step event's (time, mask) holds the smallest text among the events interchangeable with it.
@@ -161,7 +161,7 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
         ${mask.sql} AS mask,${exclusions.length > 0 ? `
         ${exclusionMask.sql} AS exmask,` : ""}
         ${keySql(layout)} AS key${hold === undefined ? "" : `,
-        ${heldValue} AS hv`}${joinCampaign ? `, toUInt8(0) AS from_rollup, ${FIRST_TOUCH_NO_STATE} AS first_touch` : ""}
+        ${heldValue} AS hv`}${rollupCampaign ? `, toUInt8(0) AS from_rollup, ${FIRST_TOUCH_NO_STATE} AS first_touch` : ""}
       FROM ${db}.events
       WHERE ${where}`;
   // Each of stepEvents' columns for a rollup row, in its order: nothing an array or a step condition picks up.
@@ -174,7 +174,7 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
     ...(hold === undefined ? [] : ["'' AS hv"]),
     "toUInt8(1) AS from_rollup",
   ].join(", ");
-  const rows = joinCampaign ? `${stepEvents}
+  const rows = rollupCampaign ? `${stepEvents}
       UNION ALL
       ${firstTouchRowsSql(db, rollupFillers)}` : stepEvents;
   const grouped = `
@@ -255,9 +255,8 @@ SELECT channel, user_id, ${[...dimColumns, ""].join(", ")}${propertyNames.map((c
 )`;
   // A user without a campaign has no rollup row: the merge of no state is '', the "no value" group. One with a
   // campaign and no step event is a group of rollup rows alone: no keys, no attempt, left out by `level > 0`.
-  const sql = users;
   return {
-    sql,
+    sql: users,
     params: {
       ...scope.params,
       ...mask.params,
