@@ -11,16 +11,15 @@ import type { ExplorerEvent } from "@chatfunnel/schemas";
  * Every read and write of the webhook tables (migration 13). The scheduler (ingest/src/webhooks) and
  * the API routes speak to storage only through here. The outbox is read through its Buffer (migration 26),
  * which answers with the buffered rows and the table's alike.
- */
-
-/**
- * Reads through the Buffer can miss rows being flushed. A read through a Buffer takes the table's parts when it is planned and the buffered rows when
- * it runs (StorageBuffer::read), so rows the engine flushes in between are in neither half of its answer. Seen: a
- * retry's read of its event 1 s after the insert, in about one run of the restart test in three. The flush has
- * written them into the table before that read ends, so a second read of the table itself, made after it, has them:
- * the scheduler's two reads that must see every stored row (outboxSince, outboxDeliveries) make it. The others may
- * miss such a row for one call: the sweep's (a row stored seconds ago is the poll's to find), the re-derivation's
- * anti-join (a delivery written twice, one id) and the log's pending list (shown a poll later).
+ *
+ * Reads through the Buffer can miss rows being flushed: such a read takes the table's parts when it is planned and
+ * the buffered rows when it runs (StorageBuffer::read), so rows the engine flushes in between are in neither half of
+ * its answer (seen: a retry's read of its event 1 s after the insert, in about one run of the restart test in
+ * three). The flush has written them into the table before that read ends, so a second read of the table itself,
+ * made after it, has them: the scheduler's two reads that must see every stored row (outboxSince,
+ * outboxDeliveries) make it. The others may miss such a row for one call: the sweep's (a row stored seconds ago is
+ * the poll's to find), the re-derivation's anti-join (a delivery written twice, one id) and the log's pending list
+ * (shown a poll later).
  */
 
 /** A webhook with what sending needs; the secret never leaves the server except in the 201. */
@@ -205,8 +204,8 @@ export async function outboxSince(storage: Storage, after: { atMs: number; deliv
       { afterMs: after.atMs, afterId: after.deliveryId, limit },
       z.object({ delivery_id: z.string(), enqueued_ms: num }),
     );
-  // Through the Buffer, then the table itself: rows flushed while the first read ran are in the second (the note on
-  // reads through the Buffer at the top). Both are in the page's order; merged, each row once, the first `limit` of them.
+  // Through the Buffer, then the table itself: rows flushed while the first read ran are in the second (the file's
+  // note on reads through the Buffer). Both are in the page's order; merged, each row once, the first `limit` of them.
   const rows = [...(await page(WEBHOOK_OUTBOX_BUFFER)), ...(await page(WEBHOOK_TABLES.outbox))];
   const unique = new Map(rows.map((row) => [`${row.enqueued_ms}/${row.delivery_id}`, row]));
   return [...unique.values()]
@@ -252,8 +251,8 @@ export async function outboxDeliveries(storage: Storage, deliveryIds: readonly s
       OutboxRowSchema,
     );
   const rows = await read(WEBHOOK_OUTBOX_BUFFER, deliveryIds);
-  // What the Buffer's read did not return may have been flushed while it ran: the table has it now (the note on
-  // reads through the Buffer at the top). Usually nothing is missing, and this second read is not made.
+  // What the Buffer's read did not return may have been flushed while it ran: the table has it now (the file's
+  // note on reads through the Buffer). Usually nothing is missing, and this second read is not made.
   const found = new Set(rows.map((row) => row.delivery_id));
   const missing = [...new Set(deliveryIds)].filter((id) => !found.has(id));
   if (missing.length > 0) rows.push(...(await read(WEBHOOK_TABLES.outbox, missing)));
