@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger, type Storage } from "@chatfunnel/core";
 import { WebhookScheduler } from "@chatfunnel/ingest";
-import { WEBHOOK_OUTBOX_BUFFER, flushOutbox, insertWebhook, outboxDeliveries, outboxSince, recordAttempts } from "@chatfunnel/warehouse";
+import { WEBHOOK_OUTBOX_BUFFER, deliveryLog, flushOutbox, insertWebhook, outboxDeliveries, outboxSince, recordAttempts } from "@chatfunnel/warehouse";
 import { freshDatabase, testConfig, waitFor } from "../support/engine.js";
 import { WebhookReceiver } from "../support/webhook-receiver.js";
 
@@ -94,5 +94,14 @@ describe("webhook outbox reads racing the Buffer's flush", () => {
     await waitFor(async () => eventIds.map((id) => receiver.deliveriesOf(id).some((d) => d.status === 200)), (got) => got.every(Boolean), 20_000, 50);
     expect(receiver.deliveriesOf(polled)).toHaveLength(1);
     expect(receiver.deliveriesOf(retried).map((d) => d.status)).toEqual([500, 200]);
+  });
+
+  it("the delivery log lists as pending a delivery not yet attempted that the read through the Buffer missed", async () => {
+    const { storage } = await withLeads(2);
+    const all = await deliveryLog(storage, "p", "w1", 50);
+    expect(all.map((d) => d.state)).toEqual(["pending", "pending"]);
+    const racing = missingFromBufferReads(storage, new Set([all[0]!.deliveryId]));
+    expect(await deliveryLog(racing, "p", "w1", 50)).toEqual(all);
+    expect(await deliveryLog(racing, "p", "w1", 1)).toEqual(all.slice(0, 1));
   });
 });

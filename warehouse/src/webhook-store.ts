@@ -17,9 +17,9 @@ import type { ExplorerEvent } from "@chatfunnel/schemas";
  * its answer (seen: a retry's read of its event 1 s after the insert, in about one run of the restart test in
  * three). The flush has written them into the table before that read ends, so a second read of the table itself,
  * made after it, has them: the scheduler's two reads that must see every stored row (outboxSince,
- * outboxDeliveries) make it. The others may miss such a row for one call: the sweep's (a row stored seconds ago is
- * the poll's to find), the re-derivation's anti-join (a delivery written twice, one id) and the log's pending list
- * (shown a poll later).
+ * outboxDeliveries) and the log's pending list (a delivery given up before its attempts are written would show
+ * nowhere) make it. The others may miss such a row for one call: the sweep's (a row stored seconds ago is the poll's
+ * to find) and the re-derivation's anti-join (a delivery written twice, one id).
  */
 
 /** A webhook with what sending needs; the secret never leaves the server except in the 201. */
@@ -537,17 +537,28 @@ export async function deliveryLog(storage: Storage, projectId: string, webhookId
     };
   });
   // Not yet attempted: stored in the last hour and no attempt at all (the scheduler takes them within a poll).
-  const pending = await select(
-    storage,
-    `SELECT delivery_id, toString(event_id) AS event_id, toString(type) AS event_type, enqueued_at
-     FROM ${db}.${WEBHOOK_OUTBOX_BUFFER}
-     WHERE enqueued_at >= now64(3) - INTERVAL 1 HOUR AND project_id = {projectId:String} AND webhook_id = {webhookId:String}
-       AND delivery_id NOT IN (SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts}
-         WHERE project_id = {projectId:String} AND webhook_id = {webhookId:String} AND at >= now64(3) - INTERVAL 1 HOUR)
-     ORDER BY enqueued_at DESC LIMIT 1 BY delivery_id LIMIT {limit:UInt32}`,
-    { projectId, webhookId, limit },
-    z.object({ delivery_id: z.string(), event_id: z.string(), event_type: z.string(), enqueued_at: z.string() }),
-  );
+  const pendingFrom = (from: string) =>
+    select(
+      storage,
+      `SELECT delivery_id, toString(event_id) AS event_id, toString(type) AS event_type, enqueued_at
+       FROM ${db}.${from}
+       WHERE enqueued_at >= now64(3) - INTERVAL 1 HOUR AND project_id = {projectId:String} AND webhook_id = {webhookId:String}
+         AND delivery_id NOT IN (SELECT delivery_id FROM ${db}.${WEBHOOK_TABLES.attempts}
+           WHERE project_id = {projectId:String} AND webhook_id = {webhookId:String} AND at >= now64(3) - INTERVAL 1 HOUR)
+       ORDER BY enqueued_at DESC, delivery_id DESC LIMIT 1 BY delivery_id LIMIT {limit:UInt32}`,
+      { projectId, webhookId, limit },
+      z.object({ delivery_id: z.string(), event_id: z.string(), event_type: z.string(), enqueued_at: z.string() }),
+    );
+  // Through the Buffer, then the table itself (the file's note on reads through the Buffer): a delivery whose row is
+  // being flushed is neither attempted yet nor in the Buffer's answer, and the log would show nothing for it.
+  const unique = new Map<string, { delivery_id: string; event_id: string; event_type: string; enqueued_at: string }>();
+  for (const row of [...(await pendingFrom(WEBHOOK_OUTBOX_BUFFER)), ...(await pendingFrom(WEBHOOK_TABLES.outbox))]) {
+    const seen = unique.get(row.delivery_id);
+    if (seen === undefined || row.enqueued_at > seen.enqueued_at) unique.set(row.delivery_id, row);
+  }
+  // Newest first, then by delivery id: one insert's rows share an enqueue time, and the page must not depend on the read.
+  const key = (row: { enqueued_at: string; delivery_id: string }) => `${row.enqueued_at}/${row.delivery_id}`;
+  const pending = [...unique.values()].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0)).slice(0, limit);
   const waiting: WebhookDelivery[] = pending.map((row) => ({
     deliveryId: row.delivery_id,
     eventId: row.event_id,
