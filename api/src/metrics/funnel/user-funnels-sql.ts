@@ -123,10 +123,13 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
   const heldValue = `if(mapContains(properties, {hold:String}), concat('1', properties[{hold:String}]), ${partitioned ? "concat('0', toString(key))" : "'0'"})`;
   // Strict mode with hold: events equal in time and steps are not interchangeable when their held values differ
   // (the very next event decides), so they sort by it, those carrying a value first, before the id's hash.
+  // Partitioned: sorted by held value first, so each value's keys are one run, in key order (split below).
   const sortedKeys =
-    hold !== undefined && !partitioned
-      ? `arraySort(x -> (bitShiftRight(x.1, ${layout.mask}), x.2 = '0', x.2, x.1), ${keys})`
-      : `arraySort(${keys})`;
+    hold === undefined
+      ? `arraySort(${keys})`
+      : partitioned
+        ? `arraySort(x -> (x.2, x.1), ${keys})`
+        : `arraySort(x -> (bitShiftRight(x.1, ${layout.mask}), x.2 = '0', x.2, x.1), ${keys})`;
   const seps = mode.separators ? `groupArrayIf(toUnixTimestamp64Milli(ts) - {fromMs:Int64}, ${inRange} AND mask = 0) AS seps, ` : "";
   // The rollup's campaign is one more first-touch dimension, from its rows in the same GROUP BY (firstTouchRowsSql).
   const dims = [
@@ -182,14 +185,15 @@ export function userFunnelsSql(db: string, filters: ResolvedFilters, definition:
     FROM (${rows}
     )
     GROUP BY channel, user_id`;
-  // One row per (user, held value): the keys of that value's events; or (strict) the values beside the keys.
+  // One row per (user, held value): the keys of that value's events, one run of the sorted keys each (a filter per
+  // value would read every key once per value); or (strict) the values beside the keys.
   const perUser =
     hold === undefined
       ? grouped
       : partitioned
         ? `
-    SELECT * EXCEPT (kh), part, arrayMap(x -> x.1, arrayFilter(x -> x.2 = part, kh)) AS keys FROM (${grouped}
-    ) ARRAY JOIN arrayDistinct(arrayMap(x -> x.2, kh)) AS part`
+    SELECT * EXCEPT (kh), run[1].2 AS part, arrayMap(x -> x.1, run) AS keys FROM (${grouped}
+    ) ARRAY JOIN arraySplit((x, p) -> x.2 != p, kh, arrayShiftRight(arrayMap(x -> x.2, kh), 1, '')) AS run`
         : `
     SELECT * EXCEPT (kh), arrayMap(x -> x.1, kh) AS keys, arrayMap(x -> x.2, kh) AS h FROM (${grouped}
     )`;
