@@ -179,6 +179,26 @@ const toDelivery = (row: z.infer<typeof OutboxRowSchema>): OutboxDelivery => ({
 
 const OUTBOX_COLUMNS = `delivery_id, webhook_id, project_id, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms, ${STORED_EVENT_COLUMNS}`;
 
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A page read through the outbox's Buffer and then from the table itself (the file's note on reads through the
+ * Buffer: rows flushed while the first read ran are in the second), merged: in `order`, each `identity` once (its
+ * first row in that order), the first `limit`.
+ */
+async function bufferThenTable<R>(read: (from: string) => Promise<R[]>, order: (a: R, b: R) => number, identity: (row: R) => string, limit: number): Promise<R[]> {
+  const rows = [...(await read(WEBHOOK_OUTBOX_BUFFER)), ...(await read(WEBHOOK_TABLES.outbox))].sort(order);
+  const seen = new Set<string>();
+  const page: R[] = [];
+  for (const row of rows) {
+    if (page.length === limit) break;
+    if (seen.has(identity(row))) continue;
+    seen.add(identity(row));
+    page.push(row);
+  }
+  return page;
+}
+
 /** Where a delivery sits in the outbox's enqueue order. */
 export interface OutboxRef {
   deliveryId: string;
@@ -204,14 +224,13 @@ export async function outboxSince(storage: Storage, after: { atMs: number; deliv
       { afterMs: after.atMs, afterId: after.deliveryId, limit },
       z.object({ delivery_id: z.string(), enqueued_ms: num }),
     );
-  // Through the Buffer, then the table itself: rows flushed while the first read ran are in the second (the file's
-  // note on reads through the Buffer). Both are in the page's order; merged, each row once, the first `limit` of them.
-  const rows = [...(await page(WEBHOOK_OUTBOX_BUFFER)), ...(await page(WEBHOOK_TABLES.outbox))];
-  const unique = new Map(rows.map((row) => [`${row.enqueued_ms}/${row.delivery_id}`, row]));
-  return [...unique.values()]
-    .sort((a, b) => a.enqueued_ms - b.enqueued_ms || (a.delivery_id < b.delivery_id ? -1 : a.delivery_id > b.delivery_id ? 1 : 0))
-    .slice(0, limit)
-    .map((row) => ({ deliveryId: row.delivery_id, enqueuedAtMs: row.enqueued_ms }));
+  const rows = await bufferThenTable(
+    page,
+    (a, b) => a.enqueued_ms - b.enqueued_ms || byText(a.delivery_id, b.delivery_id),
+    (row) => `${row.enqueued_ms}/${row.delivery_id}`,
+    limit,
+  );
+  return rows.map((row) => ({ deliveryId: row.delivery_id, enqueuedAtMs: row.enqueued_ms }));
 }
 
 /** What outboxDeliveries leaves out or bounds. */
@@ -549,16 +568,10 @@ export async function deliveryLog(storage: Storage, projectId: string, webhookId
       { projectId, webhookId, limit },
       z.object({ delivery_id: z.string(), event_id: z.string(), event_type: z.string(), enqueued_at: z.string() }),
     );
-  // Through the Buffer, then the table itself (the file's note on reads through the Buffer): a delivery whose row is
-  // being flushed is neither attempted yet nor in the Buffer's answer, and the log would show nothing for it.
-  const unique = new Map<string, { delivery_id: string; event_id: string; event_type: string; enqueued_at: string }>();
-  for (const row of [...(await pendingFrom(WEBHOOK_OUTBOX_BUFFER)), ...(await pendingFrom(WEBHOOK_TABLES.outbox))]) {
-    const seen = unique.get(row.delivery_id);
-    if (seen === undefined || row.enqueued_at > seen.enqueued_at) unique.set(row.delivery_id, row);
-  }
-  // Newest first, then by delivery id: one insert's rows share an enqueue time, and the page must not depend on the read.
-  const key = (row: { enqueued_at: string; delivery_id: string }) => `${row.enqueued_at}/${row.delivery_id}`;
-  const pending = [...unique.values()].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0)).slice(0, limit);
+  // A delivery whose row is being flushed is neither attempted yet nor in the Buffer's answer: without the table's
+  // read the log would show nothing for it. Newest first (a delivery's newest row), then by delivery id: one
+  // insert's rows share an enqueue time, and the page must not depend on the read.
+  const pending = await bufferThenTable(pendingFrom, (a, b) => byText(b.enqueued_at, a.enqueued_at) || byText(b.delivery_id, a.delivery_id), (row) => row.delivery_id, limit);
   const waiting: WebhookDelivery[] = pending.map((row) => ({
     deliveryId: row.delivery_id,
     eventId: row.event_id,
