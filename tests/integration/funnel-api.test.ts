@@ -10,6 +10,7 @@ import { FunnelDropoffResponseSchema, FunnelResponseSchema, MAX_FUNNEL_BREAKDOWN
 import { createProject, freshDatabase } from "../support/engine.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { FUNNEL_EXAMPLES, T0, ev } from "../reference/funnel-examples.js";
+import { funnelWithBound } from "../support/funnel-bound.js";
 
 const MIN = 60_000;
 const iso = (minutes: number) => new Date(T0 + minutes * MIN).toISOString();
@@ -24,7 +25,7 @@ describe("funnel API", () => {
   });
   afterAll(async () => testApp.close());
 
-  async function projectWith(events: Event[]): Promise<{ get: (path: string, accept?: string) => request.Test }> {
+  async function projectWith(events: Event[]): Promise<{ get: (path: string, accept?: string) => request.Test; withBound: (path: string, plainRows: number) => Promise<{ body: unknown; ranked: boolean }> }> {
     const project = await createProject(storage);
     if (events.length > 0) {
       await storage.insertRows("events", events.map((e) => toEventRow(project.projectId, e, Date.now())));
@@ -34,6 +35,8 @@ describe("funnel API", () => {
         const req = request(testApp.app).get(path).set("Authorization", `Bearer ${project.readKey}`);
         return accept ? req.set("Accept", accept) : req;
       },
+      // The same funnel with another bound on the plain breakdown query's groups (0: the ranked query answers).
+      withBound: (path, plainRows) => funnelWithBound(storage, project.projectId, new URL(path, "http://x").searchParams, plainRows),
     };
   }
 
@@ -227,11 +230,14 @@ describe("funnel API", () => {
       ev("d", "bot_started", 0, { source: { campaign: "c", source: "ads" } }),
     ];
     const api = await projectWith(events);
-    const body = FunnelResponseSchema.parse((await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=2`)).body);
+    const path = `/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=2`;
+    const body = FunnelResponseSchema.parse((await api.get(path)).body);
     expect(body.breakdowns.map((group) => group.values.campaign ?? null)).toEqual(["c", "\u{1F600}", null]);
     expect(body.breakdowns.at(-1)).toMatchObject({ values: {}, other: true });
     expect(body.breakdowns.at(-1)!.steps.map((s) => s.users)).toEqual([1, 1]);
     expect(body.breakdownsTruncated).toBe(true);
+    // The ranked query sees the engine's order disagree and hands the ranking back to the plain one.
+    expect(await api.withBound(path, 0)).toEqual({ body, ranked: true });
   });
 
   it("counts a group whose users all stop at the first step, so it goes into other past breakdownLimit", async () => {
@@ -246,11 +252,36 @@ describe("funnel API", () => {
       ev("d", "bot_started", 0, { source: { campaign: "quiet", source: "ads" } }),
     ];
     const api = await projectWith(events);
-    const body = FunnelResponseSchema.parse((await api.get(`/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=1`)).body);
+    const path = `/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=1`;
+    const body = FunnelResponseSchema.parse((await api.get(path)).body);
     expect(body.breakdowns.map((group) => group.values.campaign ?? null)).toEqual(["big", null]);
     expect(body.breakdowns.at(-1)).toMatchObject({ values: {}, other: true });
     expect(body.breakdowns.at(-1)!.steps.map((s) => s.users)).toEqual([2, 0]);
     expect(body.breakdownsTruncated).toBe(true);
+    expect(await api.withBound(path, 0)).toEqual({ body, ranked: true });
+  });
+
+  it("answers a breakdown past the plain query's bound on rows from the ranked query, as the plain one would", async () => {
+    // One user per campaign but for a big one, a third converting: the plain query answers a row per group and
+    // step reached and two overall. At that bound it answers; one row fewer and the ranked query does, alike.
+    const users = 1200;
+    const events: Event[] = Array.from({ length: users }, (_, i) => [
+      ev(`u${i}`, "bot_started", 0, { source: { campaign: `c${i % 7 === 0 ? "big" : i}`, source: "ads" } }),
+      ...(i % 3 === 0 ? [ev(`u${i}`, "lead", 1 + (i % 5))] : []),
+    ]).flat();
+    const api = await projectWith(events);
+    const path = `/api/v1/funnel?from=${iso(0)}&to=${iso(60)}&steps=bot_started&steps=lead&breakdown=campaign&breakdownLimit=10`;
+    const body = FunnelResponseSchema.parse((await api.get(path)).body);
+    expect(body.breakdowns).toHaveLength(11);
+    expect(body.breakdowns[0]!.values.campaign).toBe("cbig");
+    expect(body.breakdowns.at(-1)).toMatchObject({ values: {}, other: true });
+    expect(body.breakdownsTruncated).toBe(true);
+    const campaignOf = (i: number) => `c${i % 7 === 0 ? "big" : i}`;
+    const groups = new Set(Array.from({ length: users }, (_, i) => campaignOf(i)));
+    const converting = new Set(Array.from({ length: users }, (_, i) => i).filter((i) => i % 3 === 0).map(campaignOf));
+    const rows = groups.size + converting.size + 2;
+    expect(await api.withBound(path, rows)).toEqual({ body, ranked: false });
+    expect(await api.withBound(path, rows - 1)).toEqual({ body, ranked: true });
   });
 
   it("breaks down by a property, first touch or at a step, null for a user without it", async () => {
