@@ -35,7 +35,7 @@ describe("funnel API", () => {
         const req = request(testApp.app).get(path).set("Authorization", `Bearer ${project.readKey}`);
         return accept ? req.set("Accept", accept) : req;
       },
-      // The same funnel with another bound on the plain breakdown query's groups (0: the ranked query answers).
+      // The same funnel with another bound on the rows of the plain breakdown query (0: the ranked query answers).
       withBound: (path, plainRows) => funnelWithBound(storage, project.projectId, new URL(path, "http://x").searchParams, plainRows),
     };
   }

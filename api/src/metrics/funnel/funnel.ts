@@ -274,9 +274,8 @@ export const PLAIN_BREAKDOWN_ROWS = 20_000;
  * groups are the listed ones and `other`; else every group, and `other` is the caller's second pass.
  * {plainRows} is PLAIN_BREAKDOWN_ROWS but for tests that force one query or the other.
  */
-async function funnelStepRows(storage: Storage, users: { sql: string; params: Record<string, unknown> }, definition: FunnelDefinition, limit: number, plainRows: number): Promise<{ rows: StepRow[]; ranked: boolean }> {
+async function funnelStepRows(storage: Storage, users: { sql: string; params: Record<string, unknown> }, definition: FunnelDefinition, optional: boolean, limit: number, plainRows: number): Promise<{ rows: StepRow[]; ranked: boolean }> {
   const bins = definition.bins;
-  const optional = definition.steps.some((step) => step.optional);
   const settings = { aggregateInOrder: true };
   const plain = (maxRows?: number) =>
     runQuery(storage, `${stepAggregatesSql(users.sql, definition.breakdown, bins, optional)}${maxRows === undefined ? "" : `\nLIMIT ${maxRows}`}`, { ...users.params, ...(bins === undefined ? {} : { bins }) }, StepRowSchema, settings);
@@ -293,7 +292,7 @@ export async function funnel(storage: Storage, filters: ResolvedFilters, definit
   const bins = definition.bins;
   const optional = definition.steps.some((step) => step.optional);
   const limit = definition.breakdownLimit ?? DEFAULT_FUNNEL_BREAKDOWN_LIMIT;
-  const { rows, ranked } = await funnelStepRows(storage, users, definition, limit, plainRows);
+  const { rows, ranked } = await funnelStepRows(storage, users, definition, optional, limit, plainRows);
   const overall = new Map<number, StepRow>();
   const otherRows = new Map<number, StepRow>();
   const groups = new Map<string, { row: StepRow; byStep: Map<number, StepRow> }>();
